@@ -1,0 +1,54 @@
+"""The small interface every speech recognition engine implements.
+
+Engines are synchronous, blocking objects (decoding is CPU work); `asr.stream` runs them on a
+bounded thread pool off the event loop. One `RecognizerEngine` (holding the model) is shared
+per process; each call gets its own `Recognizer` from `new_recognizer()`. No I/O beyond
+loading the model in the engine constructor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What an engine heard in one utterance."""
+
+    text: str
+    confidence: float | None
+    audio_s: float
+    decode_s: float
+    engine: str
+
+
+class Recognizer(Protocol):
+    """One caller's decoder. Feed 16-bit mono samples at `sample_rate`, then `finish()`."""
+
+    sample_rate: int
+
+    def accept_audio(self, samples: np.ndarray) -> str | None:
+        """Add audio; return a partial hypothesis if the engine has one, else None."""
+
+    def finish(self) -> Transcript:
+        """Decode what was fed since the last finish/reset and start a new utterance."""
+
+    def reset(self) -> None:
+        """Drop buffered audio without decoding (e.g. on a cancelled utterance)."""
+
+
+class RecognizerEngine(Protocol):
+    """A loaded model; cheap to ask for recognizers, expensive to construct."""
+
+    name: str
+    sample_rate: int
+
+    def new_recognizer(self, phrases: list[str] | None = None) -> Recognizer:
+        """A fresh recognizer; `phrases` is a hint list engines may use or ignore."""
+
+
+class ModelNotAvailable(RuntimeError):
+    """Raised when a model cannot be found or assembled; the message says how to fix it."""
