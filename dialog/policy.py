@@ -1,0 +1,376 @@
+"""The dialog policy: a pure state machine from (state, event, now) to (state, actions).
+
+It decides what the bot says, when it listens, when it gives up and hands the caller to a human,
+and which outcome the call record gets. It does no I/O, never sleeps and never reads a clock:
+`now` is passed in, timers are `StartTimer`/`CancelTimer` actions the call session runs, and a
+fired timer comes back as a `TimerFired` event. `step` never raises; an event that makes no
+sense in the current phase returns the state unchanged and no actions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from dialog.intents import Department, KnowledgeBase
+from dialog.types import MatchResult
+
+Phase = Literal["start", "speaking", "listening", "transferring", "ending", "ended"]
+Outcome = Literal["answered", "transferred", "abandoned", "no-input", "error"]
+
+NO_INPUT_TIMER = "no_input"
+HUMAN_KEYWORD = "转人工"
+DTMF_AGENT_KEY = "0"
+# Phases in which the caller is in a conversation with the bot (barge-in counts as listening).
+LIVE_PHASES: frozenset[str] = frozenset({"speaking", "listening"})
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    """Timeouts and patience. Two re-prompts on silence, two misunderstandings, then act."""
+
+    no_input_s: float = 8.0
+    max_no_input: int = 2
+    max_failures: int = 2
+
+
+@dataclass(frozen=True)
+class DialogState:
+    """Everything the policy remembers about one call; replaced, never mutated."""
+
+    phase: Phase = "start"
+    failures: int = 0
+    no_inputs: int = 0
+    answered: int = 0
+    last_bot_text: str = ""
+    last_department: str | None = None
+    outcome: Outcome | None = None
+    # Key of the last Say issued: only its PromptFinished moves the dialog on.
+    last_say_key: str | None = None
+    # Where the transfer announced by the "transfer" prompt goes once the prompt has played.
+    transfer_department: str | None = None
+    transfer_reason: str = ""
+    hangup_reason: str = ""
+    began_at: float | None = None
+
+
+# ---- events ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallBegan:
+    """The call is connected and the bot may speak."""
+
+
+@dataclass(frozen=True)
+class PromptFinished:
+    """The caller has heard the whole prompt issued by `Say(key=...)`."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class CallerStartedSpeaking:
+    """Voice activity from the caller (before any transcript)."""
+
+
+@dataclass(frozen=True)
+class CallerSpoke:
+    """A final transcript of one caller utterance, already matched against the knowledge base."""
+
+    match: MatchResult
+
+
+@dataclass(frozen=True)
+class KeyPressed:
+    """A DTMF digit."""
+
+    digit: str
+
+
+@dataclass(frozen=True)
+class TimerFired:
+    """A timer started with `StartTimer(name, ...)` ran out."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class CallerHungUp:
+    """The caller (or the platform) ended the call."""
+
+
+@dataclass(frozen=True)
+class RecognitionError:
+    """Speech recognition failed for this call."""
+
+    message: str
+
+
+Event = (
+    CallBegan
+    | PromptFinished
+    | CallerStartedSpeaking
+    | CallerSpoke
+    | KeyPressed
+    | TimerFired
+    | CallerHungUp
+    | RecognitionError
+)
+
+# ---- actions --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Say:
+    """Speak `text`; `key` is the prompt id, or "answer:<intent>" for an FAQ answer."""
+
+    key: str
+    text: str
+    intent: str | None = None
+
+
+@dataclass(frozen=True)
+class StartTimer:
+    name: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class CancelTimer:
+    name: str
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Hand the caller to a department's human queue."""
+
+    department: str
+    queue: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Hangup:
+    reason: str
+
+
+@dataclass(frozen=True)
+class EndCall:
+    """The call record's final outcome; emitted exactly once per call."""
+
+    outcome: Outcome
+
+
+Action = Say | StartTimer | CancelTimer | Transfer | Hangup | EndCall
+Step = tuple[DialogState, list[Action]]
+
+
+class DialogPolicy:
+    """Turns call events into bot actions for one knowledge base. Stateless itself."""
+
+    def __init__(self, kb: KnowledgeBase, config: PolicyConfig = PolicyConfig()) -> None:
+        self.kb = kb
+        self.config = config
+
+    def initial_state(self) -> DialogState:
+        return DialogState()
+
+    def step(self, state: DialogState, event: Event, now: float) -> Step:
+        """Apply one event. Unexpected events for the phase return (state, [])."""
+        if state.phase == "ended":
+            return state, []
+        match event:
+            case CallBegan():
+                return self._on_call_began(state, now)
+            case PromptFinished(key=key):
+                return self._on_prompt_finished(state, key)
+            case CallerStartedSpeaking():
+                live = state.phase in LIVE_PHASES
+                return state, [CancelTimer(NO_INPUT_TIMER)] if live else []
+            case CallerSpoke(match=match_result):
+                return self._on_caller_spoke(state, match_result)
+            case KeyPressed(digit=digit):
+                return self._on_key(state, digit)
+            case TimerFired(name=name):
+                return self._on_timer(state, name)
+            case CallerHungUp():
+                return self._on_hung_up(state)
+            case RecognitionError():
+                return self._on_recognition_error(state)
+        return state, []
+
+    # ---- event handlers ---------------------------------------------------------------------
+
+    def _on_call_began(self, state: DialogState, now: float) -> Step:
+        if state.phase != "start":
+            return state, []
+        state = replace(state, began_at=now)
+        return self._say(state, "speaking", Say("greeting", self._prompt("greeting")))
+
+    def _on_prompt_finished(self, state: DialogState, key: str) -> Step:
+        if key != state.last_say_key:
+            return state, []  # a stale prompt: the dialog has already moved past it
+        if state.phase == "speaking":
+            timer = StartTimer(NO_INPUT_TIMER, self.config.no_input_s)
+            return replace(state, phase="listening"), [timer]
+        if state.phase == "ending":
+            outcome = state.outcome or self._natural_outcome(state)
+            return replace(state, phase="ended", outcome=outcome), [
+                Hangup(state.hangup_reason or "goodbye"),
+                EndCall(outcome),
+            ]
+        if state.phase == "transferring":
+            return self._finish_transfer(state)
+        return state, []
+
+    def _on_caller_spoke(self, state: DialogState, match: MatchResult) -> Step:
+        if state.phase not in LIVE_PHASES:
+            return state, []
+        state = replace(state, no_inputs=0)
+        new_state, actions = self._respond(state, match)
+        return new_state, [CancelTimer(NO_INPUT_TIMER), *actions]
+
+    def _on_key(self, state: DialogState, digit: str) -> Step:
+        if state.phase not in LIVE_PHASES or digit != DTMF_AGENT_KEY:
+            return state, []
+        new_state, actions = self._begin_transfer(state, self._fallback_department(state), "dtmf")
+        return new_state, [CancelTimer(NO_INPUT_TIMER), *actions]
+
+    def _on_timer(self, state: DialogState, name: str) -> Step:
+        if state.phase != "listening" or name != NO_INPUT_TIMER:
+            return state, []
+        no_inputs = state.no_inputs + 1
+        state = replace(state, no_inputs=no_inputs)
+        if no_inputs > self.config.max_no_input:
+            return self._say_goodbye(state, "no-input", "no-input")
+        return self._say(state, "speaking", Say("no_input", self._prompt("no_input")))
+
+    def _on_hung_up(self, state: DialogState) -> Step:
+        outcome = state.outcome or self._natural_outcome(state)
+        return replace(state, phase="ended", outcome=outcome), [
+            CancelTimer(NO_INPUT_TIMER),
+            EndCall(outcome),
+        ]
+
+    def _on_recognition_error(self, state: DialogState) -> Step:
+        if state.phase not in LIVE_PHASES:
+            return state, []
+        # The caller must always reach a human when the bot cannot hear them.
+        apology = Say("error", self._prompt("error"))
+        department = self._fallback_department(state)
+        new_state, actions = self._begin_transfer(state, department, "error", lead=[apology])
+        return new_state, [CancelTimer(NO_INPUT_TIMER), *actions]
+
+    # ---- responses to one utterance -----------------------------------------------------------
+
+    def _respond(self, state: DialogState, match: MatchResult) -> Step:
+        intent_id = match.intent
+        if self._wants_human(match):
+            return self._transfer_for(state, match)
+        if intent_id == "repeat":
+            return self._say(state, "speaking", Say("repeat", state.last_bot_text), keep_text=True)
+        if intent_id in ("no", "goodbye"):
+            return self._say_goodbye(state, None, "goodbye")
+        if intent_id == "yes":
+            return self._say(state, "speaking", Say("ask_question", self._prompt("ask_question")))
+        intent = self.kb.intents.get(intent_id) if intent_id else None
+        if match.action == "answer" and intent is not None and intent.answer:
+            return self._answer(state, intent_id or "", intent.answer, intent.department)
+        return self._not_understood(state)
+
+    def _wants_human(self, match: MatchResult) -> bool:
+        text = match.text or ""
+        return match.intent == "human_agent" or match.action == "transfer" or HUMAN_KEYWORD in text
+
+    def _transfer_for(self, state: DialogState, match: MatchResult) -> Step:
+        intent = self.kb.intents.get(match.intent) if match.intent else None
+        if match.intent == "human_agent" or (intent is None and not match.department):
+            reason = "caller_request"
+            department = self._fallback_department(state)
+        else:
+            reason = "intent" if match.action == "transfer" else "caller_request"
+            own = match.department or (intent.department if intent else None)
+            department = own or self._fallback_department(state)
+        lead: list[Say] = []
+        if match.action == "transfer" and intent is not None and intent.answer:
+            lead.append(Say(f"answer:{intent.id}", intent.answer, intent.id))
+        state = replace(state, last_department=department)
+        return self._begin_transfer(state, department, reason, lead=lead)
+
+    def _answer(
+        self, state: DialogState, intent_id: str, answer: str, department: str | None
+    ) -> Step:
+        state = replace(
+            state,
+            answered=state.answered + 1,
+            failures=0,
+            last_department=department or state.last_department,
+        )
+        return self._say(
+            state,
+            "speaking",
+            Say(f"answer:{intent_id}", answer, intent_id),
+            Say("anything_else", self._prompt("anything_else")),
+        )
+
+    def _not_understood(self, state: DialogState) -> Step:
+        state = replace(state, failures=state.failures + 1)
+        if state.failures >= self.config.max_failures:
+            return self._begin_transfer(state, self._fallback_department(state), "no_match")
+        return self._say(state, "speaking", Say("no_match", self._prompt("no_match")))
+
+    # ---- endings -------------------------------------------------------------------------------
+
+    def _begin_transfer(
+        self, state: DialogState, department: str, reason: str, lead: list[Say] | None = None
+    ) -> Step:
+        dept = self._department(department)
+        announce = Say("transfer", self._prompt("transfer", department=dept.name))
+        state = replace(
+            state, outcome="transferred", transfer_department=dept.id, transfer_reason=reason
+        )
+        return self._say(state, "transferring", *(lead or []), announce)
+
+    def _finish_transfer(self, state: DialogState) -> Step:
+        dept = self._department(state.transfer_department or self.kb.default_department)
+        return replace(state, phase="ended", outcome="transferred"), [
+            Transfer(dept.id, dept.queue, state.transfer_reason),
+            EndCall("transferred"),
+        ]
+
+    def _say_goodbye(self, state: DialogState, outcome: Outcome | None, reason: str) -> Step:
+        decided = outcome or self._natural_outcome(state)
+        state = replace(state, outcome=decided, hangup_reason=reason)
+        return self._say(state, "ending", Say("goodbye", self._prompt("goodbye")))
+
+    # ---- helpers -------------------------------------------------------------------------------
+
+    def _say(self, state: DialogState, phase: Phase, *says: Say, keep_text: bool = False) -> Step:
+        """Issue `says` in order; the last one's key is what PromptFinished must name."""
+        text = state.last_bot_text if keep_text else " ".join(s.text for s in says if s.text)
+        new_state = replace(state, phase=phase, last_say_key=says[-1].key, last_bot_text=text)
+        return new_state, list(says)
+
+    @staticmethod
+    def _natural_outcome(state: DialogState) -> Outcome:
+        return "answered" if state.answered > 0 else "abandoned"
+
+    def _fallback_department(self, state: DialogState) -> str:
+        return state.last_department or self.kb.default_department
+
+    def _department(self, dept_id: str) -> Department:
+        """The department by id, else the default one; never raises on a thin knowledge base."""
+        kb = self.kb
+        found = kb.departments.get(dept_id) or kb.departments.get(kb.default_department)
+        if found is not None:
+            return found
+        return Department(id=kb.default_department, name=kb.default_department, queue="")
+
+    def _prompt(self, key: str, **values: str) -> str:
+        """Prompt text; a missing prompt or bad placeholder degrades to text, never an error."""
+        template = self.kb.prompts.get(key, "")
+        try:
+            return template.format(**values)
+        except (KeyError, IndexError, ValueError):
+            return template

@@ -1,0 +1,191 @@
+"""The HTTP/websocket server: Twilio webhooks, the two media-stream sockets, and the records API.
+
+`create_app(config)` builds a FastAPI app whose lifespan loads the shared services once. Each
+websocket gets its own `CallSession`; a writer task serialises outbound frames so concurrent
+senders (playback, dialog) never interleave partial writes. Socket errors end the call, never
+the server. Does network I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request, WebSocket
+from fastapi.responses import JSONResponse, Response
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from ivr.config import ServerConfig
+from ivr.media.base import MediaProtocol
+from ivr.media.l16 import L16Protocol
+from ivr.media.twilio import TwilioProtocol
+from ivr.services import Services, build_services
+from ivr.session import CallSession
+from ivr.twiml import (
+    hangup_twiml,
+    stream_url_for,
+    transfer_twiml,
+    validate_twilio_signature,
+    voice_twiml,
+)
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: ServerConfig, services: Services | None = None) -> FastAPI:
+    """The ASGI app; `services` may be injected (tests), else built at start-up."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        svc = services or await asyncio.get_running_loop().run_in_executor(
+            None, build_services, config)
+        app.state.services = svc
+        app.state.calls = {}
+        yield
+        await svc.aclose()
+
+    app = FastAPI(title="hotline-ivr", lifespan=lifespan)
+
+    def svc_of(request: Request | WebSocket) -> Services:
+        return request.app.state.services  # type: ignore[no-any-return]
+
+    @app.get("/healthz")
+    async def healthz(request: Request) -> dict[str, Any]:
+        svc = svc_of(request)
+        return {"status": "ok", "asr_engine": svc.engine.name,
+                "asr_reason": getattr(svc.engine, "reason", ""),
+                "intents": len(svc.kb.intents), "active_calls": len(request.app.state.calls)}
+
+    @app.post("/twilio/voice")
+    async def twilio_voice(request: Request) -> Response:
+        form = dict((await request.form()).items())
+        await _check_signature(request, form, config)
+        scheme = request.headers.get("x-forwarded-proto", request.url.scheme)
+        host = request.headers.get("x-forwarded-host", request.headers.get("host", "localhost"))
+        stream_url = stream_url_for(host, config.public_url or None, scheme)
+        action = stream_url.replace("wss://", "https://").replace("ws://", "http://")
+        action = action.rsplit("/twilio/media", 1)[0] + "/twilio/after-stream"
+        params = {"from": str(form.get("From", "")), "to": str(form.get("To", "")),
+                  "callSid": str(form.get("CallSid", ""))}
+        return Response(voice_twiml(stream_url, params, action), media_type="application/xml")
+
+    @app.post("/twilio/after-stream")
+    async def twilio_after_stream(request: Request) -> Response:
+        form = dict((await request.form()).items())
+        await _check_signature(request, form, config)
+        svc = svc_of(request)
+        call_sid = str(form.get("CallSid", ""))
+        transfer = await svc.store.transfer_for(call_sid) if call_sid else None
+        if transfer:
+            dept = svc.kb.departments.get(transfer["department"])
+            xml = transfer_twiml(transfer["queue"], dept.name if dept else "", None)
+        else:
+            xml = hangup_twiml()
+        return Response(xml, media_type="application/xml")
+
+    @app.websocket("/twilio/media")
+    async def twilio_media(ws: WebSocket) -> None:
+        await _serve_call(ws, TwilioProtocol())
+
+    @app.websocket("/l16/media")
+    async def l16_media(ws: WebSocket) -> None:
+        await _serve_call(ws, L16Protocol())
+
+    @app.get("/api/calls")
+    async def list_calls(request: Request, limit: int = 50) -> JSONResponse:
+        return JSONResponse(await svc_of(request).store.list_calls(limit))
+
+    @app.get("/api/calls/{call_sid}")
+    async def get_call(request: Request, call_sid: str) -> JSONResponse:
+        record = await svc_of(request).store.get_call(call_sid)
+        if record is None:
+            raise HTTPException(404, f"no call {call_sid}")
+        return JSONResponse(record)
+
+    return app
+
+
+async def _check_signature(request: Request, form: dict[str, Any], config: ServerConfig) -> None:
+    if not config.twilio_auth_token:
+        return
+    url = str(request.url)
+    if config.public_url:
+        url = config.public_url.rstrip("/") + request.url.path
+        if request.url.query:
+            url += "?" + request.url.query
+    signature = request.headers.get("x-twilio-signature", "")
+    params = {k: str(v) for k, v in form.items()}
+    if not validate_twilio_signature(url, params, signature, config.twilio_auth_token):
+        raise HTTPException(403, "invalid X-Twilio-Signature")
+
+
+async def _serve_call(ws: WebSocket, protocol: MediaProtocol) -> None:
+    """Pump one media websocket through a CallSession until either side ends it."""
+    await ws.accept()
+    services: Services = ws.app.state.services
+    outbox: asyncio.Queue[str | bytes | None] = asyncio.Queue()
+
+    async def send_message(message: str | bytes) -> None:
+        await outbox.put(message)
+
+    async def close_socket() -> None:
+        await outbox.put(None)
+
+    session = CallSession(protocol, send_message, close_socket, services)
+    writer = asyncio.create_task(_write_loop(ws, outbox))
+    calls: dict[int, CallSession] = ws.app.state.calls
+    calls[id(session)] = session
+    reason = "socket closed"
+    try:
+        reason = await _read_loop(ws, session, writer)
+    except Exception:  # one broken call must never take the server down
+        log.exception("call %s: session error", session.call_id)
+        reason = "server error"
+    finally:
+        calls.pop(id(session), None)
+        with contextlib.suppress(Exception):
+            await session.close(reason)
+        writer.cancel()
+        with contextlib.suppress(BaseException):
+            await writer
+        if ws.application_state != WebSocketState.DISCONNECTED:
+            with contextlib.suppress(Exception):
+                await ws.close()
+
+
+async def _read_loop(ws: WebSocket, session: CallSession, writer: asyncio.Task[None]) -> str:
+    while True:
+        receive = asyncio.ensure_future(ws.receive())
+        done, _ = await asyncio.wait({receive, writer}, return_when=asyncio.FIRST_COMPLETED)
+        if receive not in done:
+            receive.cancel()
+            return "bot closed the call"
+        try:
+            message = receive.result()
+        except (WebSocketDisconnect, RuntimeError):
+            return "caller hung up"
+        if message["type"] == "websocket.disconnect":
+            return "caller hung up"
+        if message.get("text") is not None:
+            await session.receive_text(message["text"])
+        elif message.get("bytes") is not None:
+            await session.receive_bytes(message["bytes"])
+
+
+async def _write_loop(ws: WebSocket, outbox: asyncio.Queue[str | bytes | None]) -> None:
+    while True:
+        message = await outbox.get()
+        if message is None:
+            await ws.close()
+            return
+        try:
+            if isinstance(message, str):
+                await ws.send_text(message)
+            else:
+                await ws.send_bytes(message)
+        except (WebSocketDisconnect, RuntimeError):
+            return

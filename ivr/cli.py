@@ -1,0 +1,132 @@
+"""The `ivr` command: serve, match, replay. Argument parsing and printing only.
+
+Each subcommand is documented in its `--help` and in README.md. Errors the user can fix (a
+missing model, a broken knowledge base, an unreachable server) print one clear line on stderr
+and exit non-zero instead of a stack trace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+
+from ivr.config import ServerConfig
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    return int(args.func(args) or 0)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ivr", description="hotline-ivr: voice IVR for "
+                                "government consultation hotlines")
+    sub = p.add_subparsers(title="commands")
+
+    s = sub.add_parser("serve", help="run the IVR server (Twilio and L16 media streams)")
+    s.add_argument("--host", help="address to bind (default 127.0.0.1; IVR_HOST)")
+    s.add_argument("--port", type=int, help="port (default 8080; IVR_PORT)")
+    s.add_argument("--db", dest="db_path", type=Path, help="SQLite file for call records")
+    s.add_argument("--kb", dest="kb_path", type=Path, help="knowledge base (intents.yaml)")
+    s.add_argument("--cache-dir", type=Path, help="models and prompt audio cache")
+    s.add_argument("--asr-engine", choices=["auto", "whisper", "vosk"])
+    s.add_argument("--asr-model", help="local model directory for the recognizer")
+    s.add_argument("--public-url", help="public https URL the platform reaches us at")
+    s.add_argument("--no-prerender", dest="prerender", action="store_const", const=False,
+                   help="render prompts on first use instead of at start-up")
+    s.add_argument("--log-level", help="DEBUG, INFO, WARNING (default INFO)")
+    s.set_defaults(func=_serve)
+
+    m = sub.add_parser("match", help="match caller text to an intent")
+    m.add_argument("text", help='the utterance, or "-" to read one per line from stdin')
+    m.add_argument("--json", action="store_true", help="print one JSON object per utterance")
+    m.add_argument("--kb", type=Path, help="knowledge base (default: intents.yaml)")
+    m.set_defaults(func=_match)
+
+    r = sub.add_parser("replay", help="play recorded caller audio into a running server")
+    r.add_argument("files", nargs="+", type=Path, help="audio files, one caller turn each")
+    r.add_argument("--url", default="ws://127.0.0.1:8080", help="server ws:// URL")
+    r.add_argument("--protocol", choices=["twilio", "l16"], default="twilio")
+    r.add_argument("--rate", type=int, default=8000, choices=[8000, 16000],
+                   help="L16 sample rate")
+    r.add_argument("--keys", default="", help="DTMF keys to press after the last file")
+    r.add_argument("--out", type=Path, help="write the bot's audio to this WAV file")
+    r.add_argument("--json", action="store_true", help="one JSON object per turn + summary")
+    r.set_defaults(func=_replay)
+    return p
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from asr.base import ModelNotAvailable
+    from dialog.intents import KnowledgeBaseError
+    from ivr.app import create_app
+    from ivr.services import build_services
+    from ivr.tts import TtsError
+
+    config = ServerConfig.from_env().with_overrides(
+        host=args.host, port=args.port, db_path=args.db_path, kb_path=args.kb_path,
+        cache_dir=args.cache_dir, asr_engine=args.asr_engine, asr_model=args.asr_model,
+        public_url=args.public_url, prerender=args.prerender, log_level=args.log_level)
+    logging.basicConfig(level=config.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        services = build_services(config)
+    except (ModelNotAvailable, KnowledgeBaseError, TtsError) as exc:
+        print(f"ivr serve: {exc}", file=sys.stderr)
+        return 2
+    print(f"hotline-ivr listening on http://{config.host}:{config.port} "
+          f"(Twilio webhook POST /twilio/voice, media WS /twilio/media and /l16/media)",
+          flush=True)
+    uvicorn.run(create_app(config, services), host=config.host, port=config.port,
+                log_level=config.log_level.lower(), ws_max_size=1 << 20)
+    return 0
+
+
+def _match(args: argparse.Namespace) -> int:
+    from dialog.matchcli import run_match
+
+    return run_match(args, sys.stdin, sys.stdout)
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from ivr.replay import replay
+
+    missing = [str(f) for f in args.files if not f.exists()]
+    if missing:
+        print(f"ivr replay: no such file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    try:
+        report = asyncio.run(replay(args.files, args.url, args.protocol, sample_rate=args.rate,
+                                    out=args.out, keys=args.keys))
+    except OSError as exc:
+        print(f"ivr replay: cannot reach {args.url}: {exc}", file=sys.stderr)
+        return 1
+    for t in report.turns:
+        row = {"file": t.file, "recognized": t.recognized, "intent": t.intent,
+               "score": t.score, "action": t.action,
+               "latency_ms": None if t.latency_ms is None else round(t.latency_ms)}
+        if args.json:
+            print(json.dumps(row, ensure_ascii=False))
+        else:
+            lat = "-" if t.latency_ms is None else f"{t.latency_ms:.0f} ms"
+            print(f"{t.file}: heard {t.recognized!r} → {t.intent} ({t.action}), reply after {lat}")
+    summary = {"call_sid": report.call_sid, "outcome": report.outcome,
+               "turns": len(report.turns), "bot_audio_s": round(report.bot_audio_s, 2)}
+    print(json.dumps(summary, ensure_ascii=False) if args.json else
+          f"call {report.call_sid}: outcome {report.outcome}, "
+          f"{report.bot_audio_s:.1f} s of bot audio")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

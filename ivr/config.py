@@ -1,0 +1,75 @@
+"""Server configuration: embedded defaults, overridden by `IVR_*` env variables and CLI flags.
+
+The defaults are what `make run` uses on a fresh machine: SQLite under `var/`, the Whisper-base
+model from PyPI, `intents.yaml` from the repository. Reads the environment; nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _default_cache_dir() -> Path:
+    return Path(os.environ.get("IVR_CACHE_DIR", Path.home() / ".cache" / "hotline-ivr"))
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Everything `ivr serve` needs. Field names map to env vars: `db_path` ← `IVR_DB_PATH`."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    db_path: Path = REPO_ROOT / "var" / "ivr.sqlite3"
+    kb_path: Path = REPO_ROOT / "intents.yaml"
+    cache_dir: Path = field(default_factory=_default_cache_dir)
+    asr_engine: str = "auto"
+    asr_model: str = ""
+    asr_threads: int = 2
+    public_url: str = ""
+    twilio_auth_token: str = ""
+    tts_voice: str = "sit/cmn-latn-pinyin"
+    tts_rate: int = 170
+    prerender: bool = True
+    no_input_s: float = 8.0
+    end_silence_s: float = 0.6
+    barge_in_min_s: float = 0.3
+    max_utterance_s: float = 15.0
+    mark_grace_s: float = 3.0
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> ServerConfig:
+        """Defaults with any `IVR_<FIELD>` variables applied (typed by the field's default)."""
+        env = os.environ if environ is None else environ
+        base = cls()
+        changes: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f"IVR_{f.name.upper()}")
+            if raw is not None:
+                changes[f.name] = _coerce(getattr(base, f.name), raw, f.name)
+        return replace(base, **changes)  # type: ignore[arg-type]
+
+    def with_overrides(self, **values: object) -> ServerConfig:
+        """Apply CLI flags that were given (None means "not given")."""
+        given = {k: v for k, v in values.items() if v is not None}
+        return replace(self, **given)  # type: ignore[arg-type]
+
+
+def _coerce(default: object, raw: str, name: str) -> object:
+    try:
+        if isinstance(default, bool):
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, Path):
+            return Path(raw)
+    except ValueError as exc:
+        kind = type(default).__name__
+        raise ValueError(f"IVR_{name.upper()}={raw!r} is not a valid {kind}") from exc
+    return raw

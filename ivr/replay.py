@@ -1,0 +1,327 @@
+"""`ivr replay`: play recorded caller audio into a running server, acting as the telephony platform.
+
+The client behaves like Twilio (or an L16 gateway): it streams 20 ms frames in real time without
+gaps (silence between turns), plays the bot's audio on a simulated playout clock, echoes each
+mark once the audio queued before it has "played", drops queued audio on `clear`. For each file
+it waits for the bot to fall silent, streams the file, and measures the time from the end of the
+caller audio to the first reply audio. Afterwards it reads the call record over HTTP to report
+what the bot recognised. Does network and file I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import time
+import urllib.request
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import websockets
+
+from ivr.audio import array_to_pcm16, mulaw_decode, mulaw_encode, pcm16_to_array, resample
+from ivr.audiofile import read_audio, write_wav
+
+FRAME_S = 0.02
+
+
+@dataclass
+class TurnReport:
+    file: str
+    latency_ms: float | None
+    recognized: str | None = None
+    intent: str | None = None
+    score: float | None = None
+    action: str | None = None
+    bot_text: str | None = None
+
+
+@dataclass
+class ReplayReport:
+    call_sid: str
+    turns: list[TurnReport]
+    outcome: str | None = None
+    bot_audio_s: float = 0.0
+    closed_by_bot: bool = False
+    record: dict[str, Any] | None = None
+
+
+@dataclass
+class _Platform:
+    """Simulated playout of bot audio (8 kHz int16 internally) with mark echoes."""
+
+    rate: int
+    queue: deque[tuple[str, Any]] = field(default_factory=deque)
+    heard: list[np.ndarray] = field(default_factory=list)
+    last_audio_at: float = 0.0
+    first_audio_after: dict[float, float] = field(default_factory=dict)
+    received_any: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def add_audio(self, samples: np.ndarray) -> None:
+        now = time.monotonic()
+        self.last_audio_at = now
+        for since in list(self.first_audio_after):
+            if self.first_audio_after[since] == 0.0:
+                self.first_audio_after[since] = now
+        self.queue.append(("audio", samples))
+        self.received_any.set()
+
+    def add_mark(self, name: str) -> None:
+        self.queue.append(("mark", name))
+
+    def clear(self) -> list[str]:
+        marks = [v for k, v in self.queue if k == "mark"]
+        self.queue.clear()
+        return marks
+
+    def play(self, n: int) -> list[str]:
+        """Advance playout by n samples; return marks that are now due."""
+        due: list[str] = []
+        while self.queue:
+            kind, value = self.queue[0]
+            if kind == "mark":
+                due.append(value)
+                self.queue.popleft()
+                continue
+            if n <= 0:
+                break
+            take = value[:n]
+            self.heard.append(take)
+            n -= len(take)
+            if len(take) == len(value):
+                self.queue.popleft()
+            else:
+                self.queue[0] = ("audio", value[len(take):])
+        return due
+
+    @property
+    def idle(self) -> bool:
+        return not any(k == "audio" for k, _ in self.queue)
+
+
+class ReplayClient:
+    """One call: connect, start, stream files turn by turn, hang up."""
+
+    def __init__(self, url: str, protocol: str, *, sample_rate: int = 8000,
+                 from_number: str = "+8613800000000", to_number: str = "12345",
+                 quiet_s: float = 1.0, turn_timeout_s: float = 30.0) -> None:
+        self.protocol = protocol
+        self.url = _media_url(url, protocol)
+        self.rate = 8000 if protocol == "twilio" else sample_rate
+        self.call_sid = "CA" + uuid.uuid4().hex
+        self.stream_sid = "MZ" + uuid.uuid4().hex
+        self.from_number, self.to_number = from_number, to_number
+        self.quiet_s, self.turn_timeout_s = quiet_s, turn_timeout_s
+        self.platform = _Platform(self.rate)
+        self._caller: deque[np.ndarray] = deque()
+        self._ws: Any = None
+        self._closed = asyncio.Event()
+        self._seq = 0
+
+    async def run(self, files: list[Path], keys: str = "") -> ReplayReport:
+        clips = [_load_clip(f, self.rate) for f in files]
+        turns: list[TurnReport] = []
+        async with websockets.connect(self.url, max_size=None) as ws:
+            self._ws = ws
+            tasks = [asyncio.create_task(self._receive()), asyncio.create_task(self._clock())]
+            await self._send_start()
+            await self._wait_for_silence(first=True)
+            for path, clip in zip(files, clips, strict=True):
+                if self._closed.is_set():
+                    break
+                turns.append(await self._turn(path, clip))
+            for key in keys:
+                if not self._closed.is_set():
+                    await self._send_dtmf(key)
+                    await self._wait_for_silence(first=True)
+            if not self._closed.is_set():
+                await self._send_stop()
+            for t in tasks:
+                t.cancel()
+            with contextlib.suppress(Exception):
+                await ws.close()
+        heard = np.concatenate(self.platform.heard) if self.platform.heard else np.zeros(0)
+        return ReplayReport(self.call_sid, turns, bot_audio_s=len(heard) / self.rate,
+                            closed_by_bot=self._closed.is_set())
+
+    def bot_audio(self) -> np.ndarray:
+        return np.concatenate(self.platform.heard).astype(np.int16) if self.platform.heard \
+            else np.zeros(0, np.int16)
+
+    async def _turn(self, path: Path, clip: np.ndarray) -> TurnReport:
+        frame = int(self.rate * FRAME_S)
+        for i in range(0, len(clip), frame):
+            self._caller.append(clip[i:i + frame])
+        while self._caller and not self._closed.is_set():  # noqa: ASYNC110 (the clock drains it)
+            await asyncio.sleep(FRAME_S / 2)
+        end = time.monotonic()
+        self.platform.first_audio_after[end] = 0.0
+        await self._wait_for_silence(first=True, since=end)
+        first = self.platform.first_audio_after.pop(end, 0.0)
+        latency = (first - end) * 1000 if first else None
+        return TurnReport(file=path.name, latency_ms=latency)
+
+    async def _wait_for_silence(self, first: bool, since: float | None = None) -> None:
+        """Wait for bot audio to start (if `first`) and then to finish playing."""
+        deadline = time.monotonic() + self.turn_timeout_s
+        while time.monotonic() < deadline and not self._closed.is_set():
+            now = time.monotonic()
+            started = self.platform.last_audio_at > (since or 0.0)
+            if (started or not first) and self.platform.idle and \
+                    now - self.platform.last_audio_at > self.quiet_s:
+                return
+            await asyncio.sleep(0.05)
+
+    # ---- wire ----------------------------------------------------------------------------
+
+    async def _clock(self) -> None:
+        """20 ms ticks: send one caller frame (or silence), play 20 ms of bot audio."""
+        frame = int(self.rate * FRAME_S)
+        start = time.monotonic()
+        tick = 0
+        while not self._closed.is_set():
+            samples = self._caller.popleft() if self._caller else np.zeros(frame, np.int16)
+            await self._send_audio(samples)
+            for mark in self.platform.play(frame):
+                await self._send_mark(mark)
+            tick += 1
+            await asyncio.sleep(max(0.0, start + tick * FRAME_S - time.monotonic()))
+
+    async def _receive(self) -> None:
+        try:
+            async for message in self._ws:
+                self._on_message(message)
+                if isinstance(message, str) and '"clear"' in message:
+                    for mark in self.platform.clear():
+                        await self._send_mark(mark)
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            self._closed.set()
+
+    def _on_message(self, message: str | bytes) -> None:
+        if isinstance(message, bytes):
+            self.platform.add_audio(pcm16_to_array(message))
+            return
+        msg = json.loads(message)
+        event = msg.get("event")
+        if event == "media":
+            self.platform.add_audio(mulaw_decode(base64.b64decode(msg["media"]["payload"])))
+        elif event == "mark":
+            name = msg["mark"]["name"] if "mark" in msg else msg.get("name", "")
+            self.platform.add_mark(name)
+
+    async def _send_json(self, obj: dict[str, Any]) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            await self._ws.send(json.dumps(obj))
+
+    async def _send_start(self) -> None:
+        if self.protocol == "l16":
+            await self._send_json({"event": "start", "call_id": self.call_sid,
+                                   "from": self.from_number, "to": self.to_number,
+                                   "sample_rate": self.rate})
+            return
+        await self._send_json({"event": "connected", "protocol": "Call", "version": "1.0.0"})
+        await self._send_json(self._twilio("start", start={
+            "accountSid": "AC" + "0" * 32, "callSid": self.call_sid,
+            "streamSid": self.stream_sid, "tracks": ["inbound"],
+            "customParameters": {"from": self.from_number, "to": self.to_number,
+                                 "callSid": self.call_sid},
+            "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}}))
+
+    def _twilio(self, event: str, **body: Any) -> dict[str, Any]:
+        self._seq += 1
+        return {"event": event, "sequenceNumber": str(self._seq), "streamSid": self.stream_sid,
+                **body}
+
+    async def _send_audio(self, samples: np.ndarray) -> None:
+        if self.protocol == "l16":
+            with contextlib.suppress(websockets.ConnectionClosed):
+                await self._ws.send(array_to_pcm16(samples))
+            return
+        payload = base64.b64encode(mulaw_encode(samples)).decode()
+        await self._send_json(self._twilio("media", media={
+            "track": "inbound", "chunk": str(self._seq), "timestamp": "0", "payload": payload}))
+
+    async def _send_mark(self, name: str) -> None:
+        if self.protocol == "l16":
+            await self._send_json({"event": "mark", "name": name})
+        else:
+            await self._send_json(self._twilio("mark", mark={"name": name}))
+
+    async def _send_dtmf(self, digit: str) -> None:
+        if self.protocol == "l16":
+            await self._send_json({"event": "dtmf", "digit": digit})
+        else:
+            await self._send_json(self._twilio("dtmf", dtmf={"track": "inbound_track",
+                                                             "digit": digit}))
+
+    async def _send_stop(self) -> None:
+        if self.protocol == "l16":
+            await self._send_json({"event": "stop"})
+        else:
+            await self._send_json(self._twilio("stop", stop={"accountSid": "AC" + "0" * 32,
+                                                             "callSid": self.call_sid}))
+
+
+def _media_url(url: str, protocol: str) -> str:
+    base = url.rstrip("/")
+    if base.count("/") > 2:  # a path was given: use it as is
+        return base
+    return f"{base}/{'twilio' if protocol == 'twilio' else 'l16'}/media"
+
+
+def _load_clip(path: Path, rate: int) -> np.ndarray:
+    samples, src_rate = read_audio(path)
+    return resample(samples, src_rate, rate) if src_rate != rate else samples
+
+
+def fetch_record(ws_url: str, call_sid: str, timeout_s: float = 5.0) -> dict[str, Any] | None:
+    """The server's call record for `call_sid`, via GET /api/calls/{sid} (None if absent)."""
+    http = ws_url.replace("wss://", "https://").replace("ws://", "http://")
+    scheme, rest = http.split("://", 1)
+    url = f"{scheme}://{rest.split('/', 1)[0]}/api/calls/{call_sid}"
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=timeout_s) as resp:
+                record: dict[str, Any] = json.loads(resp.read())
+        except OSError:
+            record = {}
+        if record.get("ended_at") or time.monotonic() > deadline:
+            return record or None
+        time.sleep(0.2)
+
+
+def attach_record(report: ReplayReport, record: dict[str, Any] | None) -> None:
+    """Fill each turn with what the server recognised, in order."""
+    report.record = record
+    if not record:
+        return
+    report.outcome = record.get("outcome")
+    spoken = [t for t in record.get("turns", []) if t.get("caller_text")]
+    for turn, rec in zip(report.turns, spoken, strict=False):
+        turn.recognized = rec.get("caller_text")
+        turn.intent = rec.get("intent")
+        turn.score = rec.get("score")
+        turn.action = rec.get("action")
+        turn.bot_text = rec.get("bot_text")
+
+
+async def replay(files: list[Path], url: str, protocol: str, *, sample_rate: int = 8000,
+                 out: Path | None = None, keys: str = "") -> ReplayReport:
+    """Run one replayed call end to end and return its report."""
+    client = ReplayClient(url, protocol, sample_rate=sample_rate)
+    report = await client.run(files, keys=keys)
+    if out is not None:
+        write_wav(out, client.bot_audio(), client.rate)
+    record = await asyncio.get_running_loop().run_in_executor(
+        None, fetch_record, client.url, client.call_sid)
+    attach_record(report, record)
+    return report

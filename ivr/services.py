@@ -1,0 +1,93 @@
+"""The process-wide pieces every call shares: knowledge base, matcher, recognizer, TTS, store.
+
+Built once at server start-up (`build_services`), where the slow work happens: assembling the
+recognizer model, pre-rendering every prompt and answer to 8 kHz μ-law. Does file I/O.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from asr.engines import load_engine
+from dialog.matcher import Matcher
+
+from asr.base import RecognizerEngine
+from dialog.intents import KnowledgeBase, load_knowledge_base
+from dialog.policy import DialogPolicy, PolicyConfig
+from ivr.config import ServerConfig
+from ivr.store import AsyncCallStore, CallStore
+from ivr.tts import PromptCache, TtsSynthesizer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    config: ServerConfig
+    kb: KnowledgeBase
+    matcher: Matcher
+    policy: DialogPolicy
+    engine: RecognizerEngine
+    asr_executor: ThreadPoolExecutor
+    prompts: PromptCache
+    store: AsyncCallStore
+    started_at: float
+
+    async def aclose(self) -> None:
+        self.asr_executor.shutdown(wait=False, cancel_futures=True)
+        self.prompts.close()
+        await self.store.close()
+
+
+def spoken_texts(kb: KnowledgeBase) -> list[str]:
+    """Every fixed text the bot may say: prompts and FAQ answers (pre-rendered at start-up)."""
+    texts = [t for key, t in kb.prompts.items() if "{" not in t and key]
+    texts += [i.answer for i in kb.intents.values() if i.answer]
+    for dept in kb.departments.values():
+        if "transfer" in kb.prompts:
+            texts.append(kb.prompt("transfer", department=dept.name))
+    return list(dict.fromkeys(texts))
+
+
+def recordings_for(kb: KnowledgeBase) -> dict[str, Path]:
+    """Map spoken text → recorded file for prompts and intents that name one in intents.yaml."""
+    out: dict[str, Path] = {}
+    for key, path in kb.prompt_audio.items():
+        if key in kb.prompts:
+            out[kb.prompts[key]] = Path(path)
+    for intent in kb.intents.values():
+        if intent.prompt_audio and intent.answer:
+            out[intent.answer] = Path(intent.prompt_audio)
+    return out
+
+
+def _progress(done: int, total: int, text: str) -> None:
+    if done == total or done % 10 == 0:
+        log.info("pre-rendering prompts: %d/%d", done, total)
+
+
+def build_services(config: ServerConfig) -> Services:
+    """Load everything a call needs; raises with a clear message when something is missing."""
+    t0 = time.monotonic()
+    kb = load_knowledge_base(config.kb_path)
+    matcher = Matcher(kb)
+    policy = DialogPolicy(kb, PolicyConfig(no_input_s=config.no_input_s))
+    engine = load_engine(config.asr_engine, model_dir=config.asr_model or None,
+                         cache_dir=config.cache_dir)
+    synth = TtsSynthesizer(voice=config.tts_voice, rate=config.tts_rate)
+    prompts = PromptCache(config.cache_dir / "prompts", synth, voice=config.tts_voice,
+                          rate=config.tts_rate, recordings=recordings_for(kb))
+    if config.prerender:
+        prompts.prerender(spoken_texts(kb), progress=_progress)
+    store = AsyncCallStore(CallStore(config.db_path))
+    log.info("services ready in %.1f s (engine=%s, intents=%d, db=%s)",
+             time.monotonic() - t0, engine.name, len(kb.intents), config.db_path)
+    return Services(config, kb, matcher, policy, engine,
+                    ThreadPoolExecutor(max_workers=max(1, config.asr_threads),
+                                       thread_name_prefix="asr"),
+                    prompts, store, time.time())
+

@@ -1,0 +1,317 @@
+"""One phone call: joins the media adapter, recognizer, matcher, dialog policy, TTS and store.
+
+The session owns no protocol knowledge (the adapter turns messages into neutral events) and no
+dialog decisions (the pure policy does): it feeds caller audio to the recognition stream, turns
+recognizer and platform events into policy events, and carries out the policy's actions
+(speak, start timers, transfer, hang up, record). Every turn and event is written to the store
+as it happens so a dropped socket loses nothing. Does socket I/O through callbacks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import numpy as np
+from asr.stream import BargeIn, Final, RecognitionFailed, RecognitionStream, SpeechStarted
+
+from dialog import policy as pol
+from ivr.dtmf import DtmfDetector
+from ivr.events import (
+    AudioIn,
+    CallEnded,
+    CallStarted,
+    Connected,
+    DtmfIn,
+    HangupCall,
+    InboundEvent,
+    MarkPlayed,
+    OutboundCommand,
+    ProtocolError,
+    TransferCall,
+    UnknownEvent,
+)
+from ivr.media.base import MediaProtocol
+from ivr.playback import Playback
+from ivr.services import Services
+from ivr.turns import TurnTracker
+
+log = logging.getLogger(__name__)
+
+SendMessage = Callable[[str | bytes], Awaitable[None]]
+CloseSocket = Callable[[], Awaitable[None]]
+
+
+class CallSession:
+    """State and tasks of one call, from the platform's `start` to the socket closing."""
+
+    def __init__(self, protocol: MediaProtocol, send_message: SendMessage,
+                 close_socket: CloseSocket, services: Services) -> None:
+        self.protocol = protocol
+        self.services = services
+        self._send_message = send_message
+        self._close_socket = close_socket
+        self.call_id: str | None = None
+        self._state = services.policy.initial_state()
+        self._lock = asyncio.Lock()
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._stream: RecognitionStream | None = None
+        self._dtmf: DtmfDetector | None = None
+        self._audio_s = 0.0
+        self._dtmf_times: list[float] = []
+        self._turns: TurnTracker | None = None
+        self._closed = False
+        self._interrupted_key: str | None = None
+        cfg = services.config
+        self.playback = Playback(self._send_command, self._on_heard, self._on_started,
+                                 mark_grace_s=cfg.mark_grace_s)
+
+    # ---- inbound -------------------------------------------------------------------------
+
+    async def receive_text(self, text: str) -> None:
+        for event in self.protocol.receive_text(text):
+            await self.handle(event)
+
+    async def receive_bytes(self, data: bytes) -> None:
+        for event in self.protocol.receive_bytes(data):
+            await self.handle(event)
+
+    async def handle(self, event: InboundEvent) -> None:
+        if isinstance(event, AudioIn):
+            self._on_audio(event)
+        elif isinstance(event, CallStarted):
+            await self._on_start(event)
+        elif isinstance(event, MarkPlayed):
+            self.playback.mark_played(event.name)
+        elif isinstance(event, DtmfIn):
+            await self._on_key(event.digit, "out-of-band")
+        elif isinstance(event, CallEnded):
+            await self._record_event("stop", event.reason)
+            await self.close("platform stop")
+        elif isinstance(event, ProtocolError):
+            log.warning("call %s: protocol error: %s", self.call_id, event.message)
+            raw = (event.raw or "")[:200]
+            await self._record_event("protocol_error", f"{event.message}: {raw}")
+        elif isinstance(event, UnknownEvent):
+            await self._record_event("unknown_event", event.event)
+        elif isinstance(event, Connected):
+            pass
+
+    async def _on_start(self, event: CallStarted) -> None:
+        if self.call_id is not None:
+            await self._record_event("protocol_error", "second start on one stream")
+            return
+        svc, cfg = self.services, self.services.config
+        self.call_id = event.call_id
+        await svc.store.start_call(
+            event.call_id, stream_sid=event.stream_id, protocol=self.protocol.name,
+            from_number=event.from_number, to_number=event.to_number, started_at=time.time(),
+            parameters=dict(event.parameters))
+        rate = event.audio_format.sample_rate
+        self._stream = RecognitionStream(
+            svc.engine, rate, svc.asr_executor, end_silence_s=cfg.end_silence_s,
+            min_speech_s=cfg.barge_in_min_s, max_utterance_s=cfg.max_utterance_s)
+        self._dtmf = DtmfDetector(rate)
+        self._turns = TurnTracker(svc.store, event.call_id, cfg.end_silence_s)
+        self.playback.start()
+        self._spawn(self._consume_recognition(self._stream))
+        log.info("call %s started (%s, %s → %s, %d Hz)", event.call_id, self.protocol.name,
+                 event.from_number, event.to_number, rate)
+        await self._dispatch(pol.CallBegan())
+
+    def _on_audio(self, event: AudioIn) -> None:
+        if self._stream is None or self._dtmf is None or self._closed:
+            return
+        samples = event.samples
+        for digit in self._dtmf.process(samples):
+            self._dtmf_times.append(self._audio_s)
+            self._spawn(self._on_key(digit, "in-band"))
+        self._audio_s += len(samples) / event.sample_rate
+        self._stream.feed(samples)
+
+    async def _on_key(self, digit: str, how: str) -> None:
+        await self._record_event("dtmf", f"{digit} ({how})")
+        if self._turns:
+            self._turns.begin_key(digit)
+        await self._dispatch(pol.KeyPressed(digit))
+
+    # ---- recognition ---------------------------------------------------------------------
+
+    async def _consume_recognition(self, stream: RecognitionStream) -> None:
+        async for ev in stream.events():
+            if isinstance(ev, SpeechStarted):
+                if self._turns:
+                    self._turns.speech_started()
+                await self._dispatch(pol.CallerStartedSpeaking())
+            elif isinstance(ev, BargeIn):
+                if self.playback.speaking:
+                    cut = await self.playback.interrupt()
+                    if self._turns:
+                        self._turns.barged_in()
+                    await self._record_event("barge_in", ",".join(cut))
+            elif isinstance(ev, Final):
+                await self._on_final(ev)
+            elif isinstance(ev, RecognitionFailed):
+                log.error("call %s: recognizer failed: %s", self.call_id, ev.error)
+                await self._record_event("asr_error", ev.error)
+                await self._dispatch(pol.RecognitionError(ev.error))
+
+    async def _on_final(self, ev: Final) -> None:
+        text = ev.transcript.text.strip()
+        if self._overlaps_dtmf(ev):
+            await self._record_event("asr_dropped", f"utterance overlaps a DTMF tone: {text}")
+            await self._resume_listening()
+            return
+        if not text:
+            await self._record_event("asr_empty", f"{ev.transcript.audio_s:.2f}s of audio")
+            await self._resume_listening()
+            return
+        self._interrupted_key = None
+        match = self.services.matcher.match(text)
+        log.info("call %s heard %r → %s (%.2f, %s)", self.call_id, text, match.intent,
+                 match.score, match.action)
+        if self._turns:
+            self._turns.recognized(ev.transcript, match)
+        await self._dispatch(pol.CallerSpoke(match))
+
+    def _overlaps_dtmf(self, ev: Final) -> bool:
+        start = getattr(ev, "t_start_s", None)
+        if start is None or not self._dtmf_times:
+            return False
+        return any(start - 0.2 <= t <= ev.t_end_s for t in self._dtmf_times)
+
+    # ---- policy --------------------------------------------------------------------------
+
+    async def _dispatch(self, event: pol.Event) -> None:
+        async with self._lock:
+            if self._state.phase == "ended" and not isinstance(event, pol.CallerHungUp):
+                return
+            self._state, actions = self.services.policy.step(self._state, event, time.monotonic())
+            for action in actions:
+                await self._execute(action)
+
+    async def _execute(self, action: pol.Action) -> None:
+        if isinstance(action, pol.Say):
+            await self._say(action)
+        elif isinstance(action, pol.StartTimer):
+            self._cancel_timer(action.name)
+            self._timers[action.name] = asyncio.get_running_loop().call_later(
+                action.seconds, self._fire_timer, action.name)
+        elif isinstance(action, pol.CancelTimer):
+            self._cancel_timer(action.name)
+        elif isinstance(action, pol.Transfer):
+            await self._transfer(action)
+        elif isinstance(action, pol.Hangup):
+            await self._send_command(HangupCall(action.reason))
+            self._spawn(self._close_after_flush())
+        elif isinstance(action, pol.EndCall):
+            await self._end_record(action.outcome)
+
+    async def _say(self, action: pol.Say) -> None:
+        if self._turns:
+            await self._turns.bot_said(action.text)
+        loop = asyncio.get_running_loop()
+        try:
+            samples: np.ndarray = await loop.run_in_executor(
+                None, self.services.prompts.get_samples, action.text)
+        except Exception as exc:  # a TTS failure must not silence the dialog forever
+            log.error("call %s: cannot synthesize %r: %s", self.call_id, action.text, exc)
+            await self._record_event("tts_error", f"{action.key}: {exc}")
+            self._spawn(self._dispatch(pol.PromptFinished(action.key)))
+            return
+        self.playback.enqueue(action.key, samples)
+
+    async def _transfer(self, action: pol.Transfer) -> None:
+        assert self.call_id is not None
+        await self.services.store.set_transfer(self.call_id, action.department, action.queue,
+                                               action.reason)
+        await self._send_command(TransferCall(action.department, action.queue, action.reason))
+        log.info("call %s: transfer to %s (%s)", self.call_id, action.queue, action.reason)
+        self._spawn(self._close_after_flush())
+
+    async def _end_record(self, outcome: str) -> None:
+        if self.call_id is None:
+            return
+        if self._turns:
+            await self._turns.flush()
+        await self.services.store.end_call(self.call_id, outcome=outcome, ended_at=time.time(),
+                                           reason=self._state.phase)
+
+    def _on_heard(self, key: str, interrupted: bool) -> None:
+        if interrupted:
+            # Cut by barge-in: the caller's utterance decides what happens next. If it turns
+            # out to be empty, `_resume_listening` treats the prompt as done.
+            self._interrupted_key = key
+            return
+        self._spawn(self._dispatch(pol.PromptFinished(key)))
+
+    async def _resume_listening(self) -> None:
+        key, self._interrupted_key = self._interrupted_key, None
+        if key is not None and not self.playback.speaking:
+            await self._dispatch(pol.PromptFinished(key))
+
+    def _on_started(self, key: str, at: float) -> None:
+        if self._turns:
+            self._turns.reply_started()
+
+    # ---- outbound and teardown -----------------------------------------------------------
+
+    async def _send_command(self, command: OutboundCommand) -> None:
+        if self._closed:
+            return
+        for message in self.protocol.send(command):
+            await self._send_message(message)
+
+    async def _close_after_flush(self) -> None:
+        await asyncio.sleep(0.2)  # let the last messages leave before the socket closes
+        with contextlib.suppress(Exception):
+            await self._close_socket()
+
+    async def _record_event(self, kind: str, detail: str) -> None:
+        if self.call_id is not None:
+            await self.services.store.add_event(self.call_id, kind, detail, time.time())
+
+    def _fire_timer(self, name: str) -> None:
+        self._timers.pop(name, None)
+        self._spawn(self._dispatch(pol.TimerFired(name)))
+
+    def _cancel_timer(self, name: str) -> None:
+        handle = self._timers.pop(name, None)
+        if handle:
+            handle.cancel()
+
+    def _spawn(self, coro: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("call %s: task failed", self.call_id, exc_info=task.exception())
+
+    async def close(self, reason: str) -> None:
+        """The socket is gone (or the platform said stop): settle the record, stop all work."""
+        if self._closed:
+            return
+        if self.call_id is not None:
+            await self._dispatch(pol.CallerHungUp())
+            if self._turns:
+                await self._turns.flush()
+            await self._record_event("closed", reason)
+        self._closed = True
+        for name in list(self._timers):
+            self._cancel_timer(name)
+        await self.playback.close()
+        if self._stream:
+            await self._stream.close()
+        current = asyncio.current_task()
+        for task in list(self._tasks):
+            if task is not current:
+                task.cancel()
+        log.info("call %s closed: %s", self.call_id, reason)

