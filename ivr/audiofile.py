@@ -1,0 +1,41 @@
+"""Audio file reading and writing for fixtures, prompts and tools.
+
+Does file I/O through soundfile (libsndfile): any format it reads (wav, flac, ogg, ...) comes
+back as int16 mono samples with their sample rate; writing is always 16-bit PCM WAV.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from ivr.audio import as_int16
+
+
+class AudioFileError(Exception):
+    """A file could not be read or written as audio."""
+
+
+def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
+    """Read an audio file as (int16 mono samples, sample rate); channels are averaged."""
+    try:
+        data, rate = sf.read(str(path), dtype="int16", always_2d=True)
+    except (sf.SoundFileError, RuntimeError, OSError, TypeError) as exc:
+        raise AudioFileError(f"cannot read audio file {path}: {exc}") from exc
+    if data.shape[1] == 1:
+        return np.ascontiguousarray(data[:, 0]), int(rate)
+    # average in a wider type so two loud channels do not overflow before the division
+    mono = np.rint(data.astype(np.int32).mean(axis=1))
+    return mono.astype(np.int16), int(rate)
+
+
+def write_wav(path: str | Path, samples: np.ndarray, rate: int) -> None:
+    """Write int16 mono samples as a 16-bit PCM WAV file."""
+    if rate <= 0:
+        raise ValueError(f"sample rate must be positive, got {rate}")
+    try:
+        sf.write(str(path), as_int16(samples), rate, subtype="PCM_16", format="WAV")
+    except (sf.SoundFileError, RuntimeError, OSError) as exc:
+        raise AudioFileError(f"cannot write audio file {path}: {exc}") from exc
