@@ -21,8 +21,8 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from ivr.config import ServerConfig
 from ivr.media.base import MediaProtocol
-from ivr.media.l16 import L16Protocol
-from ivr.media.twilio import TwilioProtocol
+from ivr.media.l16 import L16MediaProtocol
+from ivr.media.twilio import TwilioMediaProtocol
 from ivr.services import Services, build_services
 from ivr.session import CallSession
 from ivr.twiml import (
@@ -66,14 +66,15 @@ def create_app(config: ServerConfig, services: Services | None = None) -> FastAP
         await _check_signature(request, form, config)
         scheme = request.headers.get("x-forwarded-proto", request.url.scheme)
         host = request.headers.get("x-forwarded-host", request.headers.get("host", "localhost"))
-        stream_url = stream_url_for(host, config.public_url or None, scheme)
-        action = stream_url.replace("wss://", "https://").replace("ws://", "http://")
-        action = action.rsplit("/twilio/media", 1)[0] + "/twilio/after-stream"
-        params = {"from": str(form.get("From", "")), "to": str(form.get("To", "")),
-                  "callSid": str(form.get("CallSid", ""))}
+        try:
+            stream_url = stream_url_for(host, config.public_url or None, scheme)
+            action = http_url_for(host, config.public_url or None, scheme, AFTER_STREAM_PATH)
+        except ValueError as exc:
+            raise HTTPException(400, f"bad Host header: {exc}") from exc
+        params = {"from": str(form.get("From", "")), "to": str(form.get("To", ""))}
         return Response(voice_twiml(stream_url, params, action), media_type="application/xml")
 
-    @app.post("/twilio/after-stream")
+    @app.post(AFTER_STREAM_PATH)
     async def twilio_after_stream(request: Request) -> Response:
         form = dict((await request.form()).items())
         await _check_signature(request, form, config)
@@ -89,11 +90,11 @@ def create_app(config: ServerConfig, services: Services | None = None) -> FastAP
 
     @app.websocket("/twilio/media")
     async def twilio_media(ws: WebSocket) -> None:
-        await _serve_call(ws, TwilioProtocol())
+        await _serve_call(ws, TwilioMediaProtocol())
 
     @app.websocket("/l16/media")
     async def l16_media(ws: WebSocket) -> None:
-        await _serve_call(ws, L16Protocol())
+        await _serve_call(ws, L16MediaProtocol())
 
     @app.get("/api/calls")
     async def list_calls(request: Request, limit: int = 50) -> JSONResponse:
