@@ -26,7 +26,9 @@ from ivr.media.twilio import TwilioMediaProtocol
 from ivr.services import Services, build_services
 from ivr.session import CallSession
 from ivr.twiml import (
+    AFTER_STREAM_PATH,
     hangup_twiml,
+    http_url_for,
     stream_url_for,
     transfer_twiml,
     validate_twilio_signature,
