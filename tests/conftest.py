@@ -1,0 +1,93 @@
+"""Shared fixtures: paths to recorded audio, and a real `ivr serve` on a free localhost port."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "audio_fixtures"
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    return FIXTURES
+
+
+@dataclass
+class RunningServer:
+    http: str
+    ws: str
+    db_path: Path
+    log_path: Path
+
+    def get(self, path: str) -> dict:
+        with urllib.request.urlopen(self.http + path, timeout=10) as resp:
+            return json.loads(resp.read())  # type: ignore[no-any-return]
+
+    def call_record(self, call_sid: str, timeout_s: float = 10.0) -> dict:
+        """The record once the call has ended (the server settles it right after hang-up)."""
+        deadline = time.monotonic() + timeout_s
+        record: dict = {}
+        while time.monotonic() < deadline:
+            try:
+                record = self.get(f"/api/calls/{call_sid}")
+            except OSError:
+                record = {}
+            if record.get("ended_at"):
+                return record
+            time.sleep(0.2)
+        return record
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """A real server process with the real recognizer, TTS and SQLite, on 127.0.0.1."""
+    tmp = tmp_path_factory.mktemp("server")
+    port = _free_port()
+    db = tmp / "calls.sqlite3"
+    log_path = tmp / "server.log"
+    env = dict(os.environ, IVR_NO_INPUT_S="8", PYTHONUNBUFFERED="1")
+    cmd = [sys.executable, "-m", "ivr.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+           "--db", str(db)]
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    srv = RunningServer(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", db, log_path)
+    deadline = time.monotonic() + 300  # first start assembles the model and renders prompts
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"server exited with {proc.returncode}:\n{srv.log()}")
+        try:
+            if srv.get("/healthz").get("status") == "ok":
+                break
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"server did not start:\n{srv.log()}")
+        time.sleep(0.5)
+    yield srv
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()

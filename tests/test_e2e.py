@@ -1,0 +1,188 @@
+"""End-to-end calls over the real server on localhost: recorded Mandarin through both protocols.
+
+These use the real recognizer (Whisper-base), real TTS and SQLite. Calls run in real time, so
+each test costs some seconds; assertions are on content and records, never on speed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pytest
+import websockets
+
+from ivr.audio import mulaw_encode, resample
+from ivr.audiofile import read_audio
+from ivr.replay import replay
+from tests.conftest import FIXTURES, RunningServer
+
+pytestmark = pytest.mark.e2e
+
+HOTLINE = FIXTURES / "hotline"
+
+
+def test_twilio_call_answers_then_says_goodbye(server: RunningServer, tmp_path: Path) -> None:
+    out = tmp_path / "bot.wav"
+    report = asyncio.run(replay([HOTLINE / "A10_tel8k.wav", HOTLINE / "A54_tel8k.wav"],
+                                server.ws, "twilio", out=out))
+    record = server.call_record(report.call_sid)
+    assert record["protocol"] == "twilio"
+    turns = [t for t in record["turns"] if t["caller_text"]]
+    assert turns[0]["intent"] == "medical_reimburse"
+    assert turns[0]["action"] == "answer"
+    assert "还有其他问题" in turns[0]["bot_text"]
+    assert turns[1]["intent"] == "goodbye"
+    assert record["outcome"] == "answered"
+    assert report.turns[0].latency_ms is not None
+    assert turns[0]["latency_ms"] is not None
+    samples, rate = read_audio(out)
+    assert rate == 8000 and len(samples) > 8000 * 3  # greeting + answer + goodbye were heard
+
+
+def test_l16_16k_call_transfers_on_request(server: RunningServer) -> None:
+    report = asyncio.run(replay([HOTLINE / "A13.wav", HOTLINE / "A40.wav"], server.ws, "l16",
+                                sample_rate=16000))
+    record = server.call_record(report.call_sid)
+    assert record["protocol"] == "l16"
+    turns = [t for t in record["turns"] if t["caller_text"]]
+    assert turns[0]["intent"] == "hpf_withdraw"
+    assert turns[1]["intent"] == "human_agent"
+    assert record["outcome"] == "transferred"
+    assert record["transfer_department"] == "housing_fund"  # the department of the last question
+    assert report.closed_by_bot
+
+
+def test_dtmf_zero_transfers_to_a_human(server: RunningServer) -> None:
+    report = asyncio.run(replay([], server.ws, "twilio", keys="0"))
+    record = server.call_record(report.call_sid)
+    assert record["outcome"] == "transferred"
+    assert record["transfer_reason"] == "dtmf"
+    assert any(e["kind"] == "dtmf" for e in record["events"])
+
+
+def test_inband_dtmf_tone_is_detected(server: RunningServer) -> None:
+    report = asyncio.run(replay([FIXTURES / "dtmf" / "key0.wav"], server.ws, "twilio"))
+    record = server.call_record(report.call_sid)
+    assert record["outcome"] == "transferred"
+    assert any(e["kind"] == "dtmf" and "in-band" in e["detail"] for e in record["events"])
+
+
+class RawTwilio:
+    """A minimal Twilio-format client for abusing the server with bad input."""
+
+    def __init__(self, ws: websockets.ClientConnection) -> None:
+        self.ws = ws
+        self.call_sid = "CA" + uuid.uuid4().hex
+        self.stream_sid = "MZ" + uuid.uuid4().hex
+        self.received: list[dict] = []
+
+    async def send(self, obj: dict | str) -> None:
+        await self.ws.send(obj if isinstance(obj, str) else json.dumps(obj))
+
+    async def start(self) -> None:
+        await self.send({"event": "connected", "protocol": "Call", "version": "1.0.0"})
+        await self.send({"event": "start", "sequenceNumber": "1", "streamSid": self.stream_sid,
+                         "start": {"accountSid": "AC1", "callSid": self.call_sid,
+                                   "streamSid": self.stream_sid, "tracks": ["inbound"],
+                                   "customParameters": {"from": "+8613900000000", "to": "12345"},
+                                   "mediaFormat": {"encoding": "audio/x-mulaw",
+                                                   "sampleRate": 8000, "channels": 1}}})
+
+    async def media(self, samples: np.ndarray, realtime: bool = True) -> None:
+        for i in range(0, len(samples), 160):
+            payload = base64.b64encode(mulaw_encode(samples[i:i + 160])).decode()
+            await self.send({"event": "media", "streamSid": self.stream_sid,
+                             "media": {"track": "inbound", "payload": payload}})
+            if realtime:
+                await asyncio.sleep(0.02)
+
+    async def drain(self, seconds: float) -> None:
+        try:
+            async with asyncio.timeout(seconds):
+                async for message in self.ws:
+                    msg = json.loads(message)
+                    self.received.append(msg)
+                    if msg.get("event") == "mark":  # play instantly: echo every mark at once
+                        await self.send({"event": "mark", "streamSid": self.stream_sid,
+                                         "mark": msg["mark"]})
+        except TimeoutError:
+            pass
+
+
+def _clip(name: str) -> np.ndarray:
+    samples, rate = read_audio(HOTLINE / name)
+    return resample(samples, rate, 8000)
+
+
+def test_bad_input_keeps_serving_and_the_record_is_saved(server: RunningServer) -> None:
+    async def abuse() -> str:
+        async with websockets.connect(server.ws + "/twilio/media") as ws:
+            c = RawTwilio(ws)
+            await c.send({"event": "media", "media": {"payload": "AAAA"}})  # media before start
+            await c.send("this is not json")
+            await c.send("[1, 2, 3]")
+            await c.start()
+            await c.send({"event": "frobnicate", "streamSid": c.stream_sid})
+            await c.send({"event": "media", "streamSid": c.stream_sid,
+                          "media": {"payload": "!!!not base64!!!"}})
+            await ws.send(b"\x00\x01binary")
+            await c.drain(1.0)
+            clip = _clip("A22_tel8k.wav")
+            await c.media(clip[: len(clip) // 2], realtime=False)  # hang up mid-utterance
+            return c.call_sid
+
+    call_sid = asyncio.run(abuse())
+    record = server.call_record(call_sid)
+    kinds = [e["kind"] for e in record["events"]]
+    assert kinds.count("protocol_error") >= 4
+    assert "unknown_event" in kinds
+    assert record["outcome"] == "abandoned"
+    assert record["ended_at"] is not None
+    assert server.get("/healthz")["status"] == "ok"
+    # ... and the server still takes a normal call afterwards
+    report = asyncio.run(replay([HOTLINE / "A46_tel8k.wav"], server.ws, "twilio"))
+    assert server.call_record(report.call_sid)["turns"]
+
+
+def test_caller_speech_interrupts_the_greeting(server: RunningServer) -> None:
+    async def interrupt() -> tuple[str, list[dict]]:
+        async with websockets.connect(server.ws + "/twilio/media") as ws:
+            c = RawTwilio(ws)
+            await c.start()
+            first = json.loads(await ws.recv())  # greeting audio is flowing
+            assert first["event"] == "media"
+            listener = asyncio.create_task(c.drain(12.0))
+            clip = _clip("A34_tel8k.wav")
+            await c.media(np.concatenate([clip, np.zeros(8000, np.int16)]))
+            await listener
+            return c.call_sid, c.received
+
+    call_sid, received = asyncio.run(interrupt())
+    assert any(m.get("event") == "clear" for m in received)
+    assert all(m.get("streamSid") for m in received)
+    record = server.call_record(call_sid)
+    assert any(e["kind"] == "barge_in" for e in record["events"])
+    turns = [t for t in record["turns"] if t["caller_text"]]
+    assert turns and turns[0]["intent"] == "office_hours"
+    assert turns[0]["barged_in"]
+
+
+def test_twiml_webhook_and_unknown_call(server: RunningServer) -> None:
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    body = urllib.parse.urlencode({"CallSid": "CA42", "From": "+8613700000000",
+                                   "To": "12345"}).encode()
+    with urllib.request.urlopen(server.http + "/twilio/voice", data=body, timeout=10) as resp:
+        xml = resp.read().decode()
+    assert "<Connect" in xml and "/twilio/media" in xml
+    assert 'name="from" value="+8613700000000"' in xml
+    with pytest.raises(urllib.error.HTTPError) as err:
+        server.get("/api/calls/CAdoesnotexist")
+    assert err.value.code == 404

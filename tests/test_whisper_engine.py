@@ -1,0 +1,119 @@
+"""The real Whisper base engine on recorded hotline requests, 16 kHz and telephone 8 kHz."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from asr.base import ModelNotAvailable, Recognizer, RecognizerEngine
+from asr.engines import load_engine
+from asr.models import assemble_whisper_base
+from asr.textnorm import cer, to_simplified
+from asr.whisper_engine import WhisperEngine
+from ivr.audio import resample
+from ivr.audiofile import read_audio
+
+HOTLINE = Path(__file__).resolve().parents[1] / "audio_fixtures" / "hotline"
+MAX_CER = 0.35
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def whisper_engine(tmp_path_factory: pytest.TempPathFactory) -> WhisperEngine:
+    """One real engine per test session (load_engine caches it per process)."""
+    model_dir = assemble_whisper_base(tmp_path_factory.getbasetemp() / "whisper-base")
+    engine = load_engine("whisper", model_dir=model_dir)
+    assert isinstance(engine, WhisperEngine)
+    return engine
+
+
+def clip_16k(name: str) -> np.ndarray:
+    samples, rate = read_audio(HOTLINE / f"{name}.wav")
+    return samples if rate == 16000 else resample(samples, rate, 16000)
+
+
+def reference(name: str) -> str:
+    return (HOTLINE / f"{name}.txt").read_text(encoding="utf-8").strip()
+
+
+def transcribe(recognizer: Recognizer, samples: np.ndarray, chunk: int = 320) -> str:
+    for i in range(0, len(samples), chunk):
+        assert recognizer.accept_audio(samples[i : i + chunk]) is None  # no partials
+    return recognizer.finish().text
+
+
+@pytest.mark.parametrize("name", ["A10", "A07", "A40", "A10_tel8k", "A07_tel8k", "A40_tel8k"])
+def test_transcribes_hotline_clip(whisper_engine: WhisperEngine, name: str) -> None:
+    samples = clip_16k(name)
+    recognizer = whisper_engine.new_recognizer()
+    recognizer.accept_audio(samples)
+    result = recognizer.finish()
+    assert cer(reference(name), result.text) <= MAX_CER, result.text
+    assert result.text == to_simplified(result.text)  # simplified script only
+    assert result.text == result.text.strip() and result.text
+    assert result.engine == "whisper"
+    assert result.audio_s == pytest.approx(len(samples) / 16000)
+    assert result.decode_s > 0
+    assert result.confidence is not None and 0.0 < result.confidence <= 1.0
+
+
+def test_engine_satisfies_the_interface(whisper_engine: WhisperEngine) -> None:
+    engine: RecognizerEngine = whisper_engine
+    assert (engine.name, engine.sample_rate) == ("whisper", 16000)
+    recognizer: Recognizer = engine.new_recognizer(["转人工", "社保卡"])
+    assert recognizer.sample_rate == 16000
+
+
+def test_short_or_empty_audio_is_not_decoded(whisper_engine: WhisperEngine) -> None:
+    recognizer = whisper_engine.new_recognizer()
+    empty = recognizer.finish()
+    assert (empty.text, empty.confidence, empty.audio_s, empty.decode_s) == ("", None, 0.0, 0.0)
+    recognizer.accept_audio(clip_16k("A40")[:3000])  # 0.19 s
+    short = recognizer.finish()
+    assert (short.text, short.decode_s) == ("", 0.0)
+    assert short.audio_s == pytest.approx(3000 / 16000)
+
+
+def test_finish_starts_a_new_utterance_and_reset_drops_audio(whisper_engine: WhisperEngine) -> None:
+    recognizer = whisper_engine.new_recognizer()
+    recognizer.accept_audio(clip_16k("A07"))
+    recognizer.reset()
+    text = transcribe(recognizer, clip_16k("A40"))
+    assert cer(reference("A40"), text) <= MAX_CER  # nothing of A07 leaked in
+    assert recognizer.finish().text == ""  # the buffer was emptied by finish()
+
+
+def test_rejects_non_int16_audio(whisper_engine: WhisperEngine) -> None:
+    with pytest.raises(TypeError, match="int16"):
+        whisper_engine.new_recognizer().accept_audio(np.zeros(320, dtype=np.float32))
+
+
+def test_shared_model_decodes_from_two_threads(whisper_engine: WhisperEngine) -> None:
+    names = ["A40", "A40_tel8k"]
+    audio = [clip_16k(n) for n in names]
+
+    def decode(samples: np.ndarray) -> str:
+        return transcribe(whisper_engine.new_recognizer(), samples, chunk=4000)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        texts = list(pool.map(decode, audio))
+    for name, text in zip(names, texts, strict=True):
+        assert cer(reference(name), text) <= MAX_CER, text
+
+
+def test_load_engine_caches_and_refuses_unknown(whisper_engine: WhisperEngine) -> None:
+    assert load_engine("whisper", model_dir=whisper_engine.model_dir) is whisper_engine
+    with pytest.raises(ModelNotAvailable, match="issue 3"):
+        load_engine("vosk")
+    with pytest.raises(ValueError, match="unknown ASR engine"):
+        load_engine("kaldi")
+
+
+def test_load_engine_auto_explains_missing_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IVR_WHISPER_MODEL", "large-v3")
+    with pytest.raises(ModelNotAvailable, match=r"no speech recognition engine.*hub"):
+        load_engine("auto")
