@@ -110,7 +110,7 @@ class ReplayClient:
 
     def __init__(self, url: str, protocol: str, *, sample_rate: int = 8000,
                  from_number: str = "+8613800000000", to_number: str = "12345",
-                 quiet_s: float = 1.0, turn_timeout_s: float = 30.0) -> None:
+                 quiet_s: float = 1.0, turn_timeout_s: float = 120.0) -> None:
         self.protocol = protocol
         self.url = _media_url(url, protocol)
         self.rate = 8000 if protocol == "twilio" else sample_rate
@@ -138,8 +138,9 @@ class ReplayClient:
                 turns.append(await self._turn(path, clip))
             for key in keys:
                 if not self._closed.is_set():
+                    pressed = time.monotonic()
                     await self._send_dtmf(key)
-                    await self._wait_for_silence(first=True)
+                    await self._wait_for_silence(first=True, since=pressed)
             if not self._closed.is_set():
                 await self._send_stop()
             for t in tasks:

@@ -34,12 +34,13 @@ class Services:
     engine: RecognizerEngine
     asr_executor: ThreadPoolExecutor
     prompts: PromptCache
+    synthesizer: TtsSynthesizer
     store: AsyncCallStore
     started_at: float
 
     async def aclose(self) -> None:
         self.asr_executor.shutdown(wait=False, cancel_futures=True)
-        self.prompts.close()
+        self.synthesizer.close()
         await self.store.close()
 
 
@@ -89,5 +90,5 @@ def build_services(config: ServerConfig) -> Services:
     return Services(config, kb, matcher, policy, engine,
                     ThreadPoolExecutor(max_workers=max(1, config.asr_threads),
                                        thread_name_prefix="asr"),
-                    prompts, store, time.time())
+                    prompts, synth, store, time.time())
 

@@ -67,6 +67,7 @@ class CallSession:
         self._turns: TurnTracker | None = None
         self._closed = False
         self._interrupted_key: str | None = None
+        self._early_events: list[tuple[str, str, float]] = []
         cfg = services.config
         self.playback = Playback(self._send_command, self._on_heard, self._on_started,
                                  mark_grace_s=cfg.mark_grace_s)
@@ -112,6 +113,9 @@ class CallSession:
             event.call_id, stream_sid=event.stream_id, protocol=self.protocol.name,
             from_number=event.from_number, to_number=event.to_number, started_at=time.time(),
             parameters=dict(event.parameters))
+        for kind, detail, at in self._early_events:
+            await svc.store.add_event(event.call_id, kind, detail, at)
+        self._early_events.clear()
         rate = event.audio_format.sample_rate
         self._stream = RecognitionStream(
             svc.engine, rate, svc.asr_executor, end_silence_s=cfg.end_silence_s,
@@ -273,8 +277,10 @@ class CallSession:
             await self._close_socket()
 
     async def _record_event(self, kind: str, detail: str) -> None:
-        if self.call_id is not None:
-            await self.services.store.add_event(self.call_id, kind, detail, time.time())
+        if self.call_id is None:  # before `start`: kept and written once the call has an id
+            self._early_events.append((kind, detail, time.time()))
+            return
+        await self.services.store.add_event(self.call_id, kind, detail, time.time())
 
     def _fire_timer(self, name: str) -> None:
         self._timers.pop(name, None)
@@ -314,4 +320,7 @@ class CallSession:
         for task in list(self._tasks):
             if task is not current:
                 task.cancel()
+        if self.call_id is None and self._early_events:
+            log.warning("stream closed before start after %d bad messages: %s",
+                        len(self._early_events), self._early_events[:3])
         log.info("call %s closed: %s", self.call_id, reason)
