@@ -73,7 +73,8 @@ def create_app(config: ServerConfig, services: Services | None = None) -> FastAP
             action = http_url_for(host, config.public_url or None, scheme, AFTER_STREAM_PATH)
         except ValueError as exc:
             raise HTTPException(400, f"bad Host header: {exc}") from exc
-        params = {"from": str(form.get("From", "")), "to": str(form.get("To", ""))}
+        params = {"from": str(form.get("From", "")), "to": str(form.get("To", "")),
+                  "callSid": str(form.get("CallSid", ""))}
         return Response(voice_twiml(stream_url, params, action), media_type="application/xml")
 
     @app.post(AFTER_STREAM_PATH)

@@ -12,11 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from asr.engines import load_engine
-from dialog.matcher import Matcher
-
 from asr.base import RecognizerEngine
+from asr.engines import load_engine
 from dialog.intents import KnowledgeBase, load_knowledge_base
+from dialog.matcher import Matcher
 from dialog.policy import DialogPolicy, PolicyConfig
 from ivr.config import ServerConfig
 from ivr.store import AsyncCallStore, CallStore

@@ -17,8 +17,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import numpy as np
-from asr.stream import BargeIn, Final, RecognitionFailed, RecognitionStream, SpeechStarted
 
+from asr.stream import BargeIn, Final, RecognitionFailed, RecognitionStream, SpeechStarted
 from dialog import policy as pol
 from ivr.dtmf import DtmfDetector
 from ivr.events import (
@@ -261,7 +261,7 @@ class CallSession:
 
     def _on_started(self, key: str, at: float) -> None:
         if self._turns:
-            self._turns.reply_started()
+            self._spawn(self._turns.reply_started())
 
     # ---- outbound and teardown -----------------------------------------------------------
 

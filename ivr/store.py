@@ -172,6 +172,15 @@ class CallStore:
                         (call_sid, idx, *(values[c] for c in _TURN_COLUMNS)))
             return int(idx)
 
+    def replace_turn(self, call_sid: str, idx: int, turn: TurnRecord) -> None:
+        """Overwrite turn `idx` (a turn is written early and completed as the reply plays)."""
+        values = asdict(turn)
+        values["barged_in"] = int(turn.barged_in)
+        sets = ", ".join(f"{c}=?" for c in _TURN_COLUMNS)
+        with self._tx() as cur:
+            cur.execute(f"UPDATE turns SET {sets} WHERE call_sid=? AND idx=?",
+                        (*(values[c] for c in _TURN_COLUMNS), call_sid, idx))
+
     def add_event(self, call_sid: str, kind: str, detail: str, at: float) -> None:
         with self._tx() as cur:
             self._ensure_call(cur, call_sid, at, f"event {kind!r}")
@@ -269,6 +278,9 @@ class AsyncCallStore:
 
     async def add_turn(self, call_sid: str, turn: TurnRecord) -> int:
         return await self._run(self.sync.add_turn, call_sid, turn)
+
+    async def replace_turn(self, call_sid: str, idx: int, turn: TurnRecord) -> None:
+        await self._run(self.sync.replace_turn, call_sid, idx, turn)
 
     async def add_event(self, call_sid: str, kind: str, detail: str, at: float) -> None:
         await self._run(self.sync.add_event, call_sid, kind, detail, at)

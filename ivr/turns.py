@@ -1,13 +1,14 @@
 """Assembles one caller turn (what was heard, matched and answered, with timings) for the store.
 
 A turn opens when the caller starts speaking or presses a key, collects the recognizer's text,
-the match and everything the bot says in reply, and is written when the reply's first audio
-leaves (so the latency is known) or at the latest when the next turn opens or the call ends.
-Writes to the store; no other I/O.
+the match and everything the bot says in reply. It is written as soon as the bot answers and
+rewritten as the reply fills in (more prompts, the time its first audio left), so a crash or a
+dropped socket at any point keeps what was heard. Writes to the store; no other I/O.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 
@@ -28,6 +29,7 @@ class _OpenTurn:
     bot_text: list[str] = field(default_factory=list)
     barged_in: bool = False
     dtmf: str | None = None
+    idx: int | None = None
 
 
 class TurnTracker:
@@ -40,6 +42,7 @@ class TurnTracker:
         self._pending: _OpenTurn | None = None
         self._current: _OpenTurn | None = None
         self._barge_pending = False
+        self._lock = asyncio.Lock()
 
     def speech_started(self) -> None:
         if self._pending is None:
@@ -68,33 +71,34 @@ class TurnTracker:
         if nxt is not None and (nxt.match is not None or nxt.dtmf is not None):
             self._pending = None
             self._barge_pending = False
-            old, self._current = self._current, nxt
-            if old is not None:
-                await self._write(old)
+            self._current = nxt
         if self._current is not None:
             self._current.bot_text.append(text)
+            await self._write(self._current)
 
-    def reply_started(self) -> None:
+    async def reply_started(self) -> None:
         """The first audio of a reply left: the current turn's latency is now known."""
         turn = self._current
         if turn is not None and turn.reply_started_at is None:
             turn.reply_started_at = time.time()
+            await self._write(turn)
 
     async def flush(self) -> None:
         """Write every turn not yet written (at call end)."""
-        nxt, self._pending = self._pending, None
-        cur, self._current = self._current, None
-        for turn in (cur, nxt):
-            if turn is not None and (turn.match is not None or turn.dtmf is not None
-                                     or turn.bot_text):
-                await self._write(turn)
+        nxt, self._pending, self._current = self._pending, None, None
+        if nxt is not None and (nxt.match is not None or nxt.dtmf is not None):
+            await self._write(nxt)  # heard, but the call ended before the bot could answer
 
     async def _write(self, turn: _OpenTurn) -> None:
+        async with self._lock:  # one row per turn even when two writers race to create it
+            await self._write_locked(turn)
+
+    async def _write_locked(self, turn: _OpenTurn) -> None:
         m, t = turn.match, turn.transcript
         latency = None
         if turn.reply_started_at is not None and turn.speech_end_at is not None:
             latency = (turn.reply_started_at - turn.speech_end_at) * 1000
-        await self._store.add_turn(self._call_id, TurnRecord(
+        record = TurnRecord(
             caller_text=turn.caller_text, intent=m.intent if m else None,
             score=m.score if m else 0.0, department=m.department if m else None,
             action=m.action if m else ("dtmf" if turn.dtmf else "none"),
@@ -103,4 +107,8 @@ class TurnTracker:
             reply_started_at=turn.reply_started_at,
             asr_ms=t.decode_s * 1000 if t else None, latency_ms=latency,
             barged_in=turn.barged_in, dtmf=turn.dtmf,
-            confidence=t.confidence if t else None))
+            confidence=t.confidence if t else None)
+        if turn.idx is None:
+            turn.idx = await self._store.add_turn(self._call_id, record)
+        else:
+            await self._store.replace_turn(self._call_id, turn.idx, record)
