@@ -41,6 +41,17 @@ if [ -z "$PYTHON" ]; then
   exit 1
 fi
 
+if ! "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null; then
+  # Debian/Ubuntu ship venv/ensurepip separately (python3-venv).
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "==> installing python3-venv"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+  else
+    echo "Python's venv module is missing. Install it with:  sudo apt-get install -y python3-venv" >&2
+    exit 1
+  fi
+fi
+
 if [ ! -x .venv/bin/python ]; then
   echo "==> creating virtualenv .venv with $PYTHON"
   "$PYTHON" -m venv .venv
