@@ -52,3 +52,16 @@ class RecognizerEngine(Protocol):
 
 class ModelNotAvailable(RuntimeError):
     """Raised when a model cannot be found or assembled; the message says how to fix it."""
+
+
+def supports_grammar(engine: RecognizerEngine) -> bool:
+    """True when `engine` honours the `phrases` of `new_recognizer` (Vosk with a runtime graph).
+
+    Engines may declare a `supports_grammar` attribute; those that do not ignore phrases.
+    """
+    return bool(getattr(engine, "supports_grammar", False))
+
+
+def engine_reason(engine: RecognizerEngine) -> str:
+    """Why `asr.engines.load_engine` chose this engine (empty if it was built directly)."""
+    return str(getattr(engine, "reason", ""))

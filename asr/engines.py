@@ -1,88 +1,160 @@
 """Pick and load the speech recognition engine, once per process.
 
-`load_engine("auto")` tries the engines in `AUTO_ORDER` and logs which one it chose and why;
-a named engine is loaded or fails with `ModelNotAvailable`, whose message says how to fix it.
-Loading reads (and on first use assembles) model files; nothing is downloaded.
+`load_engine("auto")` takes Vosk when a Vosk model for the configured language is installed
+(an explicit path, the model cache or a pip package), else Whisper; the engine it returns
+carries a `reason` sentence saying why, which is logged and shown by `GET /healthz`. A named
+engine is loaded or fails with `ModelNotAvailable`, whose message holds the fixing command.
+Loading reads model files (Whisper's are assembled on first use); nothing is downloaded.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
+from asr import catalog
 from asr.base import ModelNotAvailable, RecognizerEngine
-from asr.models import resolve_whisper_model
+from asr.models import (
+    BASE_NAMES,
+    ENV_ASR_MODEL,
+    ENV_WHISPER_MODEL,
+    InstalledModel,
+    describe,
+    find_vosk_models,
+    is_vosk_model_dir,
+    models_dir,
+    resolve_vosk_model,
+    resolve_whisper_model,
+)
 
 log = logging.getLogger(__name__)
 
 ModelArg = str | Path | None
-# Vosk will go first once it exists (streaming, phrase lists); Whisper is the fallback.
-AUTO_ORDER = ("whisper",)
+ENGINES = ("vosk", "whisper")  # auto tries them in this order
 
-_cache: dict[tuple[str, str, str], RecognizerEngine] = {}
+_cache: dict[tuple[str, str, str, str], RecognizerEngine] = {}
 _lock = threading.Lock()
 
 
-def _load_whisper(model_dir: ModelArg, cache_dir: Path | None) -> RecognizerEngine:
-    from asr.whisper_engine import WhisperEngine  # deferred: imports CTranslate2
-
-    whisper_cache = cache_dir / "models" / "whisper-base" if cache_dir is not None else None
-    path = resolve_whisper_model(model_dir, cache_dir=whisper_cache)
-    engine = WhisperEngine(path)
-    log.info("ASR model: Whisper from %s", path)
+def _set_reason(engine: RecognizerEngine, reason: str) -> RecognizerEngine:
+    # WhisperEngine declares no `reason`; the Protocol stays minimal, so set it dynamically.
+    setattr(engine, "reason", reason)  # noqa: B010
     return engine
 
 
-def _load_vosk(model_dir: ModelArg, cache_dir: Path | None) -> RecognizerEngine:
-    raise ModelNotAvailable(
-        "Vosk engine comes with issue 3; use the 'whisper' (or 'auto') engine for now"
-    )
+def _load_whisper(model: ModelArg, root: Path | None, language: str) -> RecognizerEngine:
+    from asr.whisper_engine import WhisperEngine  # deferred: imports CTranslate2
+
+    path = resolve_whisper_model(model, cache_dir=models_dir(root) / "whisper-base")
+    log.info("ASR model: Whisper from %s", path)
+    return WhisperEngine(path, language=language)
 
 
-LOADERS: dict[str, Callable[[ModelArg, Path | None], RecognizerEngine]] = {
-    "whisper": _load_whisper,
-    "vosk": _load_vosk,
-}
+def _whisper_label(model: ModelArg) -> str:
+    name = str(model or os.environ.get(ENV_WHISPER_MODEL) or "base")
+    return "Whisper base from PyPI" if name.lower() in BASE_NAMES else f"Whisper model {name}"
 
 
-def _load_auto(model_dir: ModelArg, cache_dir: Path | None) -> RecognizerEngine:
+def _load_vosk(model: ModelArg, root: Path | None, language: str) -> RecognizerEngine:
+    return _vosk_engine(resolve_vosk_model(model, language=language, cache_dir=root), language)
+
+
+def _vosk_engine(found: InstalledModel, language: str) -> RecognizerEngine:
+    from asr.vosk_engine import VoskEngine  # deferred: loads libvosk
+
+    log.info("ASR model: Vosk %s from %s (%s)", found.name, found.path, found.where)
+    return VoskEngine(found.path, language=found.language or language, model_name=found.name,
+                      reason=f"model {found.name} ({found.where}: {found.path})")
+
+
+def _explicit_engine(model: str | Path) -> str:
+    """Which engine an explicit model (directory or name) belongs to."""
+    path = Path(str(model)).expanduser()
+    if path.is_dir():
+        if is_vosk_model_dir(path):
+            return "vosk"
+        if (path / "model.bin").is_file():
+            return "whisper"
+        raise ModelNotAvailable(
+            f"{path} is neither a Vosk model (am/final.mdl) nor a Whisper CTranslate2 model "
+            f"(model.bin); point {ENV_ASR_MODEL} or --model at a model directory"
+        )
+    info = catalog.find(str(model))
+    return info.engine if info is not None else "whisper"
+
+
+def _load_auto(model: ModelArg, root: Path | None, language: str) -> RecognizerEngine:
+    if model is not None:
+        engine_name = _explicit_engine(model)
+        loader = _load_vosk if engine_name == "vosk" else _load_whisper
+        engine = loader(model, root, language)
+        return _set_reason(engine, f"auto: the configured model {model} is a {engine_name} model")
+    installed = find_vosk_models(cache_dir=root)
+    matching = [m for m in installed if m.language == language]
     problems: list[str] = []
-    for name in AUTO_ORDER:
+    if matching:
         try:
-            engine = LOADERS[name](model_dir, cache_dir)
+            engine = _vosk_engine(matching[0], language)
         except ModelNotAvailable as exc:
-            log.info("ASR engine %s not available: %s", name, exc)
-            problems.append(f"{name}: {exc}")
-            continue
-        log.info("ASR engine: %s (auto: first available of %s)", name, ", ".join(AUTO_ORDER))
-        return engine
-    raise ModelNotAvailable("no speech recognition engine available. " + " | ".join(problems))
+            problems.append(f"vosk: {exc}")
+            why = f"Vosk model {matching[0].name} failed to load ({exc})"
+        else:
+            m = matching[0]
+            return _set_reason(engine, f"auto: Vosk model {m.name} for {language} is installed "
+                                       f"({m.where}: {m.path})")
+    else:
+        problems.append(f"vosk: {catalog.missing_vosk_message(language, describe(installed))}")
+        pull = catalog.recommended_vosk(language)
+        hint = f" (try `ivr models pull {pull.name}`)" if pull is not None and pull.url else ""
+        why = f"no Vosk model for {language} installed{hint}"
+    try:
+        engine = _load_whisper(None, root, language)
+    except ModelNotAvailable as exc:
+        problems.append(f"whisper: {exc}")
+        raise ModelNotAvailable(
+            "no speech recognition engine available. " + " | ".join(problems)
+        ) from exc
+    return _set_reason(engine, f"auto: {why}; using {_whisper_label(None)}")
+
+
+def _load_named(name: str, model: ModelArg, root: Path | None, language: str) -> RecognizerEngine:
+    if name == "vosk":
+        engine = _load_vosk(model, root, language)
+        return _set_reason(engine, f"vosk: requested; {getattr(engine, 'reason', '')}")
+    engine = _load_whisper(model, root, language)
+    return _set_reason(engine, f"whisper: requested; using {_whisper_label(model)}")
 
 
 def load_engine(
     name: str = "auto",
     model_dir: ModelArg = None,
     cache_dir: str | Path | None = None,
+    language: str = "zh",
 ) -> RecognizerEngine:
-    """The process-wide engine for (`name`, `model_dir`), loading it on first use.
+    """The process-wide engine for these arguments, loading it on first use.
 
-    `name` is "auto", "whisper" or "vosk"; `model_dir` a local model directory or a model
-    name (default: `$IVR_WHISPER_MODEL`, else the Whisper base model from PyPI);
-    `cache_dir` the hotline-ivr cache root (default `$IVR_CACHE_DIR`).
+    `name` is "auto", "vosk" or "whisper". `model_dir` is a local model directory or a model
+    name (default `$IVR_ASR_MODEL`; for Whisper then `$IVR_WHISPER_MODEL`, else the base model
+    from PyPI). `cache_dir` is the hotline-ivr cache root (default `$IVR_CACHE_DIR`), whose
+    `models/` folder `ivr models pull` fills. `language` is what callers speak (ISO 639-1).
+    The returned engine has `name` and `reason` (why it was chosen).
     """
-    if name != "auto" and name not in LOADERS:
-        raise ValueError(f"unknown ASR engine {name!r}; choose auto, {', '.join(LOADERS)}")
-    key = (name, str(model_dir or ""), str(cache_dir or ""))
+    if name != "auto" and name not in ENGINES:
+        raise ValueError(f"unknown ASR engine {name!r}; choose auto, {', '.join(ENGINES)}")
+    if model_dir is None or not str(model_dir):
+        model_dir = os.environ.get(ENV_ASR_MODEL) or None
+    key = (name, str(model_dir or ""), str(cache_dir or ""), language)
     with _lock:  # two calls racing at start-up must not load the model twice
         if key not in _cache:
             root = Path(cache_dir) if cache_dir is not None else None
             if name == "auto":
-                _cache[key] = _load_auto(model_dir, root)
+                engine = _load_auto(model_dir, root, language)
             else:
-                _cache[key] = LOADERS[name](model_dir, root)
-                log.info("ASR engine: %s (requested)", name)
+                engine = _load_named(name, model_dir, root, language)
+            log.info("ASR engine: %s — %s", engine.name, getattr(engine, "reason", ""))
+            _cache[key] = engine
         return _cache[key]
 
 

@@ -38,7 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--kb", dest="kb_path", type=Path, help="knowledge base (intents.yaml)")
     s.add_argument("--cache-dir", type=Path, help="models and prompt audio cache")
     s.add_argument("--asr-engine", choices=["auto", "whisper", "vosk"])
-    s.add_argument("--asr-model", help="local model directory for the recognizer")
+    s.add_argument("--asr-model", help="recognizer model: a local Vosk/Whisper folder or a "
+                   "catalogue name (see `ivr models list`)")
+    s.add_argument("--asr-language", help="recognition language (default zh)")
     s.add_argument("--public-url", help="public https URL the platform reaches us at")
     s.add_argument("--no-prerender", dest="prerender", action="store_const", const=False,
                    help="render prompts on first use instead of at start-up")
@@ -61,6 +63,11 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, help="write the bot's audio to this WAV file")
     r.add_argument("--json", action="store_true", help="one JSON object per turn + summary")
     r.set_defaults(func=_replay)
+
+    from asr.cli import add_models_parser, add_transcribe_parser
+
+    add_transcribe_parser(sub)
+    add_models_parser(sub)
     return p
 
 
@@ -76,6 +83,7 @@ def _serve(args: argparse.Namespace) -> int:
     config = ServerConfig.from_env().with_overrides(
         host=args.host, port=args.port, db_path=args.db_path, kb_path=args.kb_path,
         cache_dir=args.cache_dir, asr_engine=args.asr_engine, asr_model=args.asr_model,
+        asr_language=args.asr_language,
         public_url=args.public_url, prerender=args.prerender, log_level=args.log_level)
     logging.basicConfig(level=config.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

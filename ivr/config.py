@@ -28,6 +28,7 @@ class ServerConfig:
     cache_dir: Path = field(default_factory=_default_cache_dir)
     asr_engine: str = "auto"
     asr_model: str = ""
+    asr_language: str = "zh"
     asr_threads: int = 2
     public_url: str = ""
     twilio_auth_token: str = ""

@@ -77,7 +77,7 @@ def build_services(config: ServerConfig) -> Services:
     matcher = Matcher(kb)
     policy = DialogPolicy(kb, PolicyConfig(no_input_s=config.no_input_s))
     engine = load_engine(config.asr_engine, model_dir=config.asr_model or None,
-                         cache_dir=config.cache_dir)
+                         cache_dir=config.cache_dir, language=config.asr_language)
     synth = TtsSynthesizer(voice=config.tts_voice, rate=config.tts_rate)
     prompts = PromptCache(config.cache_dir / "prompts", synth, voice=config.tts_voice,
                           rate=config.tts_rate, recordings=recordings_for(kb))
