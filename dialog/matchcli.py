@@ -1,8 +1,10 @@
 """`ivr match`: run the intent matcher on text from the command line or from stdin.
 
 `run_match` takes the arguments and the three text streams, so the CLI can wire it in and
-tests can drive it with StringIO. It reads the knowledge base file; otherwise it only writes
-to the streams it is given. Exit status: 0 done, 2 bad usage or a broken knowledge base.
+tests can drive it with StringIO. With --json each line is MatchResult.to_json(): intent,
+score, department, action (answer/transfer/clarify/none), candidates and signals. It reads
+the knowledge base file; otherwise it only writes to the streams it is given. Exit status:
+0 done, 2 bad usage or a broken knowledge base.
 """
 
 from __future__ import annotations
@@ -118,6 +120,11 @@ def _lines(stream: IO[str]) -> Iterator[str]:
 def _format(result: MatchResult, as_json: bool) -> str:
     if as_json:
         return json.dumps(result.to_json(), ensure_ascii=False)
+    if result.action == "clarify":
+        named = " or ".join(f"{c.intent} ({c.score:.3f})" for c in result.candidates)
+        return f"clarify: {named}"
+    if result.routed:
+        return f"route department={result.department} score={result.score:.3f}"
     if result.intent is None:
         return f"no match (score {result.score:.3f})"
     department = f" department={result.department}" if result.department else ""

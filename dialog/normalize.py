@@ -43,11 +43,14 @@ _MEANINGFUL_ALONE = frozenset({"就是"})
 _GREETINGS: tuple[str, ...] = ("你好", "您好", "喂", "哈喽")
 
 _TRIPLED = re.compile(r"([\u4e00-\u9fff])\1{2,}")  # Chinese only: 12333 stays
+# Phone and hotline numbers read digit by digit (一二三四五, 幺二三三三): three or more digit
+# characters in a row are a number, never words (一下, 一个 and 三五 stay text).
+_DIGIT_RUN = re.compile(r"[零〇一二三四五六七八九幺]{3,}")
 
 # Sentence-final particles: dropped at the end of a clause (能报销吗 → 能报销).
 _TRAILING_PARTICLES = "吗呢吧呀啊哈嘛啦哦噢"  # not 么: 什么/怎么 end with it
 
-_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
            "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
 _MYRIADS = {"万": 10_000, "亿": 100_000_000}
@@ -93,10 +96,16 @@ def _clean_clause(clause: str, first: bool) -> str:
     return clause.rstrip(_TRAILING_PARTICLES) if len(clause) > 1 else clause
 
 
+def normalize_numbers(text: str) -> str:
+    """Digit-by-digit spoken numbers as Arabic digits (拨打一二三三三 → 拨打12333)."""
+    return _DIGIT_RUN.sub(lambda m: "".join(str(_DIGITS[c]) for c in m.group()), text)
+
+
 def normalize(text: str) -> str:
     """Canonical form of an utterance: half-width, simplified, lower case, no punctuation,
-    no whitespace and no filler words. Meaning-bearing words are never removed: fillers go
-    only at clause edges, so 就是 in 是不是就是这个 or 那个 in 不是那个 survive mid-clause."""
+    no whitespace, no filler words, and digit-by-digit numbers as digits. Meaning-bearing
+    words are never removed: fillers go only at clause edges, so 就是 in 是不是就是这个 or 那个
+    in 不是那个 survive mid-clause."""
     text = to_simplified(to_halfwidth(text)).lower()
     clauses = [c for c in _CLAUSE_SPLIT.split(text) if c]
     kept: list[str] = []
@@ -105,7 +114,7 @@ def normalize(text: str) -> str:
         if cleaned:
             kept.append(cleaned)
     # 对对对 / 好好好 are one word said thrice; doubled words (谢谢, 拜拜, 查查) are kept.
-    return _TRIPLED.sub(r"\1", "".join(kept))
+    return _TRIPLED.sub(r"\1", normalize_numbers("".join(kept)))
 
 
 def _split_chars(run: str) -> list[str]:

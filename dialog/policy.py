@@ -1,175 +1,65 @@
 """The dialog policy: a pure state machine from (state, event, now) to (state, actions).
 
-It decides what the bot says, when it listens, when it gives up and hands the caller to a human,
-and which outcome the call record gets. It does no I/O, never sleeps and never reads a clock:
-`now` is passed in, timers are `StartTimer`/`CancelTimer` actions the call session runs, and a
-fired timer comes back as a `TimerFired` event. `step` never raises; an event that makes no
-sense in the current phase returns the state unchanged and no actions.
+It decides what the bot says, when it listens, when it asks which of two intents the caller
+meant, when it routes a problem to the responsible department or gives up and hands the caller
+to a human, and which outcome the call record gets. It does no I/O, never sleeps and never
+reads a clock: `now` is passed in, timers are `StartTimer`/`CancelTimer` actions the call
+session runs, and a fired timer comes back as a `TimerFired` event. `step` never raises; an
+event that makes no sense in the current phase returns the state unchanged and no actions.
+The events, actions and state types live in dialog.policy_types and are re-exported here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Literal
+from dataclasses import replace
 
-from dialog.intents import Department, KnowledgeBase
+from dialog import clarify
+from dialog.intents import Department, Intent, KnowledgeBase
+from dialog.policy_types import (
+    DTMF_AGENT_KEY,
+    HUMAN_KEYWORD,
+    LIVE_PHASES,
+    NO_INPUT_TIMER,
+    Action,
+    CallBegan,
+    CallerHungUp,
+    CallerSpoke,
+    CallerStartedSpeaking,
+    CancelTimer,
+    DialogState,
+    EndCall,
+    Event,
+    Hangup,
+    KeyPressed,
+    Outcome,
+    Phase,
+    PolicyConfig,
+    PromptFinished,
+    RecognitionError,
+    Say,
+    StartTimer,
+    Step,
+    TimerFired,
+    Transfer,
+)
 from dialog.types import MatchResult
 
-Phase = Literal["start", "speaking", "listening", "transferring", "ending", "ended"]
-Outcome = Literal["answered", "transferred", "abandoned", "no-input", "error"]
-
-NO_INPUT_TIMER = "no_input"
-HUMAN_KEYWORD = "转人工"
-DTMF_AGENT_KEY = "0"
-# Phases in which the caller is in a conversation with the bot (barge-in counts as listening).
-LIVE_PHASES: frozenset[str] = frozenset({"speaking", "listening"})
-
-
-@dataclass(frozen=True)
-class PolicyConfig:
-    """Timeouts and patience. Two re-prompts on silence, two misunderstandings, then act."""
-
-    no_input_s: float = 8.0
-    max_no_input: int = 2
-    max_failures: int = 2
+__all__ = [
+    "DTMF_AGENT_KEY", "HUMAN_KEYWORD", "LIVE_PHASES", "NO_INPUT_TIMER", "Action", "CallBegan",
+    "CallerHungUp", "CallerSpoke", "CallerStartedSpeaking", "CancelTimer", "DialogPolicy",
+    "DialogState", "EndCall", "Event", "Hangup", "KeyPressed", "Outcome", "Phase",
+    "PolicyConfig", "PromptFinished", "RecognitionError", "Say", "StartTimer", "Step",
+    "TimerFired", "Transfer",
+]
 
 
-@dataclass(frozen=True)
-class DialogState:
-    """Everything the policy remembers about one call; replaced, never mutated."""
-
-    phase: Phase = "start"
-    failures: int = 0
-    no_inputs: int = 0
-    answered: int = 0
-    last_bot_text: str = ""
-    last_department: str | None = None
-    outcome: Outcome | None = None
-    # Key of the last Say issued: only its PromptFinished moves the dialog on.
-    last_say_key: str | None = None
-    # Where the transfer announced by the "transfer" prompt goes once the prompt has played.
-    transfer_department: str | None = None
-    transfer_reason: str = ""
-    hangup_reason: str = ""
-    began_at: float | None = None
-
-
-# ---- events ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CallBegan:
-    """The call is connected and the bot may speak."""
-
-
-@dataclass(frozen=True)
-class PromptFinished:
-    """The caller has heard the whole prompt issued by `Say(key=...)`."""
-
-    key: str
-
-
-@dataclass(frozen=True)
-class CallerStartedSpeaking:
-    """Voice activity from the caller (before any transcript)."""
-
-
-@dataclass(frozen=True)
-class CallerSpoke:
-    """A final transcript of one caller utterance, already matched against the knowledge base."""
-
-    match: MatchResult
-
-
-@dataclass(frozen=True)
-class KeyPressed:
-    """A DTMF digit."""
-
-    digit: str
-
-
-@dataclass(frozen=True)
-class TimerFired:
-    """A timer started with `StartTimer(name, ...)` ran out."""
-
-    name: str
-
-
-@dataclass(frozen=True)
-class CallerHungUp:
-    """The caller (or the platform) ended the call."""
-
-
-@dataclass(frozen=True)
-class RecognitionError:
-    """Speech recognition failed for this call."""
-
-    message: str
-
-
-Event = (
-    CallBegan
-    | PromptFinished
-    | CallerStartedSpeaking
-    | CallerSpoke
-    | KeyPressed
-    | TimerFired
-    | CallerHungUp
-    | RecognitionError
-)
-
-# ---- actions --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Say:
-    """Speak `text`; `key` is the prompt id, or "answer:<intent>" for an FAQ answer."""
-
-    key: str
-    text: str
-    intent: str | None = None
-
-
-@dataclass(frozen=True)
-class StartTimer:
-    name: str
-    seconds: float
-
-
-@dataclass(frozen=True)
-class CancelTimer:
-    name: str
-
-
-@dataclass(frozen=True)
-class Transfer:
-    """Hand the caller to a department's human queue."""
-
-    department: str
-    queue: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Hangup:
-    reason: str
-
-
-@dataclass(frozen=True)
-class EndCall:
-    """The call record's final outcome; emitted exactly once per call."""
-
-    outcome: Outcome
-
-
-Action = Say | StartTimer | CancelTimer | Transfer | Hangup | EndCall
-Step = tuple[DialogState, list[Action]]
+DEFAULT_CONFIG = PolicyConfig()
 
 
 class DialogPolicy:
     """Turns call events into bot actions for one knowledge base. Stateless itself."""
 
-    def __init__(self, kb: KnowledgeBase, config: PolicyConfig = PolicyConfig()) -> None:
+    def __init__(self, kb: KnowledgeBase, config: PolicyConfig = DEFAULT_CONFIG) -> None:
         self.kb = kb
         self.config = config
 
@@ -267,21 +157,85 @@ class DialogPolicy:
     def _respond(self, state: DialogState, match: MatchResult) -> Step:
         intent_id = match.intent
         if self._wants_human(match):
-            return self._transfer_for(state, match)
+            return self._transfer_for(replace(state, clarify=()), match)
         if intent_id == "repeat":
             return self._say(state, "speaking", Say("repeat", state.last_bot_text), keep_text=True)
+        if state.clarify:
+            resolved = self._resolve_clarification(state, match)
+            if resolved is not None:
+                return resolved
+        state = replace(state, clarify=())
+        if match.routed:
+            return self._route(state, match.department or "")
         if intent_id in ("no", "goodbye"):
             return self._say_goodbye(state, None, "goodbye")
         if intent_id == "yes":
             return self._say(state, "speaking", Say("ask_question", self._prompt("ask_question")))
+        if intent_id == "menu":
+            key = "menu" if "menu" in self.kb.prompts else "ask_question"
+            return self._say(state, "speaking", Say(key, self._prompt(key)))
+        if match.action == "clarify":
+            return self._clarify(state, match)
         intent = self.kb.intents.get(intent_id) if intent_id else None
         if match.action == "answer" and intent is not None and intent.answer:
             return self._answer(state, intent_id or "", intent.answer, intent.department)
         return self._not_understood(state)
 
+    # ---- clarification and routing ----------------------------------------------------------
+
+    def _clarify(self, state: DialogState, match: MatchResult) -> Step:
+        """Ask which of the (one or two) candidate intents the caller meant."""
+        pending = tuple(c.intent for c in match.candidates[:2] if c.intent in self.kb.intents)
+        if not pending:
+            return self._not_understood(state)
+        names = [self.kb.intent_name(i) for i in pending]
+        if len(pending) == 2:
+            say = Say("clarification", self._prompt("clarification", a=names[0], b=names[1]))
+        elif "confirm" in self.kb.prompts:
+            say = Say("confirm", self._prompt("confirm", a=names[0]))
+        else:  # nothing to ask with: take the only candidate
+            return self._take(state, self.kb.intents[pending[0]])
+        return self._say(replace(state, clarify=pending), "speaking", say)
+
+    def _resolve_clarification(self, state: DialogState, match: MatchResult) -> Step | None:
+        """The caller's answer to a clarifying question, or None for a new question."""
+        choice = clarify.choose(state.clarify, match)
+        state = replace(state, clarify=())
+        if choice == clarify.REJECT:
+            return self._say(state, "speaking", Say("ask_question", self._prompt("ask_question")))
+        intent = self.kb.intents.get(choice) if choice else None
+        if intent is None:
+            if match.action == "clarify":  # a second unclear answer in a row: no more asking
+                return self._not_understood(state)
+            return None
+        return self._take(state, intent)
+
+    def _take(self, state: DialogState, intent: Intent) -> Step:
+        """Act on an intent chosen by clarification: answer it, or answer and transfer."""
+        if intent.action == "transfer":
+            lead = [Say(f"answer:{intent.id}", intent.answer, intent.id)] if intent.answer else []
+            department = intent.department or self._fallback_department(state)
+            state = replace(state, last_department=department)
+            return self._begin_transfer(state, department, "intent", lead=lead)
+        if not intent.answer:
+            return self._not_understood(state)
+        return self._answer(state, intent.id, intent.answer, intent.department)
+
+    def _route(self, state: DialogState, department: str) -> Step:
+        """A problem no FAQ answers: say which department handles it, then transfer there."""
+        dept = self._department(department)
+        if "route" not in self.kb.prompts:
+            return self._begin_transfer(state, dept.id, "routing")
+        announce = Say("route", self._prompt("route", department=dept.name))
+        state = replace(state, last_department=dept.id)
+        return self._begin_transfer(state, dept.id, "routing", announce=announce)
+
     def _wants_human(self, match: MatchResult) -> bool:
+        """A human was asked for, or the intent itself transfers (routing is not: it first
+        says which department is responsible)."""
         text = match.text or ""
-        return match.intent == "human_agent" or match.action == "transfer" or HUMAN_KEYWORD in text
+        transfers = match.action == "transfer" and not match.routed
+        return match.intent == "human_agent" or transfers or HUMAN_KEYWORD in text
 
     def _transfer_for(self, state: DialogState, match: MatchResult) -> Step:
         intent = self.kb.intents.get(match.intent) if match.intent else None
@@ -323,13 +277,13 @@ class DialogPolicy:
     # ---- endings -------------------------------------------------------------------------------
 
     def _begin_transfer(
-        self, state: DialogState, department: str, reason: str, lead: list[Say] | None = None
+        self, state: DialogState, department: str, reason: str, lead: list[Say] | None = None,
+        announce: Say | None = None,
     ) -> Step:
         dept = self._department(department)
-        announce = Say("transfer", self._prompt("transfer", department=dept.name))
-        state = replace(
-            state, outcome="transferred", transfer_department=dept.id, transfer_reason=reason
-        )
+        announce = announce or Say("transfer", self._prompt("transfer", department=dept.name))
+        state = replace(state, outcome="transferred", transfer_department=dept.id,
+                        transfer_reason=reason, clarify=())
         return self._say(state, "transferring", *(lead or []), announce)
 
     def _finish_transfer(self, state: DialogState) -> Step:

@@ -5,16 +5,32 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Action = Literal["answer", "transfer", "none"]
+Action = Literal["answer", "transfer", "clarify", "none"]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One of the best-scoring intents for an utterance, for clarification and explanations."""
+
+    intent: str
+    score: float
+    department: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {"intent": self.intent, "score": round(self.score, 4),
+                "department": self.department}
 
 
 @dataclass(frozen=True)
 class MatchResult:
     """The matcher's decision about one caller utterance.
 
-    `intent` is None when nothing scored above the threshold ("no match"). `action` tells the
-    dialog what the knowledge base wants done: speak the intent's answer, transfer to the
-    department's human queue, or nothing (no match / system intents handled by the policy).
+    `intent` is None when nothing scored high enough ("no match") and when the utterance was
+    routed to a department by responsibility. `action` tells the dialog what the knowledge base
+    wants done: speak the intent's answer, transfer to `department`'s human queue (an FAQ that
+    transfers, human_agent, or routing with `intent` None), ask which of the top two
+    `candidates` the caller meant ("clarify"), or nothing (no match / system intents the
+    policy interprets). `signals` are the per-signal scores that explain the decision.
     """
 
     intent: str | None
@@ -23,6 +39,12 @@ class MatchResult:
     action: Action
     text: str = ""
     signals: dict[str, float] = field(default_factory=dict)
+    candidates: tuple[Candidate, ...] = ()
+
+    @property
+    def routed(self) -> bool:
+        """True when no intent fitted but the utterance was sent to a responsible department."""
+        return self.intent is None and self.action == "transfer" and self.department is not None
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -30,6 +52,8 @@ class MatchResult:
             "score": round(self.score, 4),
             "department": self.department,
             "action": self.action,
+            "candidates": [c.to_json() for c in self.candidates],
+            "signals": {k: round(v, 4) for k, v in self.signals.items()},
         }
 
 

@@ -25,7 +25,7 @@ def test_json_prints_exactly_one_line() -> None:
     assert (status, err) == (0, "")
     assert out.endswith("\n") and out.count("\n") == 1
     payload = json.loads(out)
-    assert list(payload) == ["intent", "score", "department", "action"]
+    assert list(payload) == ["intent", "score", "department", "action", "candidates", "signals"]
     assert payload["intent"] == "medical_reimburse"
     assert payload["department"] == "medical_insurance"
     assert payload["action"] == "answer"
@@ -36,8 +36,24 @@ def test_kb_option() -> None:
     path = REPO / "intents.yaml"
     status, out, _ = run(["--kb", str(path), "--json", "转人工"])
     assert status == 0
-    assert json.loads(out) == {"intent": "human_agent", "score": json.loads(out)["score"],
-                               "department": "gov_service", "action": "transfer"}
+    payload = json.loads(out)
+    assert (payload["intent"], payload["department"], payload["action"]) == (
+        "human_agent", "gov_service", "transfer")
+
+
+def test_clarify_and_routing_in_json() -> None:
+    _, out, _ = run(["--json", "-"], stdin="社保卡丢了还有公积金怎么取\n楼下烧烤店的油烟太大了\n")
+    clarify, routed = (json.loads(line) for line in out.splitlines())
+    assert (clarify["intent"], clarify["action"]) == (None, "clarify")
+    assert [c["intent"] for c in clarify["candidates"]] == ["sbk_reissue", "hpf_withdraw"]
+    assert (routed["intent"], routed["action"], routed["department"]) == (
+        None, "transfer", "environment")
+    assert routed["signals"]["route"] == routed["score"]
+
+
+def test_readable_clarify_and_routing() -> None:
+    assert run(["社保卡丢了还有公积金怎么取"])[1].startswith("clarify: sbk_reissue (0.")
+    assert run(["楼下烧烤店的油烟太大了"])[1].startswith("route department=environment score=")
 
 
 def test_no_match_is_null_in_json() -> None:

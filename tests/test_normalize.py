@@ -98,3 +98,16 @@ def test_chinese_to_int(text: str, value: int) -> None:
 @pytest.mark.parametrize("text", ["", "二十块", "abc", "社保"])
 def test_chinese_to_int_rejects_non_numerals(text: str) -> None:
     assert chinese_to_int(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我打了一二三三三", "我打了12333"),
+        ("拨打幺二三四五", "拨打12345"),  # 幺 is how 一 is read in phone numbers
+        ("等一下再说", "等一下再说"),  # 一下 is a word, not a number
+        ("三五天能办好", "三五天能办好"),  # two digits: an estimate, left as words
+    ],
+)
+def test_digit_by_digit_numbers_become_digits(text: str, expected: str) -> None:
+    assert normalize(text) == expected

@@ -29,7 +29,7 @@ from dialog.policy import (
     TimerFired,
     Transfer,
 )
-from dialog.types import NO_MATCH, MatchResult
+from dialog.types import NO_MATCH, Candidate, MatchResult
 
 PROMPTS = {
     "greeting": "您好，这里是12345政务服务热线，请说出您要咨询的问题。",
@@ -40,6 +40,10 @@ PROMPTS = {
     "transfer": "正在为您转接{department}人工服务，请稍候。",
     "goodbye": "感谢您的来电，再见。",
     "error": "抱歉，系统出现故障。",
+    "clarification": "您是想咨询{a}，还是{b}？",
+    "confirm": "您是想咨询{a}吗？",
+    "route": "您反映的问题由{department}负责，正在为您转接。",
+    "menu": "您可以咨询社保、公积金和税务问题。",
 }
 CARD_ANSWER = "社保卡可以在人社局服务大厅或线上办理补办。"
 HOUSING_ANSWER = "公积金投诉需要人工受理。"
@@ -57,12 +61,13 @@ def make_kb() -> KnowledgeBase:
         "tax": Department("tax", "税务局", "q-tax"),
     }
     faqs = [
-        Intent("social_card", "faq", "social", "answer", CARD_ANSWER),
-        Intent("housing_complaint", "faq", "housing", "transfer", HOUSING_ANSWER),
+        Intent("social_card", "faq", "social", "answer", CARD_ANSWER, name="社保卡补办"),
+        Intent("housing_complaint", "faq", "housing", "transfer", HOUSING_ANSWER,
+               name="公积金投诉"),
         Intent("tax_dispute", "faq", "tax", "transfer"),
         Intent("empty_answer", "faq", "tax", "answer", ""),
     ]
-    system = [_system(i) for i in ("human_agent", "repeat", "yes", "no", "goodbye")]
+    system = [_system(i) for i in ("human_agent", "repeat", "yes", "no", "goodbye", "menu")]
     intents = {i.id: i for i in faqs + system}
     return KnowledgeBase(departments, intents, dict(PROMPTS), default_department="hotline")
 
@@ -626,6 +631,10 @@ def _random_event(rng: random.Random) -> Event:
         "ask_question",
         "answer:social_card",
         "answer:housing_complaint",
+        "clarification",
+        "confirm",
+        "route",
+        "menu",
     ]
     spoken = [faq(i) for i in ("social_card", "housing_complaint", "tax_dispute", "empty_answer")]
     spoken += [system(i) for i in ("human_agent", "repeat", "yes", "no", "goodbye")]
@@ -633,6 +642,11 @@ def _random_event(rng: random.Random) -> Event:
         nomatch(),
         nomatch("转人工"),
         CallerSpoke(MatchResult("ghost", 1.0, "x", "transfer")),
+        ask("social_card", "housing_complaint"),
+        ask("tax_dispute"),
+        routed("tax"),
+        said("第二个"),
+        system("menu"),
     ]
     choices: list[Event] = [
         CallBegan(),
@@ -671,3 +685,123 @@ def test_random_sequences_never_raise_and_end_at_most_once(seed: int) -> None:
     # A hang-up always closes the record.
     if any(isinstance(e, CallerHungUp) for e in events):
         assert len(ends) == 1
+
+
+# ---- clarification ----------------------------------------------------------------------------
+
+
+def ask(*intents: str, text: str = "嗯那个") -> CallerSpoke:
+    """A clarify result naming `intents` (best first)."""
+    candidates = tuple(
+        Candidate(i, 0.48 - n * 0.02, KB.intents[i].department) for n, i in enumerate(intents)
+    )
+    return CallerSpoke(MatchResult(None, 0.48, None, "clarify", text=text, candidates=candidates))
+
+
+def said(text: str) -> CallerSpoke:
+    return CallerSpoke(MatchResult(None, 0.1, None, "none", text=text))
+
+
+ASKED: list[Event] = [*BEGIN, ask("social_card", "housing_complaint"), done("clarification")]
+
+
+def test_clarify_names_the_top_two_intents() -> None:
+    state, steps = run([*BEGIN, ask("social_card", "housing_complaint")])
+    assert steps[-1][1:] == [Say("clarification", "您是想咨询社保卡补办，还是公积金投诉？")]
+    assert state.clarify == ("social_card", "housing_complaint")
+    assert state.failures == 0  # asking is not a failure
+
+
+def test_clarify_with_one_candidate_confirms_it() -> None:
+    state, steps = run([*BEGIN, ask("social_card")])
+    assert steps[-1][1:] == [Say("confirm", "您是想咨询社保卡补办吗？")]
+    assert state.clarify == ("social_card",)
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        pytest.param(system("yes", "对"), [("say", "answer:social_card"), ("say", "anything_else")],
+                     id="yes-takes-the-first"),
+        pytest.param(said("第二个"), [("say", "answer:housing_complaint"), ("say", "transfer")],
+                     id="ordinal-second"),
+        pytest.param(said("前面那个"), [("say", "answer:social_card"), ("say", "anything_else")],
+                     id="ordinal-first"),
+        pytest.param(faq("housing_complaint"), [("say", "answer:housing_complaint"),
+                                                ("say", "transfer")], id="names-one-of-them"),
+        pytest.param(ask("housing_complaint", "tax_dispute"),
+                     [("say", "answer:housing_complaint"), ("say", "transfer")],
+                     id="same-ambiguity-takes-the-top"),
+        pytest.param(system("no", "都不是"), [("say", "ask_question")], id="no-asks-again"),
+        pytest.param(faq("tax_dispute"), [("say", "transfer")], id="a-new-question"),
+        pytest.param(nomatch(), [("say", "no_match")], id="not-understood"),
+        pytest.param(ask("tax_dispute", "empty_answer"), [("say", "no_match")],
+                     id="second-unclear-answer-is-a-failure"),
+    ],
+)
+def test_the_next_utterance_resolves_the_clarification(
+    reply: CallerSpoke, expected: list[tuple[str, ...]]
+) -> None:
+    state, steps = run([*ASKED, reply])
+    assert [brief(a) for a in steps[-1]] == [CANCEL, *expected]
+    assert state.clarify == ()
+
+
+def test_no_after_a_clarification_does_not_hang_up() -> None:
+    state, _ = run([*ASKED, system("no", "不是")])
+    assert state.phase == "speaking" and state.outcome is None
+
+
+def test_repeat_keeps_the_clarification_pending() -> None:
+    _, steps = run([*ASKED, system("repeat"), done("repeat"), system("yes")])
+    assert steps[-3][-1] == Say("repeat", "您是想咨询社保卡补办，还是公积金投诉？")
+    assert [brief(a) for a in steps[-1]][1] == ("say", "answer:social_card")
+
+
+def test_human_request_during_a_clarification_transfers() -> None:
+    state, _ = run([*ASKED, system("human_agent"), done("transfer")])
+    assert state.outcome == "transferred" and state.clarify == ()
+
+
+def test_unknown_candidates_are_not_asked_about() -> None:
+    spoke = CallerSpoke(MatchResult(None, 0.5, None, "clarify",
+                                    candidates=(Candidate("ghost", 0.5),)))
+    assert last_actions([*BEGIN, spoke]) == [CANCEL, ("say", "no_match")]
+
+
+def test_a_single_candidate_without_a_confirm_prompt_is_answered() -> None:
+    prompts = {k: v for k, v in PROMPTS.items() if k != "confirm"}
+    kb = KnowledgeBase(KB.departments, KB.intents, prompts, default_department="hotline")
+    _, steps = run([*BEGIN, ask("social_card")], DialogPolicy(kb))
+    assert [brief(a) for a in steps[-1]][1] == ("say", "answer:social_card")
+
+
+# ---- routing by responsibility ------------------------------------------------------------------
+
+
+def routed(department: str, text: str = "工地晚上施工太吵") -> CallerSpoke:
+    return CallerSpoke(MatchResult(None, 0.7, department, "transfer", text=text))
+
+
+def test_routing_says_the_responsible_department_then_transfers() -> None:
+    state, steps = run([*BEGIN, routed("tax"), done("route")])
+    assert steps[-2][1:] == [Say("route", "您反映的问题由税务局负责，正在为您转接。")]
+    assert steps[-1] == [Transfer("tax", "q-tax", "routing"), EndCall("transferred")]
+    assert state.transfer_reason == "routing"
+
+
+def test_routing_without_a_route_prompt_uses_the_transfer_prompt() -> None:
+    prompts = {k: v for k, v in PROMPTS.items() if k != "route"}
+    kb = KnowledgeBase(KB.departments, KB.intents, prompts, default_department="hotline")
+    _, steps = run([*BEGIN, routed("tax")], DialogPolicy(kb))
+    assert steps[-1][1:] == [Say("transfer", "正在为您转接税务局人工服务，请稍候。")]
+
+
+def test_routing_with_转人工_is_a_caller_request() -> None:
+    actions = all_actions([*BEGIN, routed("tax", "发票的事转人工"), done("transfer")])
+    assert actions[-2:] == [("transfer", "tax", "q-tax", "intent"), ("end", "transferred")]
+
+
+def test_menu_says_what_the_bot_can_do() -> None:
+    _, steps = run([*BEGIN, system("menu")])
+    assert steps[-1][1:] == [Say("menu", PROMPTS["menu"])]

@@ -1,0 +1,153 @@
+"""`ivr kb check | eval | suggest`: validate, measure and grow the knowledge base.
+
+`add_kb_parser(subparsers)` registers the `kb` command and its three subcommands on the main
+CLI; each sets `func(args) -> int` (exit status). `check` loads the file (errors name the
+intent and field, exit 2) and lists style warnings (exit 1 with --strict); `eval` reports
+accuracy, decision rates, out-of-scope rejection, confusions and per-utterance match time for
+a TSV of (text, expected), or same-intent accuracy for a question-pair file with --pairs;
+`suggest` clusters the unresolved utterances of the call database. Reads files, writes to
+stdout/stderr only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from dialog.evaluate import evaluate, format_report, read_eval_file
+from dialog.intents import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
+from dialog.kblint import lint
+from dialog.matchcli import default_kb_path
+from dialog.matcher import ANSWER_THRESHOLD, CLARIFY_THRESHOLD, ROUTE_THRESHOLD, Matcher
+
+EXIT_OK, EXIT_WARNINGS, EXIT_ERROR = 0, 1, 2
+REPO = Path(__file__).resolve().parents[1]
+
+
+def add_kb_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register `kb check`, `kb eval` and `kb suggest` on the main CLI's subparsers."""
+    kb: argparse.ArgumentParser = subparsers.add_parser(
+        "kb", help="check, evaluate and grow the knowledge base")
+    sub = kb.add_subparsers(title="kb commands", dest="kb_command")
+    kb.set_defaults(func=lambda _args: _usage(kb))
+
+    check = sub.add_parser("check", help="validate intents.yaml and list style warnings")
+    _kb_option(check)
+    check.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
+    check.set_defaults(func=run_check)
+
+    ev = sub.add_parser("eval", help="accuracy of the matcher on a TSV of (text, expected)")
+    ev.add_argument("file", type=Path, help="TSV: text, expected (intent id, dept:<id>, none)")
+    _kb_option(ev)
+    ev.add_argument("--json", action="store_true", help="print one JSON object")
+    ev.add_argument("--pairs", action="store_true", help="FILE is a question-pair corpus "
+                    "(sentence1, sentence2, label): same-intent accuracy of the semantic signal")
+    ev.add_argument("--pair-threshold", type=float, default=None,
+                    help="with --pairs, also report accuracy at this fixed threshold")
+    ev.add_argument("--repeats", type=int, default=3, help="timed passes over the file")
+    ev.add_argument("--threshold", type=float, default=ANSWER_THRESHOLD)
+    ev.add_argument("--clarify-threshold", type=float, default=CLARIFY_THRESHOLD)
+    ev.add_argument("--route-threshold", type=float, default=ROUTE_THRESHOLD)
+    ev.set_defaults(func=run_eval)
+
+    sg = sub.add_parser("suggest", help="propose examples and intents from unresolved calls")
+    _kb_option(sg)
+    sg.add_argument("--db", type=Path, default=None, help="call database (default: the "
+                    "server's, IVR_DB_PATH)")
+    sg.add_argument("--json", action="store_true", help="print a JSON list")
+    sg.add_argument("--min-count", type=int, default=1, help="smallest cluster to show")
+    sg.set_defaults(func=run_suggest)
+    return kb
+
+
+def _kb_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--kb", type=Path, default=None,
+                        help="knowledge base (default: ./intents.yaml, else the shipped one)")
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return EXIT_ERROR
+
+
+def _load(args: argparse.Namespace, command: str) -> KnowledgeBase | None:
+    path = getattr(args, "kb", None) or default_kb_path()
+    try:
+        return load_knowledge_base(path)
+    except KnowledgeBaseError as exc:
+        print(f"ivr kb {command}: broken knowledge base: {exc}", file=sys.stderr)
+        return None
+
+
+def run_check(args: argparse.Namespace) -> int:
+    kb = _load(args, "check")
+    if kb is None:
+        return EXIT_ERROR
+    warnings = lint(kb)
+    faq = [i for i in kb.intents.values() if i.kind == "faq"]
+    print(f"ok: {len(kb.departments)} departments, {len(faq)} FAQ intents, "
+          f"{len(kb.intents) - len(faq)} system intents, "
+          f"{sum(len(i.examples) for i in kb.intents.values())} examples, "
+          f"{len(kb.prompts)} prompts, {sum(i.local_sample for i in faq)} local samples")
+    for warning in warnings:
+        print(f"warning: {warning}")
+    return EXIT_WARNINGS if warnings and args.strict else EXIT_OK
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    if not Path(args.file).is_file():
+        print(f"ivr kb eval: no such file: {args.file}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.pairs:
+        from dialog.paireval import evaluate_pairs, format_pair_report
+
+        pair_report = evaluate_pairs(args.file, args.pair_threshold)
+        print(json.dumps(pair_report.to_json()) if args.json
+              else format_pair_report(pair_report, str(args.file)), end="" if not args.json
+              else "\n")
+        return EXIT_OK
+    kb = _load(args, "eval")
+    if kb is None:
+        return EXIT_ERROR
+    try:
+        lines = read_eval_file(args.file)
+    except ValueError as exc:
+        print(f"ivr kb eval: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    matcher = Matcher(kb, threshold=args.threshold, clarify_threshold=args.clarify_threshold,
+                      route_threshold=args.route_threshold)
+    report = evaluate(matcher, lines, repeats=args.repeats)
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        print(format_report(report, str(args.file)), end="")
+    return EXIT_OK
+
+
+def run_suggest(args: argparse.Namespace) -> int:
+    from dialog.suggest import format_suggestions, suggest, unresolved_utterances
+
+    kb = _load(args, "suggest")
+    if kb is None:
+        return EXIT_ERROR
+    db = args.db or _default_db()
+    try:
+        utterances = unresolved_utterances(db)
+    except (FileNotFoundError, OSError) as exc:
+        print(f"ivr kb suggest: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    found = suggest(Matcher(kb), utterances, min_count=args.min_count)
+    if args.json:
+        print(json.dumps([s.to_json() for s in found], ensure_ascii=False))
+    else:
+        print(format_suggestions(found), end="")
+    return EXIT_OK
+
+
+def _default_db() -> Path:
+    """The server's database: IVR_DB_PATH, else its default var/ivr.sqlite3 (ivr.config)."""
+    return Path(os.environ.get("IVR_DB_PATH") or REPO / "var" / "ivr.sqlite3")

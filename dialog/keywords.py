@@ -1,0 +1,171 @@
+"""The keyword signal: which intent (or department) keywords an utterance contains, and how.
+
+A keyword is found by its characters, or — for recogniser homophones — by its sound: same
+pinyin with the same tones (strong evidence, a same-sound substitution), and for keywords of
+three or more syllables also toneless and loosened pinyin (zh/z, ing/in); keywords of four or
+more syllables may also be heard with one syllable off (a near miss). Longer keywords weigh
+more; the hits of one owner combine by a damped noisy-OR, and a hit nested inside a longer hit
+of the same owner counts once. All lookups are dictionary probes over the utterance's
+substrings, so the cost grows with the utterance, not with the knowledge base. Pure; no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from dialog.phonetic import Utterance, analyse
+
+HitKind = Literal["chars", "tone", "pinyin", "loose", "near"]
+
+# Keyword weight by length in characters: a 2-character word alone (餐厅) stays below the
+# answer threshold and needs corroboration; a 4-character term (营业执照) is nearly decisive.
+KEYWORD_WEIGHTS = (0.0, 0.2, 0.45, 0.6, 0.7, 0.8)
+# How much of its weight a keyword keeps when heard only by sound: a tone-exact homophone is
+# almost as good as the characters, a tone slip less so, an accent fold or near miss least.
+SOUND_FACTORS: dict[HitKind, float] = {
+    "chars": 1.0, "tone": 0.9, "pinyin": 0.8, "loose": 0.75, "near": 0.6,
+}
+_NEAR_RATIO = 90.0  # partial_ratio (0..100) on loosened pinyin for a near miss (at 85,
+# she bao jiao fei passed for yi bao jiao fei)
+_NEAR_MIN_LENGTH = 4  # one syllable off in three is a different word too often
+# Further hits of one owner add less than the first: an intent with many generic keywords
+# (个体户 + 执照) must not outweigh one specific word of another (注销).
+_EXTRA_HIT_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class Keyword:
+    owner: int
+    text: str
+    weight: float
+    tones: tuple[str, ...]
+    plain: tuple[str, ...]
+    loose: tuple[str, ...]
+
+    @property
+    def length(self) -> int:
+        return len(self.text)
+
+
+@dataclass(frozen=True)
+class Hit:
+    keyword: Keyword
+    start: int  # character offset in the utterance; -1 for a near miss (no exact place)
+    strength: float
+    kind: HitKind
+
+    @property
+    def end(self) -> int:
+        return self.start + self.keyword.length
+
+
+class KeywordIndex:
+    """Keywords of many owners (intents or departments), indexed for substring probes."""
+
+    def __init__(self, entries: list[tuple[int, str]], owners: int) -> None:
+        """`entries` are (owner index, normalised keyword) pairs; duplicates are merged."""
+        self.owners = owners
+        unique = {(owner, text): None for owner, text in entries if text}
+        self.keywords = [_keyword(owner, text) for owner, text in unique]
+        self._chars: dict[str, list[Keyword]] = {}
+        self._tones: dict[tuple[str, ...], list[Keyword]] = {}
+        self._plain: dict[tuple[str, ...], list[Keyword]] = {}
+        self._loose: dict[tuple[str, ...], list[Keyword]] = {}
+        for kw in self.keywords:
+            self._chars.setdefault(kw.text, []).append(kw)
+            if kw.length >= 2:  # one syllable alone collides with far too many characters
+                self._tones.setdefault(kw.tones, []).append(kw)
+            if kw.length >= 3:  # two syllables without their tones collide across word
+                self._plain.setdefault(kw.plain, []).append(kw)  # boundaries: 推荐一 ~ 建议,
+                self._loose.setdefault(kw.loose, []).append(kw)  # 单位拖 ~ 委托
+        self._lengths = sorted({kw.length for kw in self.keywords})
+        self._near = [kw for kw in self.keywords if kw.length >= _NEAR_MIN_LENGTH]
+        self._near_sounds = [" ".join(kw.loose) for kw in self._near]
+
+    def hits(self, utt: Utterance, near: bool = True) -> list[Hit]:
+        """Every keyword found in the utterance, each once, by its strongest kind of hit."""
+        best: dict[Keyword, Hit] = {}
+        n = len(utt)
+        for length in self._lengths:
+            for start in range(n - length + 1):
+                self._probe(utt, start, length, best)
+        if near:
+            for hit in self._near_hits(utt, best):
+                best[hit.keyword] = hit
+        return list(best.values())
+
+    def scores(self, hits: list[Hit]) -> np.ndarray:
+        """Per owner (0..1): the strongest outermost hit, the others added by a damped
+        noisy-OR."""
+        miss = np.ones(self.owners)
+        seen: set[int] = set()
+        for hit in sorted(outermost(hits), key=lambda h: -h.strength):
+            owner = hit.keyword.owner
+            share = _EXTRA_HIT_SHARE if owner in seen else 1.0
+            miss[owner] *= 1.0 - share * hit.strength
+            seen.add(owner)
+        return 1.0 - miss
+
+    def _probe(self, utt: Utterance, start: int, length: int, best: dict[Keyword, Hit]) -> None:
+        end = start + length
+        found = self._chars.get(utt.text[start:end])
+        if found:
+            _offer(best, found, start, "chars")
+        if length < 2:
+            return
+        tables = ((self._tones, utt.tones, "tone"), (self._plain, utt.plain, "pinyin"),
+                  (self._loose, utt.loose, "loose"))
+        for table, sounds, kind in tables:
+            found = table.get(sounds[start:end])
+            if found:
+                _offer(best, found, start, kind)  # type: ignore[arg-type]
+
+    def _near_hits(self, utt: Utterance, best: dict[Keyword, Hit]) -> list[Hit]:
+        """Long keywords heard with one syllable off (户口迁移 ~ 护考迁移)."""
+        if not self._near or len(utt) < 3:
+            return []
+        sounds = " ".join(utt.loose)
+        ratios = process.cdist([sounds], self._near_sounds, scorer=fuzz.partial_ratio,
+                               workers=1, score_cutoff=_NEAR_RATIO)[0]
+        hits = []
+        for i in np.flatnonzero(ratios):
+            kw = self._near[i]
+            # partial_ratio aligns the shorter string inside the longer: the keyword must be
+            # what is found inside the utterance, not the utterance inside the keyword.
+            if kw in best or len(self._near_sounds[i]) > len(sounds):
+                continue
+            strength = kw.weight * SOUND_FACTORS["near"] * float(ratios[i]) / 100.0
+            hits.append(Hit(kw, -1, strength, "near"))
+        return hits
+
+
+def _keyword(owner: int, text: str) -> Keyword:
+    weight = KEYWORD_WEIGHTS[min(len(text), len(KEYWORD_WEIGHTS) - 1)]
+    utt = analyse(text)
+    return Keyword(owner, text, weight, utt.tones, utt.plain, utt.loose)
+
+
+def _offer(best: dict[Keyword, Hit], found: list[Keyword], start: int, kind: HitKind) -> None:
+    for kw in found:
+        strength = kw.weight * SOUND_FACTORS[kind]
+        old = best.get(kw)
+        if old is None or strength > old.strength:
+            best[kw] = Hit(kw, start, strength, kind)
+
+
+def outermost(hits: list[Hit]) -> list[Hit]:
+    """Drop hits nested inside a longer hit of the same owner (失业 inside 失业保险金)."""
+    kept: list[Hit] = []
+    for hit in sorted(hits, key=lambda h: -h.keyword.length):
+        nested = hit.start >= 0 and any(
+            k.keyword.owner == hit.keyword.owner and k.start >= 0
+            and k.start <= hit.start and hit.end <= k.end
+            for k in kept
+        )
+        if not nested:
+            kept.append(hit)
+    return kept

@@ -1,0 +1,164 @@
+"""Value types of the dialog policy: phases, the state of one call, events in and actions out.
+
+Kept apart from the state machine in dialog.policy (which re-exports every name here) so each
+module stays small. Frozen dataclasses; no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from dialog.types import MatchResult
+
+Phase = Literal["start", "speaking", "listening", "transferring", "ending", "ended"]
+Outcome = Literal["answered", "transferred", "abandoned", "no-input", "error"]
+
+NO_INPUT_TIMER = "no_input"
+HUMAN_KEYWORD = "转人工"
+DTMF_AGENT_KEY = "0"
+# Phases in which the caller is in a conversation with the bot (barge-in counts as listening).
+LIVE_PHASES: frozenset[str] = frozenset({"speaking", "listening"})
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    """Timeouts and patience. Two re-prompts on silence, two misunderstandings, then act."""
+
+    no_input_s: float = 8.0
+    max_no_input: int = 2
+    max_failures: int = 2
+
+
+@dataclass(frozen=True)
+class DialogState:
+    """Everything the policy remembers about one call; replaced, never mutated."""
+
+    phase: Phase = "start"
+    failures: int = 0
+    no_inputs: int = 0
+    answered: int = 0
+    last_bot_text: str = ""
+    last_department: str | None = None
+    outcome: Outcome | None = None
+    # Key of the last Say issued: only its PromptFinished moves the dialog on.
+    last_say_key: str | None = None
+    # Where the transfer announced by the "transfer" prompt goes once the prompt has played.
+    transfer_department: str | None = None
+    transfer_reason: str = ""
+    hangup_reason: str = ""
+    began_at: float | None = None
+    # Intents named in the clarifying question still waiting for the caller's choice.
+    clarify: tuple[str, ...] = ()
+
+
+# ---- events ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallBegan:
+    """The call is connected and the bot may speak."""
+
+
+@dataclass(frozen=True)
+class PromptFinished:
+    """The caller has heard the whole prompt issued by `Say(key=...)`."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class CallerStartedSpeaking:
+    """Voice activity from the caller (before any transcript)."""
+
+
+@dataclass(frozen=True)
+class CallerSpoke:
+    """A final transcript of one caller utterance, already matched against the knowledge base."""
+
+    match: MatchResult
+
+
+@dataclass(frozen=True)
+class KeyPressed:
+    """A DTMF digit."""
+
+    digit: str
+
+
+@dataclass(frozen=True)
+class TimerFired:
+    """A timer started with `StartTimer(name, ...)` ran out."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class CallerHungUp:
+    """The caller (or the platform) ended the call."""
+
+
+@dataclass(frozen=True)
+class RecognitionError:
+    """Speech recognition failed for this call."""
+
+    message: str
+
+
+Event = (
+    CallBegan
+    | PromptFinished
+    | CallerStartedSpeaking
+    | CallerSpoke
+    | KeyPressed
+    | TimerFired
+    | CallerHungUp
+    | RecognitionError
+)
+
+# ---- actions --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Say:
+    """Speak `text`; `key` is the prompt id, or "answer:<intent>" for an FAQ answer."""
+
+    key: str
+    text: str
+    intent: str | None = None
+
+
+@dataclass(frozen=True)
+class StartTimer:
+    name: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class CancelTimer:
+    name: str
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Hand the caller to a department's human queue."""
+
+    department: str
+    queue: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Hangup:
+    reason: str
+
+
+@dataclass(frozen=True)
+class EndCall:
+    """The call record's final outcome; emitted exactly once per call."""
+
+    outcome: Outcome
+
+
+Action = Say | StartTimer | CancelTimer | Transfer | Hangup | EndCall
+Step = tuple[DialogState, list[Action]]

@@ -1,0 +1,52 @@
+"""Tests for dialog.kblint: style warnings that name the intent, department or prompt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dialog.intents import Department, Intent, KnowledgeBase
+from dialog.kblint import lint
+
+LONG = "这是一句非常长的回答" * 11 + "。"
+
+
+def make_kb(tmp_path: Path) -> KnowledgeBase:
+    departments = {"front": Department("front", "前台", "q"),
+                   "tax": Department("tax", "税务局", "q2", description="税")}
+    intents = {
+        "invoice": Intent("invoice", "faq", "tax", "answer", LONG, examples=("发票怎么开",),
+                          keywords=("发票",)),
+        "refund": Intent("refund", "faq", "tax", "answer", "请找税务局。", name="退税",
+                         examples=("发票怎么开", "a", "b", "c", "d"),
+                         prompt_audio=str(tmp_path / "missing.wav")),
+        "yes": Intent("yes", "system", None, "answer", examples=("是的",)),
+    }
+    prompts = {"greeting": "你好", "menu": "菜单"}
+    return KnowledgeBase(departments, intents, prompts, "front",
+                         prompt_audio={"greeting": str(tmp_path / "greeting.wav")})
+
+
+def test_warnings_name_what_and_where(tmp_path: Path) -> None:
+    warnings = lint(make_kb(tmp_path))
+    expected_parts = [
+        "intent 'invoice': field 'name' is missing",
+        "intent 'invoice': field 'examples' has 1, at least 5",
+        "intent 'invoice': field 'answer' is 111 characters",
+        "intent 'invoice': field 'answer' has a sentence of 111",
+        "intent 'refund': field 'examples': '发票怎么开' is also an example of intent 'invoice'",
+        "department 'front': field 'description' is missing",
+        "department 'front': no intents and no 'keywords'",
+        "prompts: recommended prompt 'confirm' is missing",
+        "intents: system intent 'human_agent' is missing",
+        "prompt_audio 'greeting': file",
+        "intent 'refund': field 'prompt_audio': file",
+    ]
+    for part in expected_parts:
+        assert any(part in w for w in warnings), part
+    assert not any("prompt 'menu'" in w for w in warnings)
+
+
+def test_file_checks_can_be_skipped(tmp_path: Path) -> None:
+    assert not any("does not exist" in w for w in lint(make_kb(tmp_path), check_files=False))
+    (tmp_path / "greeting.wav").write_bytes(b"RIFF")
+    assert not any("prompt_audio 'greeting'" in w for w in lint(make_kb(tmp_path)))
