@@ -47,7 +47,15 @@ def create_app(config: ServerConfig, services: Services | None = None) -> FastAP
             None, build_services, config)
         app.state.services = svc
         app.state.calls = {}
+        loop = asyncio.get_running_loop()
+
+        def on_reload(ok: bool, message: str) -> None:
+            if ok:
+                loop.run_in_executor(None, svc.prerender, svc.kb)
+
+        watcher = asyncio.create_task(svc.kb_holder.watch(2.0, on_reload))
         yield
+        watcher.cancel()
         await svc.aclose()
 
     app = FastAPI(title="hotline-ivr", lifespan=lifespan)
@@ -61,6 +69,17 @@ def create_app(config: ServerConfig, services: Services | None = None) -> FastAP
         return {"status": "ok", "asr_engine": svc.engine.name,
                 "asr_reason": getattr(svc.engine, "reason", ""),
                 "intents": len(svc.kb.intents), "active_calls": len(request.app.state.calls)}
+
+    @app.post("/api/kb/reload")
+    async def reload_kb(request: Request) -> JSONResponse:
+        svc = svc_of(request)
+        ok, message = await asyncio.to_thread(svc.kb_holder.reload)
+        if ok:
+            asyncio.get_running_loop().run_in_executor(None, svc.prerender, svc.kb)
+        current = svc.kb_holder.current
+        body = {"ok": ok, "message": message, "version": current.version,
+                "intents": len(current.kb.intents)}
+        return JSONResponse(body, status_code=200 if ok else 422)
 
     @app.post("/twilio/voice")
     async def twilio_voice(request: Request) -> Response:

@@ -47,10 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--log-level", help="DEBUG, INFO, WARNING (default INFO)")
     s.set_defaults(func=_serve)
 
-    m = sub.add_parser("match", help="match caller text to an intent")
-    m.add_argument("text", help='the utterance, or "-" to read one per line from stdin')
-    m.add_argument("--json", action="store_true", help="print one JSON object per utterance")
-    m.add_argument("--kb", type=Path, help="knowledge base (default: intents.yaml)")
+    from dialog.matchcli import add_match_arguments
+
+    m = add_match_arguments(sub.add_parser("match", help="match caller text to an intent"))
     m.set_defaults(func=_match)
 
     r = sub.add_parser("replay", help="play recorded caller audio into a running server")
@@ -65,9 +64,11 @@ def _parser() -> argparse.ArgumentParser:
     r.set_defaults(func=_replay)
 
     from asr.cli import add_models_parser, add_transcribe_parser
+    from dialog.kbcli import add_kb_parser
 
     add_transcribe_parser(sub)
     add_models_parser(sub)
+    add_kb_parser(sub)
     return p
 
 

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from asr.base import RecognizerEngine
 from asr.engines import load_engine
-from dialog.intents import KnowledgeBase, load_knowledge_base
-from dialog.matcher import Matcher
-from dialog.policy import DialogPolicy, PolicyConfig
+from dialog.intents import KnowledgeBase
+from dialog.kbholder import KnowledgeBaseHolder
+from dialog.policy import PolicyConfig
 from ivr.config import ServerConfig
 from ivr.store import AsyncCallStore, CallStore
-from ivr.tts import PromptCache, TtsSynthesizer
+from ivr.tts import PromptCache, TtsError, TtsSynthesizer
 
 log = logging.getLogger(__name__)
 
@@ -27,15 +27,25 @@ log = logging.getLogger(__name__)
 @dataclass
 class Services:
     config: ServerConfig
-    kb: KnowledgeBase
-    matcher: Matcher
-    policy: DialogPolicy
+    kb_holder: KnowledgeBaseHolder
     engine: RecognizerEngine
     asr_executor: ThreadPoolExecutor
     prompts: PromptCache
     synthesizer: TtsSynthesizer
     store: AsyncCallStore
     started_at: float
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        """The knowledge base in service now (a call keeps the version it started with)."""
+        return self.kb_holder.current.kb
+
+    def prerender(self, kb: KnowledgeBase) -> None:
+        """Render every fixed text of `kb` (at start-up and after a reload); blocking."""
+        try:
+            self.prompts.prerender(spoken_texts(kb), progress=_progress)
+        except TtsError as exc:  # some texts failed: they are synthesised on first use
+            log.error("pre-rendering prompts: %s", exc)
 
     async def aclose(self) -> None:
         self.asr_executor.shutdown(wait=False, cancel_futures=True)
@@ -48,8 +58,9 @@ def spoken_texts(kb: KnowledgeBase) -> list[str]:
     texts = [t for key, t in kb.prompts.items() if "{" not in t and key]
     texts += [i.answer for i in kb.intents.values() if i.answer]
     for dept in kb.departments.values():
-        if "transfer" in kb.prompts:
-            texts.append(kb.prompt("transfer", department=dept.name))
+        for key in ("transfer", "route"):
+            if key in kb.prompts:
+                texts.append(kb.prompt(key, department=dept.name))
     return list(dict.fromkeys(texts))
 
 
@@ -73,21 +84,21 @@ def _progress(done: int, total: int, text: str) -> None:
 def build_services(config: ServerConfig) -> Services:
     """Load everything a call needs; raises with a clear message when something is missing."""
     t0 = time.monotonic()
-    kb = load_knowledge_base(config.kb_path)
-    matcher = Matcher(kb)
-    policy = DialogPolicy(kb, PolicyConfig(no_input_s=config.no_input_s))
+    holder = KnowledgeBaseHolder(config.kb_path, PolicyConfig(no_input_s=config.no_input_s))
+    kb = holder.current.kb
     engine = load_engine(config.asr_engine, model_dir=config.asr_model or None,
                          cache_dir=config.cache_dir, language=config.asr_language)
     synth = TtsSynthesizer(voice=config.tts_voice, rate=config.tts_rate)
     prompts = PromptCache(config.cache_dir / "prompts", synth, voice=config.tts_voice,
                           rate=config.tts_rate, recordings=recordings_for(kb))
-    if config.prerender:
-        prompts.prerender(spoken_texts(kb), progress=_progress)
     store = AsyncCallStore(CallStore(config.db_path))
     log.info("services ready in %.1f s (engine=%s, intents=%d, db=%s)",
              time.monotonic() - t0, engine.name, len(kb.intents), config.db_path)
-    return Services(config, kb, matcher, policy, engine,
-                    ThreadPoolExecutor(max_workers=max(1, config.asr_threads),
-                                       thread_name_prefix="asr"),
-                    prompts, synth, store, time.time())
+    services = Services(config, holder, engine,
+                        ThreadPoolExecutor(max_workers=max(1, config.asr_threads),
+                                           thread_name_prefix="asr"),
+                        prompts, synth, store, time.time())
+    if config.prerender:
+        services.prerender(kb)
+    return services
 

@@ -56,7 +56,8 @@ class CallSession:
         self._send_message = send_message
         self._close_socket = close_socket
         self.call_id: str | None = None
-        self._state = services.policy.initial_state()
+        self.kb = services.kb_holder.current  # this call keeps this version to the end
+        self._state = self.kb.policy.initial_state()
         self._lock = asyncio.Lock()
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -176,7 +177,7 @@ class CallSession:
             await self._resume_listening()
             return
         self._interrupted_key = None
-        match = self.services.matcher.match(text)
+        match = self.kb.matcher.match(text)
         log.info("call %s heard %r → %s (%.2f, %s)", self.call_id, text, match.intent,
                  match.score, match.action)
         if self._turns:
@@ -195,7 +196,7 @@ class CallSession:
         async with self._lock:
             if self._state.phase == "ended" and not isinstance(event, pol.CallerHungUp):
                 return
-            self._state, actions = self.services.policy.step(self._state, event, time.monotonic())
+            self._state, actions = self.kb.policy.step(self._state, event, time.monotonic())
             for action in actions:
                 await self._execute(action)
 

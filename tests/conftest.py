@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,10 +32,19 @@ class RunningServer:
     ws: str
     db_path: Path
     log_path: Path
+    kb_path: Path
 
     def get(self, path: str) -> dict:
         with urllib.request.urlopen(self.http + path, timeout=10) as resp:
             return json.loads(resp.read())  # type: ignore[no-any-return]
+
+    def post(self, path: str, data: bytes = b"") -> tuple[int, dict]:
+        req = urllib.request.Request(self.http + path, data=data, method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read())
 
     def call_record(self, call_sid: str, timeout_s: float = 10.0) -> dict:
         """The record once the call has ended (the server settles it right after hang-up)."""
@@ -66,12 +77,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     port = _free_port()
     db = tmp / "calls.sqlite3"
     log_path = tmp / "server.log"
+    kb_path = tmp / "intents.yaml"  # a copy, so tests may edit and reload it
+    shutil.copy(REPO / "intents.yaml", kb_path)
     env = dict(os.environ, IVR_NO_INPUT_S="8", PYTHONUNBUFFERED="1")
     cmd = [sys.executable, "-m", "ivr.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-           "--db", str(db)]
+           "--db", str(db), "--kb", str(kb_path)]
     with log_path.open("w") as log:
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    srv = RunningServer(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", db, log_path)
+    srv = RunningServer(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", db, log_path,
+                        kb_path)
     deadline = time.monotonic() + 300  # first start assembles the model and renders prompts
     while True:
         if proc.poll() is not None:

@@ -186,3 +186,20 @@ def test_twiml_webhook_and_unknown_call(server: RunningServer) -> None:
     with pytest.raises(urllib.error.HTTPError) as err:
         server.get("/api/calls/CAdoesnotexist")
     assert err.value.code == 404
+
+
+def test_kb_reload_keeps_the_old_knowledge_base_when_the_new_one_is_broken(
+        server: RunningServer) -> None:
+    original = server.kb_path.read_text(encoding="utf-8")
+    try:
+        server.kb_path.write_text("intents: [unclosed\n", encoding="utf-8")
+        status, body = server.post("/api/kb/reload")
+        assert status == 422 and not body["ok"]
+        assert "intents.yaml" in body["message"]
+        assert server.get("/healthz")["intents"] > 60  # the previous version still serves
+        report = asyncio.run(replay([HOTLINE / "A40_tel8k.wav"], server.ws, "twilio"))
+        assert server.call_record(report.call_sid)["outcome"] == "transferred"
+    finally:
+        server.kb_path.write_text(original, encoding="utf-8")
+    status, body = server.post("/api/kb/reload")
+    assert status == 200 and body["ok"]
