@@ -1,19 +1,22 @@
 """Voice-activity endpointing: cut a caller's audio stream into utterances.
 
-WebRTC VAD classifies 20 ms frames; an energy gate keeps near-silent line noise from ever
-counting as speech. Speech starts after mostly-voiced 0.1 s (the pre-roll before it is kept
-so the recognizer hears the onset), barge-in is signalled once the utterance holds
-`min_speech_s` of voiced audio (so backchannels such as 嗯 do not cut a prompt), and an
-utterance ends after `end_silence_s` of non-speech, which also bridges pauses between words.
-Pure and synchronous: times are seconds of audio processed, never wall clock; no I/O, no
-threads.
+WebRTC VAD classifies 20 ms frames; an energy gate measured above 200 Hz (so mains hum and DC
+never count) keeps line noise out: a frame is loud only above `energy_floor_dbfs` and, when
+`noise_margin_db` is set, that many dB above a tracked noise floor. Speech starts after a
+mostly-voiced 0.1 s (the pre-roll before it is kept so the recognizer hears the onset),
+barge-in is signalled once the utterance holds `min_speech_s` of firmly voiced audio (so
+backchannels such as 嗯 do not cut a prompt), and an utterance ends after `end_silence_s` of
+non-speech, which also bridges pauses between words. An optional no-input timer reports
+`NoInput` when no speech starts within `no_input_s`. Every setting can change between frames
+(`configure`). Pure and synchronous: times are seconds of audio processed, never wall clock;
+no I/O, no threads.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import webrtcvad
@@ -28,18 +31,60 @@ START_VOICED = 4  # ... of which this many must be voiced
 # so an isolated click in the trailing silence cannot hold an utterance open.
 CONTINUE_VOICED = 2
 VAD_RATES = (8000, 16000, 32000, 48000)
+# Loudness ignores everything below this: 50/60 Hz hum and DC are not speech, and telephone
+# speech carries its energy in 300-3400 Hz anyway.
+BAND_LOW_HZ = 200.0
+# The noise floor follows quieter frames at once and creeps up at this rate otherwise: fast
+# enough to learn a new line-noise level within seconds, slow enough that the pauses between
+# syllables keep pulling it back down during long speech.
+NOISE_RISE_DB_PER_S = 3.0
+NOISE_FLOOR_MIN_DBFS = -100.0  # digital silence would otherwise sit at -120 and adapt slowly
+
+
+@dataclass(frozen=True)
+class NoInput:
+    """No speech started within `no_input_s` of arming the timer; `t_s` is when it expired."""
+
+    t_s: float
+
+
+EndpointerEvent = EndpointEvent | NoInput
 
 
 @dataclass(frozen=True)
 class EndpointerConfig:
-    """Endpointing knobs (seconds, dBFS); defaults follow common telephony practice."""
+    """Endpointing knobs (seconds, dBFS, dB); defaults follow common telephony practice.
+
+    `no_input_s` None disables the automatic no-input timer (the dialog may run its own);
+    `noise_margin_db` None disables the adaptive noise gate (the fixed floor still applies).
+    Only voiced frames at least `barge_in_floor_dbfs` loud count towards `min_speech_s`:
+    quiet word endings keep an utterance going, but cutting a prompt needs firm speech.
+    """
 
     end_silence_s: float = 0.6
     min_speech_s: float = 0.3
     max_utterance_s: float = 15.0
     vad_aggressiveness: int = 2
     preroll_s: float = 0.3
-    energy_floor_dbfs: float = -45.0
+    energy_floor_dbfs: float = -55.0
+    noise_margin_db: float | None = 8.0
+    barge_in_floor_dbfs: float = -45.0
+    no_input_s: float | None = None
+
+    def __post_init__(self) -> None:
+        positive = {"end_silence_s": self.end_silence_s, "max_utterance_s": self.max_utterance_s}
+        for name, value in positive.items():
+            if not value > 0:
+                raise ValueError(f"{name} must be positive, got {value}")
+        if self.min_speech_s < 0 or self.preroll_s < 0:
+            raise ValueError("min_speech_s and preroll_s must not be negative")
+        if self.no_input_s is not None and not self.no_input_s > 0:
+            raise ValueError(f"no_input_s must be positive or None, got {self.no_input_s}")
+        if self.vad_aggressiveness not in (0, 1, 2, 3):
+            raise ValueError(f"vad_aggressiveness must be 0..3, got {self.vad_aggressiveness}")
+
+
+CONFIG_FIELDS = frozenset(f.name for f in fields(EndpointerConfig))
 
 
 def _frames(seconds: float) -> int:
@@ -47,50 +92,46 @@ def _frames(seconds: float) -> int:
     return max(1, math.ceil(seconds * 1000 / FRAME_MS - 1e-6))
 
 
-def _frame_dbfs(frames: np.ndarray) -> np.ndarray:
-    """RMS level of each row relative to int16 full scale (same scale as ivr.audio.rms_dbfs)."""
-    x = frames.astype(np.float64)
-    power = np.mean(x * x, axis=1) / (32768.0 * 32768.0)
-    return 10.0 * np.log10(np.maximum(power, 1e-12))
+def band_dbfs(frames: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Level of each row above BAND_LOW_HZ, relative to int16 full scale (as rms_dbfs).
+
+    A Hann-windowed spectrum per frame; Parseval turns the kept bins back into a mean power,
+    corrected for the window, so broadband signals read the same as their time-domain RMS.
+    """
+    n = frames.shape[1]
+    window = np.hanning(n + 2)[1:-1]  # no zero end points: every sample counts
+    spectrum = np.fft.rfft(frames.astype(np.float64) * window, axis=1)
+    weights = np.full(spectrum.shape[1], 2.0)
+    weights[-1] = 1.0 if n % 2 == 0 else 2.0
+    weights[: math.ceil(BAND_LOW_HZ * n / sample_rate)] = 0.0
+    power = (np.abs(spectrum) ** 2 @ weights) / (n * n * np.mean(window**2))
+    levels: np.ndarray = 10.0 * np.log10(np.maximum(power / (32768.0 * 32768.0), 1e-12))
+    return levels
 
 
 class Endpointer:
     """Feed int16 mono audio in any chunk sizes; get typed speech events back."""
 
-    def __init__(
-        self,
-        sample_rate: int,
-        end_silence_s: float = 0.6,
-        min_speech_s: float = 0.3,
-        max_utterance_s: float = 15.0,
-        vad_aggressiveness: int = 2,
-        preroll_s: float = 0.3,
-        energy_floor_dbfs: float = -45.0,
-    ) -> None:
+    def __init__(self, sample_rate: int, **settings: float | int | None) -> None:
+        """`settings` are EndpointerConfig fields; unknown names raise TypeError."""
         if sample_rate not in VAD_RATES:
             raise ValueError(f"WebRTC VAD needs one of {VAD_RATES} Hz, got {sample_rate}")
         self.sample_rate = sample_rate
         self.frame_samples = sample_rate * FRAME_MS // 1000
-        self.energy_floor_dbfs = energy_floor_dbfs
-        self._end_silence = _frames(end_silence_s)
-        self._min_speech = _frames(min_speech_s)
-        self._max_utterance = _frames(max_utterance_s)
-        self._preroll = _frames(preroll_s) if preroll_s > 0 else 0
-        self._vad = webrtcvad.Vad(vad_aggressiveness)
+        self._vad = webrtcvad.Vad()
+        self._ring: deque[np.ndarray] = deque()
+        self.config = EndpointerConfig()
+        self._apply(EndpointerConfig(**settings))  # type: ignore[arg-type]
         self._n_frames = 0  # frames processed: the stream clock
+        self._noise_db: float | None = None  # tracked noise floor, None until the first frame
+        self._no_input_from: int | None = 0 if self.config.no_input_s is not None else None
+        self._no_input_s: float | None = self.config.no_input_s
+        self._rearm_s: float | None = None  # armed mid-utterance: start when it ends
         self.reset()
 
     @classmethod
     def from_config(cls, sample_rate: int, config: EndpointerConfig) -> Endpointer:
-        return cls(
-            sample_rate,
-            end_silence_s=config.end_silence_s,
-            min_speech_s=config.min_speech_s,
-            max_utterance_s=config.max_utterance_s,
-            vad_aggressiveness=config.vad_aggressiveness,
-            preroll_s=config.preroll_s,
-            energy_floor_dbfs=config.energy_floor_dbfs,
-        )
+        return cls(sample_rate, **{name: getattr(config, name) for name in CONFIG_FIELDS})
 
     @property
     def in_speech(self) -> bool:
@@ -101,18 +142,50 @@ class Endpointer:
         """Seconds of audio consumed into whole frames so far."""
         return self._t(self._n_frames)
 
+    @property
+    def noise_floor_dbfs(self) -> float | None:
+        """The tracked line-noise level (above BAND_LOW_HZ), None before the first frame."""
+        return self._noise_db
+
+    def configure(self, **changes: float | int | None) -> None:
+        """Change settings from the next frame on (e.g. a longer end_silence_s for digits).
+
+        Applies to an utterance in progress too; unknown names raise TypeError, bad values
+        ValueError (and then nothing changes).
+        """
+        self._apply(replace(self.config, **changes))  # type: ignore[arg-type]
+
+    def arm_no_input(self, no_input_s: float | None = None) -> None:
+        """Start the no-input timer now (e.g. when a prompt finished playing).
+
+        `no_input_s` overrides the configured timeout for this arming only. Armed while the
+        caller is speaking, the timer starts when that utterance ends.
+        """
+        seconds = no_input_s if no_input_s is not None else self.config.no_input_s
+        if seconds is None or not seconds > 0:
+            raise ValueError("arm_no_input needs a positive no_input_s (argument or config)")
+        if self.in_speech:  # the caller is talking: count from the end of this utterance
+            self._no_input_from, self._rearm_s = None, seconds
+        else:
+            self._no_input_from, self._no_input_s = self._n_frames, seconds
+
+    def disarm_no_input(self) -> None:
+        """Stop the no-input timer (e.g. while the bot is speaking)."""
+        self._no_input_from = self._rearm_s = None
+
     def reset(self) -> None:
-        """Drop any utterance in progress and buffered audio; the clock keeps running."""
+        """Drop any utterance in progress and buffered audio; clock and timer keep running."""
         self._pending = np.zeros(0, dtype=np.int16)
         self._recent: deque[bool] = deque(maxlen=START_WINDOW)
-        self._ring: deque[np.ndarray] = deque(maxlen=self._preroll + START_WINDOW)
+        self._recent_firm: deque[bool] = deque(maxlen=START_WINDOW)  # voiced and loud
+        self._ring.clear()
         self._utterance: list[np.ndarray] | None = None
         self._onset = 0  # frame index of the first voiced frame
         self._last_voiced = 0  # frame index of the latest frame that extended the utterance
-        self._voiced = 0  # voiced frames in the current utterance
+        self._voiced = 0  # firmly voiced frames in the current utterance (for barge-in)
         self._barged = False
 
-    def process(self, samples: np.ndarray) -> list[EndpointEvent]:
+    def process(self, samples: np.ndarray) -> list[EndpointerEvent]:
         """Consume samples; return the events they caused, in order."""
         data = np.concatenate([self._pending, as_int16(samples)])
         n = len(data) // self.frame_samples
@@ -120,13 +193,31 @@ class Endpointer:
         if n == 0:
             return []
         frames = data[: n * self.frame_samples].reshape(n, self.frame_samples)
-        loud = _frame_dbfs(frames) >= self.energy_floor_dbfs
-        events: list[EndpointEvent] = []
-        for frame, is_loud in zip(frames, loud, strict=True):
-            voiced = bool(is_loud) and self._vad.is_speech(frame.tobytes(), self.sample_rate)
+        levels = band_dbfs(frames, self.sample_rate)
+        events: list[EndpointerEvent] = []
+        for frame, level in zip(frames, levels, strict=True):
+            voiced = self._is_loud(float(level)) and self._vad.is_speech(
+                frame.tobytes(), self.sample_rate
+            )
+            self._recent_firm.append(voiced and level >= self.config.barge_in_floor_dbfs)
             events.extend(self._step(frame.copy(), voiced))
             self._n_frames += 1
+            events.extend(self._check_no_input())
         return events
+
+    def utterance_audio(self, start: int = 0) -> np.ndarray:
+        """Samples of the utterance in progress from sample `start` on (empty when none).
+
+        The same samples, in the same order, begin the `UtteranceEnded.samples` that will
+        close it, so a recognizer can be fed while the caller is still speaking.
+        """
+        if self._utterance is None:
+            return np.zeros(0, dtype=np.int16)
+        first, offset = divmod(start, self.frame_samples)
+        frames = self._utterance[first:]
+        if not frames:
+            return np.zeros(0, dtype=np.int16)
+        return np.concatenate(frames)[offset:]
 
     def flush(self) -> UtteranceEnded | None:
         """End of input: close the utterance in progress (reason "flush") and reset."""
@@ -137,12 +228,43 @@ class Endpointer:
         self.reset()
         return ended
 
+    # ---- settings and gates ------------------------------------------------------------------
+
+    def _apply(self, config: EndpointerConfig) -> None:
+        self.config = config
+        self._end_silence = _frames(config.end_silence_s)
+        self._min_speech = _frames(config.min_speech_s) if config.min_speech_s > 0 else 0
+        self._max_utterance = _frames(config.max_utterance_s)
+        self._preroll = _frames(config.preroll_s) if config.preroll_s > 0 else 0
+        self._vad.set_mode(config.vad_aggressiveness)
+        self._ring = deque(self._ring, maxlen=self._preroll + START_WINDOW)
+
+    def _is_loud(self, level: float) -> bool:
+        """Track the noise floor with this frame, then gate it against floor and margin."""
+        floor = max(level, NOISE_FLOOR_MIN_DBFS)
+        if self._noise_db is not None:
+            rise = NOISE_RISE_DB_PER_S * FRAME_MS / 1000
+            floor = min(floor, self._noise_db + rise)
+        self._noise_db = floor
+        gate = self.config.energy_floor_dbfs
+        if self.config.noise_margin_db is not None:
+            gate = max(gate, floor + self.config.noise_margin_db)
+        return level >= gate
+
+    def _check_no_input(self) -> list[EndpointerEvent]:
+        if self._no_input_from is None or self._no_input_s is None or self.in_speech:
+            return []
+        if self._n_frames - self._no_input_from < _frames(self._no_input_s):
+            return []
+        self._no_input_from = None  # once per arming
+        return [NoInput(self.time_s)]
+
     # ---- per-frame state machine -----------------------------------------------------------
 
     def _t(self, frame_index: int) -> float:
         return frame_index * FRAME_MS / 1000
 
-    def _step(self, frame: np.ndarray, voiced: bool) -> list[EndpointEvent]:
+    def _step(self, frame: np.ndarray, voiced: bool) -> list[EndpointerEvent]:
         self._recent.append(voiced)
         if self._utterance is None:
             self._ring.append(frame)
@@ -150,7 +272,7 @@ class Endpointer:
         self._utterance.append(frame)
         if voiced and sum(self._recent) >= CONTINUE_VOICED:
             self._last_voiced = self._n_frames
-            self._voiced += 1
+            self._voiced += self._recent_firm[-1]
             # Only speech can make an utterance too long; trailing silence ends it normally.
             if self._n_frames + 1 - self._onset >= self._max_utterance:
                 return [*self._maybe_barge_in(), self._end("max_length")]
@@ -160,21 +282,22 @@ class Endpointer:
             return [self._end("silence")]
         return []
 
-    def _maybe_start(self) -> list[EndpointEvent]:
+    def _maybe_start(self) -> list[EndpointerEvent]:
         if sum(self._recent) < START_VOICED:
             return []
         first_in_window = self._n_frames - len(self._recent) + 1
         self._onset = first_in_window + list(self._recent).index(True)
         self._last_voiced = self._n_frames
-        self._voiced = sum(self._recent)
+        self._voiced = sum(self._recent_firm)
         self._barged = False
+        self._no_input_from = None  # the caller spoke
         # Keep exactly `preroll_s` before the onset (the ring may hold a little more).
         keep = self._preroll + self._n_frames - self._onset + 1
         self._utterance = list(self._ring)[-keep:]
         self._ring.clear()
         return [SpeechStarted(self._t(self._onset)), *self._maybe_barge_in()]
 
-    def _maybe_barge_in(self) -> list[EndpointEvent]:
+    def _maybe_barge_in(self) -> list[EndpointerEvent]:
         if self._barged or self._voiced < self._min_speech:
             return []
         self._barged = True
@@ -186,5 +309,10 @@ class Endpointer:
         ended = UtteranceEnded(samples, start, end, reason)
         self._utterance = None
         self._recent.clear()
+        self._recent_firm.clear()
         self._ring.clear()
+        # The no-input timer runs again from the end of the caller's last utterance.
+        seconds, self._rearm_s = self._rearm_s or self.config.no_input_s, None
+        if seconds is not None:
+            self._no_input_from, self._no_input_s = self._n_frames + 1, seconds
         return ended

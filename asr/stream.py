@@ -1,27 +1,31 @@
 """Per-call async adapter: caller audio in, speech events and transcripts out.
 
 `feed()` is synchronous and cheap (resampling to the engine's rate and endpointing), so the
-session can call it for every 20 ms media frame on the event loop. Each ended utterance is
-decoded on the shared thread pool via `loop.run_in_executor`, never on the loop, one at a time
-per call so finals come out in utterance order while other calls use the other workers.
-Engine errors become `RecognitionFailed` events instead of exceptions. No I/O of its own.
+session can call it for every 20 ms media frame on the event loop. While the caller speaks,
+the utterance's audio goes to the recognizer as it arrives (so a streaming engine such as Vosk
+has little left to do when the utterance ends); at the end of each utterance `finish()` gives
+the final. All recognizer calls run on the shared thread pool via `loop.run_in_executor`,
+never on the loop, one at a time per call and in order, so finals come out in utterance order
+while other calls use the other workers. Engine errors become `RecognitionFailed` events
+instead of exceptions. No I/O of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from asr.base import RecognizerEngine, Transcript
-from asr.endpointing import Endpointer, EndpointerConfig
+from asr.endpointing import Endpointer, EndpointerConfig, EndpointerEvent, NoInput
 from asr.events import (
     BargeIn,
-    EndpointEvent,
     Final,
     RecognitionFailed,
     SpeechStarted,
@@ -33,6 +37,7 @@ from ivr.audio import Resampler, as_int16
 __all__ = [
     "BargeIn",
     "Final",
+    "NoInput",
     "RecognitionFailed",
     "RecognitionStream",
     "SpeechStarted",
@@ -43,6 +48,18 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _END = object()  # closes the events() iterator
+_STOP = object()  # closes the decode pump after the last job
+
+
+@dataclass(frozen=True, eq=False)
+class _Finish:
+    """Decode job: feed the utterance's remaining audio, then finish it."""
+
+    remainder: np.ndarray
+    utterance: UtteranceEnded
+
+
+_Job = object  # np.ndarray (speech audio so far), _Finish or _STOP
 
 
 def make_executor(max_workers: int = 2) -> ThreadPoolExecutor:
@@ -54,8 +71,9 @@ class RecognitionStream:
     """One call's recognition: `feed()` audio, iterate `events()`, `flush()` or `close()`.
 
     Endpointer settings (end_silence_s, min_speech_s, max_utterance_s, vad_aggressiveness,
-    preroll_s, energy_floor_dbfs) pass through as keyword arguments. `feed` and `flush`
-    must be called on the event loop thread that iterates `events()`.
+    preroll_s, energy_floor_dbfs, noise_margin_db, no_input_s) pass through as keyword
+    arguments. `feed`, `flush`, `set_endpointing` and the no-input methods must be called on
+    the event loop thread that iterates `events()`.
     """
 
     def __init__(
@@ -77,10 +95,17 @@ class RecognitionStream:
         self._endpointer = Endpointer.from_config(engine.sample_rate, config)
         self._recognizer = engine.new_recognizer(phrases)
         self._out: asyncio.Queue[object] = asyncio.Queue()
-        self._utterances: asyncio.Queue[UtteranceEnded | None] = asyncio.Queue()
+        self._jobs: deque[_Job] = deque()
+        self._wake = asyncio.Event()  # set when a job is queued
+        self._idle = asyncio.Event()  # set while no job is queued or running
+        self._idle.set()
         self._pump: asyncio.Task[None] | None = None
+        self._fed = 0  # samples of the utterance in progress already queued for the recognizer
+        self._failed: str | None = None  # the utterance in progress already failed to decode
         self._input_done = False  # flush() or close() was called: feed() is ignored
         self._closed = False
+        self.utterances_ended = 0  # utterances handed to the recognizer to finish
+        self.partial_text = ""  # the engine's latest partial hypothesis for this utterance
 
     # ---- input (sync, on the loop) ----------------------------------------------------------
 
@@ -101,10 +126,8 @@ class RecognitionStream:
         if self._resampler is not None:
             self._dispatch(self._endpointer.process(self._resampler.flush()))
         ended = self._endpointer.flush()
-        if ended is not None:
-            self._dispatch([ended])
-        self._ensure_pump()
-        self._utterances.put_nowait(None)
+        self._dispatch([ended] if ended is not None else [])
+        self._queue(_STOP)
 
     async def close(self) -> None:
         """Stop now: drop undelivered events, cancel pending decodes, end `events()`."""
@@ -112,18 +135,55 @@ class RecognitionStream:
             return
         self._closed = self._input_done = True
         pump, self._pump = self._pump, None
+        self._jobs.clear()
         if pump is not None and not pump.done():
             pump.cancel()
             # A decode already running in a worker finishes there; its result is discarded.
             await asyncio.gather(pump, return_exceptions=True)
+        self._idle.set()
         while not self._out.empty():
             self._out.get_nowait()
         self._out.put_nowait(_END)
 
+    # ---- per-dialog-state settings ------------------------------------------------------------
+
+    def set_endpointing(
+        self,
+        *,
+        end_silence_s: float | None = None,
+        max_utterance_s: float | None = None,
+        min_speech_s: float | None = None,
+    ) -> None:
+        """Change endpointing from the next 20 ms frame on; None keeps a setting.
+
+        Meant for between utterances (e.g. a longer end_silence_s while the caller reads out
+        a number); applied mid-utterance it governs the rest of that utterance.
+        """
+        changes = {
+            "end_silence_s": end_silence_s,
+            "max_utterance_s": max_utterance_s,
+            "min_speech_s": min_speech_s,
+        }
+        self._endpointer.configure(**{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def endpointing(self) -> EndpointerConfig:
+        """The endpointer settings in force."""
+        return self._endpointer.config
+
+    def arm_no_input(self, no_input_s: float | None = None) -> None:
+        """Report `NoInput` if no speech starts within `no_input_s` (default: configured)."""
+        self._endpointer.arm_no_input(no_input_s)
+
+    def disarm_no_input(self) -> None:
+        """Cancel a pending no-input timeout."""
+        self._endpointer.disarm_no_input()
+
     # ---- output -----------------------------------------------------------------------------
 
-    async def events(self) -> AsyncIterator[StreamEvent]:
-        """SpeechStarted / BargeIn as they happen, Final / RecognitionFailed per utterance."""
+    async def events(self) -> AsyncIterator[StreamEvent | NoInput]:
+        """SpeechStarted / BargeIn / NoInput as they happen, Final / RecognitionFailed per
+        utterance."""
         while True:
             item = await self._out.get()
             if item is _END:
@@ -131,44 +191,109 @@ class RecognitionStream:
                 return
             yield item  # type: ignore[misc]
 
-    def __aiter__(self) -> AsyncIterator[StreamEvent]:
+    def __aiter__(self) -> AsyncIterator[StreamEvent | NoInput]:
         return self.events()
+
+    async def wait_idle(self) -> None:
+        """Return once every recognizer job queued so far has run (benchmarks, tests)."""
+        await self._idle.wait()
 
     # ---- internals --------------------------------------------------------------------------
 
-    def _dispatch(self, events: list[EndpointEvent]) -> None:
+    def _dispatch(self, events: list[EndpointerEvent]) -> None:
         for event in events:
             if isinstance(event, UtteranceEnded):
-                self._ensure_pump()
-                self._utterances.put_nowait(event)
+                # The recognizer already has the first `_fed` samples of this utterance.
+                self._queue(_Finish(event.samples[self._fed :], event))
+                self._fed = 0
+                self.utterances_ended += 1
             else:
                 self._out.put_nowait(event)
+        self._queue_speech()
 
-    def _ensure_pump(self) -> None:
-        if self._pump is None and not self._closed:
-            self._pump = asyncio.get_running_loop().create_task(self._run_decodes())
+    def _queue_speech(self) -> None:
+        """Queue the audio the utterance in progress gained since the last call."""
+        if not self._endpointer.in_speech:
+            return
+        chunk = self._endpointer.utterance_audio(self._fed)
+        if chunk.size:
+            self._fed += chunk.size
+            self._queue(chunk)
 
-    async def _run_decodes(self) -> None:
-        """Decode ended utterances strictly one after another, so finals keep their order."""
-        while (utterance := await self._utterances.get()) is not None:
-            self._out.put_nowait(await self._decode(utterance))
+    def _queue(self, job: _Job) -> None:
+        if self._closed:
+            return
+        self._jobs.append(job)
+        self._idle.clear()
+        self._wake.set()
+        if self._pump is None:
+            self._pump = asyncio.get_running_loop().create_task(self._run_jobs())
+
+    async def _run_jobs(self) -> None:
+        """Run recognizer jobs strictly one after another, so audio and finals keep order."""
+        while True:
+            if not self._jobs:
+                self._idle.set()
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            job = self._jobs.popleft()
+            if job is _STOP:
+                break
+            if isinstance(job, _Finish):
+                self._out.put_nowait(await self._decode(job))
+            elif isinstance(job, np.ndarray):
+                await self._accept(self._take_audio(job))
+        self._idle.set()
         self._out.put_nowait(_END)
 
-    async def _decode(self, utterance: UtteranceEnded) -> Final | RecognitionFailed:
+    def _take_audio(self, first: np.ndarray) -> np.ndarray:
+        """Merge audio jobs queued back to back: one executor hop for a backlog of frames."""
+        chunks = [first]
+        while self._jobs and isinstance(self._jobs[0], np.ndarray):
+            chunks.append(self._jobs.popleft())  # type: ignore[arg-type]
+        return np.concatenate(chunks) if len(chunks) > 1 else first
+
+    async def _accept(self, samples: np.ndarray) -> None:
+        if self._failed is not None:
+            return  # this utterance is lost already; its finish reports the failure
         loop = asyncio.get_running_loop()
         try:
+            partial = await loop.run_in_executor(self._executor, self._accept_blocking, samples)
+        except Exception as exc:
+            log.exception("%s recognizer failed on streamed audio", self.engine.name)
+            self._failed = f"{type(exc).__name__}: {exc}"
+            return
+        if partial:
+            self.partial_text = partial
+
+    async def _decode(self, job: _Finish) -> Final | RecognitionFailed:
+        loop = asyncio.get_running_loop()
+        failed, self._failed, self.partial_text = self._failed, None, ""
+        if failed is not None:
+            return RecognitionFailed(failed)
+        try:
             transcript = await loop.run_in_executor(
-                self._executor, self._decode_blocking, utterance.samples
+                self._executor, self._finish_blocking, job.remainder
             )
         except Exception as exc:  # any engine failure: the dialog falls back, the call goes on
             log.exception("%s recognizer failed", self.engine.name)
             return RecognitionFailed(f"{type(exc).__name__}: {exc}")
-        return Final(transcript, utterance.t_end_s, utterance.t_start_s)
+        return Final(transcript, job.utterance.t_end_s, job.utterance.t_start_s)
 
-    def _decode_blocking(self, samples: np.ndarray) -> Transcript:
+    def _accept_blocking(self, samples: np.ndarray) -> str | None:
         """Runs in a worker thread; only one per stream at a time."""
         try:
-            self._recognizer.accept_audio(samples)
+            return self._recognizer.accept_audio(samples)
+        except Exception:
+            self._recognizer.reset()  # drop the half-fed utterance
+            raise
+
+    def _finish_blocking(self, remainder: np.ndarray) -> Transcript:
+        """Runs in a worker thread; only one per stream at a time."""
+        try:
+            if remainder.size:
+                self._recognizer.accept_audio(remainder)
             return self._recognizer.finish()
         except Exception:
             self._recognizer.reset()  # leave the recognizer clean for the next utterance

@@ -45,7 +45,7 @@ __all__ = [
     "DEFAULT_THRESHOLD", "ROUTE_THRESHOLD", "Evidence", "Matcher", "loose_pinyin", "loosen",
 ]
 
-# Calibrated on tests/data/kb_dev.tsv (see docs/bench/kb.md); kb_eval.tsv is held out.
+# Calibrated on tests/data/kb_dev.tsv (see docs/benchmarks.md); kb_eval.tsv is held out.
 ANSWER_THRESHOLD = 0.5
 CLARIFY_THRESHOLD = 0.45
 CLARIFY_MARGIN = 0.02

@@ -19,16 +19,18 @@ class AudioFileError(Exception):
 
 
 def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
-    """Read an audio file as (int16 mono samples, sample rate); channels are averaged."""
+    """Read an audio file as (int16 mono samples, sample rate); channels are averaged.
+
+    Read as float and scaled here: libsndfile hands float WAVs to an int16 read unscaled
+    (peaking at ±1, i.e. silence), while int16 sources survive the float round trip exactly.
+    """
     try:
-        data, rate = sf.read(str(path), dtype="int16", always_2d=True)
+        data, rate = sf.read(str(path), dtype="float64", always_2d=True)
     except (sf.SoundFileError, RuntimeError, OSError, TypeError) as exc:
         raise AudioFileError(f"cannot read audio file {path}: {exc}") from exc
-    if data.shape[1] == 1:
-        return np.ascontiguousarray(data[:, 0]), int(rate)
-    # average in a wider type so two loud channels do not overflow before the division
-    mono = np.rint(data.astype(np.int32).mean(axis=1))
-    return mono.astype(np.int16), int(rate)
+    mono = data[:, 0] if data.shape[1] == 1 else data.mean(axis=1)
+    scaled = np.clip(np.rint(mono * 32768.0), -32768, 32767)
+    return scaled.astype(np.int16), int(rate)
 
 
 def write_wav(path: str | Path, samples: np.ndarray, rate: int) -> None:

@@ -17,6 +17,7 @@ from asr.models import assemble_whisper_base
 from asr.stream import (
     BargeIn,
     Final,
+    NoInput,
     RecognitionFailed,
     RecognitionStream,
     SpeechStarted,
@@ -46,11 +47,18 @@ class FakeEngine:
     name = "fake"
     sample_rate = 16000
 
-    def __init__(self, fail_on: tuple[int, ...] = (), gate: threading.Event | None = None):
+    def __init__(
+        self,
+        fail_on: tuple[int, ...] = (),
+        gate: threading.Event | None = None,
+        fail_first_accept: bool = False,
+    ):
         self.fail_on = fail_on
+        self.fail_first_accept = fail_first_accept  # the first streamed chunk raises
         self.gate = gate
         self.lengths: list[int] = []
         self.threads: list[str] = []
+        self.calls: list[tuple[str, int]] = []  # ("accept", samples) / ("finish", total)
 
     def new_recognizer(self, phrases: list[str] | None = None) -> FakeRecognizer:
         return FakeRecognizer(self)
@@ -65,12 +73,18 @@ class FakeRecognizer:
 
     def accept_audio(self, samples: np.ndarray) -> str | None:
         assert samples.dtype == np.int16
+        self.engine.calls.append(("accept", len(samples)))
+        self.engine.threads.append(threading.current_thread().name)
+        if self.engine.fail_first_accept:
+            self.engine.fail_first_accept = False
+            raise RuntimeError("stream decoder exploded")
         self.chunks.append(samples)
-        return None
+        return f"partial {sum(len(c) for c in self.chunks)}"
 
     def finish(self) -> Transcript:
         n = sum(len(c) for c in self.chunks)
         self.chunks = []
+        self.engine.calls.append(("finish", n))
         self.engine.lengths.append(n)
         self.engine.threads.append(threading.current_thread().name)
         if self.engine.gate is not None:
@@ -188,6 +202,138 @@ def test_close_cancels_pending_decodes(executor: ThreadPoolExecutor) -> None:
 def test_unknown_endpointer_setting_is_rejected(executor: ThreadPoolExecutor) -> None:
     with pytest.raises(TypeError):
         RecognitionStream(FakeEngine(), 8000, executor, end_silence=0.5)
+
+
+async def feed_paced(stream: RecognitionStream, audio: np.ndarray, rate: int) -> None:
+    """20 ms frames, each one after the recognizer caught up (as in a real-time call)."""
+    step = rate // 50
+    for i in range(0, len(audio), step):
+        stream.feed(audio[i : i + step])
+        await stream.wait_idle()
+
+
+def test_audio_reaches_the_recognizer_while_the_caller_speaks(
+    executor: ThreadPoolExecutor,
+) -> None:
+    engine = FakeEngine()
+    partials: list[str] = []
+
+    async def scenario() -> list[StreamEvent]:
+        stream = RecognitionStream(engine, 8000, executor)
+        consumer = asyncio.create_task(collect(stream))
+        await feed_paced(stream, np.concatenate([silence(0.5, 8000), tone(1.0, 8000)]), 8000)
+        partials.append(stream.partial_text)  # mid-utterance: the engine's latest partial
+        await feed_paced(stream, silence(1.0, 8000), 8000)
+        partials.append(stream.partial_text)  # cleared once the utterance is finished
+        stream.flush()
+        return await asyncio.wait_for(consumer, 30)
+
+    events = asyncio.run(scenario())
+    assert [type(e) for e in events] == [SpeechStarted, BargeIn, Final]
+    accepts = [n for kind, n in engine.calls[:-1] if kind == "accept"]
+    assert engine.calls[-1][0] == "finish"
+    # pre-roll and onset in one piece, then one 20 ms frame (320 samples at 16 kHz) at a time
+    assert len(accepts) >= 40 and accepts.count(320) >= 40
+    assert sum(accepts) == engine.lengths[0]  # the finish had nothing left to add but silence
+    assert engine.lengths == [pytest.approx(round(1.9 * 16000), abs=2 * 320)]
+    assert partials[0].startswith("partial ") and partials[1] == ""
+    assert all(name.startswith("asr") for name in engine.threads)
+
+
+def test_backlog_of_frames_is_merged_into_one_recognizer_call(
+    executor: ThreadPoolExecutor,
+) -> None:
+    engine = FakeEngine()
+
+    async def scenario() -> None:
+        stream = RecognitionStream(engine, 16000, executor)
+        feed_chunked(stream, np.concatenate([silence(0.5, 16000), tone(1.0, 16000)]), 16000)
+        await stream.wait_idle()  # every frame was queued before the pump could run
+        stream.flush()
+        await asyncio.wait_for(collect(stream), 30)
+
+    asyncio.run(scenario())
+    # all queued frames went in one call; flush's finish had only the partial frame left
+    assert [kind for kind, _ in engine.calls] == ["accept", "finish"]
+    assert engine.calls[0][1] > 0.9 * engine.calls[1][1]
+
+
+def test_streamed_audio_failure_fails_only_that_utterance(executor: ThreadPoolExecutor) -> None:
+    engine = FakeEngine(fail_first_accept=True)
+
+    async def scenario() -> list[StreamEvent]:
+        stream = RecognitionStream(engine, 8000, executor)
+        consumer = asyncio.create_task(collect(stream))
+        await feed_paced(stream, three_bursts(8000), 8000)
+        stream.flush()
+        return await asyncio.wait_for(consumer, 30)
+
+    results = [e for e in asyncio.run(scenario()) if isinstance(e, Final | RecognitionFailed)]
+    assert results[0] == RecognitionFailed("RuntimeError: stream decoder exploded")
+    texts = [r.transcript.text for r in results[1:] if isinstance(r, Final)]
+    assert texts == ["utterance 1", "utterance 2"]  # the failed one was never finished
+    assert len(results) == 3
+
+
+def test_set_endpointing_applies_from_the_next_frame(executor: ThreadPoolExecutor) -> None:
+    engine = FakeEngine()
+    rate = 16000
+
+    async def scenario() -> list[StreamEvent]:
+        stream = RecognitionStream(engine, rate, executor)
+        consumer = asyncio.create_task(collect(stream))
+        await feed_paced(stream, np.concatenate(
+            [silence(0.5, rate), tone(0.5, rate), silence(0.4, rate)]), rate)
+        stream.set_endpointing(end_silence_s=1.0)  # mid-pause, before 0.6 s ran out
+        await feed_paced(stream, silence(2.0, rate), rate)
+        # between utterances: digits read out with 0.9 s pauses stay one utterance
+        stream.set_endpointing(end_silence_s=1.2, min_speech_s=0.5)
+        assert stream.endpointing.end_silence_s == 1.2
+        digits = [tone(0.4, rate), silence(0.9, rate), tone(0.4, rate), silence(2.0, rate)]
+        await feed_paced(stream, np.concatenate(digits), rate)
+        stream.set_endpointing(end_silence_s=0.6, min_speech_s=0.3)
+        await feed_paced(stream, np.concatenate(digits), rate)
+        stream.flush()
+        return await asyncio.wait_for(consumer, 30)
+
+    events = asyncio.run(scenario())
+    # 0.3 s pre-roll + 0.5 s speech + the 1.0 s of silence that now ends an utterance
+    assert engine.lengths[0] == round(1.8 * rate)
+    assert engine.lengths[1] == round((0.3 + 0.4 + 0.9 + 0.4 + 1.2) * rate)
+    assert len(engine.lengths) == 4  # last pair split again at 0.6 s
+    barges = [e for e in events if isinstance(e, BargeIn)]
+    assert [b.voiced_s for b in barges] == [0.3, 0.5, 0.3, 0.3]
+
+
+def test_no_input_events_come_through_the_stream(executor: ThreadPoolExecutor) -> None:
+    async def scenario() -> list[StreamEvent | NoInput]:
+        stream = RecognitionStream(FakeEngine(), 16000, executor, no_input_s=1.0)
+        consumer = asyncio.create_task(collect(stream))
+        await feed_paced(stream, silence(1.5, 16000), 16000)
+        stream.arm_no_input(2.0)  # e.g. after a re-prompt, with a longer timeout
+        await feed_paced(stream, silence(2.5, 16000), 16000)
+        stream.arm_no_input()
+        stream.disarm_no_input()
+        await feed_paced(stream, silence(2.0, 16000), 16000)
+        stream.flush()
+        return await asyncio.wait_for(consumer, 30)
+
+    assert asyncio.run(scenario()) == [NoInput(1.0), NoInput(3.5)]
+
+
+def test_utterances_ended_counts_finish_jobs(executor: ThreadPoolExecutor) -> None:
+    async def scenario() -> list[int]:
+        stream = RecognitionStream(FakeEngine(), 8000, executor)
+        counts = []
+        consumer = asyncio.create_task(collect(stream))
+        for part in (silence(0.5, 8000), tone(1.0, 8000), silence(1.0, 8000), tone(0.5, 8000)):
+            await feed_paced(stream, part, 8000)
+            counts.append(stream.utterances_ended)
+        stream.flush()
+        await asyncio.wait_for(consumer, 30)
+        return [*counts, stream.utterances_ended]
+
+    assert asyncio.run(scenario()) == [0, 0, 1, 1, 2]
 
 
 # ---- the real engine -------------------------------------------------------------------------

