@@ -59,6 +59,11 @@ class _Finish:
     utterance: UtteranceEnded
 
 
+@dataclass(frozen=True)
+class _SetPhrases:
+    phrases: list[str] | None
+
+
 _Job = object  # np.ndarray (speech audio so far), _Finish or _STOP
 
 
@@ -106,6 +111,7 @@ class RecognitionStream:
         self._closed = False
         self.utterances_ended = 0  # utterances handed to the recognizer to finish
         self.partial_text = ""  # the engine's latest partial hypothesis for this utterance
+        self._pending_phrases: _SetPhrases | None = None  # applied when the utterance ends
 
     # ---- input (sync, on the loop) ----------------------------------------------------------
 
@@ -198,6 +204,15 @@ class RecognitionStream:
         """Return once every recognizer job queued so far has run (benchmarks, tests)."""
         await self._idle.wait()
 
+    def set_phrases(self, phrases: list[str] | None) -> None:
+        """Decode the next utterances against `phrases` (a grammar, for engines that support
+        one), or freely with None. Takes effect between utterances, never mid-utterance."""
+        job = _SetPhrases(list(phrases) if phrases else None)
+        if self._endpointer.in_speech:
+            self._pending_phrases = job
+        else:
+            self._queue(job)
+
     # ---- internals --------------------------------------------------------------------------
 
     def _dispatch(self, events: list[EndpointerEvent]) -> None:
@@ -207,6 +222,9 @@ class RecognitionStream:
                 self._queue(_Finish(event.samples[self._fed :], event))
                 self._fed = 0
                 self.utterances_ended += 1
+                if self._pending_phrases is not None:
+                    self._queue(self._pending_phrases)
+                    self._pending_phrases = None
             else:
                 self._out.put_nowait(event)
         self._queue_speech()
@@ -242,6 +260,8 @@ class RecognitionStream:
                 break
             if isinstance(job, _Finish):
                 self._out.put_nowait(await self._decode(job))
+            elif isinstance(job, _SetPhrases):
+                await self._switch_recognizer(job.phrases)
             elif isinstance(job, np.ndarray):
                 await self._accept(self._take_audio(job))
         self._idle.set()
@@ -280,6 +300,14 @@ class RecognitionStream:
             log.exception("%s recognizer failed", self.engine.name)
             return RecognitionFailed(f"{type(exc).__name__}: {exc}")
         return Final(transcript, job.utterance.t_end_s, job.utterance.t_start_s)
+
+    async def _switch_recognizer(self, phrases: list[str] | None) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            self._recognizer = await loop.run_in_executor(
+                self._executor, self.engine.new_recognizer, phrases)
+        except Exception:  # keep decoding with the recognizer we have
+            log.exception("%s recognizer could not switch phrase list", self.engine.name)
 
     def _accept_blocking(self, samples: np.ndarray) -> str | None:
         """Runs in a worker thread; only one per stream at a time."""

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from asr.base import supports_grammar
 from asr.stream import BargeIn, Final, RecognitionFailed, RecognitionStream, SpeechStarted
 from dialog import policy as pol
 from ivr.dtmf import DtmfDetector
@@ -35,6 +36,7 @@ from ivr.events import (
     TransferCall,
     UnknownEvent,
 )
+from ivr.listening import OPEN, profile_for
 from ivr.media.base import MediaProtocol
 from ivr.playback import Playback
 from ivr.services import Services
@@ -69,6 +71,7 @@ class CallSession:
         self._closed = False
         self._interrupted_key: str | None = None
         self._early_events: list[tuple[str, str, float]] = []
+        self._listening = OPEN
         cfg = services.config
         self.playback = Playback(self._send_command, self._on_heard, self._on_started,
                                  mark_grace_s=cfg.mark_grace_s)
@@ -230,6 +233,20 @@ class CallSession:
             self._spawn(self._dispatch(pol.PromptFinished(action.key)))
             return
         self.playback.enqueue(action.key, samples)
+        self._listen_after(action.key)
+
+    def _listen_after(self, prompt_key: str) -> None:
+        """Narrow or widen recognition for the answer to this prompt (see ivr.listening)."""
+        if self._stream is None:
+            return
+        profile = profile_for(prompt_key, self.kb.kb)
+        if profile == self._listening:
+            return
+        self._listening = profile
+        if supports_grammar(self.services.engine):
+            self._stream.set_phrases(list(profile.phrases) if profile.phrases else None)
+        cfg = self.services.config
+        self._stream.set_endpointing(end_silence_s=profile.end_silence_s or cfg.end_silence_s)
 
     async def _transfer(self, action: pol.Transfer) -> None:
         assert self.call_id is not None

@@ -243,3 +243,31 @@ def test_shared_model_decodes_from_two_threads(engine: VoskEngine, speak: Speak)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         assert list(pool.map(decode, audio)) == phrases
+
+
+# ---- phrase lists through the call's recognition stream ------------------------------------
+
+
+def test_stream_switches_phrase_list_between_utterances(engine: VoskEngine, speak: Speak) -> None:
+    """The dialog narrows the next answers to a phrase list, then opens decoding again."""
+    import asyncio
+
+    from asr.stream import Final, RecognitionStream, make_executor
+
+    silence = np.zeros(RATE, dtype=np.int16)
+    other = speak("오늘 날씨가 좋습니다")
+
+    async def run() -> list[str]:
+        stream = RecognitionStream(engine, RATE, make_executor(1))
+        stream.set_phrases(GRAMMAR)
+        for i in range(0, len(other) + len(silence), 320):
+            stream.feed(np.concatenate([other, silence])[i:i + 320])
+        stream.set_phrases(None)
+        for i in range(0, len(other) + len(silence), 320):
+            stream.feed(np.concatenate([other, silence])[i:i + 320])
+        stream.flush()
+        return [ev.transcript.text async for ev in stream.events() if isinstance(ev, Final)]
+
+    constrained, free = asyncio.run(run())
+    assert set(constrained.split()) <= set(GRAMMAR)  # the grammar was in force
+    assert not set(free.split()) <= set(GRAMMAR)  # free decoding again afterwards
