@@ -68,5 +68,12 @@ class RecognitionFailed:
     error: str
 
 
+@dataclass(frozen=True)
+class Partial:
+    """The engine's running hypothesis for the utterance in progress (streaming engines)."""
+
+    text: str
+
+
 EndpointEvent = SpeechStarted | BargeIn | UtteranceEnded
-StreamEvent = SpeechStarted | BargeIn | Final | RecognitionFailed
+StreamEvent = SpeechStarted | BargeIn | Partial | Final | RecognitionFailed

@@ -27,6 +27,7 @@ from asr.endpointing import Endpointer, EndpointerConfig, EndpointerEvent, NoInp
 from asr.events import (
     BargeIn,
     Final,
+    Partial,
     RecognitionFailed,
     SpeechStarted,
     StreamEvent,
@@ -38,6 +39,7 @@ __all__ = [
     "BargeIn",
     "Final",
     "NoInput",
+    "Partial",
     "RecognitionFailed",
     "RecognitionStream",
     "SpeechStarted",
@@ -284,8 +286,9 @@ class RecognitionStream:
             log.exception("%s recognizer failed on streamed audio", self.engine.name)
             self._failed = f"{type(exc).__name__}: {exc}"
             return
-        if partial:
+        if partial and partial != self.partial_text:
             self.partial_text = partial
+            self._out.put_nowait(Partial(partial))
 
     async def _decode(self, job: _Finish) -> Final | RecognitionFailed:
         loop = asyncio.get_running_loop()

@@ -271,3 +271,26 @@ def test_stream_switches_phrase_list_between_utterances(engine: VoskEngine, spea
     constrained, free = asyncio.run(run())
     assert set(constrained.split()) <= set(GRAMMAR)  # the grammar was in force
     assert not set(free.split()) <= set(GRAMMAR)  # free decoding again afterwards
+
+
+def test_stream_emits_partial_events_before_the_final(engine: VoskEngine, speak: Speak) -> None:
+    import asyncio
+
+    from asr.stream import Final, Partial, RecognitionStream, make_executor
+
+    audio = np.concatenate([speak("안녕하세요 감사합니다"), np.zeros(RATE, dtype=np.int16)])
+
+    async def run() -> list[object]:
+        stream = RecognitionStream(engine, RATE, make_executor(1))
+        for i in range(0, len(audio), 320):
+            stream.feed(audio[i:i + 320])
+            await asyncio.sleep(0)  # let streamed decoding run as frames arrive
+        await stream.wait_idle()
+        stream.flush()
+        return [ev async for ev in stream.events()]
+
+    events = asyncio.run(run())
+    kinds = [type(e) for e in events]
+    assert Partial in kinds and Final in kinds
+    assert kinds.index(Partial) < kinds.index(Final)
+    assert all(e.text for e in events if isinstance(e, Partial))
