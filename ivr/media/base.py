@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -56,6 +57,41 @@ class MediaProtocol(ABC):
     @abstractmethod
     def send(self, command: OutboundCommand) -> list[WireMessage]:
         """Translate one outbound command into the websocket messages to write, in order."""
+
+
+@dataclass
+class StreamInfo:
+    """What the provider's start message told us; exists only once the call has started."""
+
+    id: str
+    audio_format: AudioFormat
+    converter: RateConverter
+
+
+class StartedStreamProtocol(MediaProtocol):
+    """The state both adapters share: nothing until `start`, then the stream's id and format."""
+
+    def __init__(self) -> None:
+        self._stream: StreamInfo | None = None
+
+    @property
+    def audio_format(self) -> AudioFormat | None:
+        return None if self._stream is None else self._stream.audio_format
+
+    @property
+    def started(self) -> bool:
+        return self._stream is not None
+
+    @property
+    def stream_id(self) -> str | None:
+        """The provider's stream id (Twilio streamSid, L16 call_id)."""
+        return None if self._stream is None else self._stream.id
+
+    def _require_started(self, command: OutboundCommand) -> StreamInfo:
+        if self._stream is None:
+            raise RuntimeError(f"cannot send {type(command).__name__} on a {self.name} stream "
+                               "before 'start' (no stream id or rate yet)")
+        return self._stream
 
 
 def truncate_raw(raw: str) -> str:

@@ -10,7 +10,6 @@ PCM (FreeSWITCH/Asterisk/jambonz style). No I/O here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ivr.audio import array_to_pcm16, pcm16_to_array
@@ -31,8 +30,9 @@ from ivr.events import (
     UnknownEvent,
 )
 from ivr.media.base import (
-    MediaProtocol,
     RateConverter,
+    StartedStreamProtocol,
+    StreamInfo,
     WireMessage,
     check_int16,
     dump_json,
@@ -46,35 +46,17 @@ from ivr.media.base import (
 SUPPORTED_RATES = (8000, 16000)
 
 
-@dataclass
-class _Call:
-    """What `start` told us; exists only once the call has started."""
-
-    call_id: str
-    audio_format: AudioFormat
-    converter: RateConverter
 
 
-class L16MediaProtocol(MediaProtocol):
+class L16MediaProtocol(StartedStreamProtocol):
     """One L16 call: JSON control + binary PCM frames in, events out; commands in, frames out."""
 
     name = "l16"
 
-    def __init__(self) -> None:
-        self._call: _Call | None = None
-
-    @property
-    def audio_format(self) -> AudioFormat | None:
-        return None if self._call is None else self._call.audio_format
-
-    @property
-    def started(self) -> bool:
-        return self._call is not None
-
     @property
     def call_id(self) -> str | None:
-        """The client's call_id, which also serves as the stream id."""
-        return None if self._call is None else self._call.call_id
+        """Alias of `stream_id` under the provider's own name."""
+        return self.stream_id
 
     # ---- inbound ------------------------------------------------------------------------------
 
@@ -86,21 +68,21 @@ class L16MediaProtocol(MediaProtocol):
         handler = self._HANDLERS.get(event)
         if handler is None:
             return [UnknownEvent(event)]
-        if self._call is None and event not in ("start", "stop"):
+        if self._stream is None and event not in ("start", "stop"):
             return [protocol_error(f"{event} before start", text)]
         return handler(self, message, text)
 
     def receive_bytes(self, data: bytes) -> list[InboundEvent]:
-        if self._call is None:
+        if self._stream is None:
             return [protocol_error(f"binary frame ({len(data)} bytes) before start")]
         if len(data) % 2:
             return [protocol_error(f"odd-length PCM16 frame ({len(data)} bytes)")]
         if not data:
             return []
-        return [AudioIn(pcm16_to_array(data), self._call.audio_format.sample_rate)]
+        return [AudioIn(pcm16_to_array(data), self._stream.audio_format.sample_rate)]
 
     def _on_start(self, message: dict[str, Any], raw: str) -> list[InboundEvent]:
-        if self._call is not None:
+        if self._stream is not None:
             return [protocol_error("duplicate start message", raw)]
         call_id = get_str(message, "call_id")
         if call_id is None:
@@ -112,7 +94,7 @@ class L16MediaProtocol(MediaProtocol):
         if parameters is None:
             return [protocol_error("parameters must be an object", raw)]
         audio_format = AudioFormat("l16", rate)
-        self._call = _Call(call_id, audio_format, RateConverter(audio_format.sample_rate))
+        self._stream = StreamInfo(call_id, audio_format, RateConverter(audio_format.sample_rate))
         return [CallStarted(
             call_id=call_id,
             stream_id=call_id,
@@ -165,16 +147,9 @@ class L16MediaProtocol(MediaProtocol):
                                "queue": command.queue, "reason": command.reason})]
         raise TypeError(f"unsupported outbound command {command!r}")
 
-    def _require_started(self, command: OutboundCommand) -> _Call:
-        if self._call is None:
-            raise RuntimeError(
-                f"cannot send {type(command).__name__} on an L16 stream before 'start' "
-                "(call rate unknown)"
-            )
-        return self._call
 
 
-def _audio_frames(call: _Call, command: SendAudio) -> list[WireMessage]:
+def _audio_frames(call: StreamInfo, command: SendAudio) -> list[WireMessage]:
     """One binary frame per command, so the caller's chunking (pacing) is kept."""
     wire = call.converter.convert(check_int16(command), command.sample_rate)
     return [array_to_pcm16(wire)] if wire.size else []

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -37,8 +36,9 @@ from ivr.events import (
     UnknownEvent,
 )
 from ivr.media.base import (
-    MediaProtocol,
     RateConverter,
+    StartedStreamProtocol,
+    StreamInfo,
     WireMessage,
     check_int16,
     dump_json,
@@ -66,35 +66,17 @@ _CODECS: dict[str, tuple[_Decoder, _Encoder]] = {
 }
 
 
-@dataclass
-class _Stream:
-    """What `start` told us; exists only once the stream has started."""
-
-    sid: str
-    audio_format: AudioFormat
-    converter: RateConverter
 
 
-class TwilioMediaProtocol(MediaProtocol):
+class TwilioMediaProtocol(StartedStreamProtocol):
     """One Twilio media stream: JSON text frames in, events out; commands in, JSON frames out."""
 
     name = "twilio"
 
-    def __init__(self) -> None:
-        self._stream: _Stream | None = None
-
-    @property
-    def audio_format(self) -> AudioFormat | None:
-        return None if self._stream is None else self._stream.audio_format
-
-    @property
-    def started(self) -> bool:
-        return self._stream is not None
-
     @property
     def stream_sid(self) -> str | None:
-        """The streamSid from `start`; every outbound message carries it."""
-        return None if self._stream is None else self._stream.sid
+        """Alias of `stream_id` under the provider's own name."""
+        return self.stream_id
 
     # ---- inbound ------------------------------------------------------------------------------
 
@@ -133,7 +115,7 @@ class TwilioMediaProtocol(MediaProtocol):
         parameters = parse_parameters(start.get("customParameters"))
         if parameters is None:
             return [protocol_error("customParameters is not an object", raw)]
-        self._stream = _Stream(stream_sid, audio_format, RateConverter(audio_format.sample_rate))
+        self._stream = StreamInfo(stream_sid, audio_format, RateConverter(audio_format.sample_rate))
         return [CallStarted(
             call_id=call_sid,
             stream_id=stream_sid,
@@ -205,30 +187,23 @@ class TwilioMediaProtocol(MediaProtocol):
         if isinstance(command, SendAudio):
             return _media_messages(stream, command)
         if isinstance(command, SendMark):
-            return [dump_json({"event": "mark", "streamSid": stream.sid,
+            return [dump_json({"event": "mark", "streamSid": stream.id,
                                "mark": {"name": command.name}})]
         if isinstance(command, ClearAudio):
             stream.converter.reset()
-            return [dump_json({"event": "clear", "streamSid": stream.sid})]
+            return [dump_json({"event": "clear", "streamSid": stream.id})]
         raise TypeError(f"unsupported outbound command {command!r}")
 
-    def _require_started(self, command: OutboundCommand) -> _Stream:
-        if self._stream is None:
-            raise RuntimeError(
-                f"cannot send {type(command).__name__} on a Twilio stream before 'start' "
-                "(no streamSid yet)"
-            )
-        return self._stream
 
 
-def _media_messages(stream: _Stream, command: SendAudio) -> list[WireMessage]:
+def _media_messages(stream: StreamInfo, command: SendAudio) -> list[WireMessage]:
     """One `media` message per command, so the caller's chunking (pacing) is kept."""
     wire = stream.converter.convert(check_int16(command), command.sample_rate)
     if wire.size == 0:
         return []
     encode = _CODECS[stream.audio_format.encoding][1]
     payload = base64.b64encode(encode(wire)).decode("ascii")
-    return [dump_json({"event": "media", "streamSid": stream.sid, "media": {"payload": payload}})]
+    return [dump_json({"event": "media", "streamSid": stream.id, "media": {"payload": payload}})]
 
 
 def _parse_media_format(value: object) -> AudioFormat | str:
