@@ -289,187 +289,6 @@ def test_step_table(events: list[Event], expected: list[tuple[str, ...]], phase:
     assert state.phase == phase
 
 
-# ---- whole-call table: every action of the call, and the recorded outcome -------------------
-
-CALL_CASES: list[tuple[str, list[Event], list[tuple[str, ...]], str | None]] = [
-    (
-        "happy path: greeting, FAQ, 不是, goodbye, hangup",
-        [*ANSWERED, system("no", "不是"), done("goodbye")],
-        [
-            ("say", "greeting"),
-            LISTEN,
-            CANCEL,
-            ("say", "answer:social_card"),
-            ("say", "anything_else"),
-            LISTEN,
-            CANCEL,
-            ("say", "goodbye"),
-            ("hangup", "goodbye"),
-            ("end", "answered"),
-        ],
-        "answered",
-    ),
-    (
-        "two no-matches transfer to the default department",
-        [*BEGIN, nomatch(), done("no_match"), nomatch(), done("transfer")],
-        [
-            ("say", "greeting"),
-            LISTEN,
-            CANCEL,
-            ("say", "no_match"),
-            LISTEN,
-            CANCEL,
-            ("say", "transfer"),
-            ("transfer", "hotline", "q-hotline", "no_match"),
-            ("end", "transferred"),
-        ],
-        "transferred",
-    ),
-    (
-        "three no-input timeouts: two re-prompts then goodbye",
-        [
-            *BEGIN,
-            TimerFired("no_input"),
-            done("no_input"),
-            TimerFired("no_input"),
-            done("no_input"),
-            TimerFired("no_input"),
-            done("goodbye"),
-        ],
-        [
-            ("say", "greeting"),
-            LISTEN,
-            ("say", "no_input"),
-            LISTEN,
-            ("say", "no_input"),
-            LISTEN,
-            ("say", "goodbye"),
-            ("hangup", "no-input"),
-            ("end", "no-input"),
-        ],
-        "no-input",
-    ),
-    (
-        "hang-up mid-greeting is abandoned",
-        [CallBegan(), CallerHungUp()],
-        [("say", "greeting"), CANCEL, ("end", "abandoned")],
-        "abandoned",
-    ),
-    (
-        "hang-up after an answer is answered",
-        [*ANSWERED, CallerHungUp()],
-        [
-            ("say", "greeting"),
-            LISTEN,
-            CANCEL,
-            ("say", "answer:social_card"),
-            ("say", "anything_else"),
-            LISTEN,
-            CANCEL,
-            ("end", "answered"),
-        ],
-        "answered",
-    ),
-    (
-        "hang-up during the transfer prompt is transferred",
-        [*BEGIN, KeyPressed("0"), CallerHungUp(), done("transfer")],
-        [("say", "greeting"), LISTEN, CANCEL, ("say", "transfer"), CANCEL, ("end", "transferred")],
-        "transferred",
-    ),
-    (
-        "hang-up during goodbye keeps the decided outcome",
-        [
-            *BEGIN,
-            *REPROMPTED_TWICE,
-            TimerFired("no_input"),
-            CallerHungUp(),
-            done("goodbye"),
-        ],
-        [
-            ("say", "greeting"),
-            LISTEN,
-            ("say", "no_input"),
-            LISTEN,
-            ("say", "no_input"),
-            LISTEN,
-            ("say", "goodbye"),
-            CANCEL,
-            ("end", "no-input"),
-        ],
-        "no-input",
-    ),
-    (
-        "transfer then hang-up ends exactly once",
-        [*BEGIN, system("human_agent"), done("transfer"), CallerHungUp(), done("transfer")],
-        [
-            ("say", "greeting"),
-            LISTEN,
-            CANCEL,
-            ("say", "transfer"),
-            ("transfer", "hotline", "q-hotline", "caller_request"),
-            ("end", "transferred"),
-        ],
-        "transferred",
-    ),
-    (
-        "no-input count resets when the caller speaks",
-        [
-            *BEGIN,
-            TimerFired("no_input"),
-            done("no_input"),
-            TimerFired("no_input"),
-            done("no_input"),
-            nomatch(),
-            done("no_match"),
-            TimerFired("no_input"),
-        ],
-        [
-            ("say", "greeting"),
-            LISTEN,
-            ("say", "no_input"),
-            LISTEN,
-            ("say", "no_input"),
-            LISTEN,
-            CANCEL,
-            ("say", "no_match"),
-            LISTEN,
-            ("say", "no_input"),
-        ],
-        None,
-    ),
-    (
-        "an answer resets the failure count",
-        [*BEGIN, nomatch(), done("no_match"), faq("social_card"), done("anything_else"), nomatch()],
-        [
-            ("say", "greeting"),
-            LISTEN,
-            CANCEL,
-            ("say", "no_match"),
-            LISTEN,
-            CANCEL,
-            ("say", "answer:social_card"),
-            ("say", "anything_else"),
-            LISTEN,
-            CANCEL,
-            ("say", "no_match"),
-        ],
-        None,
-    ),
-]
-
-
-@pytest.mark.parametrize(
-    ("events", "expected", "outcome"),
-    [pytest.param(e, x, o, id=name) for name, e, x, o in CALL_CASES],
-)
-def test_call_table(
-    events: list[Event], expected: list[tuple[str, ...]], outcome: str | None
-) -> None:
-    state, _ = run(events)
-    assert all_actions(events) == expected
-    assert state.outcome == outcome
-
-
 # ---- routing: which department and queue a transfer reaches ---------------------------------
 
 
@@ -615,6 +434,23 @@ def test_match_result_with_unknown_intent_is_a_no_match() -> None:
     assert last_actions([*BEGIN, CallerSpoke(NO_MATCH)]) == [CANCEL, ("say", "no_match")]
 
 
+# ---- shorthands for clarification and routing events ----------------------------------------
+def ask(*intents: str, text: str = "嗯那个") -> CallerSpoke:
+    """A clarify result naming `intents` (best first)."""
+    candidates = tuple(
+        Candidate(i, 0.48 - n * 0.02, KB.intents[i].department) for n, i in enumerate(intents)
+    )
+    return CallerSpoke(MatchResult(None, 0.48, None, "clarify", text=text, candidates=candidates))
+
+
+def said(text: str) -> CallerSpoke:
+    return CallerSpoke(MatchResult(None, 0.1, None, "none", text=text))
+
+
+def routed(department: str, text: str = "工地晚上施工太吵") -> CallerSpoke:
+    return CallerSpoke(MatchResult(None, 0.7, department, "transfer", text=text))
+
+
 # ---- property: random event sequences -------------------------------------------------------
 
 
@@ -685,123 +521,3 @@ def test_random_sequences_never_raise_and_end_at_most_once(seed: int) -> None:
     # A hang-up always closes the record.
     if any(isinstance(e, CallerHungUp) for e in events):
         assert len(ends) == 1
-
-
-# ---- clarification ----------------------------------------------------------------------------
-
-
-def ask(*intents: str, text: str = "嗯那个") -> CallerSpoke:
-    """A clarify result naming `intents` (best first)."""
-    candidates = tuple(
-        Candidate(i, 0.48 - n * 0.02, KB.intents[i].department) for n, i in enumerate(intents)
-    )
-    return CallerSpoke(MatchResult(None, 0.48, None, "clarify", text=text, candidates=candidates))
-
-
-def said(text: str) -> CallerSpoke:
-    return CallerSpoke(MatchResult(None, 0.1, None, "none", text=text))
-
-
-ASKED: list[Event] = [*BEGIN, ask("social_card", "housing_complaint"), done("clarification")]
-
-
-def test_clarify_names_the_top_two_intents() -> None:
-    state, steps = run([*BEGIN, ask("social_card", "housing_complaint")])
-    assert steps[-1][1:] == [Say("clarification", "您是想咨询社保卡补办，还是公积金投诉？")]
-    assert state.clarify == ("social_card", "housing_complaint")
-    assert state.failures == 0  # asking is not a failure
-
-
-def test_clarify_with_one_candidate_confirms_it() -> None:
-    state, steps = run([*BEGIN, ask("social_card")])
-    assert steps[-1][1:] == [Say("confirm", "您是想咨询社保卡补办吗？")]
-    assert state.clarify == ("social_card",)
-
-
-@pytest.mark.parametrize(
-    ("reply", "expected"),
-    [
-        pytest.param(system("yes", "对"), [("say", "answer:social_card"), ("say", "anything_else")],
-                     id="yes-takes-the-first"),
-        pytest.param(said("第二个"), [("say", "answer:housing_complaint"), ("say", "transfer")],
-                     id="ordinal-second"),
-        pytest.param(said("前面那个"), [("say", "answer:social_card"), ("say", "anything_else")],
-                     id="ordinal-first"),
-        pytest.param(faq("housing_complaint"), [("say", "answer:housing_complaint"),
-                                                ("say", "transfer")], id="names-one-of-them"),
-        pytest.param(ask("housing_complaint", "tax_dispute"),
-                     [("say", "answer:housing_complaint"), ("say", "transfer")],
-                     id="same-ambiguity-takes-the-top"),
-        pytest.param(system("no", "都不是"), [("say", "ask_question")], id="no-asks-again"),
-        pytest.param(faq("tax_dispute"), [("say", "transfer")], id="a-new-question"),
-        pytest.param(nomatch(), [("say", "no_match")], id="not-understood"),
-        pytest.param(ask("tax_dispute", "empty_answer"), [("say", "no_match")],
-                     id="second-unclear-answer-is-a-failure"),
-    ],
-)
-def test_the_next_utterance_resolves_the_clarification(
-    reply: CallerSpoke, expected: list[tuple[str, ...]]
-) -> None:
-    state, steps = run([*ASKED, reply])
-    assert [brief(a) for a in steps[-1]] == [CANCEL, *expected]
-    assert state.clarify == ()
-
-
-def test_no_after_a_clarification_does_not_hang_up() -> None:
-    state, _ = run([*ASKED, system("no", "不是")])
-    assert state.phase == "speaking" and state.outcome is None
-
-
-def test_repeat_keeps_the_clarification_pending() -> None:
-    _, steps = run([*ASKED, system("repeat"), done("repeat"), system("yes")])
-    assert steps[-3][-1] == Say("repeat", "您是想咨询社保卡补办，还是公积金投诉？")
-    assert [brief(a) for a in steps[-1]][1] == ("say", "answer:social_card")
-
-
-def test_human_request_during_a_clarification_transfers() -> None:
-    state, _ = run([*ASKED, system("human_agent"), done("transfer")])
-    assert state.outcome == "transferred" and state.clarify == ()
-
-
-def test_unknown_candidates_are_not_asked_about() -> None:
-    spoke = CallerSpoke(MatchResult(None, 0.5, None, "clarify",
-                                    candidates=(Candidate("ghost", 0.5),)))
-    assert last_actions([*BEGIN, spoke]) == [CANCEL, ("say", "no_match")]
-
-
-def test_a_single_candidate_without_a_confirm_prompt_is_answered() -> None:
-    prompts = {k: v for k, v in PROMPTS.items() if k != "confirm"}
-    kb = KnowledgeBase(KB.departments, KB.intents, prompts, default_department="hotline")
-    _, steps = run([*BEGIN, ask("social_card")], DialogPolicy(kb))
-    assert [brief(a) for a in steps[-1]][1] == ("say", "answer:social_card")
-
-
-# ---- routing by responsibility ------------------------------------------------------------------
-
-
-def routed(department: str, text: str = "工地晚上施工太吵") -> CallerSpoke:
-    return CallerSpoke(MatchResult(None, 0.7, department, "transfer", text=text))
-
-
-def test_routing_says_the_responsible_department_then_transfers() -> None:
-    state, steps = run([*BEGIN, routed("tax"), done("route")])
-    assert steps[-2][1:] == [Say("route", "您反映的问题由税务局负责，正在为您转接。")]
-    assert steps[-1] == [Transfer("tax", "q-tax", "routing"), EndCall("transferred")]
-    assert state.transfer_reason == "routing"
-
-
-def test_routing_without_a_route_prompt_uses_the_transfer_prompt() -> None:
-    prompts = {k: v for k, v in PROMPTS.items() if k != "route"}
-    kb = KnowledgeBase(KB.departments, KB.intents, prompts, default_department="hotline")
-    _, steps = run([*BEGIN, routed("tax")], DialogPolicy(kb))
-    assert steps[-1][1:] == [Say("transfer", "正在为您转接税务局人工服务，请稍候。")]
-
-
-def test_routing_with_转人工_is_a_caller_request() -> None:
-    actions = all_actions([*BEGIN, routed("tax", "发票的事转人工"), done("transfer")])
-    assert actions[-2:] == [("transfer", "tax", "q-tax", "intent"), ("end", "transferred")]
-
-
-def test_menu_says_what_the_bot_can_do() -> None:
-    _, steps = run([*BEGIN, system("menu")])
-    assert steps[-1][1:] == [Say("menu", PROMPTS["menu"])]
