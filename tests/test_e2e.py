@@ -186,6 +186,9 @@ def test_twiml_webhook_and_unknown_call(server: RunningServer) -> None:
     with pytest.raises(urllib.error.HTTPError) as err:
         server.get("/api/calls/CAdoesnotexist")
     assert err.value.code == 404
+    health = server.get("/healthz")
+    assert health["asr_engine"] == "whisper"  # no Vosk model for zh is installed here
+    assert "auto" in health["asr_reason"] and "vosk" in health["asr_reason"].lower()
 
 
 def test_kb_reload_keeps_the_old_knowledge_base_when_the_new_one_is_broken(
