@@ -16,8 +16,9 @@ setup:
 setup-dev:
 	./scripts/setup.sh --dev
 
-lint: setup-dev
+lint: setup-dev      ## ruff over everything, mypy over the packages
 	$(BIN)/ruff check .
+	$(BIN)/mypy ivr asr dialog
 
 fixtures: setup-dev   ## regenerate the generated DTMF fixtures
 	$(BIN)/python scripts/make_dtmf_fixtures.py

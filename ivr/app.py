@@ -43,8 +43,10 @@ def create_app(config: ServerConfig, services: Services | None = None) -> FastAP
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        svc = services or await asyncio.get_running_loop().run_in_executor(
-            None, build_services, config)
+        if services is not None:
+            svc = services
+        else:
+            svc = await asyncio.get_running_loop().run_in_executor(None, build_services, config)
         app.state.services = svc
         app.state.calls = {}
         loop = asyncio.get_running_loop()
