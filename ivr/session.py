@@ -72,6 +72,8 @@ class CallSession:
         self._interrupted_key: str | None = None
         self._early_events: list[tuple[str, str, float]] = []
         self._listening = OPEN
+        self._consumer: asyncio.Future[None] | None = None
+        self._hanging_up = False  # the caller is gone: still record what was heard, say nothing
         cfg = services.config
         self.playback = Playback(self._send_command, self._on_heard, self._on_started,
                                  mark_grace_s=cfg.mark_grace_s)
@@ -127,7 +129,7 @@ class CallSession:
         self._dtmf = DtmfDetector(rate)
         self._turns = TurnTracker(svc.store, event.call_id, cfg.end_silence_s)
         self.playback.start()
-        self._spawn(self._consume_recognition(self._stream))
+        self._consumer = asyncio.ensure_future(self._consume_recognition(self._stream))
         log.info("call %s started (%s, %s → %s, %d Hz)", event.call_id, self.protocol.name,
                  event.from_number, event.to_number, rate)
         await self._dispatch(pol.CallBegan())
@@ -185,6 +187,8 @@ class CallSession:
                  match.score, match.action)
         if self._turns:
             self._turns.recognized(ev.transcript, match)
+        if self._hanging_up:
+            return  # the record keeps the caller's last words; nobody is left to answer
         await self._dispatch(pol.CallerSpoke(match))
 
     def _overlaps_dtmf(self, ev: Final) -> bool:
@@ -319,10 +323,25 @@ class CallSession:
         if not task.cancelled() and task.exception() is not None:
             log.error("call %s: task failed", self.call_id, exc_info=task.exception())
 
+    async def _drain_recognition(self, timeout_s: float = 10.0) -> None:
+        """Decode what the caller was saying when the line dropped, so the record keeps it."""
+        if self._stream is None or self._consumer is None:
+            return
+        self._stream.flush()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._consumer), timeout_s)
+        except (TimeoutError, asyncio.CancelledError):
+            log.warning("call %s: last utterance not decoded within %.0f s", self.call_id,
+                        timeout_s)
+        except Exception:  # a failed consumer must not keep the record from being settled
+            log.exception("call %s: recognition failed while hanging up", self.call_id)
+
     async def close(self, reason: str) -> None:
         """The socket is gone (or the platform said stop): settle the record, stop all work."""
-        if self._closed:
+        if self._closed or self._hanging_up:
             return
+        self._hanging_up = True
+        await self._drain_recognition()
         if self.call_id is not None:
             await self._dispatch(pol.CallerHungUp())
             if self._turns:
@@ -334,6 +353,8 @@ class CallSession:
         await self.playback.close()
         if self._stream:
             await self._stream.close()
+        if self._consumer is not None:
+            self._consumer.cancel()
         current = asyncio.current_task()
         for task in list(self._tasks):
             if task is not current:

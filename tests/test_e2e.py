@@ -143,6 +143,9 @@ def test_bad_input_keeps_serving_and_the_record_is_saved(server: RunningServer) 
     assert "unknown_event" in kinds
     assert record["outcome"] == "abandoned"
     assert record["ended_at"] is not None
+    last_words = [t for t in record["turns"] if t["caller_text"]]
+    assert last_words and "商店" in last_words[-1]["caller_text"]  # heard as the line dropped
+    assert last_words[-1]["bot_text"] == ""
     assert server.get("/healthz")["status"] == "ok"
     # ... and the server still takes a normal call afterwards
     report = asyncio.run(replay([HOTLINE / "A46_tel8k.wav"], server.ws, "twilio"))
