@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import pytest
@@ -19,7 +18,6 @@ from ivr.events import (
     DtmfIn,
     HangupCall,
     MarkPlayed,
-    ProtocolError,
     SendAudio,
     SendMark,
     TransferCall,
@@ -27,32 +25,17 @@ from ivr.events import (
 )
 from ivr.media.base import MediaProtocol
 from ivr.media.l16 import L16MediaProtocol
+from tests.media_helpers import is_error, only, the_error
 
 START_8K = '{"event":"start","call_id":"c-42","from":"13800138000","to":"12345","sample_rate":8000}'
 START_16K = '{"event":"start","call_id":"c-43","from":"1","to":"12333","sample_rate":16000}'
 
-T = TypeVar("T")
 
 
 def started(start: str = START_8K) -> L16MediaProtocol:
     proto = L16MediaProtocol()
     assert isinstance(proto.receive_text(start)[0], CallStarted)
     return proto
-
-
-def only(items: Sequence[T]) -> T:
-    assert len(items) == 1, items
-    return items[0]
-
-
-def is_error(events: Sequence[object]) -> bool:
-    return len(events) == 1 and isinstance(events[0], ProtocolError)
-
-
-def the_error(events: Sequence[object]) -> ProtocolError:
-    error = only(events)
-    assert isinstance(error, ProtocolError), error
-    return error
 
 
 # ---- inbound ----------------------------------------------------------------------------------

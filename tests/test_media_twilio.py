@@ -5,8 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import warnings
-from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import pytest
@@ -30,6 +29,7 @@ from ivr.events import (
 )
 from ivr.media.base import MAX_RAW_CHARS, MediaProtocol
 from ivr.media.twilio import TwilioMediaProtocol
+from tests.media_helpers import is_error, only, the_error
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -62,28 +62,12 @@ STOP = (
     '"stop":{"accountSid":"AC123","callSid":"CA9a2fbf4b1c"}}'
 )
 
-T = TypeVar("T")
 
 
 def started() -> TwilioMediaProtocol:
     proto = TwilioMediaProtocol()
     assert isinstance(proto.receive_text(START)[0], CallStarted)
     return proto
-
-
-def only(items: Sequence[T]) -> T:
-    assert len(items) == 1, items
-    return items[0]
-
-
-def is_error(events: Sequence[object]) -> bool:
-    return len(events) == 1 and isinstance(events[0], ProtocolError)
-
-
-def the_error(events: Sequence[object]) -> ProtocolError:
-    error = only(events)
-    assert isinstance(error, ProtocolError), error
-    return error
 
 
 def ulaw_oracle(samples: np.ndarray) -> np.ndarray:
