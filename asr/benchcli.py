@@ -29,7 +29,8 @@ from asr.bench import (
     summarise,
 )
 from asr.engines import load_engine
-from asr.models import models_dir, resolve_whisper_model
+from asr.model_cache import models_dir
+from asr.whisper_models import resolve_whisper_model
 
 DEFAULT_WHISPER_THREADS = 2  # WhisperEngine's defaults
 DEFAULT_WHISPER_BEAM = 5

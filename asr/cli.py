@@ -23,15 +23,10 @@ import numpy as np
 
 from asr import catalog
 from asr.base import ModelNotAvailable, RecognizerEngine, Transcript, engine_reason
-from asr.models import (
-    MARKER_FILE,
-    PART_PACKAGES,
-    PullError,
-    find_vosk_models,
-    installed_sha256,
-    models_dir,
-    pull_model,
-)
+from asr.model_cache import models_dir
+from asr.model_pull import PullError, pull_model
+from asr.vosk_models import find_vosk_models, installed_sha256
+from asr.whisper_models import MARKER_FILE, PART_PACKAGES
 
 STREAMING_ENGINES = frozenset({"vosk"})  # decode while fed; others take whole utterances
 STREAM_CHUNK_S = 0.5  # how much audio a streaming engine gets per call

@@ -16,18 +16,16 @@ from pathlib import Path
 
 from asr import catalog
 from asr.base import ModelNotAvailable, RecognizerEngine
-from asr.models import (
-    BASE_NAMES,
-    ENV_ASR_MODEL,
-    ENV_WHISPER_MODEL,
+from asr.catalog import ENV_ASR_MODEL
+from asr.model_cache import models_dir
+from asr.vosk_models import (
     InstalledModel,
     describe,
     find_vosk_models,
     is_vosk_model_dir,
-    models_dir,
     resolve_vosk_model,
-    resolve_whisper_model,
 )
+from asr.whisper_models import BASE_NAMES, ENV_WHISPER_MODEL, resolve_whisper_model
 
 log = logging.getLogger(__name__)
 

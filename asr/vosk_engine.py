@@ -23,7 +23,7 @@ import numpy as np
 import vosk
 
 from asr.base import ModelNotAvailable, Transcript
-from asr.models import is_vosk_model_dir
+from asr.vosk_models import is_vosk_model_dir
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ import soundfile as sf
 
 from asr import cli
 from asr.base import Transcript
-from asr.models import assemble_whisper_base
 from asr.textnorm import cer, to_simplified
+from asr.whisper_models import assemble_whisper_base
 from ivr.audio import resample
 from ivr.audiofile import read_audio, write_wav
 

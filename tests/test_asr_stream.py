@@ -13,7 +13,6 @@ import pytest
 
 from asr.base import RecognizerEngine, Transcript
 from asr.engines import load_engine
-from asr.models import assemble_whisper_base
 from asr.stream import (
     BargeIn,
     Final,
@@ -26,6 +25,7 @@ from asr.stream import (
     make_executor,
 )
 from asr.textnorm import cer
+from asr.whisper_models import assemble_whisper_base
 from ivr.audiofile import read_audio
 
 HOTLINE = Path(__file__).resolve().parents[1] / "audio_fixtures" / "hotline"

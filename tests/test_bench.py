@@ -33,8 +33,8 @@ from asr.bench import (
     telephone_band,
 )
 from asr.benchcli import add_bench_parser
-from asr.models import assemble_whisper_base
 from asr.stream import make_executor
+from asr.whisper_models import assemble_whisper_base
 from ivr.audio import mulaw_decode, mulaw_encode
 from ivr.audiofile import read_audio
 

@@ -14,8 +14,8 @@ import pytest
 from asr import engines
 from asr.base import ModelNotAvailable, Recognizer, RecognizerEngine, engine_reason
 from asr.engines import clear_engine_cache, load_engine
-from asr.models import InstalledModel, resolve_vosk_model
 from asr.vosk_engine import VoskEngine
+from asr.vosk_models import InstalledModel, resolve_vosk_model
 
 
 @dataclass

@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 from asr.base import Recognizer, RecognizerEngine, supports_grammar
-from asr.models import resolve_vosk_model
 from asr.textnorm import cer
 from asr.vosk_engine import (
     VoskEngine,
@@ -21,6 +20,7 @@ from asr.vosk_engine import (
     model_sample_rate,
     model_supports_grammar,
 )
+from asr.vosk_models import resolve_vosk_model
 from ivr.audio import resample
 from ivr.audiofile import read_audio
 

@@ -10,9 +10,9 @@ import pytest
 
 from asr.base import ModelNotAvailable, Recognizer, RecognizerEngine
 from asr.engines import load_engine
-from asr.models import assemble_whisper_base
 from asr.textnorm import cer, to_simplified
 from asr.whisper_engine import WhisperEngine
+from asr.whisper_models import assemble_whisper_base
 from ivr.audio import resample
 from ivr.audiofile import read_audio
 
