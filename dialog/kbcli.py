@@ -1,12 +1,12 @@
-"""`ivr kb check | eval | suggest`: validate, measure and grow the knowledge base.
+"""`ivr kb check | eval | suggest | train-router | route`: validate, measure and grow the KB.
 
-`add_kb_parser(subparsers)` registers the `kb` command and its three subcommands on the main
-CLI; each sets `func(args) -> int` (exit status). `check` loads the file (errors name the
-intent and field, exit 2) and lists style warnings (exit 1 with --strict); `eval` reports
-accuracy, decision rates, out-of-scope rejection, confusions and per-utterance match time for
-a TSV of (text, expected), or same-intent accuracy for a question-pair file with --pairs;
-`suggest` clusters the unresolved utterances of the call database. Reads files, writes to
-stdout/stderr only.
+`add_kb_parser(subparsers)` registers the `kb` command and its subcommands on the main CLI
+(the two routing ones live in `dialog.routecli`); each sets `func(args) -> int` (exit
+status). `check` loads the file (errors name the intent and field, exit 2) and lists style
+warnings (exit 1 with --strict); `eval` reports accuracy, decision rates, out-of-scope
+rejection, confusions and per-utterance match time for a TSV of (text, expected), or
+same-intent accuracy for a question-pair file with --pairs; `suggest` clusters the unresolved
+utterances of the call database. Reads files, writes to stdout/stderr only.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from dialog.intents import KnowledgeBase, KnowledgeBaseError, load_knowledge_bas
 from dialog.kblint import lint
 from dialog.matchcli import default_kb_path
 from dialog.matcher import ANSWER_THRESHOLD, CLARIFY_THRESHOLD, ROUTE_THRESHOLD, Matcher
+from dialog.routecli import add_route_parsers
 
 EXIT_OK, EXIT_WARNINGS, EXIT_ERROR = 0, 1, 2
 REPO = Path(__file__).resolve().parents[1]
@@ -61,6 +62,7 @@ def add_kb_parser(subparsers: Any) -> argparse.ArgumentParser:
     sg.add_argument("--json", action="store_true", help="print a JSON list")
     sg.add_argument("--min-count", type=int, default=1, help="smallest cluster to show")
     sg.set_defaults(func=run_suggest)
+    add_route_parsers(sub, _kb_option, _load)
     return kb
 
 

@@ -141,11 +141,10 @@ class LongTextRouter:
         lifted: np.ndarray = np.clip((semantic - SEMANTIC_FLOOR) / (1.0 - SEMANTIC_FLOOR), 0, 1)
         return lifted
 
-    def route(self, text: str, title: str = "") -> LongRouting:
-        """The department for a message (`title` optional; it weighs more than the body)."""
+    def evidence(self, text: str, title: str = "") -> np.ndarray:
+        """Evidence for every department (in `ids` order) over the whole message; the general
+        queue's is zero."""
         total = np.zeros(len(self.ids))
-        if not self.ids:
-            return LongRouting(self.default, False, 0.0, 0.0)
         if title.strip():
             total += TITLE_WEIGHT * self.sentence_scores(title)
         for i, sentence in enumerate(sentences(text)):
@@ -157,6 +156,13 @@ class LongTextRouter:
         # not a competitor (its FAQ words — 建议, 办事 — appear in every letter).
         if self._default_index >= 0:
             total[self._default_index] = 0.0
+        return total
+
+    def route(self, text: str, title: str = "") -> LongRouting:
+        """The department for a message (`title` optional; it weighs more than the body)."""
+        if not self.ids:
+            return LongRouting(self.default, False, 0.0, 0.0)
+        total = self.evidence(text, title)
         mass = float(total.sum())
         if mass <= 0.0:
             return LongRouting(self.default, False, 0.0, 0.0)

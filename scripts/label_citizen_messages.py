@@ -108,6 +108,11 @@ def caller_text(message: dict[str, str], detail_chars: int) -> str:
     return text.replace("\t", " ")
 
 
+def _cell(text: str) -> str:
+    """One TSV cell: line breaks kept as a literal \\n (train-router restores them)."""
+    return re.sub(r"\s*(?:_x000D_|\r?\n)\s*", "\\\\n", text).replace("\t", " ").strip()
+
+
 def labelled(source: Path, part: str, min_evidence: int = MIN_EVIDENCE,
              ) -> list[tuple[dict[str, str], str]]:
     """(message, department id) for every labelled message of one part ("all" for both)."""
@@ -158,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-evidence", type=int, default=MIN_EVIDENCE,
                         help="weight a department needs in the reply to label it (1: any "
                         "mention, the earlier rule)")
+    parser.add_argument("--tickets", action="store_true",
+                        help="write columns title, text (the whole body), department: the "
+                        "ticket file `ivr kb train-router` and `ivr kb route --eval` read")
     parser.add_argument("--score", action="store_true",
                         help="route whole messages with dialog.router_long and print accuracy "
                         "instead of writing a TSV")
@@ -174,9 +182,15 @@ def main(argv: list[str] | None = None) -> int:
     if REPO in args.out.resolve().parents:
         print("refusing to write evaluation data inside the repository", file=sys.stderr)
         return 2
-    lines = [f"{caller_text(m, args.detail_chars)}\tdept:{d}\t{m.get('msg_id', '')}\n"
-             for m, d in rows]
-    args.out.write_text("text\texpected\tmsg_id\n" + "".join(lines), encoding="utf-8")
+    if args.tickets:
+        header = "title\ttext\tdepartment\tmsg_id\n"
+        lines = [f"{_cell(m.get('title', ''))}\t{_cell(m.get('detail', ''))}\t{d}\t"
+                 f"{m.get('msg_id', '')}\n" for m, d in rows]
+    else:
+        header = "text\texpected\tmsg_id\n"
+        lines = [f"{caller_text(m, args.detail_chars)}\tdept:{d}\t{m.get('msg_id', '')}\n"
+                 for m, d in rows]
+    args.out.write_text(header + "".join(lines), encoding="utf-8")
     print(f"wrote {len(lines)} to {args.out}")
     return 0
 

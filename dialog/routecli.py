@@ -1,0 +1,218 @@
+"""`ivr kb train-router` and `ivr kb route`: learn routing from past tickets, route letters.
+
+`train-router TICKETS.tsv` reads the operator's routed tickets (columns `text` and `department`
+— or `expected` holding `dept:<id>`, as `ivr kb eval` files do — and optionally `title`),
+cross-validates how much to trust the learned model against the knowledge base, trains on all
+tickets and writes one JSON model file. `route` names the department for a written message
+(web form, SMS, letter), with the model when there is one, and with `--eval FILE` reports the
+accuracy over a ticket file. Reads and writes files, prints to stdout/stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from dialog.intents import KnowledgeBase
+from dialog.router_long import LongTextRouter
+from dialog.ticket_model import (
+    BLEND_GRID,
+    Ticket,
+    TicketModel,
+    TicketModelError,
+    TicketRouter,
+    choose_blend,
+)
+
+EXIT_OK, EXIT_ERROR = 0, 2
+DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "var" / "router_model.json"
+MAX_LISTED = 5
+Loader = Callable[[argparse.Namespace, str], KnowledgeBase | None]
+
+
+def add_route_parsers(sub: Any, kb_option: Callable[[argparse.ArgumentParser], None],
+                      load: Loader) -> None:
+    """Register `train-router` and `route` under `ivr kb` (`load` reads the knowledge base
+    named by the arguments, reporting a broken one itself)."""
+    def with_kb(command: str, run: Callable[[argparse.Namespace, KnowledgeBase], int],
+                ) -> Callable[[argparse.Namespace], int]:
+        def func(args: argparse.Namespace) -> int:
+            kb = load(args, command)
+            return EXIT_ERROR if kb is None else run(args, kb)
+        return func
+
+    train = sub.add_parser("train-router", help="learn department routing from routed tickets")
+    train.add_argument("tickets", type=Path, help="TSV: text, department (or expected "
+                       "dept:<id>), optional title; a header row names the columns")
+    kb_option(train)
+    train.add_argument("--out", type=Path, default=DEFAULT_MODEL,
+                       help=f"model file to write (default {DEFAULT_MODEL})")
+    train.add_argument("--folds", type=int, default=5, help="cross-validation folds")
+    train.add_argument("--skip-unknown", action="store_true", help="drop tickets whose "
+                       "department intents.yaml does not have (default: refuse)")
+    train.set_defaults(func=with_kb("train-router", run_train))
+
+    route = sub.add_parser("route", help="the department for a written message")
+    route.add_argument("text", nargs="?", default=None, help="the message (or --eval FILE)")
+    route.add_argument("--title", default="", help="the message's title, if it has one")
+    kb_option(route)
+    route.add_argument("--model", type=Path, default=None, help="router model from "
+                       f"train-router (default {DEFAULT_MODEL} when it exists)")
+    route.add_argument("--no-model", action="store_true", help="knowledge base only")
+    route.add_argument("--eval", type=Path, default=None, metavar="FILE",
+                       help="accuracy over a ticket TSV (same columns as train-router)")
+    route.add_argument("--json", action="store_true", help="print one JSON object")
+    route.set_defaults(func=with_kb("route", run_route))
+
+
+def read_tickets(path: Path, kb: KnowledgeBase, skip_unknown: bool = False,
+                 ) -> tuple[list[Ticket], list[str]]:
+    """The tickets of a TSV and the problems skipped; raises ValueError for a file that
+    cannot be used, naming the row."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read: {exc}") from exc
+    rows = [(n, line.split("\t")) for n, line in enumerate(lines, start=1)
+            if line.strip() and not line.startswith("#")]
+    if not rows:
+        raise ValueError(f"{path}: no tickets")
+    header = [c.strip() for c in rows[0][1]]
+    if "text" not in header or not ({"department", "expected"} & set(header)):
+        raise ValueError(f"{path}: the first row must name the columns: text, department "
+                         f"(or expected), optional title; got {header}")
+    text_col = header.index("text")
+    dept_col = header.index("department" if "department" in header else "expected")
+    title_col = header.index("title") if "title" in header else None
+    tickets: list[Ticket] = []
+    unknown: list[str] = []
+    for number, row in rows[1:]:
+        if len(row) < len(header):
+            raise ValueError(f"{path}: row {number} has {len(row)} column(s), "
+                             f"the header {len(header)}")
+        dept = row[dept_col].strip().removeprefix("dept:")
+        if dept not in kb.departments:
+            unknown.append(f"row {number}: department {dept!r}")
+            continue
+        title = row[title_col].strip() if title_col is not None else ""
+        tickets.append(Ticket(row[text_col].replace("\\n", "\n"), dept, title))
+    if unknown and not skip_unknown:
+        listed = "; ".join(unknown[:MAX_LISTED]) + (" …" if len(unknown) > MAX_LISTED else "")
+        raise ValueError(f"{path}: {len(unknown)} ticket(s) name departments intents.yaml "
+                         f"does not have ({listed}); known: {', '.join(kb.departments)}; "
+                         f"use --skip-unknown to leave them out")
+    return tickets, unknown
+
+
+def run_train(args: argparse.Namespace, kb: KnowledgeBase) -> int:
+    try:
+        tickets, skipped = read_tickets(args.tickets, kb, args.skip_unknown)
+    except ValueError as exc:
+        print(f"ivr kb train-router: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    counts = Counter(t.department for t in tickets)
+    print(f"read {len(tickets)} tickets ({len(skipped)} skipped): "
+          + ", ".join(f"{d} {n}" for d, n in counts.most_common()), flush=True)
+    router = LongTextRouter(kb)
+    try:
+        print(f"cross-validating ({args.folds} folds) …", flush=True)
+        choice = choose_blend(router, tickets, k=args.folds)
+        model = TicketModel.train(tickets)
+    except TicketModelError as exc:
+        print(f"ivr kb train-router: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    model.blend = choice.blend
+    print("| knowledge-base weight | cross-validated accuracy |\n|---|---|")
+    for blend in BLEND_GRID:
+        note = {1.0: " (knowledge base only)", 0.0: " (tickets only)"}.get(blend, "")
+        mark = " ← chosen" if blend == choice.blend else ""
+        print(f"| {blend:.1f}{note} | {choice.accuracy[blend]:.1%}{mark} |")
+    model.save(args.out)
+    print(f"wrote {args.out} ({len(model.vocabulary)} n-grams, {len(model.departments)} "
+          f"departments, trained on {model.trained_on} tickets)")
+    return EXIT_OK
+
+
+def run_route(args: argparse.Namespace, kb: KnowledgeBase) -> int:
+    long_router = LongTextRouter(kb)
+    try:
+        router = None if args.no_model else load_router(long_router, args.model)
+    except TicketModelError as exc:
+        print(f"ivr kb route: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.eval is not None:
+        return _evaluate(args, kb, long_router, router)
+    if not args.text and not args.title:
+        print("ivr kb route: give the message text (or --eval FILE)", file=sys.stderr)
+        return EXIT_ERROR
+    result = route_message(kb, long_router, router, args.text or "", args.title)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print(f"{result['department']} ({result['name']}, queue {result['queue']}) "
+              f"via {result['via']}; score {result['score']:.2f}")
+    return EXIT_OK
+
+
+def load_router(long_router: LongTextRouter, path: Path | None) -> TicketRouter | None:
+    """The ticket router from `path`, or from the default file when it exists (None if not)."""
+    if path is None:
+        if not DEFAULT_MODEL.is_file():
+            return None
+        path = DEFAULT_MODEL
+    model = TicketModel.load(path)
+    return TicketRouter(long_router, model, model.blend)
+
+
+def route_message(kb: KnowledgeBase, long_router: LongTextRouter, router: TicketRouter | None,
+                  text: str, title: str = "") -> dict[str, Any]:
+    """The routing decision for one message as a JSON-ready dict."""
+    if router is not None:
+        routed = router.route(text, title)
+        dept_id, score, via = routed.department, routed.score, "knowledge base + tickets"
+        extra: dict[str, Any] = {"knowledge": round(routed.knowledge, 4),
+                                 "learned": round(routed.learned, 4)}
+    else:
+        plain = long_router.route(text, title)
+        dept_id, score, via = plain.department, plain.share, "knowledge base"
+        extra = {"confident": plain.confident, "evidence": plain.evidence}
+    dept = kb.departments[dept_id]
+    return {"department": dept_id, "name": dept.name, "queue": dept.queue,
+            "hotline": dept.hotline, "score": round(score, 4), "via": via, **extra}
+
+
+def _evaluate(args: argparse.Namespace, kb: KnowledgeBase, long_router: LongTextRouter,
+              router: TicketRouter | None) -> int:
+    try:
+        tickets, skipped = read_tickets(args.eval, kb, skip_unknown=True)
+    except ValueError as exc:
+        print(f"ivr kb route: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if not tickets:
+        print(f"ivr kb route: {args.eval}: no ticket names a known department", file=sys.stderr)
+        return EXIT_ERROR
+    right = 0
+    confusion: Counter[tuple[str, str]] = Counter()
+    for ticket in tickets:
+        got = route_message(kb, long_router, router, ticket.text, ticket.title)["department"]
+        right += got == ticket.department
+        if got != ticket.department:
+            confusion[(ticket.department, got)] += 1
+    report = {"tickets": len(tickets), "skipped": len(skipped), "correct": right,
+              "accuracy": round(right / len(tickets), 4),
+              "via": "knowledge base + tickets" if router else "knowledge base",
+              "confusions": [{"expected": a, "got": b, "count": n}
+                             for (a, b), n in confusion.most_common(10)]}
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        print(f"{args.eval}: {right}/{len(tickets)} = {right / len(tickets):.1%} routed right "
+              f"via {report['via']} ({len(skipped)} skipped: unknown department)")
+        for item in report["confusions"]:
+            print(f"  {item['expected']} -> {item['got']}: {item['count']}")
+    return EXIT_OK

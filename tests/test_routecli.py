@@ -1,0 +1,126 @@
+"""Tests for dialog.routecli: `ivr kb train-router` and `ivr kb route` as the main CLI runs them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from dialog import routecli
+from dialog.kbcli import add_kb_parser
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "tests" / "data" / "tickets_sample.tsv"
+FUMES_TITLE, FUMES = "饭店油烟扰民", "临街的饭店油烟直接排到我们楼里，熏得人头疼"
+
+
+def ivr(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="ivr")
+    add_kb_parser(parser.add_subparsers(title="commands"))
+    args = parser.parse_args(["kb", *argv])
+    return int(args.func(args))
+
+
+@pytest.fixture()
+def model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    out = tmp_path / "router.json"
+    assert ivr("train-router", str(SAMPLE), "--out", str(out), "--folds", "4") == 0
+    capsys.readouterr()
+    return out
+
+
+def test_train_router_reports_and_writes_a_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "router.json"
+    assert ivr("train-router", str(SAMPLE), "--out", str(out), "--folds", "4") == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("read 37 tickets (0 skipped): housing 9, public_security 8")
+    assert "cross-validating (4 folds)" in printed and "← chosen" in printed
+    assert "| 1.0 (knowledge base only) |" in printed
+    assert f"wrote {out}" in printed and out.is_file()
+
+
+def test_route_follows_the_trained_model(model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert ivr("route", FUMES, "--title", FUMES_TITLE, "--no-model", "--json") == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert plain["via"] == "knowledge base" and plain["department"] != "housing"
+    assert ivr("route", FUMES, "--title", FUMES_TITLE, "--model", str(model), "--json") == 0
+    learned = json.loads(capsys.readouterr().out)
+    assert learned["via"] == "knowledge base + tickets"
+    assert learned["department"] == "housing" and learned["queue"]
+    assert ivr("route", FUMES, "--model", str(model)) == 0
+    assert " via knowledge base + tickets; score " in capsys.readouterr().out
+
+
+def test_route_eval_reports_accuracy_and_confusions(
+    model: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert ivr("route", "--eval", str(SAMPLE), "--no-model", "--json") == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert plain["tickets"] == 37 and plain["confusions"]
+    assert ivr("route", "--eval", str(SAMPLE), "--model", str(model), "--json") == 0
+    trained = json.loads(capsys.readouterr().out)
+    # Scored on its own training tickets: an upper bound, but it must have learned them.
+    assert trained["accuracy"] > plain["accuracy"]
+
+
+def test_route_without_model_file_uses_the_knowledge_base(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(routecli, "DEFAULT_MODEL", tmp_path / "absent.json")
+    assert ivr("route", "公积金怎么提取", "--json") == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["via"] == "knowledge base" and result["department"] == "housing_fund"
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("", "no tickets"),
+    ("title\tbody\n标题\t内容\n", "must name the columns"),
+    ("text\tdepartment\n路灯坏了\n", "row 2 has 1 column(s)"),
+    ("text\tdepartment\n路灯坏了\thousing\n公园太吵\tparks\n", "row 3: department 'parks'"),
+])
+def test_bad_ticket_files_are_refused_with_the_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, message: str
+) -> None:
+    path = tmp_path / "tickets.tsv"
+    path.write_text(content, encoding="utf-8")
+    assert ivr("train-router", str(path), "--out", str(tmp_path / "m.json")) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_skip_unknown_leaves_those_tickets_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "tickets.tsv"
+    path.write_text(SAMPLE.read_text("utf-8") + "公园\t公园里的树倒了\tparks\n", encoding="utf-8")
+    assert ivr("train-router", str(path), "--out", str(tmp_path / "m.json"), "--folds", "3",
+               "--skip-unknown") == 0
+    assert "read 37 tickets (1 skipped)" in capsys.readouterr().out
+
+
+def test_expected_column_with_dept_prefix_is_read(tmp_path: Path) -> None:
+    from dialog.intents import load_knowledge_base
+
+    path = tmp_path / "eval.tsv"
+    path.write_text("text\texpected\n路灯坏了\\n一直没人修\tdept:housing\n", encoding="utf-8")
+    tickets, skipped = routecli.read_tickets(path, load_knowledge_base(REPO / "intents.yaml"))
+    assert tickets[0].department == "housing" and tickets[0].text == "路灯坏了\n一直没人修"
+    assert not skipped
+
+
+def test_a_damaged_model_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "m.json"
+    bad.write_text("{}", encoding="utf-8")
+    assert ivr("route", "路灯坏了", "--model", str(bad)) == 2
+    assert "not a hotline-ivr router model" in capsys.readouterr().err
+
+
+def test_route_needs_a_message(capsys: pytest.CaptureFixture[str]) -> None:
+    assert ivr("route", "--no-model") == 2
+    assert "give the message text" in capsys.readouterr().err
