@@ -203,11 +203,12 @@ def _evaluate(args: argparse.Namespace, kb: KnowledgeBase, long_router: LongText
         right += got == ticket.department
         if got != ticket.department:
             confusion[(ticket.department, got)] += 1
-    report = {"tickets": len(tickets), "skipped": len(skipped), "correct": right,
-              "accuracy": round(right / len(tickets), 4),
-              "via": "knowledge base + tickets" if router else "knowledge base",
-              "confusions": [{"expected": a, "got": b, "count": n}
-                             for (a, b), n in confusion.most_common(10)]}
+    report: dict[str, Any] = {
+        "tickets": len(tickets), "skipped": len(skipped), "correct": right,
+        "accuracy": round(right / len(tickets), 4),
+        "via": "knowledge base + tickets" if router else "knowledge base",
+        "confusions": [{"expected": a, "got": b, "count": n}
+                       for (a, b), n in confusion.most_common(10)]}
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
     else:
