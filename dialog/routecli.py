@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dialog.intents import KnowledgeBase
+from dialog.letters import route_message
 from dialog.router_long import LongTextRouter
 from dialog.ticket_model import (
     BLEND_GRID,
@@ -167,23 +168,6 @@ def load_router(long_router: LongTextRouter, path: Path | None) -> TicketRouter 
         path = DEFAULT_MODEL
     model = TicketModel.load(path)
     return TicketRouter(long_router, model, model.blend)
-
-
-def route_message(kb: KnowledgeBase, long_router: LongTextRouter, router: TicketRouter | None,
-                  text: str, title: str = "") -> dict[str, Any]:
-    """The routing decision for one message as a JSON-ready dict."""
-    if router is not None:
-        routed = router.route(text, title)
-        dept_id, score, via = routed.department, routed.score, "knowledge base + tickets"
-        extra: dict[str, Any] = {"knowledge": round(routed.knowledge, 4),
-                                 "learned": round(routed.learned, 4)}
-    else:
-        plain = long_router.route(text, title)
-        dept_id, score, via = plain.department, plain.share, "knowledge base"
-        extra = {"confident": plain.confident, "evidence": plain.evidence}
-    dept = kb.departments[dept_id]
-    return {"department": dept_id, "name": dept.name, "queue": dept.queue,
-            "hotline": dept.hotline, "score": round(score, 4), "via": via, **extra}
 
 
 def _evaluate(args: argparse.Namespace, kb: KnowledgeBase, long_router: LongTextRouter,

@@ -83,6 +83,24 @@ def create_app(config: ServerConfig, services: Services | None = None) -> FastAP
                 "intents": len(current.kb.intents)}
         return JSONResponse(body, status_code=200 if ok else 422)
 
+    @app.post("/api/route")
+    async def route_letter(request: Request) -> JSONResponse:
+        """The responsible department for a written message (web form, SMS, letter)."""
+        try:
+            body = await request.json()
+        except ValueError as exc:
+            raise HTTPException(400, 'body must be JSON: {"text": "…", "title": "…"}') from exc
+        text, title = (body.get(k, "") if isinstance(body, dict) else None
+                       for k in ("text", "title"))
+        if not isinstance(text, str) or not isinstance(title, str) or not (text or title):
+            raise HTTPException(422, '"text" (and optionally "title") must be non-empty strings')
+        svc = svc_of(request)
+        try:
+            result = await asyncio.to_thread(svc.letters.route, svc.kb, text, title)
+        except ValueError as exc:
+            raise HTTPException(413, str(exc)) from exc
+        return JSONResponse(result)
+
     @app.post("/twilio/voice")
     async def twilio_voice(request: Request) -> Response:
         form = dict((await request.form()).items())

@@ -25,6 +25,7 @@ class ServerConfig:
     port: int = 8080
     db_path: Path = REPO_ROOT / "var" / "ivr.sqlite3"
     kb_path: Path = REPO_ROOT / "intents.yaml"
+    router_model_path: Path = REPO_ROOT / "var" / "router_model.json"
     cache_dir: Path = field(default_factory=_default_cache_dir)
     asr_engine: str = "auto"
     asr_model: str = ""

@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from asr.base import RecognizerEngine
 from asr.engines import load_engine
 from dialog.intents import KnowledgeBase
 from dialog.kbholder import KnowledgeBaseHolder
+from dialog.letters import LetterRouter
 from dialog.policy import PolicyConfig
 from ivr.config import ServerConfig
 from ivr.store import AsyncCallStore, CallStore
@@ -34,6 +35,7 @@ class Services:
     synthesizer: TtsSynthesizer
     store: AsyncCallStore
     started_at: float
+    letters: LetterRouter = field(default_factory=lambda: LetterRouter(None))
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -97,7 +99,8 @@ def build_services(config: ServerConfig) -> Services:
     services = Services(config, holder, engine,
                         ThreadPoolExecutor(max_workers=max(1, config.asr_threads),
                                            thread_name_prefix="asr"),
-                        prompts, synth, store, time.time())
+                        prompts, synth, store, time.time(),
+                        LetterRouter(config.router_model_path))
     if config.prerender:
         services.prerender(kb)
     return services

@@ -33,13 +33,18 @@ class RunningServer:
     db_path: Path
     log_path: Path
     kb_path: Path
+    router_model_path: Path
 
     def get(self, path: str) -> dict:
         with urllib.request.urlopen(self.http + path, timeout=10) as resp:
             return json.loads(resp.read())  # type: ignore[no-any-return]
 
-    def post(self, path: str, data: bytes = b"") -> tuple[int, dict]:
-        req = urllib.request.Request(self.http + path, data=data, method="POST")
+    def post(self, path: str, data: bytes = b"", json_body: object = None) -> tuple[int, dict]:
+        headers = {}
+        if json_body is not None:
+            data = json.dumps(json_body).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        req = urllib.request.Request(self.http + path, data=data, method="POST", headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=60) as resp:
                 return resp.status, json.loads(resp.read())
@@ -79,13 +84,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     log_path = tmp / "server.log"
     kb_path = tmp / "intents.yaml"  # a copy, so tests may edit and reload it
     shutil.copy(REPO / "intents.yaml", kb_path)
-    env = dict(os.environ, IVR_NO_INPUT_S="8", PYTHONUNBUFFERED="1")
+    router_model = tmp / "router_model.json"  # none at first; tests may train one
+    env = dict(os.environ, IVR_NO_INPUT_S="8", PYTHONUNBUFFERED="1",
+               IVR_ROUTER_MODEL_PATH=str(router_model))
     cmd = [sys.executable, "-m", "ivr.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
            "--db", str(db), "--kb", str(kb_path)]
     with log_path.open("w") as log:
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     srv = RunningServer(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", db, log_path,
-                        kb_path)
+                        kb_path, router_model)
     deadline = time.monotonic() + 300  # first start assembles the model and renders prompts
     while True:
         if proc.poll() is not None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -19,7 +21,7 @@ import websockets
 from ivr.audio import mulaw_encode, resample
 from ivr.audiofile import read_audio
 from ivr.replay import replay
-from tests.conftest import FIXTURES, RunningServer
+from tests.conftest import FIXTURES, REPO, RunningServer
 
 pytestmark = pytest.mark.e2e
 
@@ -209,3 +211,30 @@ def test_kb_reload_keeps_the_old_knowledge_base_when_the_new_one_is_broken(
         server.kb_path.write_text(original, encoding="utf-8")
     status, body = server.post("/api/kb/reload")
     assert status == 200 and body["ok"]
+
+
+def test_written_messages_are_routed_and_a_trained_model_is_picked_up(
+        server: RunningServer) -> None:
+    fumes = {"title": "饭店油烟扰民", "text": "临街的饭店油烟直接排到我们楼里，熏得人头疼"}
+    status, body = server.post("/api/route", json_body=fumes)
+    assert status == 200 and body["via"] == "knowledge base" and body["department"] != "housing"
+    try:
+        # The operator trains on this city's tickets (fumes go to urban management, i.e.
+        # housing); the running server picks the new file up on the next message.
+        subprocess.run([sys.executable, "-m", "ivr.cli", "kb", "train-router",
+                        str(REPO / "tests" / "data" / "tickets_sample.tsv"), "--folds", "3",
+                        "--out", str(server.router_model_path)], check=True, cwd=REPO,
+                       capture_output=True)
+        status, body = server.post("/api/route", json_body=fumes)
+        assert status == 200 and body["via"] == "knowledge base + tickets"
+        assert body["department"] == "housing" and body["queue"]
+        # A damaged model is reported, and messages are still routed.
+        server.router_model_path.write_text("{broken", encoding="utf-8")
+        status, body = server.post("/api/route", json_body=fumes)
+        assert status == 200 and body["via"] == "knowledge base"
+        assert "cannot read the router model" in body["model_error"]
+    finally:
+        server.router_model_path.unlink(missing_ok=True)
+    assert server.post("/api/route", data=b"not json")[0] == 400
+    assert server.post("/api/route", json_body={"text": ""})[0] == 422
+    assert server.post("/api/route", json_body={"text": "路灯" * 20_000})[0] == 413

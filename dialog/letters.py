@@ -1,0 +1,99 @@
+"""Routing written messages (web form, SMS, letters) for the server and the CLI.
+
+`LetterRouter` keeps the long-text router of the knowledge base in service and, when the
+operator has trained one (`ivr kb train-router`), the ticket model beside it. It rebuilds them
+when the knowledge base is reloaded or the model file changes, so a retrained model is picked
+up without a restart. A missing model file means "knowledge base only"; a broken one is
+reported in every answer (`model_error`) and routing carries on without it — a message is
+never refused because of the model. Reads the model file (stat on every call, read on change).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from dialog.intents import KnowledgeBase
+from dialog.router_long import LongTextRouter
+from dialog.ticket_model import TicketModel, TicketModelError, TicketRouter
+
+log = logging.getLogger(__name__)
+MAX_MESSAGE_CHARS = 20_000
+
+
+def route_message(kb: KnowledgeBase, long_router: LongTextRouter, router: TicketRouter | None,
+                  text: str, title: str = "") -> dict[str, Any]:
+    """The routing decision for one message as a JSON-ready dict."""
+    extra: dict[str, Any]
+    if router is not None:
+        routed = router.route(text, title)
+        dept_id, score, via = routed.department, routed.score, "knowledge base + tickets"
+        extra = {"knowledge": round(routed.knowledge, 4), "learned": round(routed.learned, 4)}
+    else:
+        plain = long_router.route(text, title)
+        dept_id, score, via = plain.department, plain.share, "knowledge base"
+        extra = {"confident": plain.confident, "evidence": plain.evidence}
+    dept = kb.departments[dept_id]
+    return {"department": dept_id, "name": dept.name, "queue": dept.queue,
+            "hotline": dept.hotline, "score": round(score, 4), "via": via, **extra}
+
+
+class LetterRouter:
+    """Routes written messages with the current knowledge base and optional ticket model."""
+
+    def __init__(self, model_path: Path | None) -> None:
+        self.model_path = model_path
+        self._lock = threading.Lock()
+        self._kb: KnowledgeBase | None = None
+        self._stat: tuple[int, int] | None = None
+        self._long: LongTextRouter | None = None
+        self._router: TicketRouter | None = None
+        self.model_error = ""
+
+    def route(self, kb: KnowledgeBase, text: str, title: str = "") -> dict[str, Any]:
+        """The decision for one message; `kb` is the version in service (its identity says
+        when to rebuild)."""
+        if len(text) + len(title) > MAX_MESSAGE_CHARS:
+            raise ValueError(f"message longer than {MAX_MESSAGE_CHARS} characters")
+        long_router, router = self._current(kb)
+        result = route_message(kb, long_router, router, text, title)
+        if self.model_error:
+            result["model_error"] = self.model_error
+        return result
+
+    def _current(self, kb: KnowledgeBase) -> tuple[LongTextRouter, TicketRouter | None]:
+        stat = _stat(self.model_path)
+        with self._lock:
+            if self._long is None or kb is not self._kb:
+                self._long, self._kb = LongTextRouter(kb), kb
+                self._router, self.model_error = self._load(self._long, stat)
+            elif stat != self._stat:
+                self._router, self.model_error = self._load(self._long, stat)
+            self._stat = stat
+            return self._long, self._router
+
+    def _load(self, long_router: LongTextRouter, stat: tuple[int, int] | None,
+              ) -> tuple[TicketRouter | None, str]:
+        if stat is None or self.model_path is None:
+            return None, ""
+        try:
+            model = TicketModel.load(self.model_path)
+            router = TicketRouter(long_router, model, model.blend)
+        except TicketModelError as exc:
+            log.error("routing written messages without the ticket model: %s", exc)
+            return None, str(exc)
+        log.info("router model %s loaded (%d tickets, knowledge-base weight %.1f)",
+                 self.model_path, model.trained_on, model.blend)
+        return router, ""
+
+
+def _stat(path: Path | None) -> tuple[int, int] | None:
+    if path is None:
+        return None
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size)
