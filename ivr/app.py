@@ -34,6 +34,7 @@ from ivr.twiml import (
     validate_twilio_signature,
     voice_twiml,
 )
+from ivr.wsauth import POLICY_VIOLATION, l16_refusal, twilio_stream_refusal
 
 log = logging.getLogger(__name__)
 
@@ -132,10 +133,24 @@ def create_app(config: ServerConfig, services: Services | None = None) -> FastAP
 
     @app.websocket("/twilio/media")
     async def twilio_media(ws: WebSocket) -> None:
+        # Host and scheme exactly as /twilio/voice read them to build the URL Twilio dials.
+        refusal = twilio_stream_refusal(
+            ws.headers.get("x-twilio-signature"),
+            ws.headers.get("x-forwarded-host", ws.headers.get("host", "localhost")),
+            ws.headers.get("x-forwarded-proto", ws.url.scheme), ws.url.query,
+            config.public_url, config.twilio_auth_token)
+        if refusal:
+            await _refuse(ws, refusal)
+            return
         await _serve_call(ws, TwilioMediaProtocol())
 
     @app.websocket("/l16/media")
     async def l16_media(ws: WebSocket) -> None:
+        refusal = l16_refusal(ws.headers.get("authorization"), ws.query_params.get("token"),
+                              config.l16_token)
+        if refusal:
+            await _refuse(ws, refusal)
+            return
         await _serve_call(ws, L16MediaProtocol())
 
     @app.get("/api/calls")
@@ -164,6 +179,20 @@ async def _check_signature(request: Request, form: dict[str, Any], config: Serve
     params = {k: str(v) for k, v in form.items()}
     if not validate_twilio_signature(url, params, signature, config.twilio_auth_token):
         raise HTTPException(403, "invalid X-Twilio-Signature")
+
+
+async def _refuse(ws: WebSocket, reason: str) -> None:
+    """Turn a media socket away before any audio: close 1008 with `reason`, no call record.
+
+    The handshake is completed only so the close code and reason reach the client (refusing
+    the upgrade itself shows up as a bare HTTP 403); not one message is read. No CallSession
+    exists yet, so nothing is stored and the call list and `active_calls` never see it.
+    """
+    client = f"{ws.client.host}:{ws.client.port}" if ws.client else "unknown client"
+    log.warning("refused %s from %s: %s", ws.url.path, client, reason)
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+        await ws.accept()
+        await ws.close(code=POLICY_VIOLATION, reason=reason)
 
 
 async def _serve_call(ws: WebSocket, protocol: MediaProtocol) -> None:

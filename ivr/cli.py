@@ -59,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--rate", type=int, default=8000, choices=[8000, 16000],
                    help="L16 sample rate")
     r.add_argument("--keys", default="", help="DTMF keys to press after the last file")
+    r.add_argument("--token", default="", help="the server's IVR_L16_TOKEN, if it sets one "
+                   "(sent as Authorization: Bearer)")
     r.add_argument("--out", type=Path, help="write the bot's audio to this WAV file")
     r.add_argument("--json", action="store_true", help="one JSON object per turn + summary")
     r.set_defaults(func=_replay)
@@ -118,7 +120,7 @@ def _replay(args: argparse.Namespace) -> int:
         return 2
     try:
         report = asyncio.run(replay(args.files, args.url, args.protocol, sample_rate=args.rate,
-                                    out=args.out, keys=args.keys))
+                                    out=args.out, keys=args.keys, token=args.token))
     except OSError as exc:
         print(f"ivr replay: cannot reach {args.url}: {exc}", file=sys.stderr)
         return 1

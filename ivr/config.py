@@ -33,6 +33,7 @@ class ServerConfig:
     asr_threads: int = 2
     public_url: str = ""
     twilio_auth_token: str = ""
+    l16_token: str = ""  # when set, /l16/media clients must present it (docs/l16-protocol.md)
     tts_voice: str = "sit/cmn-latn-pinyin"
     tts_rate: int = 170
     prerender: bool = True

@@ -27,6 +27,7 @@ import websockets
 
 from ivr.audio import array_to_pcm16, mulaw_decode, mulaw_encode, pcm16_to_array, resample
 from ivr.audiofile import read_audio, write_wav
+from ivr.wsauth import POLICY_VIOLATION
 
 FRAME_S = 0.02
 
@@ -110,8 +111,9 @@ class ReplayClient:
 
     def __init__(self, url: str, protocol: str, *, sample_rate: int = 8000,
                  from_number: str = "+8613800000000", to_number: str = "12345",
-                 quiet_s: float = 1.0, turn_timeout_s: float = 120.0) -> None:
+                 quiet_s: float = 1.0, turn_timeout_s: float = 120.0, token: str = "") -> None:
         self.protocol = protocol
+        self.token = token
         self.url = _media_url(url, protocol)
         self.rate = 8000 if protocol == "twilio" else sample_rate
         self.call_sid = "CA" + uuid.uuid4().hex
@@ -122,12 +124,14 @@ class ReplayClient:
         self._caller: deque[np.ndarray] = deque()
         self._ws: Any = None
         self._closed = asyncio.Event()
+        self._refused: str | None = None  # the close reason when the server turned us away
         self._seq = 0
 
     async def run(self, files: list[Path], keys: str = "") -> ReplayReport:
         clips = [_load_clip(f, self.rate) for f in files]
         turns: list[TurnReport] = []
-        async with websockets.connect(self.url, max_size=None) as ws:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else None
+        async with websockets.connect(self.url, max_size=None, additional_headers=headers) as ws:
             self._ws = ws
             tasks = [asyncio.create_task(self._receive()), asyncio.create_task(self._clock())]
             await self._send_start()
@@ -147,6 +151,9 @@ class ReplayClient:
                 t.cancel()
             with contextlib.suppress(Exception):
                 await ws.close()
+        if self._refused is not None:
+            raise ConnectionRefusedError(f"server refused the call (close {POLICY_VIOLATION}: "
+                                         f"{self._refused})")
         heard = np.concatenate(self.platform.heard) if self.platform.heard else np.zeros(0)
         return ReplayReport(self.call_sid, turns, bot_audio_s=len(heard) / self.rate,
                             closed_by_bot=self._closed.is_set())
@@ -201,8 +208,9 @@ class ReplayClient:
                 if isinstance(message, str) and '"clear"' in message:
                     for mark in self.platform.clear():
                         await self._send_mark(mark)
-        except websockets.ConnectionClosed:
-            pass
+        except websockets.ConnectionClosed as exc:
+            if exc.rcvd is not None and exc.rcvd.code == POLICY_VIOLATION:
+                self._refused = exc.rcvd.reason or "policy violation"  # e.g. wrong L16 token
         finally:
             self._closed.set()
 
@@ -316,9 +324,13 @@ def attach_record(report: ReplayReport, record: dict[str, Any] | None) -> None:
 
 
 async def replay(files: list[Path], url: str, protocol: str, *, sample_rate: int = 8000,
-                 out: Path | None = None, keys: str = "") -> ReplayReport:
-    """Run one replayed call end to end and return its report."""
-    client = ReplayClient(url, protocol, sample_rate=sample_rate)
+                 out: Path | None = None, keys: str = "", token: str = "") -> ReplayReport:
+    """Run one replayed call end to end and return its report.
+
+    `token` is the server's `IVR_L16_TOKEN`, sent as `Authorization: Bearer`. A server that
+    turns the call away (close 1008) raises ConnectionRefusedError.
+    """
+    client = ReplayClient(url, protocol, sample_rate=sample_rate, token=token)
     report = await client.run(files, keys=keys)
     if out is not None:
         write_wav(out, client.bot_audio(), client.rate)
