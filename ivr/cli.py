@@ -82,6 +82,7 @@ def _serve(args: argparse.Namespace) -> int:
     from asr.base import ModelNotAvailable
     from dialog.intents import KnowledgeBaseError
     from ivr.app import create_app
+    from ivr.logredact import uvicorn_log_config
     from ivr.services import build_services
     from ivr.tts import TtsError
 
@@ -101,7 +102,8 @@ def _serve(args: argparse.Namespace) -> int:
           f"(Twilio webhook POST /twilio/voice, media WS /twilio/media and /l16/media)",
           flush=True)
     uvicorn.run(create_app(config, services), host=config.host, port=config.port,
-                log_level=config.log_level.lower(), ws_max_size=1 << 20)
+                log_level=config.log_level.lower(), ws_max_size=1 << 20,
+                log_config=uvicorn_log_config())
     return 0
 
 
