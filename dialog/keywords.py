@@ -2,11 +2,14 @@
 
 A keyword is found by its characters, or — for recogniser homophones — by its sound: same
 pinyin with the same tones (strong evidence, a same-sound substitution), and for keywords of
-three or more syllables also toneless and loosened pinyin (zh/z, ing/in); keywords of four or
-more syllables may also be heard with one syllable off (a near miss). Longer keywords weigh
-more; the hits of one owner combine by a damped noisy-OR, and a hit nested inside a longer hit
-of the same owner counts once. All lookups are dictionary probes over the utterance's
-substrings, so the cost grows with the utterance, not with the knowledge base. Pure; no I/O.
+three or more syllables also toneless and loosened pinyin (zh/z, ing/in). A near miss is a
+keyword heard with one syllable off: for four or more syllables any syllable (fuzzy pinyin),
+for exactly three only a close one — same initial and tone, the other two tone-exact
+(是保卡 for 社保卡: shi4 ~ she4), and only for the owners that allow it (content words, not
+common phrases). Longer keywords weigh more; the hits of one owner combine by a damped
+noisy-OR, and a hit nested inside a longer hit of the same owner counts once. All lookups
+are dictionary probes over the utterance's substrings, so the cost grows with the utterance,
+not with the knowledge base. Pure; no I/O.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Literal
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from dialog.phonetic import Utterance, analyse
+from dialog.phonetic import Utterance, analyse, onset
 
 HitKind = Literal["chars", "tone", "pinyin", "loose", "near"]
 
@@ -31,7 +34,8 @@ SOUND_FACTORS: dict[HitKind, float] = {
 }
 _NEAR_RATIO = 90.0  # partial_ratio (0..100) on loosened pinyin for a near miss (at 85,
 # she bao jiao fei passed for yi bao jiao fei)
-_NEAR_MIN_LENGTH = 4  # one syllable off in three is a different word too often
+_NEAR_MIN_LENGTH = 4  # any syllable off in three is a different word too often; three-
+_NEAR_CLOSE_LENGTH = 3  # syllable keywords only allow a close one (_close_keys)
 # Further hits of one owner add less than the first: an intent with many generic keywords
 # (个体户 + 执照) must not outweigh one specific word of another (注销).
 _EXTRA_HIT_SHARE = 0.5
@@ -66,8 +70,14 @@ class Hit:
 class KeywordIndex:
     """Keywords of many owners (intents or departments), indexed for substring probes."""
 
-    def __init__(self, entries: list[tuple[int, str]], owners: int) -> None:
-        """`entries` are (owner index, normalised keyword) pairs; duplicates are merged."""
+    def __init__(
+        self, entries: list[tuple[int, str]], owners: int,
+        close_owners: frozenset[int] | None = None,
+    ) -> None:
+        """`entries` are (owner index, normalised keyword) pairs; duplicates are merged.
+        `close_owners` limits the three-syllable near misses to those owners (None: all):
+        content words (社保卡) are worth the risk, common phrases (没问题, 不需要) are not —
+        扰民问题 must not say 没问题."""
         self.owners = owners
         unique = {(owner, text): None for owner, text in entries if text}
         self.keywords = [_keyword(owner, text) for owner, text in unique]
@@ -75,6 +85,7 @@ class KeywordIndex:
         self._tones: dict[tuple[str, ...], list[Keyword]] = {}
         self._plain: dict[tuple[str, ...], list[Keyword]] = {}
         self._loose: dict[tuple[str, ...], list[Keyword]] = {}
+        self._close: dict[tuple[str, ...], list[Keyword]] = {}
         for kw in self.keywords:
             self._chars.setdefault(kw.text, []).append(kw)
             if kw.length >= 2:  # one syllable alone collides with far too many characters
@@ -82,6 +93,10 @@ class KeywordIndex:
             if kw.length >= 3:  # two syllables without their tones collide across word
                 self._plain.setdefault(kw.plain, []).append(kw)  # boundaries: 推荐一 ~ 建议,
                 self._loose.setdefault(kw.loose, []).append(kw)  # 单位拖 ~ 委托
+            if kw.length == _NEAR_CLOSE_LENGTH and (
+                close_owners is None or kw.owner in close_owners):
+                for key in _close_keys(kw.tones):
+                    self._close.setdefault(key, []).append(kw)
         self._lengths = sorted({kw.length for kw in self.keywords})
         self._near = [kw for kw in self.keywords if kw.length >= _NEAR_MIN_LENGTH]
         self._near_sounds = [" ".join(kw.loose) for kw in self._near]
@@ -94,7 +109,9 @@ class KeywordIndex:
             for start in range(n - length + 1):
                 self._probe(utt, start, length, best)
         if near:
-            for hit in self._near_hits(utt, best):
+            for start in range(n - _NEAR_CLOSE_LENGTH + 1):
+                self._probe_close(utt, start, best)
+            for hit in self.near_hits(utt, best):
                 best[hit.keyword] = hit
         return list(best.values())
 
@@ -124,8 +141,18 @@ class KeywordIndex:
             if found:
                 _offer(best, found, start, kind)  # type: ignore[arg-type]
 
-    def _near_hits(self, utt: Utterance, best: dict[Keyword, Hit]) -> list[Hit]:
-        """Long keywords heard with one syllable off (户口迁移 ~ 护考迁移)."""
+    def _probe_close(self, utt: Utterance, start: int, best: dict[Keyword, Hit]) -> None:
+        """Three-syllable keywords heard with one close syllable off (是保卡 ~ 社保卡)."""
+        window = utt.tones[start : start + _NEAR_CLOSE_LENGTH]
+        for key in _close_keys(window):
+            for kw in self._close.get(key, ()):
+                if kw not in best:  # any exact or sound hit is stronger than a near miss
+                    best[kw] = Hit(kw, start, kw.weight * SOUND_FACTORS["near"], "near")
+
+    def near_hits(self, utt: Utterance, found: dict[Keyword, Hit] | None = None) -> list[Hit]:
+        """Long keywords heard with one syllable off (户口迁移 ~ 护考迁移), except those in
+        `found` (already heard better)."""
+        found = found or {}
         if not self._near or len(utt) < 3:
             return []
         sounds = " ".join(utt.loose)
@@ -136,7 +163,7 @@ class KeywordIndex:
             kw = self._near[i]
             # partial_ratio aligns the shorter string inside the longer: the keyword must be
             # what is found inside the utterance, not the utterance inside the keyword.
-            if kw in best or len(self._near_sounds[i]) > len(sounds):
+            if kw in found or len(self._near_sounds[i]) > len(sounds):
                 continue
             strength = kw.weight * SOUND_FACTORS["near"] * float(ratios[i]) / 100.0
             hits.append(Hit(kw, -1, strength, "near"))
@@ -147,6 +174,18 @@ def _keyword(owner: int, text: str) -> Keyword:
     weight = KEYWORD_WEIGHTS[min(len(text), len(KEYWORD_WEIGHTS) - 1)]
     utt = analyse(text)
     return Keyword(owner, text, weight, utt.tones, utt.plain, utt.loose)
+
+
+def _close_keys(tones: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """One probe key per syllable position: that syllable reduced to its onset (initial and
+    tone: she4 → s4), the others kept tone-exact. Two syllables are "close" when they share
+    the onset — the vowel slipped, the consonant and the tone were heard right."""
+    keys = []
+    for i, syllable in enumerate(tones):
+        head = onset(syllable)
+        if head:  # without a consonant (a digit, 爱 ai4) nothing is close enough
+            keys.append((*tones[:i], f"~{head}", *tones[i + 1 :]))
+    return keys
 
 
 def _offer(best: dict[Keyword, Hit], found: list[Keyword], start: int, kind: HitKind) -> None:

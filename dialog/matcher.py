@@ -7,19 +7,21 @@ see dialog.keywords), the best fuzzy similarity to an example on characters and 
 (dialog.semantic). They combine by noisy-OR into a score in [0, 1]. Above the answer
 threshold the intent is taken; between the clarify and the answer threshold (or when two
 intents are too close) the result asks which of the top two the caller meant; below, a
-problem that names a responsible department is routed there, anything else is "no match".
-Yes/no get explicit negation handling (不是 is a no, never a yes). Everything derived from the
-knowledge base is precomputed in the constructor, so `match` takes about a millisecond and
-never mutates the matcher (one instance serves every call, from any thread). Pure: no I/O.
+problem that names a responsible department is routed there (unless that department's own
+FAQ sounds like what was asked: misheard, it is answered), anything else is "no match".
+Yes/no get explicit negation handling (不是 is a no, never a yes) and give way to the question
+a long utterance asks. Everything derived from the knowledge base is precomputed in the
+constructor, so `match` takes about a millisecond and never mutates the matcher (one instance
+serves every call, from any thread). Pure: no I/O.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from dialog.examples import ExampleIndex
+from dialog.examples import ExampleIndex, strip_frames
 from dialog.intents import Intent, KnowledgeBase
 from dialog.keywords import Hit, KeywordIndex
 from dialog.phonetic import Utterance, analyse, loose_pinyin, loosen
@@ -39,6 +41,8 @@ class Evidence:
     order: np.ndarray
     signals: dict[str, float]
     candidates: tuple[Candidate, ...]
+    example_chars: np.ndarray  # per intent: best example similarity on characters
+    example_sounds: np.ndarray  # and on loosened pinyin
 
 __all__ = [
     "ANSWER_THRESHOLD", "CLARIFY_MARGIN", "CLARIFY_RATIO", "CLARIFY_SECOND", "CLARIFY_THRESHOLD",
@@ -62,11 +66,26 @@ _EXAMPLE_SHARE = 0.9
 _SEMANTIC_FLOOR = 0.3
 _SEMANTIC_SHARE = 0.5
 
+# An FAQ of the routed department is answered instead when its examples sound this alike
+# (loosened pinyin) and at least _MISHEARD_GAP more alike than they read (characters).
+_MISHEARD_SOUND = 0.5
+_MISHEARD_GAP = 0.2
+
+# Keywords looked for across a removed question word are at least this long: two words
+# (户口 + 迁移), not a word and a stray syllable.
+_BRIDGED_MIN_LENGTH = 4
+
 _NEGATORS = frozenset("不没别未")
 _YES, _NO = "yes", "no"
 # Yes/no scores are scaled by how much of the utterance their keywords cover, from this
 # factor (none covered) up to 1 (all covered).
 _YES_NO_BASE = 0.4
+# An utterance of at least _QUESTION_LENGTH characters, less than _QUESTION_COVERAGE of them
+# yes/no words, with an FAQ scoring at least CLARIFY_SECOND is a question: yes/no stay below
+# _QUESTION_YES_NO_SHARE of that FAQ's score.
+_QUESTION_LENGTH = 6
+_QUESTION_COVERAGE = 0.5
+_QUESTION_YES_NO_SHARE = 0.9
 
 
 class Matcher:
@@ -91,7 +110,7 @@ class Matcher:
         self._is_faq = np.asarray([i.kind == "faq" for i in self._intents], dtype=bool)
         self._keywords = KeywordIndex(
             [(o, self.canon(k)) for o, i in enumerate(self._intents) for k in i.keywords],
-            len(self._intents))
+            len(self._intents), close_owners=frozenset(np.flatnonzero(self._is_faq).tolist()))
         examples = [(o, analyse(self.canon(e))) for o, i in enumerate(self._intents)
                     for e in i.examples]
         self._examples = ExampleIndex([(o, u) for o, u in examples if u.text],
@@ -126,12 +145,13 @@ class Matcher:
             return None
         utt = analyse(norm)
         query_terms = terms(utt)
-        hits = self._drop_negated_yes(self._keywords.hits(utt), norm)
+        hits = self._drop_inner_yes_no(self._drop_negated_yes(self._hits(utt), norm))
         keyword = self._keywords.scores(hits)
         chars, sounds = self._examples.scores(utt)
         semantic = self._bm25.coverage(query_terms)
         scores = self._combine(keyword, np.maximum(chars, sounds), semantic)
-        scores = self._adjust_yes_no(scores, keyword, self._yes_no_coverage(hits, norm))
+        scores = self._adjust_yes_no(scores, keyword, self._yes_no_coverage(hits, norm),
+                                     len(norm))
         order = np.argsort(-scores, kind="stable")
         best = int(order[0])
         margin = float(scores[best] - scores[order[1]]) if len(order) > 1 else float(scores[best])
@@ -143,7 +163,22 @@ class Matcher:
             "semantic": float(semantic[best]),
             "margin": margin,
         }
-        return Evidence(utt, query_terms, scores, order, signals, self._candidates(scores, order))
+        return Evidence(utt, query_terms, scores, order, signals, self._candidates(scores, order),
+                        chars, sounds)
+
+    def _hits(self, utt: Utterance) -> list[Hit]:
+        """Keyword hits, plus long keywords a question word split (公积金怎么提取, 户口怎么
+        迁移): those are looked for again in the utterance without its question frames
+        (dialog.examples.strip_frames), by characters, sound or as near misses. They have no
+        place in the utterance (start -1)."""
+        hits = self._keywords.hits(utt)
+        bridged = strip_frames(utt)
+        if len(bridged) == len(utt):
+            return hits
+        found = {h.keyword for h in hits}
+        return hits + [
+            replace(h, start=-1) for h in self._keywords.hits(bridged)
+            if h.keyword.length >= _BRIDGED_MIN_LENGTH and h.keyword not in found]
 
     def decide(self, text: str, ev: Evidence) -> MatchResult:
         """Thresholds applied to the evidence: answer, clarify, route, or no match."""
@@ -164,12 +199,31 @@ class Matcher:
         ):
             return MatchResult(None, faq[0].score, None, "clarify", text=text,
                                signals=ev.signals, candidates=self._to_clarify(faq))
+        if routed and faq and self._misheard_faq_of(routing.department, faq[0], ev):
+            # The department agrees with the FAQ: their evidence adds up (noisy-OR).
+            intent = self._intents[self._index[faq[0].intent]]
+            score = 1.0 - (1.0 - faq[0].score) * (1.0 - routing.score)
+            return self._result(intent, score, text, ev.signals | _route_signals(routing),
+                                ev.candidates)
         if routed:
             return MatchResult(None, routing.score, routing.department, "transfer", text=text,
                                signals=ev.signals | _route_signals(routing),
                                candidates=ev.candidates)
         return MatchResult(None, top, None, "none", text=text, signals=ev.signals,
                            candidates=ev.candidates)
+
+    def _misheard_faq_of(self, department: str | None, faq: Candidate, ev: Evidence) -> bool:
+        """Is the department's own FAQ what the caller asked, in misheard words?
+
+        Routing trusts the department's words (公积金, heard by sound in 工基金), while the
+        FAQ's score stays low when the rest of the question was misheard too (提取 as 齐取).
+        When that FAQ belongs to the department and sounds like one of its examples clearly
+        more than it reads like one — the signature of recogniser homophones — answering it
+        serves the caller better than a queue."""
+        owner = self._index[faq.intent]
+        sounds, chars = float(ev.example_sounds[owner]), float(ev.example_chars[owner])
+        return (faq.department == department and sounds >= _MISHEARD_SOUND
+                and sounds - chars >= _MISHEARD_GAP)
 
     def route(self, ev: Evidence) -> Routing:
         """The department responsible for what the utterance describes."""
@@ -225,6 +279,19 @@ class Matcher:
             if not (h.keyword.owner == yes and h.start > 0 and norm[h.start - 1] in _NEGATORS)
         ]
 
+    def _drop_inner_yes_no(self, hits: list[Hit]) -> list[Hit]:
+        """A yes/no word inside a longer FAQ keyword heard at that place (by characters or
+        sound) belongs to that word: the 好 of 态度不好 is not a yes, the 没有 of 没有人回复
+        not a no, the 是 of 是保卡 (社保卡 misheard) not a yes."""
+        answers = {self._index.get(_YES), self._index.get(_NO)} - {None}
+        words = [h for h in hits if h.start >= 0 and self._is_faq[h.keyword.owner]]
+        return [
+            h for h in hits
+            if not (h.keyword.owner in answers and h.start >= 0 and any(
+                w.keyword.length > h.keyword.length and w.start <= h.start and h.end <= w.end
+                for w in words))
+        ]
+
     def _yes_no_coverage(self, hits: list[Hit], norm: str) -> float:
         """Share of characters inside yes/no keyword hits: 好的可以 is all answer, while in
         我可以贷吗 the 可以 is part of a question."""
@@ -237,7 +304,7 @@ class Matcher:
         return len(covered) / max(len(norm), 1)
 
     def _adjust_yes_no(
-        self, scores: np.ndarray, keyword: np.ndarray, coverage: float
+        self, scores: np.ndarray, keyword: np.ndarray, coverage: float, length: int
     ) -> np.ndarray:
         yes, no = self._index.get(_YES), self._index.get(_NO)
         if yes is not None and no is not None:
@@ -249,9 +316,16 @@ class Matcher:
                 scores[no] = 0.0
         # A confirmation is the whole utterance; a 是 or 可以 inside a question is not one.
         factor = _YES_NO_BASE + (1.0 - _YES_NO_BASE) * coverage
+        # A long utterance that is mostly not yes/no words and resembles an FAQ is that
+        # question: in 没问题，补卡怎么办 the caller asks about the card.
+        faq = float(scores[self._is_faq].max()) if self._is_faq.any() else 0.0
+        question = (length >= _QUESTION_LENGTH and coverage < _QUESTION_COVERAGE
+                    and faq >= CLARIFY_SECOND)
         for index in (yes, no):
             if index is not None:
                 scores[index] *= factor
+                if question:
+                    scores[index] = min(scores[index], _QUESTION_YES_NO_SHARE * faq)
         return scores
 
     # ---- results ----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ _LOOSE_RULES = (
     (re.compile(r"(i|e)ng$"), r"\1n"),
 )
 _TONE_DIGIT = re.compile(r"[1-5]$")
+_INITIAL = re.compile(r"^(zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])")
 
 
 def loosen(syllable: str) -> str:
@@ -27,6 +28,17 @@ def loosen(syllable: str) -> str:
     for pattern, repl in _LOOSE_RULES:
         syllable = pattern.sub(repl, syllable)
     return syllable
+
+
+def onset(syllable: str) -> str:
+    """The loosened initial consonant and the tone of a tone-numbered syllable (she4 → s4,
+    zhao4 → z4): what a recogniser that slips on the vowel still gets right. Empty without a
+    consonant or a tone (an4, neutral de, digits): then there is nothing to hold on to."""
+    found = _INITIAL.match(syllable)
+    tone = syllable[-1] if syllable[-1:] in ("1", "2", "3", "4") else ""
+    if not found or not tone:
+        return ""
+    return loosen(found.group(0)) + tone
 
 
 def loose_pinyin(text: str) -> list[str]:

@@ -68,3 +68,47 @@ def test_further_hits_are_damped() -> None:
 def test_cost_does_not_depend_on_unrelated_keywords() -> None:
     big = KeywordIndex([(i % 7, f"词{i}") for i in range(5000)] + [(0, "医保")], owners=7)
     assert [h.keyword.text for h in big.hits(analyse("医保"))] == ["医保"]
+
+
+# ---- three syllables with one close syllable off -------------------------------------------
+
+
+CLOSE = KeywordIndex([(0, "社保卡"), (1, "没问题")], owners=2, close_owners=frozenset({0}))
+
+
+def test_three_syllables_heard_with_a_vowel_slip_are_a_near_miss() -> None:
+    # 是 shi4 for 社 she4: same consonant and tone, the vowel slipped; 保卡 tone-exact.
+    (hit,) = CLOSE.hits(analyse("我的是保卡丢了"))
+    assert (hit.keyword.text, hit.kind, hit.start) == ("社保卡", "near", 2)
+    assert hit.strength == pytest.approx(KEYWORD_WEIGHTS[3] * SOUND_FACTORS["near"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "吃饱卡",  # chi1 for she4: another consonant and tone
+        "诗保卡",  # shi1: the tone of the slipped syllable is wrong too
+        "是保咖",  # two syllables off (ka1 for ka3)
+    ],
+)
+def test_other_three_syllable_slips_are_not_near_misses(text: str) -> None:
+    assert CLOSE.hits(analyse(text)) == []
+
+
+def test_close_near_misses_only_for_the_owners_that_allow_them() -> None:
+    # 民问题 (min2) is one vowel from 没问题 (mei2): a yes for 扰民问题 without the restriction.
+    assert CLOSE.hits(analyse("扰民问题")) == []
+    everyone = KeywordIndex([(0, "社保卡"), (1, "没问题")], owners=2)
+    assert [h.keyword.text for h in everyone.hits(analyse("扰民问题"))] == ["没问题"]
+
+
+def test_close_near_misses_are_part_of_the_near_search() -> None:
+    assert CLOSE.hits(analyse("是保卡"), near=False) == []  # the router's keywords: exact only
+    assert [h.kind for h in CLOSE.hits(analyse("设保卡"))] == ["tone"]  # she4: a homophone
+
+
+def test_near_hits_skip_keywords_already_found() -> None:
+    utt = analyse("护考迁移怎么办")
+    (hit,) = INDEX.near_hits(utt)
+    assert (hit.keyword.text, hit.start) == ("户口迁移", -1)
+    assert INDEX.near_hits(utt, {hit.keyword: hit}) == []

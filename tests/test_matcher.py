@@ -17,6 +17,7 @@ from dialog.intents import (
     parse_knowledge_base,
 )
 from dialog.matcher import (
+    CLARIFY_SECOND,
     CLARIFY_THRESHOLD,
     DEFAULT_THRESHOLD,
     ROUTE_THRESHOLD,
@@ -109,6 +110,24 @@ def test_homophones_match_by_sound(matcher: Matcher, text: str, intent: str) -> 
     assert matcher.match(text).intent == intent
 
 
+@pytest.mark.parametrize("text", ["我的是保卡坏了不知道怎么弄", "老人的是保卡刷不了"])
+def test_a_three_syllable_keyword_with_a_vowel_slip(matcher: Matcher, text: str) -> None:
+    """是保卡 (shi4) for 社保卡 (she4): without the near miss nothing else carries these."""
+    result = matcher.match(text)
+    assert (result.intent, result.action) == ("sbk_reissue", "answer")
+    assert result.signals["keyword_sound"] > 0.0
+
+
+def test_a_long_keyword_split_by_a_question_word(matcher: Matcher) -> None:
+    # 户口迁移 with 如何 inside: without it, 孩子户口 alone leaves newborn_hukou in the running.
+    result = matcher.match("孩子户口如何迁移")
+    assert (result.intent, result.action) == ("hukou_transfer", "answer")
+    assert result.signals["keyword_sound"] == 0.0  # found by its characters, across 如何
+    misheard = matcher.match("护考如何签一")  # and by sound: at least asked about
+    assert misheard.candidates[0].intent == "hukou_transfer"
+    assert misheard.action in ("answer", "clarify")
+
+
 def test_loosened_pinyin_folds_accent_confusions() -> None:
     assert [loosen(s) for s in ("zhi", "chi", "shi", "ying", "sheng", "zan")] == [
         "zi", "ci", "si", "yin", "sen", "zan",
@@ -138,6 +157,20 @@ def test_negation_is_never_yes(matcher: Matcher, text: str) -> None:
 def test_a_yes_word_inside_a_question_is_not_an_answer(matcher: Matcher) -> None:
     assert matcher.match("我可以贷款吗").intent != "yes"
     assert matcher.match("我可以去旅游吗").intent is None
+
+
+def test_a_question_after_a_yes_word_is_the_question(matcher: Matcher) -> None:
+    # 没问题 alone is a yes; followed by a question, the question is what the caller wants.
+    assert matcher.match("没问题，补卡怎么办").intent == "sbk_reissue"
+    assert matcher.match("没问题").intent == "yes"
+
+
+def test_a_no_word_inside_an_faq_keyword_is_not_an_answer(matcher: Matcher) -> None:
+    """没有 in 处理了没有 is part of the keyword: it must not make a no."""
+    result = matcher.match("处理了没有")
+    assert result.intent == "ticket_status"
+    scores = {c.intent: c.score for c in result.candidates}
+    assert scores.get("no", 0.0) < CLARIFY_SECOND
 
 
 def test_content_wins_over_a_leading_yes_or_no(matcher: Matcher) -> None:
@@ -343,6 +376,16 @@ def test_the_issue_examples_reach_the_right_department(
     result = matcher.match(text)
     assert result.department == department, result
     assert result.action in ("transfer", "answer")
+
+
+def test_a_misheard_faq_of_the_routed_department_is_answered(matcher: Matcher) -> None:
+    """提取 as 其取, 公积金 as 工基金: the department is clear (公积金 by sound), the FAQ
+    only sounds like its examples. Its answer beats the queue."""
+    result = matcher.match("其取住房工基金多久能到")
+    assert (result.intent, result.action, result.department) == (
+        "hpf_withdraw", "answer", "housing_fund")
+    assert result.signals["route"] >= ROUTE_THRESHOLD
+    assert result.signals["example_pinyin"] > result.signals["example_chars"]
 
 
 # ---- other knowledge bases ------------------------------------------------------------------

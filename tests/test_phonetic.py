@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialog.phonetic import analyse, loose_pinyin, loosen
+from dialog.phonetic import analyse, loose_pinyin, loosen, onset
 
 
 def test_three_levels_one_item_per_character() -> None:
@@ -29,3 +29,10 @@ def test_loosen() -> None:
 
 def test_analyse_is_cached_and_immutable() -> None:
     assert analyse("社保卡") is analyse("社保卡")
+
+
+def test_onset_is_the_consonant_and_tone_a_vowel_slip_keeps() -> None:
+    assert [onset(s) for s in ("she4", "shi4", "zhao4", "kao3", "kou3")] == [
+        "s4", "s4", "z4", "k3", "k3"]
+    # No consonant, no tone (neutral 的), or no sound at all: nothing to be near.
+    assert [onset(s) for s in ("an4", "er2", "de", "1", "")] == ["", "", "", "", ""]
