@@ -1,14 +1,16 @@
 """ASR benchmark: stream manifest audio through the real recognition path and score it.
 
 Each file goes through `RecognitionStream` exactly as call audio does (20 ms frames, the VAD
-endpointer, the shared thread pool), fed as fast as the recognizer keeps up rather than in
-real time. Measured per (dataset, engine, band): character error rate of the concatenated
-finals, real-time factor (processing time / audio time), end of speech → final latency (from
-feeding the frame that completes an utterance to receiving its Final), peak RSS, and the
-largest gap of a 20 ms ticker on the event loop (decoding must never block the loop). The
-telephone band is 8 kHz μ-law: a provided `<name>_tel8k.wav` or the file resampled to 8 kHz,
-then μ-law encoded and decoded. Reads manifests and audio files (sox for formats libsndfile
-cannot read); writes nothing.
+endpointer, the shared thread pool), fed as fast as the recognizer keeps up, or with
+`realtime` at the pace of a call (a speculative decode only gets ahead of the endpoint when
+the trailing silence takes its real time; the real-time factor then reads about 1). Measured
+per (dataset, engine, band): character error rate of the concatenated finals, real-time
+factor (processing time / audio time), end of speech → final latency (from feeding the frame
+that completes an utterance to receiving its Final), peak RSS, the largest gap of a 20 ms
+ticker on the event loop (decoding must never block the loop) and how many speculative
+decodes were started and wasted. The telephone band is 8 kHz μ-law: a provided
+`<name>_tel8k.wav` or the file resampled to 8 kHz, then μ-law encoded and decoded. Reads
+manifests and audio files (sox for formats libsndfile cannot read); writes nothing.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import soundfile as sf
 
 from asr.base import RecognizerEngine
 from asr.events import Final, RecognitionFailed
-from asr.stream import RecognitionStream, make_executor
+from asr.stream import DEFAULT_SPECULATE_AFTER_S, RecognitionStream, make_executor
 from asr.textnorm import cer, to_simplified
 from ivr.audio import as_int16, mulaw_decode, mulaw_encode, resample
 from ivr.audiofile import AudioFileError, read_audio
@@ -194,6 +196,8 @@ class StreamRun:
     failures: list[str]
     wall_s: float
     max_gap_s: float
+    speculations: int = 0  # speculative decodes started
+    speculations_wasted: int = 0  # ... dropped because speech resumed
 
 
 async def _tick(gaps: list[float]) -> None:
@@ -213,18 +217,27 @@ async def _collect(stream: RecognitionStream, out: list[tuple[object, float]]) -
 
 
 async def stream_file(
-    engine: RecognizerEngine, samples: np.ndarray, rate: int, executor: ThreadPoolExecutor
+    engine: RecognizerEngine,
+    samples: np.ndarray,
+    rate: int,
+    executor: ThreadPoolExecutor,
+    *,
+    speculate_after_s: float = DEFAULT_SPECULATE_AFTER_S,
+    realtime: bool = False,
 ) -> StreamRun:
-    """Feed 20 ms frames, each once the recognizer has caught up (as it does in real time)."""
+    """Feed 20 ms frames, each once the recognizer has caught up (as it does in real time)
+    and, with `realtime`, not before its time in the call."""
     gaps = [0.0]
     ticker = asyncio.create_task(_tick(gaps))
     results: list[tuple[object, float]] = []
-    stream = RecognitionStream(engine, rate, executor)
+    stream = RecognitionStream(engine, rate, executor, speculate_after_s=speculate_after_s)
     consumer = asyncio.create_task(_collect(stream, results))
     ended_at: list[float] = []
     step = max(1, round(rate * FRAME_MS / 1000))
     started = time.perf_counter()
     for i in range(0, len(samples), step):
+        if realtime and (ahead := started + i / rate - time.perf_counter()) > 0:
+            await asyncio.sleep(ahead)
         _timed(stream, ended_at, samples[i : i + step])
         await asyncio.sleep(0)  # a real call yields between frames; so does the ticker
         await stream.wait_idle()
@@ -233,7 +246,9 @@ async def stream_file(
     wall = time.perf_counter() - started
     ticker.cancel()
     await asyncio.gather(ticker, return_exceptions=True)
-    return _summarise(results, ended_at, wall, gaps[0])
+    run = _summarise(results, ended_at, wall, gaps[0])
+    run.speculations, run.speculations_wasted = stream.speculations, stream.speculations_wasted
+    return run
 
 
 def _timed(stream: RecognitionStream, ended_at: list[float], frame: np.ndarray | None) -> None:
@@ -265,6 +280,19 @@ def _summarise(
 # ---- a whole dataset ------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Pacing:
+    """How files are streamed: speculative decoding (0 disables) and real-time feeding."""
+
+    speculate_after_s: float = DEFAULT_SPECULATE_AFTER_S
+    realtime: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.speculate_after_s >= 0:
+            raise ValueError(f"speculate_after_s must be 0 or positive, got "
+                             f"{self.speculate_after_s}")
+
+
 @dataclass
 class FileResult:
     file: str
@@ -277,6 +305,8 @@ class FileResult:
     speech_s: list[float]
     max_gap_s: float
     failures: list[str] = field(default_factory=list)
+    speculations: int = 0
+    speculations_wasted: int = 0
 
 
 @dataclass
@@ -298,6 +328,8 @@ class RowSummary:
     utterances: int
     peak_rss_mb: float
     max_loop_gap_ms: float
+    speculations: int = 0  # speculative decodes started (whole-utterance engines)
+    speculations_wasted: int = 0  # ... dropped because the caller spoke again
 
 
 def peak_rss_mb() -> float:
@@ -311,15 +343,21 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 async def bench_file(
-    engine: RecognizerEngine, row: ManifestRow, band: Band, executor: ThreadPoolExecutor
+    engine: RecognizerEngine,
+    row: ManifestRow,
+    band: Band,
+    executor: ThreadPoolExecutor,
+    pacing: Pacing | None = None,
 ) -> FileResult:
     samples, rate = band_audio(row.path, band)
-    run = await stream_file(engine, samples, rate, executor)
+    pacing = pacing or Pacing()
+    run = await stream_file(engine, samples, rate, executor,
+                            speculate_after_s=pacing.speculate_after_s, realtime=pacing.realtime)
     hypothesis = " ".join(t for t in run.texts if t)
     return FileResult(
         row.path.name, row.reference, hypothesis, cer(row.reference, hypothesis),
         len(samples) / rate, run.wall_s, run.latencies_s, run.speech_s, run.max_gap_s,
-        run.failures,
+        run.failures, run.speculations, run.speculations_wasted,
     )
 
 
@@ -341,6 +379,7 @@ def summarise(
         sum(r.wall_s for r in results) / audio if audio else nan,
         percentile(latencies, 50), percentile(latencies, 90), percentile(short, 50),
         len(latencies), peak_rss_mb(), 1000 * max((r.max_gap_s for r in results), default=0.0),
+        sum(r.speculations for r in results), sum(r.speculations_wasted for r in results),
     )
 
 
@@ -352,6 +391,7 @@ async def bench_rows(
     rows: list[ManifestRow],
     band: Band,
     progress: Progress | None = None,
+    pacing: Pacing | None = None,
 ) -> tuple[list[FileResult], int]:
     """Every row through `engine` in `band`; unreadable files are reported and skipped."""
     executor = make_executor(1)  # one stream at a time: measure decoding, not contention
@@ -360,7 +400,7 @@ async def bench_rows(
     try:
         for i, row in enumerate(rows, 1):
             try:
-                result = await bench_file(engine, row, band, executor)
+                result = await bench_file(engine, row, band, executor, pacing)
             except AudioFileError as exc:
                 unreadable += 1
                 if progress:

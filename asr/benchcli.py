@@ -22,6 +22,7 @@ from asr.bench import (
     Band,
     FileResult,
     Manifest,
+    Pacing,
     RowSummary,
     bench_rows,
     markdown_table,
@@ -30,6 +31,7 @@ from asr.bench import (
 )
 from asr.engines import load_engine
 from asr.model_cache import models_dir
+from asr.stream import DEFAULT_SPECULATE_AFTER_S
 from asr.whisper_models import resolve_whisper_model
 
 DEFAULT_WHISPER_THREADS = 2  # WhisperEngine's defaults
@@ -59,6 +61,12 @@ def add_bench_parser(subparsers: Any) -> None:
     p.add_argument("--limit", type=int, help="only the first N scored rows of each manifest")
     p.add_argument("--threads", type=int, help="Whisper: CPU threads (default 2)")
     p.add_argument("--beam-size", type=int, help="Whisper: beam size (default 5)")
+    p.add_argument("--speculate-after", type=float, default=DEFAULT_SPECULATE_AFTER_S,
+                   metavar="S", help="whole-utterance engines (Whisper): start decoding after "
+                   f"S s of trailing silence (default {DEFAULT_SPECULATE_AFTER_S}; 0 disables)")
+    p.add_argument("--realtime", action="store_true",
+                   help="feed audio at call pace (needed to see speculation's head start; "
+                   "RTF then reads about 1)")
     p.add_argument("--json", action="store_true", help="machine-readable rows and files")
     p.set_defaults(func=run_bench_asr)
 
@@ -67,12 +75,13 @@ def run_bench_asr(args: argparse.Namespace) -> int:
     """Entry point for `ivr bench asr`; returns the exit status."""
     try:
         manifests = [read_manifest(path, args.lang) for path in args.manifest]
+        pacing = Pacing(args.speculate_after, args.realtime)
         engine, label = load_bench_engine(args)
     except (OSError, ValueError, ModelNotAvailable) as exc:
         print(f"ivr bench asr: {exc}", file=sys.stderr)
         return 2
     bands: list[Band] = ["16k", "tel"] if args.both else ["tel"] if args.tel else ["16k"]
-    rows, files = asyncio.run(_run_all(engine, label, manifests, bands, args.limit))
+    rows, files = asyncio.run(_run_all(engine, label, manifests, bands, args.limit, pacing))
     if args.json:
         print(json.dumps({"rows": [_clean(asdict(r)) for r in rows], "files": files},
                          ensure_ascii=False, indent=1))
@@ -119,6 +128,7 @@ async def _run_all(
     manifests: list[Manifest],
     bands: list[Band],
     limit: int | None,
+    pacing: Pacing,
 ) -> tuple[list[RowSummary], list[dict[str, Any]]]:
     rows: list[RowSummary] = []
     files: list[dict[str, Any]] = []
@@ -127,10 +137,14 @@ async def _run_all(
         _report_skipped(manifest, sys.stderr)
         for band in bands:
             print(f"== {manifest.name} · {label} · {band}: {len(scored)} files", file=sys.stderr)
-            results, unreadable = await bench_rows(engine, scored, band, _progress)
+            results, unreadable = await bench_rows(engine, scored, band, _progress, pacing)
             row = summarise(manifest.name, label, band, results, unreadable)
             rows.append(row)
             print(markdown_table([row]).splitlines()[-1], file=sys.stderr)
+            if row.speculations:
+                print(f"speculative decodes: {row.speculations} for {row.utterances} "
+                      f"utterances, {row.speculations_wasted} wasted (speech resumed)",
+                      file=sys.stderr)
             for result in results:
                 files.append({"dataset": manifest.name, "engine": label, "band": band,
                               **_clean(asdict(result))})

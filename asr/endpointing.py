@@ -138,6 +138,22 @@ class Endpointer:
         return self._utterance is not None
 
     @property
+    def speech_samples(self) -> int:
+        """Samples of the utterance in progress up to the end of its last voiced frame.
+
+        `utterance_audio()` beyond this is the silence heard since (0 when not in speech), so
+        a whole-utterance recognizer can decode the same trimmed span mid-pause and at the end.
+        """
+        if self._utterance is None:
+            return 0
+        return (self._last_voiced + 1 - self._first_frame) * self.frame_samples
+
+    @property
+    def utterance_samples(self) -> int:
+        """Samples of the utterance in progress so far (0 when not in speech)."""
+        return len(self._utterance) * self.frame_samples if self._utterance is not None else 0
+
+    @property
     def time_s(self) -> float:
         """Seconds of audio consumed into whole frames so far."""
         return self._t(self._n_frames)
@@ -181,6 +197,7 @@ class Endpointer:
         self._ring.clear()
         self._utterance: list[np.ndarray] | None = None
         self._onset = 0  # frame index of the first voiced frame
+        self._first_frame = 0  # frame index of the utterance's first frame (its pre-roll)
         self._last_voiced = 0  # frame index of the latest frame that extended the utterance
         self._voiced = 0  # firmly voiced frames in the current utterance (for barge-in)
         self._barged = False
@@ -294,6 +311,7 @@ class Endpointer:
         # Keep exactly `preroll_s` before the onset (the ring may hold a little more).
         keep = self._preroll + self._n_frames - self._onset + 1
         self._utterance = list(self._ring)[-keep:]
+        self._first_frame = self._n_frames + 1 - len(self._utterance)
         self._ring.clear()
         return [SpeechStarted(self._t(self._onset)), *self._maybe_barge_in()]
 
@@ -306,7 +324,7 @@ class Endpointer:
     def _end(self, reason: EndReason) -> UtteranceEnded:
         samples = np.concatenate(self._utterance or [np.zeros(0, dtype=np.int16)])
         start, end = self._t(self._onset), self._t(self._last_voiced + 1)
-        ended = UtteranceEnded(samples, start, end, reason)
+        ended = UtteranceEnded(samples, start, end, reason, self.speech_samples)
         self._utterance = None
         self._recent.clear()
         self._recent_firm.clear()

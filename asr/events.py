@@ -43,22 +43,28 @@ class UtteranceEnded:
     `t_start_s`/`t_end_s` bound the detected speech (first to last voiced frame); the
     samples extend before (pre-roll) and after (the silence that ended it). `reason` is
     "silence" (end_silence_s of non-speech), "max_length" (cut at max_utterance_s) or
-    "flush" (the stream ended mid-utterance).
+    "flush" (the stream ended mid-utterance). `samples[:speech_samples]` is the pre-roll and
+    speech, without the trailing silence.
     """
 
     samples: np.ndarray
     t_start_s: float
     t_end_s: float
     reason: EndReason
+    speech_samples: int
 
 
 @dataclass(frozen=True)
 class Final:
-    """The recognizer's result for one ended utterance; speech ran t_start_s..t_end_s."""
+    """The recognizer's result for one ended utterance; speech ran t_start_s..t_end_s.
+
+    `wait_s` is how long the result took once the utterance had ended: the decode time, or
+    less when a speculative decode had started before the endpoint."""
 
     transcript: Transcript
     t_end_s: float
     t_start_s: float | None = None
+    wait_s: float | None = None
 
 
 @dataclass(frozen=True)

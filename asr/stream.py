@@ -8,22 +8,33 @@ the final. All recognizer calls run on the shared thread pool via `loop.run_in_e
 never on the loop, one at a time per call and in order, so finals come out in utterance order
 while other calls use the other workers. Engine errors become `RecognitionFailed` events
 instead of exceptions. No I/O of its own.
+
+Engines that decode whole utterances (Whisper: its recognizer has `decode_utterance`) gain
+nothing from audio fed early, so they get each utterance's span at its end instead, and
+their decode may start early: once the caller has been silent for `speculate_after_s`, the
+utterance so far is decoded speculatively while the endpointer waits out `end_silence_s`. If
+the utterance then ends with no more speech, that result is the final; if the caller speaks
+again it is dropped (cancelled, or left to finish in its worker while the next decode may
+already run: `decode_utterance` is stateless). Both decode the same span, speech plus
+`speculate_after_s` of its trailing silence, so a speculative final is exactly what decoding
+at the end would give.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections import deque
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from asr.base import RecognizerEngine, Transcript
-from asr.endpointing import Endpointer, EndpointerConfig, EndpointerEvent, NoInput
+from asr.endpointing import FRAME_MS, Endpointer, EndpointerConfig, EndpointerEvent, NoInput
 from asr.events import (
     BargeIn,
     Final,
@@ -44,6 +55,7 @@ __all__ = [
     "RecognitionStream",
     "SpeechStarted",
     "StreamEvent",
+    "WholeUtteranceRecognizer",
     "make_executor",
 ]
 
@@ -51,14 +63,37 @@ log = logging.getLogger(__name__)
 
 _END = object()  # closes the events() iterator
 _STOP = object()  # closes the decode pump after the last job
+# Trailing silence after which a whole-utterance engine starts decoding: long enough that the
+# gaps between words (mostly under 0.2 s) seldom trigger it, well before the 0.6 s endpoint.
+DEFAULT_SPECULATE_AFTER_S = 0.25
+
+
+@runtime_checkable
+class WholeUtteranceRecognizer(Protocol):
+    """A recognizer that decodes a whole utterance given at once, independent of its buffer."""
+
+    def decode_utterance(self, pcm: np.ndarray) -> Transcript:
+        """Decode `pcm`; thread-safe, and the same samples give the same transcript."""
+
+
+@dataclass(frozen=True, eq=False)
+class _Speculation:
+    """A decode started during a pause: valid only for exactly these samples."""
+
+    samples: np.ndarray
+    speech_samples: int  # the endpointer's speech_samples when it started
+    recognizer: object
+    future: Future[Transcript]
 
 
 @dataclass(frozen=True, eq=False)
 class _Finish:
-    """Decode job: feed the utterance's remaining audio, then finish it."""
+    """Decode job: feed the utterance's remaining audio, then finish it (or, for a whole-
+    utterance recognizer, decode `remainder` as the utterance, or take `speculation`)."""
 
     remainder: np.ndarray
     utterance: UtteranceEnded
+    speculation: _Speculation | None = None
 
 
 @dataclass(frozen=True)
@@ -79,8 +114,10 @@ class RecognitionStream:
 
     Endpointer settings (end_silence_s, min_speech_s, max_utterance_s, vad_aggressiveness,
     preroll_s, energy_floor_dbfs, noise_margin_db, no_input_s) pass through as keyword
-    arguments. `feed`, `flush`, `set_endpointing` and the no-input methods must be called on
-    the event loop thread that iterates `events()`.
+    arguments. `speculate_after_s` (whole-utterance engines only; 0 disables) is the trailing
+    silence after which decoding starts speculatively, and also how much trailing silence
+    is decoded. `feed`, `flush`, `set_endpointing` and the no-input methods must be called
+    on the event loop thread that iterates `events()`.
     """
 
     def __init__(
@@ -90,8 +127,11 @@ class RecognitionStream:
         executor: ThreadPoolExecutor,
         *,
         phrases: list[str] | None = None,
+        speculate_after_s: float = DEFAULT_SPECULATE_AFTER_S,
         **endpointer_config: Any,
     ) -> None:
+        if not speculate_after_s >= 0:
+            raise ValueError(f"speculate_after_s must be 0 or positive, got {speculate_after_s}")
         self.engine = engine
         self.input_rate = input_rate
         self._executor = executor
@@ -101,6 +141,15 @@ class RecognitionStream:
         config = EndpointerConfig(**endpointer_config)  # unknown names raise TypeError
         self._endpointer = Endpointer.from_config(engine.sample_rate, config)
         self._recognizer = engine.new_recognizer(phrases)
+        self._whole = isinstance(self._recognizer, WholeUtteranceRecognizer)
+        # Trailing silence decoded with each utterance (whole frames; 0: all of it) when
+        # speculating; then the speculative and the final decode see the same samples.
+        frames = math.ceil(speculate_after_s * 1000 / FRAME_MS - 1e-6)
+        self._tail = frames * self._endpointer.frame_samples if self._whole else 0
+        self._speculation: _Speculation | None = None
+        self.speculations = 0  # speculative decodes started
+        self.speculations_used = 0  # ... that became the final
+        self.speculations_wasted = 0  # ... dropped because the caller spoke again
         self._out: asyncio.Queue[object] = asyncio.Queue()
         self._jobs: deque[_Job] = deque()
         self._wake = asyncio.Event()  # set when a job is queued
@@ -143,6 +192,10 @@ class RecognitionStream:
             return
         self._closed = self._input_done = True
         pump, self._pump = self._pump, None
+        self._drop_speculation(counted=False)
+        for job in self._jobs:
+            if isinstance(job, _Finish) and job.speculation is not None:
+                job.speculation.future.cancel()
         self._jobs.clear()
         if pump is not None and not pump.done():
             pump.cancel()
@@ -220,8 +273,11 @@ class RecognitionStream:
     def _dispatch(self, events: list[EndpointerEvent]) -> None:
         for event in events:
             if isinstance(event, UtteranceEnded):
-                # The recognizer already has the first `_fed` samples of this utterance.
-                self._queue(_Finish(event.samples[self._fed :], event))
+                if self._whole:
+                    self._queue(self._finish_whole(event))
+                else:
+                    # The recognizer already has the first `_fed` samples of this utterance.
+                    self._queue(_Finish(event.samples[self._fed :], event))
                 self._fed = 0
                 self.utterances_ended += 1
                 if self._pending_phrases is not None:
@@ -229,7 +285,48 @@ class RecognitionStream:
                     self._pending_phrases = None
             else:
                 self._out.put_nowait(event)
-        self._queue_speech()
+        if self._whole:
+            self._maybe_speculate()
+        else:
+            self._queue_speech()
+
+    def _finish_whole(self, event: UtteranceEnded) -> _Finish:
+        """The decode job of an utterance, with the speculative decode if it saw this audio."""
+        span = event.samples[: event.speech_samples + self._tail] if self._tail else event.samples
+        speculation, self._speculation = self._speculation, None
+        if speculation is not None and not np.array_equal(speculation.samples, span):
+            speculation.future.cancel()  # e.g. the caller spoke again within this feed()
+            self.speculations_wasted += 1
+            speculation = None
+        return _Finish(span, event, speculation)
+
+    def _maybe_speculate(self) -> None:
+        """Start decoding once the pause is `speculate_after_s` long; drop it if speech
+        resumed. Called after every feed, so at most one frame late."""
+        if not self._tail or not self._endpointer.in_speech:
+            return
+        speech = self._endpointer.speech_samples
+        if self._speculation is not None:
+            if self._speculation.speech_samples == speech:
+                return  # still the same pause
+            self._drop_speculation()  # a voiced frame extended the utterance
+        if self._endpointer.utterance_samples - speech < self._tail:
+            return
+        samples = self._endpointer.utterance_audio()[: speech + self._tail]
+        recognizer = self._recognizer
+        try:
+            future = self._executor.submit(self._decode_whole_blocking, recognizer, samples)
+        except RuntimeError:  # the pool is shutting down: the final decode will report it
+            return
+        self._speculation = _Speculation(samples, speech, recognizer, future)
+        self.speculations += 1
+
+    def _drop_speculation(self, *, counted: bool = True) -> None:
+        """Forget the speculative decode: cancelled if not started, else its result ignored."""
+        speculation, self._speculation = self._speculation, None
+        if speculation is not None:
+            speculation.future.cancel()
+            self.speculations_wasted += counted
 
     def _queue_speech(self) -> None:
         """Queue the audio the utterance in progress gained since the last call."""
@@ -292,17 +389,32 @@ class RecognitionStream:
 
     async def _decode(self, job: _Finish) -> Final | RecognitionFailed:
         loop = asyncio.get_running_loop()
+        started = loop.time()
         failed, self._failed, self.partial_text = self._failed, None, ""
         if failed is not None:
             return RecognitionFailed(failed)
+        speculation = job.speculation
+        if speculation is not None and speculation.recognizer is not self._recognizer:
+            speculation.future.cancel()  # decoded before a phrase-list switch: not this audio
+            self.speculations_wasted += 1
+            speculation = None
         try:
-            transcript = await loop.run_in_executor(
-                self._executor, self._finish_blocking, job.remainder
-            )
+            if speculation is not None:
+                transcript = await asyncio.wrap_future(speculation.future)
+                self.speculations_used += 1
+            elif self._whole:
+                transcript = await loop.run_in_executor(
+                    self._executor, self._decode_whole_blocking, self._recognizer, job.remainder
+                )
+            else:
+                transcript = await loop.run_in_executor(
+                    self._executor, self._finish_blocking, job.remainder
+                )
         except Exception as exc:  # any engine failure: the dialog falls back, the call goes on
             log.exception("%s recognizer failed", self.engine.name)
             return RecognitionFailed(f"{type(exc).__name__}: {exc}")
-        return Final(transcript, job.utterance.t_end_s, job.utterance.t_start_s)
+        return Final(transcript, job.utterance.t_end_s, job.utterance.t_start_s,
+                     wait_s=loop.time() - started)
 
     async def _switch_recognizer(self, phrases: list[str] | None) -> None:
         loop = asyncio.get_running_loop()
@@ -319,6 +431,12 @@ class RecognitionStream:
         except Exception:
             self._recognizer.reset()  # drop the half-fed utterance
             raise
+
+    @staticmethod
+    def _decode_whole_blocking(recognizer: object, samples: np.ndarray) -> Transcript:
+        """Runs in a worker thread; stateless, so a speculative decode may overlap another."""
+        assert isinstance(recognizer, WholeUtteranceRecognizer)
+        return recognizer.decode_utterance(samples)
 
     def _finish_blocking(self, remainder: np.ndarray) -> Transcript:
         """Runs in a worker thread; only one per stream at a time."""

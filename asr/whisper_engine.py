@@ -1,10 +1,11 @@
 """Whisper (faster-whisper / CTranslate2) behind the `RecognizerEngine` interface.
 
 Whisper decodes whole utterances, so a `WhisperRecognizer` only buffers audio until
-`finish()`; endpointing happens before it (`asr.endpointing`), which is why faster-whisper's
-own VAD is off. One `WhisperEngine` holds the model and is shared by every call: CTranslate2's
-`transcribe` may be called from several threads at once. Loading reads the model directory;
-decoding is CPU work with no I/O.
+`finish()`, or decodes a given span with `decode_utterance()` without touching that buffer
+(which lets `asr.stream` start a decode speculatively in a pause); endpointing happens before
+it (`asr.endpointing`), which is why faster-whisper's own VAD is off. One `WhisperEngine`
+holds the model and is shared by every call: CTranslate2's `transcribe` may be called from
+several threads at once. Loading reads the model directory; decoding is CPU work with no I/O.
 """
 
 from __future__ import annotations
@@ -113,6 +114,18 @@ class WhisperRecognizer:
         with self._lock:
             chunks, self._chunks = self._chunks, []
         pcm = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
+        return self.decode_utterance(pcm)
+
+    def decode_utterance(self, pcm: np.ndarray) -> Transcript:
+        """Decode `pcm` (int16, 16 kHz) as one utterance; the buffer is left alone.
+
+        Stateless, so several may run at once (a speculative decode still running in one
+        worker while the next utterance is decoded in another); the same samples always give
+        the same transcript, so a speculative result can stand in for the final one.
+        """
+        if pcm.dtype != np.int16:
+            raise TypeError(f"expected int16 samples, got {pcm.dtype}")
+        pcm = pcm.reshape(-1)
         audio_s = pcm.size / SAMPLE_RATE
         if audio_s < MIN_AUDIO_S:
             return Transcript("", None, audio_s, 0.0, WhisperEngine.name)

@@ -39,6 +39,7 @@ class ServerConfig:
     prerender: bool = True
     no_input_s: float = 8.0
     end_silence_s: float = 0.6
+    speculate_after_s: float = 0.25  # Whisper: decode from this much silence (0: off)
     barge_in_min_s: float = 0.3
     max_utterance_s: float = 15.0
     mark_grace_s: float = 3.0

@@ -125,7 +125,8 @@ class CallSession:
         rate = event.audio_format.sample_rate
         self._stream = RecognitionStream(
             svc.engine, rate, svc.asr_executor, end_silence_s=cfg.end_silence_s,
-            min_speech_s=cfg.barge_in_min_s, max_utterance_s=cfg.max_utterance_s)
+            min_speech_s=cfg.barge_in_min_s, max_utterance_s=cfg.max_utterance_s,
+            speculate_after_s=cfg.speculate_after_s)
         self._dtmf = DtmfDetector(rate)
         self._turns = TurnTracker(svc.store, event.call_id, cfg.end_silence_s)
         self.playback.start()
@@ -186,7 +187,7 @@ class CallSession:
         log.info("call %s heard %r → %s (%.2f, %s)", self.call_id, text, match.intent,
                  match.score, match.action)
         if self._turns:
-            self._turns.recognized(ev.transcript, match)
+            self._turns.recognized(ev.transcript, match, ev.wait_s)
         if self._hanging_up:
             return  # the record keeps the caller's last words; nobody is left to answer
         await self._dispatch(pol.CallerSpoke(match))

@@ -54,7 +54,10 @@ class TurnTracker:
     def begin_key(self, digit: str) -> None:
         self._pending = _OpenTurn(started_at=time.time(), dtmf=digit)
 
-    def recognized(self, transcript: Transcript, match: MatchResult) -> None:
+    def recognized(self, transcript: Transcript, match: MatchResult,
+                   wait_s: float | None = None) -> None:
+        """`wait_s`: how long the result took after the endpoint (the decode time when not
+        given; a speculative decode that started early took less)."""
         now = time.time()
         turn = self._pending or _OpenTurn(started_at=now)
         self._pending = turn
@@ -62,7 +65,8 @@ class TurnTracker:
         turn.transcript = transcript
         turn.match = match
         turn.recognized_at = now
-        turn.speech_end_at = now - transcript.decode_s - self._end_silence_s
+        waited = transcript.decode_s if wait_s is None else wait_s
+        turn.speech_end_at = now - waited - self._end_silence_s
         turn.barged_in = turn.barged_in or self._barge_pending
 
     async def bot_said(self, text: str) -> None:

@@ -148,6 +148,27 @@ def test_finals_come_in_utterance_order(rate: int, executor: ThreadPoolExecutor)
     assert all(name.startswith("asr") for name in engine.threads)  # decoded off the loop
 
 
+def test_streaming_engines_are_fed_as_they_go_and_never_speculate(
+    executor: ThreadPoolExecutor,
+) -> None:
+    engine = FakeEngine()  # no decode_utterance: a streaming engine such as Vosk
+
+    async def scenario() -> RecognitionStream:
+        stream = RecognitionStream(engine, 16000, executor, speculate_after_s=0.25)
+        consumer = asyncio.create_task(collect(stream))
+        await feed_paced(stream, three_bursts(16000), 16000)
+        stream.flush()
+        await asyncio.wait_for(consumer, 30)
+        return stream
+
+    stream = asyncio.run(scenario())
+    assert stream.speculations == stream.speculations_used == stream.speculations_wasted == 0
+    assert sum(kind == "accept" for kind, _ in engine.calls) > 3 * 20  # frame by frame
+    # every utterance keeps its whole 0.6 s of end silence, as without speculation
+    expected = [round(s * 16000) for s in (1.9, 1.4, 1.6)]
+    assert engine.lengths == pytest.approx(expected, abs=2 * 320)
+
+
 def test_engine_error_becomes_recognition_failed(executor: ThreadPoolExecutor) -> None:
     engine = FakeEngine(fail_on=(1,))
 

@@ -249,6 +249,16 @@ def test_cli_reports_a_missing_model(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "model.bin" in capsys.readouterr().err
 
 
+def test_cli_rejects_a_negative_speculation_delay(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = write(tmp_path / "m.tsv", "file\ttext\nA46.wav\t是的\n")
+    args = parse(["bench", "asr", "--manifest", str(manifest), "--speculate-after", "-1"])
+    assert args.func(args) == 2
+    err = capsys.readouterr().err
+    assert "speculate_after_s" in err and "Traceback" not in err
+
+
 @pytest.fixture(scope="module")
 def whisper_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return assemble_whisper_base(tmp_path_factory.getbasetemp() / "whisper-base")
@@ -271,6 +281,8 @@ def test_cli_end_to_end_with_whisper_both_bands(
     report = json.loads(out)
     assert [(r["band"], r["files"]) for r in report["rows"]] == [("16k", 2), ("tel", 2)]
     for row in report["rows"]:
+        assert row["speculations"] >= 2  # Whisper decodes each utterance from its pause on
+        assert 0 <= row["speculations_wasted"] <= row["speculations"] - row["utterances"]
         assert row["cer_mean"] <= 0.35
         assert row["latency_p50_s"] > 0 and row["peak_rss_mb"] > 100
         assert row["max_loop_gap_ms"] >= 19  # a 20 ms ticker cannot beat its own period
@@ -278,3 +290,4 @@ def test_cli_end_to_end_with_whisper_both_bands(
     assert {f["file"] for f in report["files"]} == {"A40.wav", "A44.wav"}
     assert all(not math.isnan(f["cer"]) for f in report["files"])
     assert "[1/2] A40.wav" in err and "[2/2] A44.wav" in err
+    assert "speculative decodes:" in err

@@ -518,3 +518,48 @@ def test_utterance_audio_streams_exactly_the_final_samples(chunk: int) -> None:
     # most of each utterance was available before it ended
     assert all(len(head) >= 0.5 * len(whole) for head, whole in finished)
     assert ep.utterance_audio().size == 0
+
+
+# ---- where speech ends inside the utterance (for decoding a trimmed span) ------------------
+
+
+@pytest.mark.parametrize("chunk", [160, 333, 4000])
+def test_speech_samples_mark_the_end_of_speech_in_a_pause_and_at_the_end(chunk: int) -> None:
+    rate = 16000
+    frame = rate // 50
+    ep = Endpointer(rate)
+    assert ep.speech_samples == ep.utterance_samples == 0
+    run(ep, np.concatenate([silence(0.5, rate), tone(0.5, rate), silence(0.3, rate)]), chunk)
+    assert ep.in_speech
+    # 0.3 s pre-roll + 0.5 s tone, then the pause heard so far (to within a frame of each)
+    assert ep.speech_samples == pytest.approx(0.8 * rate, abs=frame)
+    assert ep.utterance_samples == len(ep.utterance_audio())
+    assert ep.utterance_samples - ep.speech_samples == pytest.approx(0.3 * rate, abs=frame + chunk)
+    in_pause = ep.speech_samples
+    head = ep.utterance_audio()[:in_pause]
+    assert np.abs(head[-frame:]).max() > 1000 and not ep.utterance_audio()[in_pause:].any()
+    events = ended(run(ep, silence(1.0, rate), chunk))
+    assert len(events) == 1 and events[0].speech_samples == in_pause
+    np.testing.assert_array_equal(events[0].samples[:in_pause], head)
+    assert ep.speech_samples == ep.utterance_samples == 0
+
+
+def test_speech_samples_move_when_speech_resumes_and_survive_flush() -> None:
+    rate = 8000
+    ep = Endpointer(rate)
+    run(ep, np.concatenate([silence(0.5, rate), tone(0.5, rate), silence(0.4, rate)]))
+    first_pause = ep.speech_samples
+    run(ep, np.concatenate([tone(0.5, rate), silence(0.2, rate)]))
+    assert ep.speech_samples == pytest.approx(first_pause + 0.9 * rate, abs=rate // 50)
+    last = ep.flush()
+    assert last is not None and last.reason == "flush"
+    assert last.speech_samples == pytest.approx((0.3 + 1.4) * rate, abs=rate // 50)
+    assert len(last.samples) - last.speech_samples == pytest.approx(0.2 * rate, abs=rate // 50)
+
+
+def test_real_clip_speech_samples_leave_only_the_end_silence() -> None:
+    rate = 16000
+    events = ended(run(Endpointer(rate), np.concatenate([clip("A44"), silence(1.0, rate)])))
+    assert len(events) == 1
+    tail = len(events[0].samples) - events[0].speech_samples
+    assert tail == round(0.6 * rate)  # exactly end_silence_s of frames after the last voiced
