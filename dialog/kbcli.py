@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from dialog.embeddings import EmbeddingUnavailable, SentenceEncoder
 from dialog.evaluate import evaluate, format_report, read_eval_file
 from dialog.intents import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from dialog.kblint import lint
@@ -53,6 +54,9 @@ def add_kb_parser(subparsers: Any) -> argparse.ArgumentParser:
     ev.add_argument("--threshold", type=float, default=ANSWER_THRESHOLD)
     ev.add_argument("--clarify-threshold", type=float, default=CLARIFY_THRESHOLD)
     ev.add_argument("--route-threshold", type=float, default=ROUTE_THRESHOLD)
+    ev.add_argument("--embedding-model", type=Path, default=None, metavar="DIR",
+                    help="also score with a local sentence-embedding model (config.json, "
+                    "model.safetensors, tokenizer.json)")
     ev.set_defaults(func=run_eval)
 
     sg = sub.add_parser("suggest", help="propose examples and intents from unresolved calls")
@@ -120,8 +124,15 @@ def run_eval(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"ivr kb eval: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    try:
+        embedder = SentenceEncoder(args.embedding_model) if args.embedding_model else None
+        if embedder is not None:
+            embedder.check_language([e for i in kb.intents.values() for e in i.examples])
+    except EmbeddingUnavailable as exc:
+        print(f"ivr kb eval: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     matcher = Matcher(kb, threshold=args.threshold, clarify_threshold=args.clarify_threshold,
-                      route_threshold=args.route_threshold)
+                      route_threshold=args.route_threshold, embedder=embedder)
     report = evaluate(matcher, lines, repeats=args.repeats)
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from dialog.embeddings import SentenceEncoder
 from dialog.intents import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from dialog.matcher import Matcher
 from dialog.policy import DEFAULT_CONFIG, DialogPolicy, PolicyConfig
@@ -45,9 +46,11 @@ class LoadedKnowledgeBase:
 class KnowledgeBaseHolder:
     """The current knowledge base of a running server, reloadable from its file."""
 
-    def __init__(self, path: str | Path, policy_config: PolicyConfig = DEFAULT_CONFIG) -> None:
+    def __init__(self, path: str | Path, policy_config: PolicyConfig = DEFAULT_CONFIG,
+                 embedder: SentenceEncoder | None = None) -> None:
         self.path = Path(path)
         self._policy_config = policy_config
+        self._embedder = embedder  # optional sentence embeddings for every matcher built
         self._lock = threading.Lock()
         self._signature = _signature(self.path)
         self._failed_signature: Signature | None = None
@@ -104,7 +107,8 @@ class KnowledgeBaseHolder:
                 on_reload(*result)
 
     def _build(self, kb: KnowledgeBase, version: int) -> LoadedKnowledgeBase:
-        return LoadedKnowledgeBase(kb, Matcher(kb), DialogPolicy(kb, self._policy_config),
+        return LoadedKnowledgeBase(kb, Matcher(kb, embedder=self._embedder),
+                                   DialogPolicy(kb, self._policy_config),
                                    self.path, time.time(), version)
 
 

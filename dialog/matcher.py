@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from dialog.embeddings import SentenceEncoder
 from dialog.examples import ExampleIndex, strip_frames
 from dialog.intents import Intent, KnowledgeBase
 from dialog.keywords import Hit, KeywordIndex
@@ -65,6 +66,13 @@ _EXAMPLE_FLOOR = 0.4
 _EXAMPLE_SHARE = 0.9
 _SEMANTIC_FLOOR = 0.3
 _SEMANTIC_SHARE = 0.5
+# Optional sentence embeddings (dialog.embeddings): cosine mapped linearly onto the semantic
+# scale, _EMBEDDING_LOW → 0 and _EMBEDDING_HIGH → 1 (the semantic floor above then leaves
+# cosines under about 0.5, what unrelated sentences reach with sentence-transformers models).
+# Not calibrated on Chinese here (no Chinese model is available): run `ivr kb eval
+# --embedding-model DIR` on the evaluation files before relying on it.
+_EMBEDDING_LOW = 0.35
+_EMBEDDING_HIGH = 0.85
 
 # An FAQ of the routed department is answered instead when its examples sound this alike
 # (loosened pinyin) and at least _MISHEARD_GAP more alike than they read (characters).
@@ -98,6 +106,7 @@ class Matcher:
     def __init__(
         self, kb: KnowledgeBase, threshold: float = ANSWER_THRESHOLD,
         clarify_threshold: float | None = None, route_threshold: float = ROUTE_THRESHOLD,
+        embedder: SentenceEncoder | None = None,
     ) -> None:
         self.kb = kb
         self.threshold = threshold
@@ -117,6 +126,24 @@ class Matcher:
                                       len(self._intents))
         self._bm25 = Bm25Index(self._documents(examples))
         self._router = DepartmentRouter(kb, self.canon)
+        self._embedder = embedder
+        self._embedded = self._embed_examples(embedder) if embedder is not None else None
+
+    def _embed_examples(self, embedder: SentenceEncoder) -> tuple[np.ndarray, np.ndarray]:
+        """Unit vectors of every example and, per row, the intent that owns it."""
+        owners = [o for o, i in enumerate(self._intents) for _ in i.examples]
+        texts = [e for i in self._intents for e in i.examples]
+        return embedder.encode(texts), np.asarray(owners, dtype=np.int64)
+
+    def _embedding(self, text: str) -> np.ndarray:
+        """Per intent, the best cosine similarity of the utterance to one of its examples."""
+        best = np.zeros(len(self._intents))
+        if self._embedder is None or self._embedded is None:
+            return best
+        vectors, owners = self._embedded
+        sims = vectors @ self._embedder.encode([text])[0]
+        np.maximum.at(best, owners, sims)
+        return best
 
     def _documents(self, examples: list[tuple[int, Utterance]]) -> list[list[str]]:
         docs: list[list[str]] = [[] for _ in self._intents]
@@ -149,6 +176,10 @@ class Matcher:
         keyword = self._keywords.scores(hits)
         chars, sounds = self._examples.scores(utt)
         semantic = self._bm25.coverage(query_terms)
+        embedding = self._embedding(text[:MAX_CHARS])
+        # An embedding model, when configured, lifts the semantic signal where it finds a
+        # paraphrase the vocabulary misses; it never lowers it.
+        semantic = np.maximum(semantic, embedding_semantic(embedding))
         scores = self._combine(keyword, np.maximum(chars, sounds), semantic)
         scores = self._adjust_yes_no(scores, keyword, self._yes_no_coverage(hits, norm),
                                      len(norm))
@@ -163,6 +194,8 @@ class Matcher:
             "semantic": float(semantic[best]),
             "margin": margin,
         }
+        if self._embedder is not None:
+            signals["embedding"] = float(embedding[best])
         return Evidence(utt, query_terms, scores, order, signals, self._candidates(scores, order),
                         chars, sounds)
 
@@ -351,6 +384,13 @@ def _sound_share(hits: list[Hit], owner: int) -> float:
     """Strength of the best keyword of `owner` found only by its sound (0 when none)."""
     return max((h.strength for h in hits if h.keyword.owner == owner and h.kind != "chars"),
                default=0.0)
+
+
+def embedding_semantic(cosine: np.ndarray) -> np.ndarray:
+    """Embedding cosine on the semantic signal's 0..1 scale (_EMBEDDING_LOW → 0, HIGH → 1)."""
+    scaled: np.ndarray = np.clip(
+        (cosine - _EMBEDDING_LOW) / (_EMBEDDING_HIGH - _EMBEDDING_LOW), 0.0, 1.0)
+    return scaled
 
 
 def _route_signals(routing: Routing) -> dict[str, float]:

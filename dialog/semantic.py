@@ -7,9 +7,9 @@ BM25; the score of a query is the BM25 sum normalised by the query's own IDF mas
 informative share of the utterance that the document covers (0..1). Terms no document
 contains count with the highest IDF, so out-of-scope chatter, made of words the knowledge base
 never uses, scores low. `pair_similarity` applies the same coverage to two sentences (the
-same-intent sanity check on question-pair corpora). Pure numpy; no I/O. No sentence-embedding
-backend is shipped: none of the small locally available models reads Chinese (see
-docs/knowledge-base.md).
+same-intent sanity check on question-pair corpora). Pure numpy; no I/O. An optional
+sentence-embedding signal (dialog.embeddings) can raise this one when the operator provides a
+model that reads the knowledge base's language (see docs/knowledge-base.md).
 """
 
 from __future__ import annotations

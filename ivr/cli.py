@@ -80,6 +80,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from asr.base import ModelNotAvailable
+    from dialog.embeddings import EmbeddingUnavailable
     from dialog.intents import KnowledgeBaseError
     from ivr.app import create_app
     from ivr.logredact import uvicorn_log_config
@@ -95,7 +96,7 @@ def _serve(args: argparse.Namespace) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         services = build_services(config)
-    except (ModelNotAvailable, KnowledgeBaseError, TtsError) as exc:
+    except (ModelNotAvailable, KnowledgeBaseError, TtsError, EmbeddingUnavailable) as exc:
         print(f"ivr serve: {exc}", file=sys.stderr)
         return 2
     print(f"hotline-ivr listening on http://{config.host}:{config.port} "

@@ -26,6 +26,7 @@ class ServerConfig:
     db_path: Path = REPO_ROOT / "var" / "ivr.sqlite3"
     kb_path: Path = REPO_ROOT / "intents.yaml"
     router_model_path: Path = REPO_ROOT / "var" / "router_model.json"
+    embedding_model: str = ""  # optional sentence-embedding model folder (dialog/embeddings.py)
     cache_dir: Path = field(default_factory=_default_cache_dir)
     asr_engine: str = "auto"
     asr_model: str = ""

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from asr.base import RecognizerEngine
 from asr.engines import load_engine
-from dialog.intents import KnowledgeBase
+from dialog.embeddings import SentenceEncoder
+from dialog.intents import KnowledgeBase, load_knowledge_base
 from dialog.kbholder import KnowledgeBaseHolder
 from dialog.letters import LetterRouter
 from dialog.policy import PolicyConfig
@@ -86,7 +87,12 @@ def _progress(done: int, total: int, text: str) -> None:
 def build_services(config: ServerConfig) -> Services:
     """Load everything a call needs; raises with a clear message when something is missing."""
     t0 = time.monotonic()
-    holder = KnowledgeBaseHolder(config.kb_path, PolicyConfig(no_input_s=config.no_input_s))
+    embedder = SentenceEncoder(config.embedding_model) if config.embedding_model else None
+    if embedder is not None:
+        embedder.check_language([e for i in load_knowledge_base(config.kb_path).intents.values()
+                                 for e in i.examples])
+    holder = KnowledgeBaseHolder(config.kb_path, PolicyConfig(no_input_s=config.no_input_s),
+                                 embedder)
     kb = holder.current.kb
     engine = load_engine(config.asr_engine, model_dir=config.asr_model or None,
                          cache_dir=config.cache_dir, language=config.asr_language)
