@@ -17,7 +17,7 @@ from typing import Any
 
 from dialog.intents import KnowledgeBase
 from dialog.router_long import LongTextRouter
-from dialog.ticket_model import TicketModel, TicketModelError, TicketRouter
+from dialog.ticket_model import TicketModelError, TicketRouter
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 20_000
@@ -79,13 +79,12 @@ class LetterRouter:
         if stat is None or self.model_path is None:
             return None, ""
         try:
-            model = TicketModel.load(self.model_path)
-            router = TicketRouter(long_router, model, model.blend)
+            router = TicketRouter.from_file(long_router, self.model_path)
         except TicketModelError as exc:
             log.error("routing written messages without the ticket model: %s", exc)
             return None, str(exc)
         log.info("router model %s loaded (%d tickets, knowledge-base weight %.1f)",
-                 self.model_path, model.trained_on, model.blend)
+                 self.model_path, router.model.trained_on, router.blend)
         return router, ""
 
 

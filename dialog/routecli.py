@@ -166,8 +166,7 @@ def load_router(long_router: LongTextRouter, path: Path | None) -> TicketRouter 
         if not DEFAULT_MODEL.is_file():
             return None
         path = DEFAULT_MODEL
-    model = TicketModel.load(path)
-    return TicketRouter(long_router, model, model.blend)
+    return TicketRouter.from_file(long_router, path)
 
 
 def _evaluate(args: argparse.Namespace, kb: KnowledgeBase, long_router: LongTextRouter,

@@ -216,6 +216,12 @@ class TicketRouter:
         self.model = model
         self.blend = blend
 
+    @classmethod
+    def from_file(cls, long_router: LongTextRouter, path: Path) -> TicketRouter:
+        """The router for a model file, with the blend weight chosen when it was trained."""
+        model = TicketModel.load(path)
+        return cls(long_router, model, model.blend)
+
     def route(self, text: str, title: str = "") -> TicketRouting:
         evidence = self.long_router.evidence(text, title)
         learned = self.model.probabilities(text, title)
