@@ -25,6 +25,7 @@ class _Engine:
     def __init__(self) -> None:
         self._engine: Any = None
         self._voice_ids: frozenset[str] = frozenset()
+        self._espeak: _EspeakQueue | None = None
 
     def _ensure(self) -> Any:
         if self._engine is None:
@@ -33,7 +34,13 @@ class _Engine:
             self._engine = pyttsx3.init()
             voices = self._engine.getProperty("voices") or []
             self._voice_ids = frozenset(v.id for v in voices)
+            self._espeak = _EspeakQueue.attach()
+            self._settle()
         return self._engine
+
+    def _settle(self) -> None:
+        if self._espeak is not None:
+            self._espeak.wait_idle()
 
     def warm(self) -> None:
         """Load pyttsx3 before the first request; a failure surfaces on that request."""
@@ -49,16 +56,55 @@ class _Engine:
             raise ValueError(
                 f"voice {voice!r} is not among the {len(self._voice_ids)} voices pyttsx3 reports"
             )
-        engine.setProperty("voice", voice)
-        engine.setProperty("rate", int(rate))
-        # pyttsx3's espeak driver races with its callback thread and now and then (a few
-        # percent of calls) writes a header-only WAV; another attempt almost always works.
+        # pyttsx3's espeak driver races with espeak-ng's own command thread: now and then (a
+        # few percent of calls) it writes a header-only WAV, and the Cancel it sends at the end
+        # of its loop can drop a rate change still queued, so the prompt comes out at the
+        # default speed. Each attempt sets the properties again, waits until espeak-ng has run
+        # every queued command, and checks the rate it really used.
+        problem = "no audio"
         for _ in range(ATTEMPTS):
+            engine.setProperty("voice", voice)
+            engine.setProperty("rate", int(rate))
             engine.save_to_file(text, out_path)
             engine.runAndWait()
-            if _has_audio(Path(out_path)):
+            self._settle()
+            used = self._espeak.current_rate() if self._espeak is not None else int(rate)
+            if not _has_audio(Path(out_path)):
+                problem = "no audio"
+            elif used != int(rate):
+                problem = f"audio at rate {used} instead of {rate}"
+            else:
                 return
-        raise RuntimeError(f"pyttsx3 wrote no audio to {out_path} in {ATTEMPTS} attempts")
+        raise RuntimeError(f"pyttsx3 wrote {problem} to {out_path} in {ATTEMPTS} attempts")
+
+
+class _EspeakQueue:
+    """espeak-ng's command queue under pyttsx3's espeak driver (the driver used on Linux).
+
+    pyttsx3 binds espeak_GetParameter without its `current` argument, so this binds it again.
+    """
+
+    def __init__(self, module: Any) -> None:
+        import ctypes
+
+        self._module = module
+        self._get = module.dll.espeak_GetParameter
+        self._get.argtypes = [ctypes.c_int, ctypes.c_int]
+        self._get.restype = ctypes.c_int
+
+    @classmethod
+    def attach(cls) -> _EspeakQueue | None:
+        """The queue when pyttsx3 loaded espeak-ng in this process, else None (other drivers)."""
+        module = sys.modules.get("pyttsx3.drivers._espeak")
+        if module is None or getattr(module, "dll", None) is None:
+            return None
+        return cls(module)
+
+    def wait_idle(self) -> None:
+        self._module.Synchronize()
+
+    def current_rate(self) -> int:
+        return int(self._get(self._module.RATE, 1))
 
 
 def _has_audio(path: Path) -> bool:

@@ -123,6 +123,33 @@ def test_worker_protocol_writes_wav_and_reports_errors(tmp_path: Path) -> None:
     assert out.stat().st_size > 8000
 
 
+RATE_CHECK = """
+import sys
+from ivr import tts_worker
+engine = tts_worker._Engine()
+engine.save("你好", sys.argv[1], 130, sys.argv[2])
+assert engine._espeak is not None and engine._espeak.current_rate() == 130
+tts_worker._EspeakQueue.current_rate = lambda self: 200  # a rate change espeak-ng dropped
+try:
+    engine.save("你好", sys.argv[1], 130, sys.argv[2])
+except RuntimeError as exc:
+    print(exc)
+"""
+
+
+def test_worker_checks_the_rate_espeak_really_used(tmp_path: Path) -> None:
+    # Run in a child: pyttsx3's loop is kept out of long-lived processes such as pytest.
+    done = subprocess.run(
+        [sys.executable, "-c", RATE_CHECK, VOICE, str(tmp_path / "x.wav")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert "audio at rate 200 instead of 130" in done.stdout
+    assert "3 attempts" in done.stdout
+
+
 def test_synthesize_mandarin_has_speech_length_and_energy(synth: TtsSynthesizer) -> None:
     samples, rate = synth.synthesize("你好")
     assert samples.dtype == np.int16 and rate > 8000
