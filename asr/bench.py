@@ -8,8 +8,11 @@ per (dataset, engine, band): character error rate of the concatenated finals, re
 factor (processing time / audio time), end of speech → final latency (from feeding the frame
 that completes an utterance to receiving its Final), peak RSS, the largest gap of a 20 ms
 ticker on the event loop (decoding must never block the loop) and how many speculative
-decodes were started and wasted. The telephone band is 8 kHz μ-law: a provided
-`<name>_tel8k.wav` or the file resampled to 8 kHz, then μ-law encoded and decoded. Reads
+decodes were started, wasted, and skipped because every decode worker was taken. With
+`calls` > 1, that many files stream at once, at call pace, sharing a pool of `pool` decode
+workers as calls share the server's: latency then includes waiting for a worker. The
+telephone band is 8 kHz μ-law: a provided `<name>_tel8k.wav` or the file resampled to
+8 kHz, then μ-law encoded and decoded. Reads
 manifests and audio files (sox for formats libsndfile cannot read); writes nothing.
 """
 
@@ -198,6 +201,7 @@ class StreamRun:
     max_gap_s: float
     speculations: int = 0  # speculative decodes started
     speculations_wasted: int = 0  # ... dropped because speech resumed
+    speculations_skipped: int = 0  # pauses with no speculation: every worker was taken
 
 
 async def _tick(gaps: list[float]) -> None:
@@ -248,6 +252,7 @@ async def stream_file(
     await asyncio.gather(ticker, return_exceptions=True)
     run = _summarise(results, ended_at, wall, gaps[0])
     run.speculations, run.speculations_wasted = stream.speculations, stream.speculations_wasted
+    run.speculations_skipped = stream.speculations_skipped
     return run
 
 
@@ -282,15 +287,30 @@ def _summarise(
 
 @dataclass(frozen=True)
 class Pacing:
-    """How files are streamed: speculative decoding (0 disables) and real-time feeding."""
+    """How files are streamed: speculative decoding (0 disables), real-time feeding, how
+    many calls at once on how many decode workers, and whether speculation ignores load."""
 
     speculate_after_s: float = DEFAULT_SPECULATE_AFTER_S
     realtime: bool = False
+    calls: int = 1
+    pool: int = 1
+    speculate_under_load: bool = False  # a plain pool: speculate even when workers are taken
 
     def __post_init__(self) -> None:
         if not self.speculate_after_s >= 0:
             raise ValueError(f"speculate_after_s must be 0 or positive, got "
                              f"{self.speculate_after_s}")
+        if self.calls < 1 or self.pool < 1:
+            raise ValueError(f"calls and pool must be at least 1, got {self.calls} "
+                             f"and {self.pool}")
+        if self.calls > 1 and not self.realtime:
+            raise ValueError("concurrent calls need real-time pacing (--realtime): fed as "
+                             "fast as possible, they only measure a queue")
+
+    def executor(self) -> ThreadPoolExecutor:
+        if self.speculate_under_load:
+            return ThreadPoolExecutor(max_workers=self.pool, thread_name_prefix="asr")
+        return make_executor(self.pool)
 
 
 @dataclass
@@ -307,6 +327,7 @@ class FileResult:
     failures: list[str] = field(default_factory=list)
     speculations: int = 0
     speculations_wasted: int = 0
+    speculations_skipped: int = 0
 
 
 @dataclass
@@ -330,6 +351,9 @@ class RowSummary:
     max_loop_gap_ms: float
     speculations: int = 0  # speculative decodes started (whole-utterance engines)
     speculations_wasted: int = 0  # ... dropped because the caller spoke again
+    speculations_skipped: int = 0  # pauses not speculated on: every worker was taken
+    calls: int = 1  # files streamed at once
+    pool: int = 1  # decode workers they shared
 
 
 def peak_rss_mb() -> float:
@@ -357,12 +381,17 @@ async def bench_file(
     return FileResult(
         row.path.name, row.reference, hypothesis, cer(row.reference, hypothesis),
         len(samples) / rate, run.wall_s, run.latencies_s, run.speech_s, run.max_gap_s,
-        run.failures, run.speculations, run.speculations_wasted,
+        run.failures, run.speculations, run.speculations_wasted, run.speculations_skipped,
     )
 
 
 def summarise(
-    dataset: str, engine: str, band: Band, results: list[FileResult], skipped: int
+    dataset: str,
+    engine: str,
+    band: Band,
+    results: list[FileResult],
+    skipped: int,
+    pacing: Pacing | None = None,
 ) -> RowSummary:
     cers = [r.cer for r in results]
     ref_chars = [len(scoring_chars(r.reference)) for r in results]
@@ -380,6 +409,8 @@ def summarise(
         percentile(latencies, 50), percentile(latencies, 90), percentile(short, 50),
         len(latencies), peak_rss_mb(), 1000 * max((r.max_gap_s for r in results), default=0.0),
         sum(r.speculations for r in results), sum(r.speculations_wasted for r in results),
+        sum(r.speculations_skipped for r in results),
+        pacing.calls if pacing else 1, pacing.pool if pacing else 1,
     )
 
 
@@ -393,25 +424,37 @@ async def bench_rows(
     progress: Progress | None = None,
     pacing: Pacing | None = None,
 ) -> tuple[list[FileResult], int]:
-    """Every row through `engine` in `band`; unreadable files are reported and skipped."""
-    executor = make_executor(1)  # one stream at a time: measure decoding, not contention
-    results: list[FileResult] = []
-    unreadable = 0
-    try:
-        for i, row in enumerate(rows, 1):
+    """Every row through `engine` in `band`; unreadable files are reported and skipped.
+
+    `pacing.calls` files stream at once (one call per slot; a slot takes the next file when
+    its call ends), sharing one pool of `pacing.pool` decode workers. Results keep row order.
+    """
+    pacing = pacing or Pacing()
+    executor = pacing.executor()
+    results: list[FileResult | None] = [None] * len(rows)
+    todo = iter(enumerate(rows))
+    done = [0, 0]  # files finished, unreadable
+
+    async def slot() -> None:
+        for index, row in todo:
             try:
                 result = await bench_file(engine, row, band, executor, pacing)
             except AudioFileError as exc:
-                unreadable += 1
+                done[0] += 1
+                done[1] += 1
                 if progress:
-                    progress(i, len(rows), None, str(exc))
+                    progress(done[0], len(rows), None, str(exc))
                 continue
-            results.append(result)
+            results[index] = result
+            done[0] += 1
             if progress:
-                progress(i, len(rows), result, "")
+                progress(done[0], len(rows), result, "")
+
+    try:
+        await asyncio.gather(*(slot() for _ in range(min(pacing.calls, max(1, len(rows))))))
     finally:
         executor.shutdown(wait=True)
-    return results, unreadable
+    return [r for r in results if r is not None], done[1]
 
 
 # ---- presentation ---------------------------------------------------------------------------

@@ -67,6 +67,14 @@ def add_bench_parser(subparsers: Any) -> None:
     p.add_argument("--realtime", action="store_true",
                    help="feed audio at call pace (needed to see speculation's head start; "
                    "RTF then reads about 1)")
+    p.add_argument("--calls", type=int, default=1, metavar="N",
+                   help="stream N files at once, like N concurrent calls (needs --realtime)")
+    p.add_argument("--pool", type=int, metavar="N",
+                   help="decode workers the calls share (default 1; with --calls, 2 like "
+                   "the server's IVR_ASR_THREADS)")
+    p.add_argument("--speculate-under-load", action="store_true",
+                   help="speculate even when every decode worker is taken (the server "
+                   "skips speculation then; this measures what that saves)")
     p.add_argument("--json", action="store_true", help="machine-readable rows and files")
     p.set_defaults(func=run_bench_asr)
 
@@ -75,7 +83,9 @@ def run_bench_asr(args: argparse.Namespace) -> int:
     """Entry point for `ivr bench asr`; returns the exit status."""
     try:
         manifests = [read_manifest(path, args.lang) for path in args.manifest]
-        pacing = Pacing(args.speculate_after, args.realtime)
+        pool = args.pool or (2 if args.calls > 1 else 1)
+        pacing = Pacing(args.speculate_after, args.realtime, args.calls, pool,
+                        args.speculate_under_load)
         engine, label = load_bench_engine(args)
     except (OSError, ValueError, ModelNotAvailable) as exc:
         print(f"ivr bench asr: {exc}", file=sys.stderr)
@@ -138,12 +148,16 @@ async def _run_all(
         for band in bands:
             print(f"== {manifest.name} · {label} · {band}: {len(scored)} files", file=sys.stderr)
             results, unreadable = await bench_rows(engine, scored, band, _progress, pacing)
-            row = summarise(manifest.name, label, band, results, unreadable)
+            row = summarise(manifest.name, label, band, results, unreadable, pacing)
             rows.append(row)
             print(markdown_table([row]).splitlines()[-1], file=sys.stderr)
-            if row.speculations:
+            if row.calls > 1:
+                print(f"{row.calls} calls at once on {row.pool} decode workers",
+                      file=sys.stderr)
+            if row.speculations or row.speculations_skipped:
                 print(f"speculative decodes: {row.speculations} for {row.utterances} "
-                      f"utterances, {row.speculations_wasted} wasted (speech resumed)",
+                      f"utterances, {row.speculations_wasted} wasted (speech resumed), "
+                      f"{row.speculations_skipped} pauses skipped (every worker taken)",
                       file=sys.stderr)
             for result in results:
                 files.append({"dataset": manifest.name, "engine": label, "band": band,

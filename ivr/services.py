@@ -14,6 +14,7 @@ from pathlib import Path
 
 from asr.base import RecognizerEngine
 from asr.engines import load_engine
+from asr.stream import make_executor
 from dialog.embeddings import SentenceEncoder
 from dialog.intents import KnowledgeBase, load_knowledge_base
 from dialog.kbholder import KnowledgeBaseHolder
@@ -103,8 +104,7 @@ def build_services(config: ServerConfig) -> Services:
     log.info("services ready in %.1f s (engine=%s, intents=%d, db=%s)",
              time.monotonic() - t0, engine.name, len(kb.intents), config.db_path)
     services = Services(config, holder, engine,
-                        ThreadPoolExecutor(max_workers=max(1, config.asr_threads),
-                                           thread_name_prefix="asr"),
+                        make_executor(config.asr_threads),
                         prompts, synth, store, time.time(),
                         LetterRouter(config.router_model_path))
     if config.prerender:
