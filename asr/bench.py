@@ -8,11 +8,10 @@ per (dataset, engine, band): character error rate of the concatenated finals, re
 factor (processing time / audio time), end of speech → final latency (from feeding the frame
 that completes an utterance to receiving its Final), peak RSS, the largest gap of a 20 ms
 ticker on the event loop (decoding must never block the loop) and how many speculative
-decodes were started, wasted, and skipped because every decode worker was taken. With
-`calls` > 1, that many files stream at once, at call pace, sharing a pool of `pool` decode
-workers as calls share the server's: latency then includes waiting for a worker. The
-telephone band is 8 kHz μ-law: a provided `<name>_tel8k.wav` or the file resampled to
-8 kHz, then μ-law encoded and decoded. Reads
+decodes were started and wasted. With `calls` > 1, that many files stream at once, at call
+pace, sharing a pool of `pool` decode workers as calls share the server's: latency then
+includes waiting for a worker. The telephone band is 8 kHz μ-law: a provided
+`<name>_tel8k.wav` or the file resampled to 8 kHz, then μ-law encoded and decoded. Reads
 manifests and audio files (sox for formats libsndfile cannot read); writes nothing.
 """
 
@@ -201,7 +200,6 @@ class StreamRun:
     max_gap_s: float
     speculations: int = 0  # speculative decodes started
     speculations_wasted: int = 0  # ... dropped because speech resumed
-    speculations_skipped: int = 0  # pauses with no speculation: every worker was taken
 
 
 async def _tick(gaps: list[float]) -> None:
@@ -252,7 +250,6 @@ async def stream_file(
     await asyncio.gather(ticker, return_exceptions=True)
     run = _summarise(results, ended_at, wall, gaps[0])
     run.speculations, run.speculations_wasted = stream.speculations, stream.speculations_wasted
-    run.speculations_skipped = stream.speculations_skipped
     return run
 
 
@@ -287,14 +284,13 @@ def _summarise(
 
 @dataclass(frozen=True)
 class Pacing:
-    """How files are streamed: speculative decoding (0 disables), real-time feeding, how
-    many calls at once on how many decode workers, and whether speculation ignores load."""
+    """How files are streamed: speculative decoding (0 disables), real-time feeding, and
+    how many calls at once on how many decode workers."""
 
     speculate_after_s: float = DEFAULT_SPECULATE_AFTER_S
     realtime: bool = False
     calls: int = 1
     pool: int = 1
-    speculate_under_load: bool = False  # a plain pool: speculate even when workers are taken
 
     def __post_init__(self) -> None:
         if not self.speculate_after_s >= 0:
@@ -308,8 +304,6 @@ class Pacing:
                              "fast as possible, they only measure a queue")
 
     def executor(self) -> ThreadPoolExecutor:
-        if self.speculate_under_load:
-            return ThreadPoolExecutor(max_workers=self.pool, thread_name_prefix="asr")
         return make_executor(self.pool)
 
 
@@ -327,7 +321,6 @@ class FileResult:
     failures: list[str] = field(default_factory=list)
     speculations: int = 0
     speculations_wasted: int = 0
-    speculations_skipped: int = 0
 
 
 @dataclass
@@ -351,7 +344,6 @@ class RowSummary:
     max_loop_gap_ms: float
     speculations: int = 0  # speculative decodes started (whole-utterance engines)
     speculations_wasted: int = 0  # ... dropped because the caller spoke again
-    speculations_skipped: int = 0  # pauses not speculated on: every worker was taken
     calls: int = 1  # files streamed at once
     pool: int = 1  # decode workers they shared
 
@@ -381,7 +373,7 @@ async def bench_file(
     return FileResult(
         row.path.name, row.reference, hypothesis, cer(row.reference, hypothesis),
         len(samples) / rate, run.wall_s, run.latencies_s, run.speech_s, run.max_gap_s,
-        run.failures, run.speculations, run.speculations_wasted, run.speculations_skipped,
+        run.failures, run.speculations, run.speculations_wasted,
     )
 
 
@@ -409,7 +401,6 @@ def summarise(
         percentile(latencies, 50), percentile(latencies, 90), percentile(short, 50),
         len(latencies), peak_rss_mb(), 1000 * max((r.max_gap_s for r in results), default=0.0),
         sum(r.speculations for r in results), sum(r.speculations_wasted for r in results),
-        sum(r.speculations_skipped for r in results),
         pacing.calls if pacing else 1, pacing.pool if pacing else 1,
     )
 

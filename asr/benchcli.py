@@ -72,9 +72,6 @@ def add_bench_parser(subparsers: Any) -> None:
     p.add_argument("--pool", type=int, metavar="N",
                    help="decode workers the calls share (default 1; with --calls, 2 like "
                    "the server's IVR_ASR_THREADS)")
-    p.add_argument("--speculate-under-load", action="store_true",
-                   help="speculate even when every decode worker is taken (the server "
-                   "skips speculation then; this measures what that saves)")
     p.add_argument("--json", action="store_true", help="machine-readable rows and files")
     p.set_defaults(func=run_bench_asr)
 
@@ -84,8 +81,7 @@ def run_bench_asr(args: argparse.Namespace) -> int:
     try:
         manifests = [read_manifest(path, args.lang) for path in args.manifest]
         pool = args.pool or (2 if args.calls > 1 else 1)
-        pacing = Pacing(args.speculate_after, args.realtime, args.calls, pool,
-                        args.speculate_under_load)
+        pacing = Pacing(args.speculate_after, args.realtime, args.calls, pool)
         engine, label = load_bench_engine(args)
     except (OSError, ValueError, ModelNotAvailable) as exc:
         print(f"ivr bench asr: {exc}", file=sys.stderr)
@@ -154,10 +150,9 @@ async def _run_all(
             if row.calls > 1:
                 print(f"{row.calls} calls at once on {row.pool} decode workers",
                       file=sys.stderr)
-            if row.speculations or row.speculations_skipped:
+            if row.speculations:
                 print(f"speculative decodes: {row.speculations} for {row.utterances} "
-                      f"utterances, {row.speculations_wasted} wasted (speech resumed), "
-                      f"{row.speculations_skipped} pauses skipped (every worker taken)",
+                      f"utterances, {row.speculations_wasted} wasted (speech resumed)",
                       file=sys.stderr)
             for result in results:
                 files.append({"dataset": manifest.name, "engine": label, "band": band,

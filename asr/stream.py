@@ -17,8 +17,7 @@ the utterance then ends with no more speech, that result is the final; if the ca
 again it is dropped (cancelled, or left to finish in its worker while the next decode may
 already run: `decode_utterance` is stateless). Both decode the same span, speech plus
 `speculate_after_s` of its trailing silence, so a speculative final is exactly what decoding
-at the end would give. With a `DecodePool` a speculation starts only while one of its workers
-is free, so under load no call's final waits behind another call's guess.
+at the end would give.
 """
 
 from __future__ import annotations
@@ -35,7 +34,6 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from asr.base import RecognizerEngine, Transcript
-from asr.decode_pool import DecodePool
 from asr.endpointing import FRAME_MS, Endpointer, EndpointerConfig, EndpointerEvent, NoInput
 from asr.events import (
     BargeIn,
@@ -50,7 +48,6 @@ from ivr.audio import Resampler, as_int16
 
 __all__ = [
     "BargeIn",
-    "DecodePool",
     "Final",
     "NoInput",
     "Partial",
@@ -107,9 +104,9 @@ class _SetPhrases:
 _Job = object  # np.ndarray (speech audio so far), _Finish or _STOP
 
 
-def make_executor(max_workers: int = 2) -> DecodePool:
+def make_executor(max_workers: int = 2) -> ThreadPoolExecutor:
     """The bounded pool every call's decoding shares (size it to the CPU cores)."""
-    return DecodePool(max_workers, thread_name_prefix="asr")
+    return ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="asr")
 
 
 class RecognitionStream:
@@ -153,8 +150,6 @@ class RecognitionStream:
         self.speculations = 0  # speculative decodes started
         self.speculations_used = 0  # ... that became the final
         self.speculations_wasted = 0  # ... dropped because the caller spoke again
-        self.speculations_skipped = 0  # pauses with no speculation: every worker was taken
-        self._skipped_at: int | None = None  # speech_samples of the pause last skipped
         self._out: asyncio.Queue[object] = asyncio.Queue()
         self._jobs: deque[_Job] = deque()
         self._wake = asyncio.Event()  # set when a job is queued
@@ -299,7 +294,6 @@ class RecognitionStream:
         """The decode job of an utterance, with the speculative decode if it saw this audio."""
         span = event.samples[: event.speech_samples + self._tail] if self._tail else event.samples
         speculation, self._speculation = self._speculation, None
-        self._skipped_at = None
         if speculation is not None and not np.array_equal(speculation.samples, span):
             speculation.future.cancel()  # e.g. the caller spoke again within this feed()
             self.speculations_wasted += 1
@@ -318,11 +312,6 @@ class RecognitionStream:
             self._drop_speculation()  # a voiced frame extended the utterance
         if self._endpointer.utterance_samples - speech < self._tail:
             return
-        if isinstance(self._executor, DecodePool) and not self._executor.has_idle_worker():
-            if self._skipped_at != speech:  # count a pause once; retried while it lasts
-                self._skipped_at = speech
-                self.speculations_skipped += 1
-            return
         samples = self._endpointer.utterance_audio()[: speech + self._tail]
         recognizer = self._recognizer
         try:
@@ -331,9 +320,6 @@ class RecognitionStream:
             return
         self._speculation = _Speculation(samples, speech, recognizer, future)
         self.speculations += 1
-        if self._skipped_at == speech:  # a worker came free later in the same pause
-            self._skipped_at = None
-            self.speculations_skipped -= 1
 
     def _drop_speculation(self, *, counted: bool = True) -> None:
         """Forget the speculative decode: cancelled if not started, else its result ignored."""

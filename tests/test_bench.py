@@ -234,13 +234,6 @@ def test_concurrent_calls_need_real_time_pacing_and_positive_sizes() -> None:
         Pacing(calls=2)
     with pytest.raises(ValueError, match="at least 1"):
         Pacing(realtime=True, pool=0)
-    plain = Pacing(realtime=True, calls=3, pool=2, speculate_under_load=True).executor()
-    guarded = Pacing().executor()
-    try:
-        assert not hasattr(plain, "has_idle_worker") and guarded.has_idle_worker()  # type: ignore[attr-defined]
-    finally:
-        plain.shutdown()
-        guarded.shutdown()
 
 
 def test_summary_statistics_and_table() -> None:
@@ -345,10 +338,8 @@ def test_cli_end_to_end_with_whisper_both_bands(
     report = json.loads(out)
     assert [(r["band"], r["files"]) for r in report["rows"]] == [("16k", 2), ("tel", 2)]
     for row in report["rows"]:
-        # Whisper decodes each utterance from its pause on, unless the one worker is busy
-        # with a guess dropped earlier (audio here comes faster than real time)
-        assert row["speculations"] + row["speculations_skipped"] >= row["utterances"] == 2
-        assert 0 <= row["speculations_wasted"] <= row["speculations"]
+        assert row["speculations"] >= 2  # Whisper decodes each utterance from its pause on
+        assert 0 <= row["speculations_wasted"] <= row["speculations"] - row["utterances"]
         assert row["cer_mean"] <= 0.35
         assert row["latency_p50_s"] > 0 and row["peak_rss_mb"] > 100
         assert row["max_loop_gap_ms"] >= 19  # a 20 ms ticker cannot beat its own period
