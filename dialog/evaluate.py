@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from dialog.matcher import Matcher
+from dialog.routing import DepartmentPrior
 from dialog.types import MatchResult
 
 NONE = "none"
@@ -118,24 +119,28 @@ def read_eval_file(path: str | Path) -> list[EvalLine]:
     return lines
 
 
-def evaluate(matcher: Matcher, lines: list[EvalLine], repeats: int = 1) -> EvalReport:
-    """Match every line (timed `repeats` times after one untimed warm-up pass)."""
-    report = EvalReport([_judge_with(matcher, line) for line in lines])
+def evaluate(matcher: Matcher, lines: list[EvalLine], repeats: int = 1,
+             prior: DepartmentPrior | None = None) -> EvalReport:
+    """Match every line (timed `repeats` times after one untimed warm-up pass); `prior`: a
+    routed-ticket model, as the server uses it on calls."""
+    report = EvalReport([_judge_with(matcher, line, prior) for line in lines])
     for _ in range(max(repeats, 0)):
         for line in lines:
             start = time.perf_counter()
-            matcher.match(line.text)
+            matcher.match(line.text, prior)
             report.times_ms.append((time.perf_counter() - start) * 1000.0)
     return report
 
 
-def _judge_with(matcher: Matcher, line: EvalLine) -> LineResult:
-    result = matcher.match(line.text)
+def _judge_with(matcher: Matcher, line: EvalLine,
+                prior: DepartmentPrior | None = None) -> LineResult:
+    result = matcher.match(line.text, prior)
     guess = None
     if _kind(line.expected) == "dept" and _department(result) is None:
         # The matcher declined; for the routing top-1 take the router's best guess anyway.
         evidence = matcher.evidence(line.text)
-        guess = matcher.route(evidence).department if evidence is not None else None
+        guess = (matcher.route(evidence, prior, line.text).department
+                 if evidence is not None else None)
     return judge(line, result, guess)
 
 

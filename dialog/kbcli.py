@@ -24,7 +24,9 @@ from dialog.intents import KnowledgeBase, KnowledgeBaseError, load_knowledge_bas
 from dialog.kblint import lint
 from dialog.matchcli import default_kb_path
 from dialog.matcher import ANSWER_THRESHOLD, CLARIFY_THRESHOLD, ROUTE_THRESHOLD, Matcher
+from dialog.phone_tickets import phone_prior
 from dialog.routecli import add_route_parsers
+from dialog.ticket_model import TicketModel, TicketModelError
 
 EXIT_OK, EXIT_WARNINGS, EXIT_ERROR = 0, 1, 2
 REPO = Path(__file__).resolve().parents[1]
@@ -57,6 +59,9 @@ def add_kb_parser(subparsers: Any) -> argparse.ArgumentParser:
     ev.add_argument("--embedding-model", type=Path, default=None, metavar="DIR",
                     help="also score with a local sentence-embedding model (config.json, "
                     "model.safetensors, tokenizer.json)")
+    ev.add_argument("--router-model", type=Path, default=None, metavar="FILE",
+                    help="route with a model of past tickets (`ivr kb train-router`) as calls "
+                    "do when the server has one")
     ev.set_defaults(func=run_eval)
 
     sg = sub.add_parser("suggest", help="propose examples and intents from unresolved calls")
@@ -131,9 +136,18 @@ def run_eval(args: argparse.Namespace) -> int:
     except EmbeddingUnavailable as exc:
         print(f"ivr kb eval: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    try:
+        prior = phone_prior(TicketModel.load(args.router_model)) if args.router_model else None
+    except TicketModelError as exc:
+        print(f"ivr kb eval: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.router_model and prior is None:
+        print(f"ivr kb eval: {args.router_model} was trained before router models covered "
+              "calls: train it again with `ivr kb train-router`", file=sys.stderr)
+        return EXIT_ERROR
     matcher = Matcher(kb, threshold=args.threshold, clarify_threshold=args.clarify_threshold,
                       route_threshold=args.route_threshold, embedder=embedder)
-    report = evaluate(matcher, lines, repeats=args.repeats)
+    report = evaluate(matcher, lines, repeats=args.repeats, prior=prior)
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
     else:

@@ -1,7 +1,8 @@
 """Routing written messages (web form, SMS, letters) for the server and the CLI.
 
 `LetterRouter` keeps the long-text router of the knowledge base in service and, when the
-operator has trained one (`ivr kb train-router`), the ticket model beside it. It rebuilds them
+operator has trained one (`ivr kb train-router`), the ticket model beside it, which calls use
+too (`phone_prior`). It rebuilds them
 when the knowledge base is reloaded or the model file changes, so a retrained model is picked
 up without a restart. A missing model file means "knowledge base only"; a broken one is
 reported in every answer (`model_error`) and routing carries on without it — a message is
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from dialog.intents import KnowledgeBase
+from dialog.phone_tickets import PhonePrior, phone_prior
 from dialog.router_long import LongTextRouter
 from dialog.ticket_model import TicketModelError, TicketRouter
 
@@ -62,6 +64,12 @@ class LetterRouter:
         if self.model_error:
             result["model_error"] = self.model_error
         return result
+
+    def phone_prior(self, kb: KnowledgeBase) -> PhonePrior | None:
+        """The ticket model for routing what callers say, when the operator trained one that
+        covers calls (None: the knowledge base alone, as for a damaged model file)."""
+        _, router = self._current(kb)
+        return phone_prior(router.model) if router is not None else None
 
     def _current(self, kb: KnowledgeBase) -> tuple[LongTextRouter, TicketRouter | None]:
         stat = _stat(self.model_path)

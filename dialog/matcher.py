@@ -26,7 +26,7 @@ from dialog.examples import ExampleIndex, strip_frames
 from dialog.intents import Intent, KnowledgeBase
 from dialog.keywords import Hit, KeywordIndex
 from dialog.phonetic import Utterance, analyse, loose_pinyin, loosen
-from dialog.routing import DepartmentRouter, Routing
+from dialog.routing import DepartmentPrior, DepartmentRouter, Routing
 from dialog.semantic import Bm25Index, terms
 from dialog.synonyms import Canonicalizer
 from dialog.types import Action, Candidate, MatchResult
@@ -156,12 +156,15 @@ class Matcher:
 
     # ---- matching ---------------------------------------------------------------------------
 
-    def match(self, text: str) -> MatchResult:
-        """The decision for one utterance: answer/transfer, clarify, route, or no match."""
+    def match(self, text: str, prior: DepartmentPrior | None = None) -> MatchResult:
+        """The decision for one utterance: answer/transfer, clarify, route, or no match.
+
+        `prior`: the city's routed tickets (`dialog.phone_tickets`), which choose among the
+        departments when the utterance is routed."""
         evidence = self.evidence(text)
         if evidence is None:
             return MatchResult(None, 0.0, None, "none", text=text, signals={})
-        return self.decide(text, evidence)
+        return self.decide(text, evidence, prior)
 
     def evidence(self, text: str) -> Evidence | None:
         """Every signal for every intent (None when nothing is left after normalisation)."""
@@ -213,7 +216,8 @@ class Matcher:
             replace(h, start=-1) for h in self._keywords.hits(bridged)
             if h.keyword.length >= _BRIDGED_MIN_LENGTH and h.keyword not in found]
 
-    def decide(self, text: str, ev: Evidence) -> MatchResult:
+    def decide(self, text: str, ev: Evidence,
+               prior: DepartmentPrior | None = None) -> MatchResult:
         """Thresholds applied to the evidence: answer, clarify, route, or no match."""
         best = int(ev.order[0])
         top = float(ev.scores[best])
@@ -224,7 +228,7 @@ class Matcher:
         if confident:  # two strong FAQ intents: which one did the caller mean?
             return MatchResult(None, faq[0].score, None, "clarify", text=text,
                                signals=ev.signals, candidates=self._to_clarify(faq))
-        routing = self.route(ev)
+        routing = self.route(ev, prior, text)
         routed = routing.department is not None and routing.score >= self.route_threshold
         # A weak FAQ guess gives way to a department that clearly fits the problem better.
         if faq and faq[0].score >= self.clarify_threshold and not (
@@ -258,9 +262,10 @@ class Matcher:
         return (faq.department == department and sounds >= _MISHEARD_SOUND
                 and sounds - chars >= _MISHEARD_GAP)
 
-    def route(self, ev: Evidence) -> Routing:
-        """The department responsible for what the utterance describes."""
-        return self._router.route(ev.utterance, ev.terms)
+    def route(self, ev: Evidence, prior: DepartmentPrior | None = None,
+              text: str = "") -> Routing:
+        """The department responsible for what the utterance (`text`) describes."""
+        return self._router.route(ev.utterance, ev.terms, prior, text)
 
     def _to_clarify(self, faq: list[Candidate]) -> tuple[Candidate, ...]:
         """One or two FAQ candidates to ask about: the second only if it is plausible."""
@@ -394,8 +399,11 @@ def embedding_semantic(cosine: np.ndarray) -> np.ndarray:
 
 
 def _route_signals(routing: Routing) -> dict[str, float]:
-    return {"route": routing.score, "route_keyword": routing.keyword,
-            "route_semantic": routing.semantic, "route_margin": routing.margin}
+    signals = {"route": routing.score, "route_keyword": routing.keyword,
+               "route_semantic": routing.semantic, "route_margin": routing.margin}
+    if routing.learned is not None:
+        signals["route_learned"] = routing.learned
+    return signals
 
 
 def _later_occurrences(text: str, word: str, start: int) -> set[int]:

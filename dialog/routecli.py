@@ -2,10 +2,12 @@
 
 `train-router TICKETS.tsv` reads the operator's routed tickets (columns `text` and `department`
 — or `expected` holding `dept:<id>`, as `ivr kb eval` files do — and optionally `title`),
-cross-validates how much to trust the learned model against the knowledge base, trains on all
-tickets and writes one JSON model file. `route` names the department for a written message
-(web form, SMS, letter), with the model when there is one, and with `--eval FILE` reports the
-accuracy over a ticket file. Reads and writes files, prints to stdout/stderr.
+cross-validates how much to trust the learned model against the knowledge base — once for
+whole letters, once for what a caller would say (the title) — trains on all tickets and writes
+one JSON model file, which the server uses for written messages and phone calls alike.
+`route` names the department for a written message (web form, SMS, letter), with the model
+when there is one, and with `--eval FILE` reports the accuracy over a ticket file. Reads and
+writes files, prints to stdout/stderr.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from typing import Any
 
 from dialog.intents import KnowledgeBase
 from dialog.letters import route_message
+from dialog.matcher import Matcher
+from dialog.phone_tickets import choose_phone_blend
 from dialog.router_long import LongTextRouter
 from dialog.ticket_model import (
     BLEND_GRID,
@@ -123,16 +127,19 @@ def run_train(args: argparse.Namespace, kb: KnowledgeBase) -> int:
     try:
         print(f"cross-validating ({args.folds} folds) …", flush=True)
         choice = choose_blend(router, tickets, k=args.folds)
+        phone = choose_phone_blend(Matcher(kb), tickets, k=args.folds)
         model = TicketModel.train(tickets)
     except TicketModelError as exc:
         print(f"ivr kb train-router: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    model.blend = choice.blend
-    print("| knowledge-base weight | cross-validated accuracy |\n|---|---|")
+    model.blend, model.phone_blend = choice.blend, phone.blend
+    print(f"| knowledge-base weight | letters ({choice.tickets}) | phone: the title as a "
+          f"caller says it ({phone.tickets} routed) |\n|---|---|---|")
     for blend in BLEND_GRID:
         note = {1.0: " (knowledge base only)", 0.0: " (tickets only)"}.get(blend, "")
-        mark = " ← chosen" if blend == choice.blend else ""
-        print(f"| {blend:.1f}{note} | {choice.accuracy[blend]:.1%}{mark} |")
+        cells = [f"{c.accuracy[blend]:.1%}" + (" ← chosen" if blend == c.blend else "")
+                 for c in (choice, phone)]
+        print(f"| {blend:.1f}{note} | {cells[0]} | {cells[1]} |")
     model.save(args.out)
     print(f"wrote {args.out} ({len(model.vocabulary)} n-grams, {len(model.departments)} "
           f"departments, trained on {model.trained_on} tickets)")

@@ -28,6 +28,20 @@ import numpy as np
 
 from dialog.normalize import normalize
 from dialog.router_long import LongTextRouter
+from dialog.routing import blend_scores
+
+__all__ = [
+    "BlendChoice",
+    "Ticket",
+    "TicketModel",
+    "TicketModelError",
+    "TicketRouter",
+    "TicketRouting",
+    "blend_scores",
+    "choose_blend",
+    "features",
+    "folds",
+]
 
 FORMAT = "hotline-ivr/ticket-model"
 VERSION = 1
@@ -79,7 +93,7 @@ class TicketModel:
 
     def __init__(self, departments: Sequence[str], vocabulary: dict[str, int], idf: np.ndarray,
                  weights: np.ndarray, trained_on: int, fingerprint: str,
-                 blend: float = 0.5) -> None:
+                 blend: float = 0.5, phone_blend: float | None = None) -> None:
         self.departments = list(departments)
         self.vocabulary = vocabulary
         self.idf = idf
@@ -87,6 +101,8 @@ class TicketModel:
         self.trained_on = trained_on
         self.fingerprint = fingerprint
         self.blend = blend  # the knowledge base's share when routing (see `choose_blend`)
+        # ... when routing what a caller says (dialog.phone_tickets); None: not on the phone
+        self.phone_blend = phone_blend
 
     @classmethod
     def train(cls, tickets: Sequence[Ticket]) -> TicketModel:
@@ -137,7 +153,7 @@ class TicketModel:
         terms = sorted(self.vocabulary, key=lambda g: self.vocabulary[g])
         return {"format": FORMAT, "version": VERSION, "departments": self.departments,
                 "trained_on": self.trained_on, "fingerprint": self.fingerprint,
-                "blend": self.blend, "vocabulary": terms,
+                "blend": self.blend, "phone_blend": self.phone_blend, "vocabulary": terms,
                 "idf": [round(float(v), 6) for v in self.idf],
                 "weights": [[round(float(w), 7) for w in row] for row in self.weights]}
 
@@ -166,15 +182,20 @@ class TicketModel:
             weights = np.asarray(data["weights"], dtype=float)
             idf = np.asarray(data["idf"], dtype=float)
             blend = float(data.get("blend", 0.5))
+            raw_phone = data.get("phone_blend")
+            phone_blend = None if raw_phone is None else float(raw_phone)
         except (KeyError, TypeError, ValueError) as exc:
             raise TicketModelError(f"{path}: damaged router model: {exc}") from exc
         if (weights.shape != (len(departments), len(terms)) or idf.shape != (len(terms),)
-                or len(departments) < 2 or not 0.0 <= blend <= 1.0):
+                or len(departments) < 2):
             raise TicketModelError(f"{path}: damaged router model: weights are "
                                    f"{weights.shape}, expected {len(departments)}×{len(terms)}")
+        if not 0.0 <= blend <= 1.0 or not (phone_blend is None or 0.0 <= phone_blend <= 1.0):
+            raise TicketModelError(f"{path}: damaged router model: blend weights "
+                                   f"{blend}, {phone_blend} must lie in 0..1")
         vocabulary = {t: i for i, t in enumerate(terms)}
         return cls(departments, vocabulary, idf, weights, int(data.get("trained_on", 0)),
-                   str(data.get("fingerprint", "")), blend)
+                   str(data.get("fingerprint", "")), blend, phone_blend)
 
 
 @dataclass(frozen=True)
@@ -185,22 +206,6 @@ class TicketRouting:
     score: float  # the blended score of that department (0..1)
     knowledge: float  # its share of the knowledge-base evidence
     learned: float  # its probability under the ticket model
-
-
-def blend_scores(ids: Sequence[str], evidence: np.ndarray, learned: dict[str, float],
-                 blend: float) -> np.ndarray:
-    """`blend` × knowledge-base share + (1 − `blend`) × learned probability, per department.
-
-    Departments the model never saw keep their knowledge-base share alone (a department added
-    after training is not silenced by an old model); departments with no evidence and no
-    tickets score zero."""
-    mass = float(evidence.sum())
-    shares = evidence / mass if mass > 0 else np.zeros(len(ids))
-    probs = np.asarray([learned.get(d, np.nan) for d in ids])
-    seen = ~np.isnan(probs)
-    out = shares.copy()
-    out[seen] = blend * shares[seen] + (1.0 - blend) * probs[seen]
-    return out
 
 
 class TicketRouter:

@@ -183,7 +183,8 @@ class CallSession:
             await self._resume_listening()
             return
         self._interrupted_key = None
-        match = self.kb.matcher.match(text)
+        prior = self.services.letters.phone_prior(self.kb.kb)  # the city's routed tickets
+        match = self.kb.matcher.match(text, prior)
         log.info("call %s heard %r → %s (%.2f, %s)", self.call_id, text, match.intent,
                  match.score, match.action)
         if self._turns:

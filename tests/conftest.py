@@ -17,8 +17,22 @@ from pathlib import Path
 
 import pytest
 
+from dialog.intents import KnowledgeBase, load_knowledge_base
+from dialog.matcher import Matcher
+
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "audio_fixtures"
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    """The shipped knowledge base (modules that need another define their own `kb`)."""
+    return load_knowledge_base(REPO / "intents.yaml")
+
+
+@pytest.fixture(scope="session")
+def matcher(kb: KnowledgeBase) -> Matcher:
+    return Matcher(kb)
 
 
 @pytest.fixture(scope="session")

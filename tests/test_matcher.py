@@ -13,7 +13,6 @@ from dialog.evaluate import evaluate, read_eval_file
 from dialog.intents import (
     REQUIRED_PROMPTS,
     KnowledgeBase,
-    load_knowledge_base,
     parse_knowledge_base,
 )
 from dialog.matcher import (
@@ -43,16 +42,6 @@ def recognised(recognizer: str) -> list[tuple[str, str | None]]:
         if source == recognizer:
             rows.append((text, None if label == "out_of_scope" else label))
     return rows
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_knowledge_base(REPO / "intents.yaml")
-
-
-@pytest.fixture(scope="module")
-def matcher(kb: KnowledgeBase) -> Matcher:
-    return Matcher(kb)
 
 
 def accuracy(matcher: Matcher, rows: list[tuple[str, str | None]]) -> tuple[float, list[str]]:

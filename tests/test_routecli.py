@@ -40,7 +40,31 @@ def test_train_router_reports_and_writes_a_model(
     assert printed.startswith("read 37 tickets (0 skipped): housing 9, public_security 8")
     assert "cross-validating (4 folds)" in printed and "← chosen" in printed
     assert "| 1.0 (knowledge base only) |" in printed
+    assert "phone: the title as a caller says it" in printed and printed.count("← chosen") == 2
     assert f"wrote {out}" in printed and out.is_file()
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert 0.0 <= saved["blend"] <= 1.0 and 0.0 <= saved["phone_blend"] <= 1.0
+
+
+def test_kb_eval_routes_calls_with_the_model(
+    model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "calls.tsv"
+    data.write_text("text\texpected\n楼下饭店的油烟太呛了\tdept:housing\n"
+                    "社保卡丢了怎么补办\tsbk_reissue\n今天天气怎么样\tnone\n", encoding="utf-8")
+    assert ivr("eval", str(data), "--json", "--repeats", "0") == 0
+    plain = json.loads(capsys.readouterr().out)["metrics"]
+    assert ivr("eval", str(data), "--json", "--repeats", "0", "--router-model", str(model)) == 0
+    learned = json.loads(capsys.readouterr().out)["metrics"]
+    assert plain["routing_accuracy"] == 0.0 and learned["routing_accuracy"] == 1.0
+    assert learned["accuracy"] == 1.0  # the FAQ answer and the rejection are unchanged
+    old = json.loads(model.read_text(encoding="utf-8"))
+    del old["phone_blend"]
+    model.write_text(json.dumps(old), encoding="utf-8")
+    assert ivr("eval", str(data), "--router-model", str(model)) == 2
+    assert "train it again" in capsys.readouterr().err
+    assert ivr("eval", str(data), "--router-model", str(tmp_path / "absent.json")) == 2
+    assert "cannot read the router model" in capsys.readouterr().err
 
 
 def test_route_follows_the_trained_model(model: Path, capsys: pytest.CaptureFixture[str]) -> None:
