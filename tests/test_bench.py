@@ -65,15 +65,9 @@ def test_real_mandarin_manifest_scores_reliable_chinese_rows_only(tmp_path: Path
     manifest = read_manifest(write(tmp_path / "manifest.tsv", REAL_MANDARIN_STYLE))
     assert manifest.name == tmp_path.name
     assert [(r.path, r.reference) for r in manifest.rows] == [
-        (tmp_path / "a.wav", "广州市房地产中介协会分析"),
-        (tmp_path / "f.wav", "哦嗯"),
-    ]
-    assert manifest.skipped == [
-        ("b.wav", "no transcript"),
-        ("c.wav", "transcript_source=none"),
-        ("d.wav", "not Chinese"),
-        ("e.wav", "not Chinese"),
-    ]
+        (tmp_path / "a.wav", "广州市房地产中介协会分析"), (tmp_path / "f.wav", "哦嗯")]
+    assert manifest.skipped == [("b.wav", "no transcript"), ("c.wav", "transcript_source=none"),
+                                ("d.wav", "not Chinese"), ("e.wav", "not Chinese")]
     everything = read_manifest(tmp_path / "manifest.tsv", lang="en")
     assert [r.path.name for r in everything.rows] == ["a.wav", "d.wav", "e.wav", "f.wav"]
 
@@ -85,9 +79,7 @@ def test_hotline_style_manifest_with_text_column(tmp_path: Path) -> None:
     manifest = read_manifest(write(sub / "setA.tsv", text))
     assert manifest.name == "hotline_queries/setA"
     assert [(r.path.name, r.reference) for r in manifest.rows] == [
-        ("A40.wav", "转人工。"),
-        ("A46.wav", "是的。"),
-    ]
+        ("A40.wav", "转人工。"), ("A46.wav", "是的。")]
     assert manifest.skipped == []
 
 
@@ -240,11 +232,9 @@ def test_summary_statistics_and_table() -> None:
     def result(cer: float, ref: str, latencies: list[float], speech: list[float]) -> FileResult:
         return FileResult("f.wav", ref, "", cer, 2.0, 0.5, latencies, speech, 0.021)
 
-    results = [
-        result(0.0, "一二三四", [0.1, 0.2], [1.0, 6.0]),
-        result(0.5, "一二", [0.3], [2.0]),
-        result(1.0, "一二三四五六", [0.4], [3.0]),
-    ]
+    results = [result(0.0, "一二三四", [0.1, 0.2], [1.0, 6.0]),
+               result(0.5, "一二", [0.3], [2.0]),
+               result(1.0, "一二三四五六", [0.4], [3.0])]
     row = summarise("set", "fake", "16k", results, skipped=1)
     assert row.cer_mean == pytest.approx(0.5) and row.cer_median == 0.5
     assert row.cer_pooled == pytest.approx((0 + 1 + 6) / 12)
@@ -266,7 +256,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def test_cli_reports_a_missing_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_reports_a_missing_manifest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     args = parse(["bench", "asr", "--manifest", str(tmp_path / "nope.tsv")])
     assert args.func(args) == 2
     err = capsys.readouterr().err
@@ -275,18 +267,8 @@ def test_cli_reports_a_missing_manifest(tmp_path: Path, capsys: pytest.CaptureFi
 
 def test_cli_reports_a_missing_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     manifest = write(tmp_path / "m.tsv", "file\ttext\nA46.wav\t是的\n")
-    args = parse(
-        [
-            "bench",
-            "asr",
-            "--manifest",
-            str(manifest),
-            "--engine",
-            "whisper",
-            "--model",
-            str(tmp_path / "no-model"),
-        ]
-    )
+    args = parse(["bench", "asr", "--manifest", str(manifest), "--engine", "whisper",
+                  "--model", str(tmp_path / "no-model")])
     assert args.func(args) == 2
     assert "model.bin" in capsys.readouterr().err
 
@@ -313,26 +295,11 @@ def test_cli_end_to_end_with_whisper_both_bands(
     for name in ("A40", "A44"):
         for suffix in ("", "_tel8k"):
             (tmp_path / f"{name}{suffix}.wav").symlink_to(HOTLINE / f"{name}{suffix}.wav")
-    manifest = write(
-        tmp_path / "setA.tsv",
-        "file\ttext\tintent_label\n"
-        "A40.wav\t转人工。\thuman_agent\n"
-        "A44.wav\t不好意思，我没听清楚，你能再说一次吗？\trepeat\n",
-    )
-    args = parse(
-        [
-            "bench",
-            "asr",
-            "--manifest",
-            str(manifest),
-            "--engine",
-            "whisper",
-            "--model",
-            str(whisper_dir),
-            "--both",
-            "--json",
-        ]
-    )
+    manifest = write(tmp_path / "setA.tsv", "file\ttext\tintent_label\n"
+                     "A40.wav\t转人工。\thuman_agent\n"
+                     "A44.wav\t不好意思，我没听清楚，你能再说一次吗？\trepeat\n")
+    args = parse(["bench", "asr", "--manifest", str(manifest), "--engine", "whisper",
+                  "--model", str(whisper_dir), "--both", "--json"])
     assert args.func(args) == 0
     out, err = capsys.readouterr()
     report = json.loads(out)
