@@ -107,6 +107,7 @@ def build_services(config: ServerConfig) -> Services:
                         make_executor(config.asr_threads),
                         prompts, synth, store, time.time(),
                         LetterRouter(config.router_model_path))
+    services.letters.phone_prior(kb)  # read the router model now, not on the first call
     if config.prerender:
         services.prerender(kb)
     return services

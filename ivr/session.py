@@ -183,7 +183,9 @@ class CallSession:
             await self._resume_listening()
             return
         self._interrupted_key = None
-        prior = self.services.letters.phone_prior(self.kb.kb)  # the city's routed tickets
+        # The city's routed tickets, if trained; a thread, because a changed model file or a
+        # reloaded knowledge base is read and indexed there (a few hundred ms).
+        prior = await asyncio.to_thread(self.services.letters.phone_prior, self.kb.kb)
         match = self.kb.matcher.match(text, prior)
         log.info("call %s heard %r → %s (%.2f, %s)", self.call_id, text, match.intent,
                  match.score, match.action)
