@@ -24,9 +24,9 @@ from dialog.intents import KnowledgeBase, KnowledgeBaseError, load_knowledge_bas
 from dialog.kblint import lint
 from dialog.matchcli import default_kb_path
 from dialog.matcher import ANSWER_THRESHOLD, CLARIFY_THRESHOLD, ROUTE_THRESHOLD, Matcher
-from dialog.phone_tickets import phone_prior
+from dialog.phone_tickets import load_phone_prior
 from dialog.routecli import add_route_parsers
-from dialog.ticket_model import TicketModel, TicketModelError
+from dialog.ticket_model import TicketModelError
 
 EXIT_OK, EXIT_WARNINGS, EXIT_ERROR = 0, 1, 2
 REPO = Path(__file__).resolve().parents[1]
@@ -137,13 +137,9 @@ def run_eval(args: argparse.Namespace) -> int:
         print(f"ivr kb eval: {exc}", file=sys.stderr)
         return EXIT_ERROR
     try:
-        prior = phone_prior(TicketModel.load(args.router_model)) if args.router_model else None
+        prior = load_phone_prior(args.router_model) if args.router_model else None
     except TicketModelError as exc:
         print(f"ivr kb eval: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    if args.router_model and prior is None:
-        print(f"ivr kb eval: {args.router_model} was trained before router models covered "
-              "calls: train it again with `ivr kb train-router`", file=sys.stderr)
         return EXIT_ERROR
     matcher = Matcher(kb, threshold=args.threshold, clarify_threshold=args.clarify_threshold,
                       route_threshold=args.route_threshold, embedder=embedder)

@@ -18,6 +18,8 @@ from typing import IO, NoReturn
 
 from dialog.intents import KnowledgeBaseError, load_knowledge_base
 from dialog.matcher import DEFAULT_THRESHOLD, Matcher
+from dialog.phone_tickets import load_phone_prior
+from dialog.ticket_model import TicketModelError
 from dialog.types import MatchResult
 
 EXIT_OK = 0
@@ -59,6 +61,9 @@ def add_match_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
                         "./intents.yaml, else the one shipped with the project)")
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
                         help=f"lowest score that counts as a match (default {DEFAULT_THRESHOLD})")
+    parser.add_argument("--router-model", type=Path, default=None, metavar="FILE",
+                        help="route with a model of past tickets (`ivr kb train-router`), as "
+                        "calls do when the server has one")
     return parser
 
 
@@ -74,7 +79,8 @@ def run_match(
     stdout: IO[str] | None = None,
     stderr: IO[str] | None = None,
 ) -> int:
-    """`ivr match TEXT [--json] [--kb PATH] [--threshold X]` or `ivr match --json -`.
+    """`ivr match TEXT [--json] [--kb PATH] [--threshold X] [--router-model FILE]` or
+    `ivr match --json -`.
 
     `args` is either the argument list after `match` or a Namespace parsed by a parser that
     `add_match_arguments` set up. Returns the exit status."""
@@ -91,10 +97,16 @@ def run_match(
     except KnowledgeBaseError as exc:
         stderr.write(f"ivr match: broken knowledge base: {exc}\n")
         return EXIT_USAGE
+    model_path = getattr(options, "router_model", None)
+    try:
+        prior = load_phone_prior(model_path) if model_path else None
+    except TicketModelError as exc:
+        stderr.write(f"ivr match: {exc}\n")
+        return EXIT_USAGE
     matcher = Matcher(kb, threshold=getattr(options, "threshold", DEFAULT_THRESHOLD))
     lines: Iterator[str] = _lines(stdin) if options.text == "-" else iter([options.text])
     for line in lines:
-        stdout.write(_format(matcher.match(line), as_json) + "\n")
+        stdout.write(_format(matcher.match(line, prior), as_json) + "\n")
         stdout.flush()  # one answer per line as it comes, for callers that pipe into us
     return EXIT_OK
 

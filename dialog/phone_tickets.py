@@ -9,13 +9,14 @@ knowledge base still decides whether a caller's words are a department's problem
 
 The phone blend weight is chosen like the letter one, by k-fold cross-validation on the
 training tickets, but on what a caller would say: the ticket's title, or the start of its text
-when it has none. Pure; no I/O.
+when it has none. Pure, except `load_phone_prior`, which reads a model file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from dialog.matcher import Matcher
 from dialog.ticket_model import (
@@ -51,6 +52,15 @@ def phone_prior(model: TicketModel | None) -> PhonePrior | None:
     if model is None or model.phone_blend is None:
         return None
     return PhonePrior(model, model.phone_blend)
+
+
+def load_phone_prior(path: Path) -> PhonePrior:
+    """The phone prior of a model file; TicketModelError for a file that cannot serve calls."""
+    prior = phone_prior(TicketModel.load(path))
+    if prior is None:
+        raise TicketModelError(f"{path} was trained before router models covered calls: "
+                               "train it again with `ivr kb train-router`")
+    return prior
 
 
 def choose_phone_blend(matcher: Matcher, tickets: Sequence[Ticket], k: int = 5) -> BlendChoice:

@@ -154,3 +154,26 @@ def test_accepts_a_namespace_without_our_optional_options() -> None:
     assert json.loads(out)["intent"] == "human_agent"
     status, _, err = run(argparse.Namespace(text=None, json=True, kb=None))
     assert status == 2 and "usage:" in err
+
+
+def test_router_model_routes_as_calls_do(tmp_path: Path) -> None:
+    from dialog.intents import load_knowledge_base
+    from dialog.routecli import read_tickets
+    from dialog.ticket_model import TicketModel
+
+    kb = load_knowledge_base(REPO / "intents.yaml")
+    model = TicketModel.train(read_tickets(REPO / "tests/data/tickets_sample.tsv", kb)[0])
+    model.phone_blend = 0.4  # this made-up city sends restaurant fumes to urban management
+    path = tmp_path / "router.json"
+    model.save(path)
+    fumes = "楼下饭店的油烟太呛了"
+    plain = json.loads(run(["--json", fumes])[1])
+    status, out, err = run(["--json", "--router-model", str(path), fumes])
+    learned = json.loads(out)
+    assert (status, err) == (0, "")
+    assert plain["department"] == "environment" and learned["department"] == "housing"
+    assert learned["signals"]["route_learned"] > 0.5
+    model.phone_blend = None  # a file from before calls used the model
+    model.save(path)
+    status, out, err = run(["--router-model", str(path), fumes])
+    assert (status, out) == (2, "") and "train it again" in err
