@@ -21,6 +21,7 @@ import numpy as np
 from asr.base import supports_grammar
 from asr.stream import BargeIn, Final, RecognitionFailed, RecognitionStream, SpeechStarted
 from dialog import policy as pol
+from dialog.types import MatchResult
 from ivr.dtmf import DtmfDetector
 from ivr.events import (
     AudioIn,
@@ -183,10 +184,9 @@ class CallSession:
             await self._resume_listening()
             return
         self._interrupted_key = None
-        # The city's routed tickets, if trained; a thread, because a changed model file or a
-        # reloaded knowledge base is read and indexed there (a few hundred ms).
-        prior = await asyncio.to_thread(self.services.letters.phone_prior, self.kb.kb)
-        match = self.kb.matcher.match(text, prior)
+        match = await self._match(text)
+        if match is None:
+            return
         log.info("call %s heard %r → %s (%.2f, %s)", self.call_id, text, match.intent,
                  match.score, match.action)
         if self._turns:
@@ -194,6 +194,24 @@ class CallSession:
         if self._hanging_up:
             return  # the record keeps the caller's last words; nobody is left to answer
         await self._dispatch(pol.CallerSpoke(match))
+
+    async def _match(self, text: str) -> MatchResult | None:
+        """What the caller asked; None when the matcher failed, after handing the failure
+        to the policy (which apologises and transfers) so the call never goes silent."""
+        try:
+            # The city's routed tickets, if trained; a thread, because a changed model file
+            # or a reloaded knowledge base is read and indexed there (a few hundred ms).
+            prior = await asyncio.to_thread(self.services.letters.phone_prior, self.kb.kb)
+        except Exception:  # route with the knowledge base alone rather than fail the turn
+            log.exception("call %s: router model unavailable", self.call_id)
+            prior = None
+        try:
+            return self.kb.matcher.match(text, prior)
+        except Exception as exc:
+            log.exception("call %s: matcher failed on %r", self.call_id, text)
+            await self._record_event("match_error", f"{type(exc).__name__}: {exc} ({text})")
+            await self._dispatch(pol.RecognitionError(f"matcher failed: {exc}"))
+            return None
 
     def _overlaps_dtmf(self, ev: Final) -> bool:
         start = getattr(ev, "t_start_s", None)
