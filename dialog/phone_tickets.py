@@ -1,11 +1,12 @@
 """The routed-ticket model on the phone path: which department gets what a caller describes.
 
-A caller states a problem in a sentence, much like a ticket's title. On such short texts the
-knowledge base's keywords often cannot tell contested duties apart (a bus stop: transport or
-traffic police), and the city's own tickets can: on the citizen-message titles a model trained
-on 548 routed letters lifted the phone router from 63.9 % to 71.6 % (docs/benchmarks.md). The
-knowledge base still decides whether a caller's words are a department's problem at all
-(`DepartmentRouter.route`), so out-of-scope chatter is not routed because of the model.
+A caller states a problem in a sentence, much like a ticket's title. Where a city splits a
+contested duty differently from the knowledge base's keywords (a bus stop: transport or
+traffic police), only its own tickets show it. The knowledge base still decides whether a
+caller's words are a department's problem at all (`Matcher.decide`), so out-of-scope chatter
+is not routed because of the model; the model only helps choose which department. Whether it
+helps at all is the cross-validation's call: on the shared citizen messages it keeps the
+knowledge base alone (docs/benchmarks.md, "The ticket model on calls").
 
 The phone blend weight is chosen like the letter one, by k-fold cross-validation on the
 training tickets, but on what a caller would say: the ticket's title, or the start of its text
@@ -75,9 +76,10 @@ def choose_phone_blend(matcher: Matcher, tickets: Sequence[Ticket], k: int = 5) 
         model = TicketModel.train(train)
         for ticket in held:
             text = caller_text(ticket)
+            decision = matcher.match(text)
             evidence = matcher.evidence(text)
-            if evidence is None or matcher.route(evidence).score < matcher.route_threshold:
-                continue
+            if evidence is None or decision.action != "transfer" or decision.intent is not None:
+                continue  # answered, asked about, or declined: no department is chosen
             n += 1
             for blend in BLEND_GRID:
                 routed = matcher.route(evidence, PhonePrior(model, blend), text)

@@ -406,3 +406,23 @@ def test_works_on_a_kb_without_yes_no_or_examples() -> None:
 
 def test_result_type(matcher: Matcher) -> None:
     assert isinstance(matcher.match("拜拜"), MatchResult)
+
+
+def test_a_distinctive_department_keyword_routes_a_long_description(matcher: Matcher) -> None:
+    # 井盖 belongs to housing alone; the words around it drag the combined score under the bar
+    text = "马路上的井盖被人偷了好几天都没人管"
+    evidence = matcher.evidence(text)
+    assert evidence is not None
+    routing = matcher.route(evidence)
+    assert routing.score < matcher.route_threshold and routing.keyword >= 0.44
+    result = matcher.match(text)
+    assert (result.action, result.department, result.intent) == ("transfer", "housing", None)
+    assert result.signals["route_keyword"] == routing.keyword
+
+
+def test_a_keyword_heard_only_by_sound_does_not_route_alone(matcher: Matcher) -> None:
+    # 景盖 sounds like 井盖 but is not written so: too weak to route without other evidence
+    text = "马路上的景盖被人偷了好几天都没人管"
+    evidence = matcher.evidence(text)
+    assert evidence is not None and matcher.route(evidence).keyword < 0.44
+    assert matcher.match(text).action == "none"
