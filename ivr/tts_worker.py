@@ -56,15 +56,19 @@ class _Engine:
             raise ValueError(
                 f"voice {voice!r} is not among the {len(self._voice_ids)} voices pyttsx3 reports"
             )
-        # pyttsx3's espeak driver races with espeak-ng's own command thread: now and then (a
-        # few percent of calls) it writes a header-only WAV, and the Cancel it sends at the end
-        # of its loop can drop a rate change still queued, so the prompt comes out at the
-        # default speed. Each attempt sets the properties again, waits until espeak-ng has run
-        # every queued command, and checks the rate it really used.
+        # pyttsx3's espeak driver races with espeak-ng's own command thread: its runAndWait()
+        # can return before the WAV is written, and the Cancel it sends when espeak-ng looks
+        # busy resets every parameter to the last value espeak-ng saw applied, which can undo
+        # a rate change in flight (the prompt comes out at the default 200 wpm). So each
+        # attempt sets voice and rate straight on espeak-ng and waits until it is idle before
+        # pyttsx3 runs, waits again for the WAV, and checks the rate espeak-ng really used.
         problem = "no audio"
         for _ in range(ATTEMPTS):
-            engine.setProperty("voice", voice)
-            engine.setProperty("rate", int(rate))
+            if self._espeak is not None:
+                self._espeak.configure(voice, int(rate))
+            else:
+                engine.setProperty("voice", voice)
+                engine.setProperty("rate", int(rate))
             engine.save_to_file(text, out_path)
             engine.runAndWait()
             self._settle()
@@ -101,6 +105,15 @@ class _EspeakQueue:
         return cls(module)
 
     def wait_idle(self) -> None:
+        self._module.Synchronize()
+
+    def configure(self, voice: str, rate: int) -> None:
+        """Voice and rate, applied before this returns (pyttsx3's setProperty only queues
+        them, behind its own command queue)."""
+        status = self._module.SetVoiceByName(voice.encode("utf-8"))
+        if status != 0:
+            raise ValueError(f"espeak-ng refused voice {voice!r} (status {status})")
+        self._module.SetParameter(self._module.RATE, rate, 0)
         self._module.Synchronize()
 
     def current_rate(self) -> int:
