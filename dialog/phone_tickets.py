@@ -76,9 +76,11 @@ def choose_phone_blend(matcher: Matcher, tickets: Sequence[Ticket], k: int = 5) 
         model = TicketModel.train(train)
         for ticket in held:
             text = caller_text(ticket)
-            decision = matcher.match(text)
             evidence = matcher.evidence(text)
-            if evidence is None or decision.action != "transfer" or decision.intent is not None:
+            if evidence is None:
+                continue
+            decision = matcher.decide(text, evidence)
+            if decision.action != "transfer" or decision.intent is not None:
                 continue  # answered, asked about, or declined: no department is chosen
             n += 1
             for blend in BLEND_GRID:
