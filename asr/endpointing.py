@@ -22,7 +22,7 @@ import numpy as np
 import webrtcvad
 
 from asr.events import BargeIn, EndpointEvent, EndReason, SpeechStarted, UtteranceEnded
-from ivr.audio import as_int16
+from pcm.samples import as_int16
 
 FRAME_MS = 20
 START_WINDOW = 5  # frames (0.1 s) looked at to decide that speech started ...

@@ -44,7 +44,8 @@ from asr.events import (
     StreamEvent,
     UtteranceEnded,
 )
-from ivr.audio import Resampler, as_int16
+from pcm.resample import Resampler
+from pcm.samples import as_int16
 
 __all__ = [
     "BargeIn",

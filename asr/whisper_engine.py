@@ -21,6 +21,7 @@ from faster_whisper import WhisperModel
 
 from asr.base import ModelNotAvailable, Transcript
 from asr.textnorm import normalize_transcript
+from pcm.samples import int16_to_float32
 
 SAMPLE_RATE = 16000
 MIN_AUDIO_S = 0.2
@@ -130,7 +131,7 @@ class WhisperRecognizer:
         if audio_s < MIN_AUDIO_S:
             return Transcript("", None, audio_s, 0.0, WhisperEngine.name)
         started = time.perf_counter()
-        text, confidence = self._engine.transcribe(pcm.astype(np.float32) / 32768.0)
+        text, confidence = self._engine.transcribe(int16_to_float32(pcm))
         decode_s = time.perf_counter() - started
         return Transcript(text, confidence, audio_s, decode_s, WhisperEngine.name)
 

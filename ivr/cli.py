@@ -65,9 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true", help="one JSON object per turn + summary")
     r.set_defaults(func=_replay)
 
-    from asr.benchcli import add_bench_parser
-    from asr.cli import add_models_parser, add_transcribe_parser
+    from asr.tools.models_cli import add_models_parser
+    from asr.tools.transcribe import add_transcribe_parser
     from dialog.kbcli import add_kb_parser
+    from ivr.bench.asr_cli import add_bench_parser
 
     add_transcribe_parser(sub)
     add_models_parser(sub)

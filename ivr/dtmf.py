@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ivr.audio import as_int16
+from pcm.samples import as_int16
 
 ROW_HZ = (697.0, 770.0, 852.0, 941.0)
 COL_HZ = (1209.0, 1336.0, 1477.0, 1633.0)

@@ -25,9 +25,10 @@ from typing import Any
 import numpy as np
 import websockets
 
-from ivr.audio import array_to_pcm16, mulaw_decode, mulaw_encode, pcm16_to_array, resample
-from ivr.audiofile import read_audio, write_wav
+from ivr.media.codecs import array_to_pcm16, mulaw_decode, mulaw_encode, pcm16_to_array
 from ivr.wsauth import POLICY_VIOLATION
+from pcm.files import read_audio, write_wav
+from pcm.resample import resample
 
 FRAME_S = 0.02
 

@@ -28,8 +28,9 @@ from typing import IO, Any, Protocol
 
 import numpy as np
 
-from ivr.audio import mulaw_decode, mulaw_encode, resample
-from ivr.audiofile import AudioFileError, read_audio
+from ivr.media.codecs import mulaw_decode, mulaw_encode
+from pcm.files import AudioFileError, read_audio
+from pcm.resample import resample
 
 logger = logging.getLogger(__name__)
 

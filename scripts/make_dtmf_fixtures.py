@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ivr.audiofile import write_wav
 from ivr.dtmf import generate_dtmf
+from pcm.files import write_wav
 
 OUT_DIR = Path(__file__).resolve().parent.parent / "audio_fixtures" / "dtmf"
 RATE = 8000

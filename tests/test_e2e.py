@@ -18,9 +18,10 @@ import numpy as np
 import pytest
 import websockets
 
-from ivr.audio import mulaw_encode, resample
-from ivr.audiofile import read_audio
+from ivr.media.codecs import mulaw_encode
 from ivr.replay import replay
+from pcm.files import read_audio
+from pcm.resample import resample
 from tests.conftest import FIXTURES, REPO, RunningServer
 
 pytestmark = pytest.mark.e2e

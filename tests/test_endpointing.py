@@ -14,8 +14,8 @@ import webrtcvad
 
 from asr.endpointing import Endpointer, EndpointerConfig, NoInput
 from asr.events import BargeIn, EndpointEvent, SpeechStarted, UtteranceEnded
-from ivr.audio import resample
-from ivr.audiofile import read_audio
+from pcm.files import read_audio
+from pcm.resample import resample
 
 HOTLINE = Path(__file__).resolve().parents[1] / "audio_fixtures" / "hotline"
 

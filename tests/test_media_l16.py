@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ivr.audio import resample
 from ivr.events import (
     AudioFormat,
     AudioIn,
@@ -25,6 +24,7 @@ from ivr.events import (
 )
 from ivr.media.base import MediaProtocol
 from ivr.media.l16 import L16MediaProtocol
+from pcm.resample import resample
 from tests.media_helpers import is_error, only, the_error
 
 START_8K = '{"event":"start","call_id":"c-42","from":"13800138000","to":"12345","sample_rate":8000}'

@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ivr.audio import resample
 from ivr.events import (
     AudioFormat,
     AudioIn,
@@ -29,6 +28,7 @@ from ivr.events import (
 )
 from ivr.media.base import MAX_RAW_CHARS, MediaProtocol
 from ivr.media.twilio import TwilioMediaProtocol
+from pcm.resample import resample
 from tests.media_helpers import is_error, only, the_error
 
 with warnings.catch_warnings():

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 
 from dialog.intents import load_knowledge_base
-from ivr.audio import mulaw_decode
-from ivr.audiofile import write_wav
+from ivr.media.codecs import mulaw_decode
 from ivr.services import recordings_for, spoken_texts
 from ivr.tts import PromptCache, TtsSynthesizer
+from pcm.files import write_wav
 from tests.conftest import REPO
 
 

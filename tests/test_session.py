@@ -22,14 +22,15 @@ from dialog.kbholder import KnowledgeBaseHolder
 from dialog.letters import LetterRouter
 from dialog.matcher import Matcher
 from dialog.policy import PolicyConfig
-from ivr.audio import mulaw_encode, resample
-from ivr.audiofile import read_audio
 from ivr.config import ServerConfig
+from ivr.media.codecs import mulaw_encode
 from ivr.media.twilio import TwilioMediaProtocol
 from ivr.services import Services
 from ivr.session import CallSession
 from ivr.store import AsyncCallStore, CallStore
 from ivr.tts import PromptCache, TtsSynthesizer
+from pcm.files import read_audio
+from pcm.resample import resample
 from tests.conftest import FIXTURES, REPO
 
 

@@ -30,7 +30,7 @@ from asr.stream import (
 )
 from asr.textnorm import cer
 from asr.whisper_models import assemble_whisper_base
-from ivr.audiofile import read_audio
+from pcm.files import read_audio
 
 HOTLINE = Path(__file__).resolve().parents[1] / "audio_fixtures" / "hotline"
 RATE = 16000

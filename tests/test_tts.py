@@ -15,8 +15,6 @@ import numpy as np
 import pytest
 
 from ivr import tts
-from ivr.audio import rms_dbfs
-from ivr.audiofile import write_wav
 from ivr.tts import (
     PromptCache,
     TtsError,
@@ -25,6 +23,8 @@ from ivr.tts import (
     prepare_prompt,
     trim_silence,
 )
+from pcm.files import write_wav
+from pcm.samples import rms_dbfs
 
 SENTENCE = "您好，请问有什么可以帮您？"
 VOICE = "sit/cmn-latn-pinyin"

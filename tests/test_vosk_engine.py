@@ -21,8 +21,8 @@ from asr.vosk_engine import (
     model_supports_grammar,
 )
 from asr.vosk_models import resolve_vosk_model
-from ivr.audio import resample
-from ivr.audiofile import read_audio
+from pcm.files import read_audio
+from pcm.resample import resample
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ import pytest
 
 from asr import catalog, vosk_models
 from asr.base import ModelNotAvailable
-from asr.cli import list_models
+from asr.tools.models_cli import list_models
 from asr.vosk_models import (
     InstalledModel,
     find_cached_models,

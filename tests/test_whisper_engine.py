@@ -13,8 +13,8 @@ from asr.engines import load_engine
 from asr.textnorm import cer, to_simplified
 from asr.whisper_engine import WhisperEngine
 from asr.whisper_models import assemble_whisper_base
-from ivr.audio import resample
-from ivr.audiofile import read_audio
+from pcm.files import read_audio
+from pcm.resample import resample
 
 HOTLINE = Path(__file__).resolve().parents[1] / "audio_fixtures" / "hotline"
 MAX_CER = 0.35

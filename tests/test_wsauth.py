@@ -34,12 +34,12 @@ import websockets
 from websockets.frames import Close
 
 from ivr.app import create_app
-from ivr.audiofile import write_wav
 from ivr.cli import main as cli_main
 from ivr.config import ServerConfig
 from ivr.replay import replay
 from ivr.services import build_services
 from ivr.wsauth import POLICY_VIOLATION, l16_refusal, twilio_stream_refusal
+from pcm.files import write_wav
 from tests.conftest import REPO
 
 TWILIO_TOKEN = "twilio-auth-token-for-tests"

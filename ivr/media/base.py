@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from ivr.audio import Resampler
 from ivr.events import AudioFormat, InboundEvent, OutboundCommand, ProtocolError, SendAudio
+from pcm.resample import Resampler
 
 WireMessage = str | bytes
 """One websocket message: `str` goes out as a text frame, `bytes` as a binary frame."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from ivr.audio import array_to_pcm16, pcm16_to_array
 from ivr.events import (
     AudioFormat,
     AudioIn,
@@ -42,6 +41,7 @@ from ivr.media.base import (
     parse_parameters,
     protocol_error,
 )
+from ivr.media.codecs import array_to_pcm16, pcm16_to_array
 
 SUPPORTED_RATES = (8000, 16000)
 

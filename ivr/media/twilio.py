@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ivr.audio import alaw_decode, alaw_encode, mulaw_decode, mulaw_encode
 from ivr.events import (
     AudioFormat,
     AudioIn,
@@ -49,6 +48,7 @@ from ivr.media.base import (
     parse_parameters,
     protocol_error,
 )
+from ivr.media.codecs import alaw_decode, alaw_encode, mulaw_decode, mulaw_encode
 
 # Twilio names the wire encoding with a MIME type; map it to our codec name.
 _ENCODINGS: dict[str, Encoding] = {"audio/x-mulaw": "mulaw", "audio/x-alaw": "alaw"}

@@ -1,4 +1,4 @@
-"""Audio file reading and writing for fixtures, prompts and tools.
+"""Audio file reading and writing for fixtures, prompts, recordings and tools.
 
 Does file I/O through soundfile (libsndfile): any format it reads (wav, flac, ogg, ...) comes
 back as int16 mono samples with their sample rate; writing is always 16-bit PCM WAV.
@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from ivr.audio import as_int16
+from pcm.samples import as_int16, float_to_int16
 
 
 class AudioFileError(Exception):
@@ -29,8 +29,7 @@ def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
     except (sf.SoundFileError, RuntimeError, OSError, TypeError) as exc:
         raise AudioFileError(f"cannot read audio file {path}: {exc}") from exc
     mono = data[:, 0] if data.shape[1] == 1 else data.mean(axis=1)
-    scaled = np.clip(np.rint(mono * 32768.0), -32768, 32767)
-    return scaled.astype(np.int16), int(rate)
+    return float_to_int16(mono), int(rate)
 
 
 def write_wav(path: str | Path, samples: np.ndarray, rate: int) -> None:

@@ -39,8 +39,10 @@ from asr.base import RecognizerEngine
 from asr.events import Final, RecognitionFailed
 from asr.stream import DEFAULT_SPECULATE_AFTER_S, RecognitionStream, make_executor
 from asr.textnorm import cer, to_simplified
-from ivr.audio import as_int16, mulaw_decode, mulaw_encode, resample
-from ivr.audiofile import AudioFileError, read_audio
+from ivr.media.codecs import mulaw_decode, mulaw_encode
+from pcm.files import AudioFileError, read_audio
+from pcm.resample import resample
+from pcm.samples import float_to_int16
 
 Band = Literal["16k", "tel"]
 TEL_RATE = 8000
@@ -146,7 +148,7 @@ def _read_float_wav(path: Path) -> tuple[np.ndarray, int] | None:
         data, rate = sf.read(str(path), dtype="float64", always_2d=True)
     except (sf.SoundFileError, RuntimeError, OSError):
         return None
-    return as_int16(np.clip(data.mean(axis=1) * 32768.0, -32768, 32767)), int(rate)
+    return float_to_int16(data.mean(axis=1)), int(rate)
 
 
 def load_audio(path: Path) -> tuple[np.ndarray, int]:

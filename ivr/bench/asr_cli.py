@@ -1,4 +1,4 @@
-"""`ivr bench asr`: argument parsing and printing around `asr.bench`.
+"""`ivr bench asr`: argument parsing and printing around `ivr.bench.asr`.
 
 `add_bench_parser(subparsers)` registers `bench asr` on the `ivr` command line. Progress
 goes to stderr (`[12/47] file …`), the result table (markdown) or `--json` to stdout. A
@@ -18,7 +18,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from asr.base import ModelNotAvailable, RecognizerEngine
-from asr.bench import (
+from asr.engines import load_engine
+from asr.model_cache import models_dir
+from asr.stream import DEFAULT_SPECULATE_AFTER_S
+from asr.whisper_models import resolve_whisper_model
+from ivr.bench.asr import (
     Band,
     FileResult,
     Manifest,
@@ -29,10 +33,6 @@ from asr.bench import (
     read_manifest,
     summarise,
 )
-from asr.engines import load_engine
-from asr.model_cache import models_dir
-from asr.stream import DEFAULT_SPECULATE_AFTER_S
-from asr.whisper_models import resolve_whisper_model
 
 DEFAULT_WHISPER_THREADS = 2  # WhisperEngine's defaults
 DEFAULT_WHISPER_BEAM = 5
