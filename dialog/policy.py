@@ -27,15 +27,15 @@ from dialog.policy_types import (
     CallerStartedSpeaking,
     CancelTimer,
     DialogState,
-    EndCall,
     Event,
-    Hangup,
+    HangUp,
     KeyPressed,
     Outcome,
     Phase,
     PolicyConfig,
     PromptFinished,
     RecognitionError,
+    RecordOutcome,
     Say,
     StartTimer,
     Step,
@@ -45,11 +45,32 @@ from dialog.policy_types import (
 from dialog.types import MatchResult
 
 __all__ = [
-    "DTMF_AGENT_KEY", "HUMAN_KEYWORD", "LIVE_PHASES", "NO_INPUT_TIMER", "Action", "CallBegan",
-    "CallerHungUp", "CallerSpoke", "CallerStartedSpeaking", "CancelTimer", "DialogPolicy",
-    "DialogState", "EndCall", "Event", "Hangup", "KeyPressed", "Outcome", "Phase",
-    "PolicyConfig", "PromptFinished", "RecognitionError", "Say", "StartTimer", "Step",
-    "TimerFired", "Transfer",
+    "DTMF_AGENT_KEY",
+    "HUMAN_KEYWORD",
+    "LIVE_PHASES",
+    "NO_INPUT_TIMER",
+    "Action",
+    "CallBegan",
+    "CallerHungUp",
+    "CallerSpoke",
+    "CallerStartedSpeaking",
+    "CancelTimer",
+    "DialogPolicy",
+    "DialogState",
+    "Event",
+    "HangUp",
+    "KeyPressed",
+    "Outcome",
+    "Phase",
+    "PolicyConfig",
+    "PromptFinished",
+    "RecognitionError",
+    "RecordOutcome",
+    "Say",
+    "StartTimer",
+    "Step",
+    "TimerFired",
+    "Transfer",
 ]
 
 
@@ -107,8 +128,8 @@ class DialogPolicy:
         if state.phase == "ending":
             outcome = state.outcome or self._natural_outcome(state)
             return replace(state, phase="ended", outcome=outcome), [
-                Hangup(state.hangup_reason or "goodbye"),
-                EndCall(outcome),
+                HangUp(state.hangup_reason or "goodbye"),
+                RecordOutcome(outcome),
             ]
         if state.phase == "transferring":
             return self._finish_transfer(state)
@@ -140,7 +161,7 @@ class DialogPolicy:
         outcome = state.outcome or self._natural_outcome(state)
         return replace(state, phase="ended", outcome=outcome), [
             CancelTimer(NO_INPUT_TIMER),
-            EndCall(outcome),
+            RecordOutcome(outcome),
         ]
 
     def _on_recognition_error(self, state: DialogState) -> Step:
@@ -290,7 +311,7 @@ class DialogPolicy:
         dept = self._department(state.transfer_department or self.kb.default_department)
         return replace(state, phase="ended", outcome="transferred"), [
             Transfer(dept.id, dept.queue, state.transfer_reason),
-            EndCall("transferred"),
+            RecordOutcome("transferred"),
         ]
 
     def _say_goodbye(self, state: DialogState, outcome: Outcome | None, reason: str) -> Step:

@@ -149,16 +149,21 @@ class Transfer:
 
 
 @dataclass(frozen=True)
-class Hangup:
+class HangUp:
+    """The bot ends the call (its goodbye has been heard).
+
+    Ending a call has one name throughout: the caller hangs up (`CallerHungUp`) or the bot
+    does (`HangUp`); `RecordOutcome` only settles the call record."""
+
     reason: str
 
 
 @dataclass(frozen=True)
-class EndCall:
+class RecordOutcome:
     """The call record's final outcome; emitted exactly once per call."""
 
     outcome: Outcome
 
 
-Action = Say | StartTimer | CancelTimer | Transfer | Hangup | EndCall
+Action = Say | StartTimer | CancelTimer | Transfer | HangUp | RecordOutcome
 Step = tuple[DialogState, list[Action]]

@@ -83,10 +83,10 @@ def _serve(args: argparse.Namespace) -> int:
     from asr.base import ModelNotAvailable
     from dialog.embeddings import EmbeddingUnavailable
     from dialog.intents import KnowledgeBaseError
-    from ivr.app import create_app
     from ivr.logredact import uvicorn_log_config
     from ivr.services import build_services
     from ivr.tts import TtsError
+    from ivr.web.app import create_app
 
     config = ServerConfig.from_env().with_overrides(
         host=args.host, port=args.port, db_path=args.db_path, kb_path=args.kb_path,

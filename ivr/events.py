@@ -74,7 +74,7 @@ class MarkPlayed:
 
 
 @dataclass(frozen=True)
-class CallEnded:
+class CallerHungUp:
     """The platform ended the stream (caller hung up, or the call moved on)."""
 
     reason: str = "stop"
@@ -101,7 +101,7 @@ InboundEvent = (
     | AudioIn
     | DtmfIn
     | MarkPlayed
-    | CallEnded
+    | CallerHungUp
     | ProtocolError
     | UnknownEvent
 )
@@ -140,10 +140,10 @@ class TransferCall:
 
 
 @dataclass(frozen=True)
-class HangupCall:
+class HangUp:
     """End the call from the bot's side."""
 
     reason: str = ""
 
 
-OutboundCommand = SendAudio | SendMark | ClearAudio | TransferCall | HangupCall
+OutboundCommand = SendAudio | SendMark | ClearAudio | TransferCall | HangUp

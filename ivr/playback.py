@@ -4,22 +4,23 @@ Playback is tracked, not assumed: an utterance counts as heard only when the pla
 mark after its last chunk. On barge-in `interrupt()` drops everything queued, sends `clear`, and
 reports the cut utterances as finished-but-interrupted. A watchdog treats an utterance as heard
 if its last mark never comes back (a platform that does not echo marks must not hang the call).
-Does socket I/O only through the `send` callback it is given.
+`drain()` waits until everything sent has been heard, so a call is handed over or hung up only
+after its last words played. Time comes from the injected clock (`ivr.clock`), so tests run
+it under a fake one. Does socket I/O only through the `send` callback it is given.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
-import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ivr.clock import SYSTEM_CLOCK, Clock, TimerHandle, wait_until
 from ivr.events import ClearAudio, OutboundCommand, SendAudio, SendMark
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,8 @@ class _Utterance:
     chunks: list[np.ndarray]
     sent: int = 0
     last_mark: str = ""
-    watchdog: asyncio.TimerHandle | None = field(default=None, repr=False)
+    watchdog: TimerHandle | None = field(default=None, repr=False)
+    done: asyncio.Event | None = field(default=None, repr=False)  # set by drain(): a marker
 
 
 class Playback:
@@ -52,7 +54,7 @@ class Playback:
         chunk_ms: int = 100,
         lead_s: float = 0.3,
         mark_grace_s: float = 3.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._send = send
         self._on_heard = on_heard
@@ -67,21 +69,17 @@ class Playback:
         self._ids = itertools.count(1)
         self._wakeup = asyncio.Event()
         self._play_end = 0.0  # when the audio sent so far finishes playing at the platform
-        self._task: asyncio.Task[None] | None = None
 
     # ---- control -------------------------------------------------------------------------
 
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="playback")
-
-    async def close(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        for utt in self._awaiting.values():
+    def close(self) -> None:
+        """Forget everything queued or awaited (the call is over); `run()` is cancelled by
+        whoever runs it."""
+        for utt in [*self._queue, *self._awaiting.values()]:
             if utt.watchdog:
                 utt.watchdog.cancel()
+            if utt.done:
+                utt.done.set()
         self._awaiting.clear()
         self._queue.clear()
 
@@ -92,25 +90,40 @@ class Playback:
         self._queue.append(_Utterance(next(self._ids), key, chunks))
         self._wakeup.set()
 
+    async def drain(self, timeout_s: float) -> bool:
+        """Wait until the platform has played everything queued so far, or `timeout_s`.
+
+        A mark with no audio goes behind the queue; its echo means all audio before it was
+        heard. Returns False on timeout (a platform that does not echo marks, a gone peer).
+        """
+        done = asyncio.Event()
+        self._queue.append(_Utterance(next(self._ids), "", [np.zeros(0, np.int16)], done=done))
+        self._wakeup.set()
+        return await wait_until(self._clock, done, timeout_s)
+
     @property
     def speaking(self) -> bool:
-        """True while audio is queued or sent but not yet confirmed as played."""
-        return bool(self._queue or self._awaiting)
+        """True while bot speech is queued or sent but not yet confirmed as played."""
+        return any(u.done is None for u in [*self._queue, *self._awaiting.values()])
 
     async def interrupt(self) -> list[str]:
         """Barge-in: drop queued audio, tell the platform to clear, report what was cut."""
         cut = list(self._queue) + list(self._awaiting.values())
-        if not cut:
-            return []
+        if not any(u.done is None for u in cut):
+            return []  # nothing of the bot's speech to cut: no clear
         self._queue.clear()
         self._awaiting.clear()
-        self._play_end = self._clock()
+        self._play_end = self._clock.monotonic()
+        self._wakeup.set()
         await self._send(ClearAudio())
         for utt in cut:
             if utt.watchdog:
                 utt.watchdog.cancel()
-            self._on_heard(utt.key, True)
-        return [u.key for u in cut]
+            if utt.done:
+                utt.done.set()  # a cleared marker: nothing before it will play any more
+            else:
+                self._on_heard(utt.key, True)
+        return [u.key for u in cut if u.done is None]
 
     def mark_played(self, name: str) -> None:
         """The platform echoed a mark; the utterance is heard when its last mark returns."""
@@ -119,11 +132,15 @@ class Playback:
             return  # an intermediate chunk mark, or one of an interrupted utterance
         if utt.watchdog:
             utt.watchdog.cancel()
-        self._on_heard(utt.key, False)
+        if utt.done:
+            utt.done.set()
+        else:
+            self._on_heard(utt.key, False)
 
     # ---- sender loop ---------------------------------------------------------------------
 
-    async def _run(self) -> None:
+    async def run(self) -> None:
+        """Send queued audio until cancelled (the call session runs this as one of its tasks)."""
         while True:
             if not self._queue:
                 self._wakeup.clear()
@@ -133,14 +150,17 @@ class Playback:
             await self._send_next_chunk(utt)
 
     async def _send_next_chunk(self, utt: _Utterance) -> None:
-        now = self._clock()
+        now = self._clock.monotonic()
         ahead = self._play_end - now
         if ahead > self._lead_s:
-            await asyncio.sleep(ahead - self._lead_s)
-            return  # re-check the queue: an interrupt may have emptied it meanwhile
+            # Woken early by an interrupt (the next reply need not wait out the cut one's
+            # pacing) or by new audio; either way the queue is checked again.
+            self._wakeup.clear()
+            await wait_until(self._clock, self._wakeup, ahead - self._lead_s)
+            return
         chunk = utt.chunks[utt.sent]
         mark = f"u{utt.uid}.{utt.sent}"
-        if utt.sent == 0 and self._on_started:
+        if utt.sent == 0 and self._on_started and utt.done is None:
             self._on_started(utt.key, now)
         self._play_end = max(self._play_end, now) + len(chunk) / self._rate
         utt.sent += 1
@@ -149,7 +169,7 @@ class Playback:
             utt.last_mark = mark
             self._awaiting[mark] = utt
             delay = self._play_end - now + self._grace_s
-            utt.watchdog = asyncio.get_running_loop().call_later(delay, self._mark_lost, mark)
+            utt.watchdog = self._clock.call_later(delay, lambda: self._mark_lost(mark))
         if len(chunk):
             await self._send(SendAudio(chunk, self._rate))
         await self._send(SendMark(mark))

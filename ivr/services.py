@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
+
+import numpy as np
 
 from asr.base import RecognizerEngine
 from asr.engines import load_engine
@@ -20,24 +24,44 @@ from dialog.intents import KnowledgeBase, load_knowledge_base
 from dialog.kbholder import KnowledgeBaseHolder
 from dialog.letters import LetterRouter
 from dialog.policy import PolicyConfig
+from ivr.clock import SYSTEM_CLOCK, Clock
 from ivr.config import ServerConfig
 from ivr.store import AsyncCallStore, CallStore
 from ivr.tts import PromptCache, TtsError, TtsSynthesizer
 
 log = logging.getLogger(__name__)
+Progress = Callable[[int, int, str], None]
+
+
+class Prompts(Protocol):
+    """Where a call's spoken audio comes from: `PromptCache` in production (rendered once,
+    kept on disk), a fake in the fast in-process tests."""
+
+    def get_samples(self, text: str) -> np.ndarray:
+        """8 kHz int16 audio of `text` (blocking: called off the event loop)."""
+
+    def prerender(self, texts: Iterable[str], progress: Progress | None = None) -> None:
+        """Render `texts` ahead of the first call that says them."""
+
+
+class Closeable(Protocol):
+    def close(self) -> None: ...
 
 
 @dataclass
 class Services:
+    """What every call shares. `clock` is what calls time themselves with (a fake in tests)."""
+
     config: ServerConfig
     kb_holder: KnowledgeBaseHolder
     engine: RecognizerEngine
     asr_executor: ThreadPoolExecutor
-    prompts: PromptCache
-    synthesizer: TtsSynthesizer
+    prompts: Prompts
+    synthesizer: Closeable
     store: AsyncCallStore
     started_at: float
     letters: LetterRouter = field(default_factory=lambda: LetterRouter(None))
+    clock: Clock = SYSTEM_CLOCK
 
     @property
     def kb(self) -> KnowledgeBase:

@@ -4,16 +4,19 @@ The session owns no protocol knowledge (the adapter turns messages into neutral 
 dialog decisions (the pure policy does): it feeds caller audio to the recognition stream, turns
 recognizer and platform events into policy events, and carries out the policy's actions
 (speak, start timers, transfer, hang up, record). Every turn and event is written to the store
-as it happens so a dropped socket loses nothing. Does socket I/O through callbacks.
+as it happens so a dropped socket loses nothing.
+
+`run(messages)` serves the call: every task of the call (playback, the recognition consumer,
+timer and hand-over work) lives in one `asyncio.TaskGroup`, and `close` tears them down in
+order (decode the last words, settle the record, stop timers, playback and recognition, then
+the rest). Time comes from the injected clock (`ivr.clock`). Does socket I/O through callbacks.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
 
 import numpy as np
@@ -22,14 +25,15 @@ from asr.base import supports_grammar
 from asr.stream import BargeIn, Final, RecognitionFailed, RecognitionStream, SpeechStarted
 from dialog import policy as pol
 from dialog.types import MatchResult
+from ivr.clock import Clock, TimerHandle
 from ivr.dtmf import DtmfDetector
 from ivr.events import (
     AudioIn,
-    CallEnded,
+    CallerHungUp,
     CallStarted,
     Connected,
     DtmfIn,
-    HangupCall,
+    HangUp,
     InboundEvent,
     MarkPlayed,
     OutboundCommand,
@@ -38,7 +42,7 @@ from ivr.events import (
     UnknownEvent,
 )
 from ivr.listening import OPEN, profile_for
-from ivr.media.base import MediaProtocol
+from ivr.media.base import MediaProtocol, WireMessage
 from ivr.playback import Playback
 from ivr.services import Services
 from ivr.turns import TurnTracker
@@ -47,23 +51,29 @@ log = logging.getLogger(__name__)
 
 SendMessage = Callable[[str | bytes], Awaitable[None]]
 CloseSocket = Callable[[], Awaitable[None]]
+HANDOVER_TIMEOUT_S = 3.0  # longest wait for the last mark before a transfer or hang-up
+DRAIN_TIMEOUT_S = 10.0  # longest wait to decode the caller's last words at hang-up
 
 
 class CallSession:
     """State and tasks of one call, from the platform's `start` to the socket closing."""
 
     def __init__(self, protocol: MediaProtocol, send_message: SendMessage,
-                 close_socket: CloseSocket, services: Services) -> None:
+                 close_socket: CloseSocket, services: Services, clock: Clock) -> None:
         self.protocol = protocol
         self.services = services
+        self.clock = clock
         self._send_message = send_message
         self._close_socket = close_socket
         self.call_id: str | None = None
         self.kb = services.kb_holder.current  # this call keeps this version to the end
         self._state = self.kb.policy.initial_state()
         self._lock = asyncio.Lock()
-        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._timers: dict[str, TimerHandle] = {}
+        self._group: asyncio.TaskGroup | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._stop_reason: str | None = None  # set when the platform ends the stream
+        self._bot_closed = False  # the bot closed the socket (after a transfer or hang-up)
         self._stream: RecognitionStream | None = None
         self._dtmf: DtmfDetector | None = None
         self._audio_s = 0.0
@@ -73,13 +83,44 @@ class CallSession:
         self._interrupted_key: str | None = None
         self._early_events: list[tuple[str, str, float]] = []
         self._listening = OPEN
-        self._consumer: asyncio.Future[None] | None = None
+        self._consumer: asyncio.Task[None] | None = None
+        self._playing: asyncio.Task[None] | None = None
         self._hanging_up = False  # the caller is gone: still record what was heard, say nothing
         cfg = services.config
         self.playback = Playback(self._send_command, self._on_heard, self._on_started,
-                                 mark_grace_s=cfg.mark_grace_s)
+                                 mark_grace_s=cfg.mark_grace_s, clock=clock)
+
+    # ---- the call's lifetime -------------------------------------------------------------
+
+    async def run(self, messages: AsyncIterator[WireMessage]) -> str:
+        """Serve the call until the socket closes, the platform stops or the bot hangs up;
+        then tear everything down in order. Returns why the call ended; never raises for one
+        broken call (a server shutdown's cancellation still propagates)."""
+        reason = "caller hung up"
+        async with asyncio.TaskGroup() as group:
+            self._group = group
+            try:
+                async for message in messages:
+                    await self.receive(message)
+                    if self._stop_reason:
+                        break
+                reason = self._stop_reason or ("bot closed the call" if self._bot_closed
+                                               else "caller hung up")
+            except Exception:  # one broken call must never take the server down
+                log.exception("call %s: session error", self.call_id)
+                reason = "server error"
+            finally:
+                await self.close(reason)
+        return reason
 
     # ---- inbound -------------------------------------------------------------------------
+
+    async def receive(self, message: WireMessage) -> None:
+        """One websocket message from the platform."""
+        if isinstance(message, str):
+            await self.receive_text(message)
+        else:
+            await self.receive_bytes(message)
 
     async def receive_text(self, text: str) -> None:
         for event in self.protocol.receive_text(text):
@@ -98,9 +139,9 @@ class CallSession:
             self.playback.mark_played(event.name)
         elif isinstance(event, DtmfIn):
             await self._on_key(event.digit, "out-of-band")
-        elif isinstance(event, CallEnded):
+        elif isinstance(event, CallerHungUp):
             await self._record_event("stop", event.reason)
-            await self.close("platform stop")
+            self._stop_reason = "platform stop"
         elif isinstance(event, ProtocolError):
             log.warning("call %s: protocol error: %s", self.call_id, event.message)
             raw = (event.raw or "")[:200]
@@ -118,7 +159,7 @@ class CallSession:
         self.call_id = event.call_id
         await svc.store.start_call(
             event.call_id, stream_sid=event.stream_id, protocol=self.protocol.name,
-            from_number=event.from_number, to_number=event.to_number, started_at=time.time(),
+            from_number=event.from_number, to_number=event.to_number, started_at=self.clock.time(),
             parameters=dict(event.parameters))
         for kind, detail, at in self._early_events:
             await svc.store.add_event(event.call_id, kind, detail, at)
@@ -129,9 +170,9 @@ class CallSession:
             min_speech_s=cfg.barge_in_min_s, max_utterance_s=cfg.max_utterance_s,
             speculate_after_s=cfg.speculate_after_s)
         self._dtmf = DtmfDetector(rate)
-        self._turns = TurnTracker(svc.store, event.call_id, cfg.end_silence_s)
-        self.playback.start()
-        self._consumer = asyncio.ensure_future(self._consume_recognition(self._stream))
+        self._turns = TurnTracker(svc.store, event.call_id, cfg.end_silence_s, self.clock)
+        self._playing = self._spawn(self.playback.run(), "playback")
+        self._consumer = self._spawn(self._consume_recognition(self._stream), "recognition")
         log.info("call %s started (%s, %s → %s, %d Hz)", event.call_id, self.protocol.name,
                  event.from_number, event.to_number, rate)
         await self._dispatch(pol.CallBegan())
@@ -142,7 +183,7 @@ class CallSession:
         samples = event.samples
         for digit in self._dtmf.process(samples):
             self._dtmf_times.append(self._audio_s)
-            self._spawn(self._on_key(digit, "in-band"))
+            self._spawn(self._on_key(digit, "in-band"), "in-band key")
         self._audio_s += len(samples) / event.sample_rate
         self._stream.feed(samples)
 
@@ -225,7 +266,7 @@ class CallSession:
         async with self._lock:
             if self._state.phase == "ended" and not isinstance(event, pol.CallerHungUp):
                 return
-            self._state, actions = self.kb.policy.step(self._state, event, time.monotonic())
+            self._state, actions = self.kb.policy.step(self._state, event, self.clock.monotonic())
             for action in actions:
                 await self._execute(action)
 
@@ -234,17 +275,17 @@ class CallSession:
             await self._say(action)
         elif isinstance(action, pol.StartTimer):
             self._cancel_timer(action.name)
-            self._timers[action.name] = asyncio.get_running_loop().call_later(
-                action.seconds, self._fire_timer, action.name)
+            name = action.name
+            self._timers[name] = self.clock.call_later(action.seconds,
+                                                       lambda: self._fire_timer(name))
         elif isinstance(action, pol.CancelTimer):
             self._cancel_timer(action.name)
         elif isinstance(action, pol.Transfer):
             await self._transfer(action)
-        elif isinstance(action, pol.Hangup):
-            await self._send_command(HangupCall(action.reason))
-            self._spawn(self._close_after_flush())
-        elif isinstance(action, pol.EndCall):
-            await self._end_record(action.outcome)
+        elif isinstance(action, pol.HangUp):
+            self._spawn(self._hand_over(HangUp(action.reason)), "hang up")
+        elif isinstance(action, pol.RecordOutcome):
+            await self._record_outcome(action.outcome)
 
     async def _say(self, action: pol.Say) -> None:
         if self._turns:
@@ -256,7 +297,7 @@ class CallSession:
         except Exception as exc:  # a TTS failure must not silence the dialog forever
             log.error("call %s: cannot synthesize %r: %s", self.call_id, action.text, exc)
             await self._record_event("tts_error", f"{action.key}: {exc}")
-            self._spawn(self._dispatch(pol.PromptFinished(action.key)))
+            self._spawn(self._dispatch(pol.PromptFinished(action.key)), "tts error")
             return
         self.playback.enqueue(action.key, samples)
         self._listen_after(action.key)
@@ -278,17 +319,17 @@ class CallSession:
         assert self.call_id is not None
         await self.services.store.set_transfer(self.call_id, action.department, action.queue,
                                                action.reason)
-        await self._send_command(TransferCall(action.department, action.queue, action.reason))
         log.info("call %s: transfer to %s (%s)", self.call_id, action.queue, action.reason)
-        self._spawn(self._close_after_flush())
+        command = TransferCall(action.department, action.queue, action.reason)
+        self._spawn(self._hand_over(command), "transfer")
 
-    async def _end_record(self, outcome: str) -> None:
+    async def _record_outcome(self, outcome: str) -> None:
         if self.call_id is None:
             return
         if self._turns:
             await self._turns.flush()
-        await self.services.store.end_call(self.call_id, outcome=outcome, ended_at=time.time(),
-                                           reason=self._state.phase)
+        await self.services.store.record_outcome(
+            self.call_id, outcome=outcome, ended_at=self.clock.time(), reason=self._state.phase)
 
     def _on_heard(self, key: str, interrupted: bool) -> None:
         if interrupted:
@@ -296,7 +337,7 @@ class CallSession:
             # out to be empty, `_resume_listening` treats the prompt as done.
             self._interrupted_key = key
             return
-        self._spawn(self._dispatch(pol.PromptFinished(key)))
+        self._spawn(self._dispatch(pol.PromptFinished(key)), "prompt heard")
 
     async def _resume_listening(self) -> None:
         key, self._interrupted_key = self._interrupted_key, None
@@ -305,7 +346,7 @@ class CallSession:
 
     def _on_started(self, key: str, at: float) -> None:
         if self._turns:
-            self._spawn(self._turns.reply_started())
+            self._spawn(self._turns.reply_started(), "reply started")
 
     # ---- outbound and teardown -----------------------------------------------------------
 
@@ -315,37 +356,50 @@ class CallSession:
         for message in self.protocol.send(command):
             await self._send_message(message)
 
-    async def _close_after_flush(self) -> None:
-        await asyncio.sleep(0.2)  # let the last messages leave before the socket closes
-        with contextlib.suppress(Exception):
-            await self._close_socket()
+    async def _hand_over(self, command: HangUp | TransferCall) -> None:
+        """End the bot's part: once the last mark is back (everything said was heard) or a
+        timeout, send the transfer or hang-up and close the socket."""
+        if not await self.playback.drain(HANDOVER_TIMEOUT_S):
+            log.warning("call %s: last audio not confirmed within %.0f s; ending anyway",
+                        self.call_id, HANDOVER_TIMEOUT_S)
+        await self._send_command(command)
+        self._bot_closed = True
+        await self._close_socket()
 
     async def _record_event(self, kind: str, detail: str) -> None:
         if self.call_id is None:  # before `start`: kept and written once the call has an id
-            self._early_events.append((kind, detail, time.time()))
+            self._early_events.append((kind, detail, self.clock.time()))
             return
-        await self.services.store.add_event(self.call_id, kind, detail, time.time())
+        await self.services.store.add_event(self.call_id, kind, detail, self.clock.time())
 
     def _fire_timer(self, name: str) -> None:
-        self._timers.pop(name, None)
-        self._spawn(self._dispatch(pol.TimerFired(name)))
+        if self._timers.pop(name, None) is not None:
+            self._spawn(self._dispatch(pol.TimerFired(name)), f"timer {name}")
 
     def _cancel_timer(self, name: str) -> None:
         handle = self._timers.pop(name, None)
         if handle:
             handle.cancel()
 
-    def _spawn(self, coro: Awaitable[Any]) -> None:
-        task = asyncio.ensure_future(coro)
+    def _spawn(self, coro: Coroutine[Any, Any, None], what: str) -> asyncio.Task[None] | None:
+        """Run `coro` as one of the call's tasks; a failure is logged, never fatal to the call.
+
+        None once the call is closing (the work is dropped, as the call is over)."""
+        if self._group is None or self._closed:
+            coro.close()
+            return None
+        task = self._group.create_task(self._guarded(coro, what), name=f"{what} {self.call_id}")
         self._tasks.add(task)
-        task.add_done_callback(self._task_done)
+        task.add_done_callback(self._tasks.discard)
+        return task
 
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("call %s: task failed", self.call_id, exc_info=task.exception())
+    async def _guarded(self, coro: Coroutine[Any, Any, None], what: str) -> None:
+        try:
+            await coro
+        except Exception:  # a failed task must not cancel the rest of the call's group
+            log.exception("call %s: %s failed", self.call_id, what)
 
-    async def _drain_recognition(self, timeout_s: float = 10.0) -> None:
+    async def _drain_recognition(self, timeout_s: float = DRAIN_TIMEOUT_S) -> None:
         """Decode what the caller was saying when the line dropped, so the record keeps it."""
         if self._stream is None or self._consumer is None:
             return
@@ -355,11 +409,13 @@ class CallSession:
         except (TimeoutError, asyncio.CancelledError):
             log.warning("call %s: last utterance not decoded within %.0f s", self.call_id,
                         timeout_s)
-        except Exception:  # a failed consumer must not keep the record from being settled
-            log.exception("call %s: recognition failed while hanging up", self.call_id)
 
     async def close(self, reason: str) -> None:
-        """The socket is gone (or the platform said stop): settle the record, stop all work."""
+        """The socket is gone (or the platform said stop): settle the record, stop all work.
+
+        In order: decode the caller's last words, tell the policy (which records the
+        outcome), write the open turn and a `closed` event, cancel timers, stop playback and
+        recognition, then cancel whatever else is still running. Idempotent."""
         if self._closed or self._hanging_up:
             return
         self._hanging_up = True
@@ -372,14 +428,12 @@ class CallSession:
         self._closed = True
         for name in list(self._timers):
             self._cancel_timer(name)
-        await self.playback.close()
+        self.playback.close()
         if self._stream:
             await self._stream.close()
-        if self._consumer is not None:
-            self._consumer.cancel()
         current = asyncio.current_task()
-        for task in list(self._tasks):
-            if task is not current:
+        for task in [self._playing, self._consumer, *self._tasks]:
+            if task is not None and task is not current:
                 task.cancel()
         if self.call_id is None and self._early_events:
             log.warning("stream closed before start after %d bad messages: %s",

@@ -196,7 +196,7 @@ class CallStore:
                            transfer_reason=? WHERE call_sid=?""",
                         (department, queue, reason, call_sid))
 
-    def end_call(self, call_sid: str, *, outcome: str, ended_at: float, reason: str) -> None:
+    def record_outcome(self, call_sid: str, *, outcome: str, ended_at: float, reason: str) -> None:
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}; expected one of {sorted(OUTCOMES)}")
         # First outcome (and its reason) wins; a later end only fills a missing ended_at.
@@ -288,8 +288,9 @@ class AsyncCallStore:
     async def set_transfer(self, call_sid: str, department: str, queue: str, reason: str) -> None:
         await self._run(self.sync.set_transfer, call_sid, department, queue, reason)
 
-    async def end_call(self, call_sid: str, *, outcome: str, ended_at: float, reason: str) -> None:
-        await self._run(self.sync.end_call, call_sid, outcome=outcome, ended_at=ended_at,
+    async def record_outcome(self, call_sid: str, *, outcome: str, ended_at: float,
+                             reason: str) -> None:
+        await self._run(self.sync.record_outcome, call_sid, outcome=outcome, ended_at=ended_at,
                         reason=reason)
 
     async def get_call(self, call_sid: str) -> dict[str, Any] | None:

@@ -9,11 +9,11 @@ dropped socket at any point keeps what was heard. Writes to the store; no other 
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass, field
 
 from asr.base import Transcript
 from dialog.types import MatchResult
+from ivr.clock import SYSTEM_CLOCK, Clock
 from ivr.store import AsyncCallStore, TurnRecord
 
 
@@ -35,8 +35,10 @@ class _OpenTurn:
 class TurnTracker:
     """Turns of one call: `pending` is being heard, `current` has been answered."""
 
-    def __init__(self, store: AsyncCallStore, call_id: str, end_silence_s: float) -> None:
+    def __init__(self, store: AsyncCallStore, call_id: str, end_silence_s: float,
+                 clock: Clock = SYSTEM_CLOCK) -> None:
         self._store = store
+        self._clock = clock
         self._call_id = call_id
         self._end_silence_s = end_silence_s
         self._pending: _OpenTurn | None = None
@@ -46,19 +48,19 @@ class TurnTracker:
 
     def speech_started(self) -> None:
         if self._pending is None:
-            self._pending = _OpenTurn(started_at=time.time())
+            self._pending = _OpenTurn(started_at=self._clock.time())
 
     def barged_in(self) -> None:
         self._barge_pending = True
 
     def begin_key(self, digit: str) -> None:
-        self._pending = _OpenTurn(started_at=time.time(), dtmf=digit)
+        self._pending = _OpenTurn(started_at=self._clock.time(), dtmf=digit)
 
     def recognized(self, transcript: Transcript, match: MatchResult,
                    wait_s: float | None = None) -> None:
         """`wait_s`: how long the result took after the endpoint (the decode time when not
         given; a speculative decode that started early took less)."""
-        now = time.time()
+        now = self._clock.time()
         turn = self._pending or _OpenTurn(started_at=now)
         self._pending = turn
         turn.caller_text = transcript.text
@@ -84,7 +86,7 @@ class TurnTracker:
         """The first audio of a reply left: the current turn's latency is now known."""
         turn = self._current
         if turn is not None and turn.reply_started_at is None:
-            turn.reply_started_at = time.time()
+            turn.reply_started_at = self._clock.time()
             await self._write(turn)
 
     async def flush(self) -> None:

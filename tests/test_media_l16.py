@@ -11,11 +11,11 @@ import pytest
 from ivr.events import (
     AudioFormat,
     AudioIn,
-    CallEnded,
+    CallerHungUp,
     CallStarted,
     ClearAudio,
     DtmfIn,
-    HangupCall,
+    HangUp,
     MarkPlayed,
     SendAudio,
     SendMark,
@@ -95,13 +95,13 @@ def test_dtmf_mark_stop() -> None:
     assert only(proto.receive_text('{"event":"dtmf","digit":"5"}')) == DtmfIn("5")
     assert only(proto.receive_text('{"event":"dtmf","digit":"#"}')) == DtmfIn("#")
     assert only(proto.receive_text('{"event":"mark","name":"u1-c3"}')) == MarkPlayed("u1-c3")
-    assert only(proto.receive_text('{"event":"stop"}')) == CallEnded("stop")
+    assert only(proto.receive_text('{"event":"stop"}')) == CallerHungUp("stop")
 
 
 def test_stop_with_reason_and_before_start() -> None:
     text = '{"event":"stop","reason":"caller-hangup"}'
-    assert only(started().receive_text(text)) == CallEnded("caller-hangup")
-    assert only(L16MediaProtocol().receive_text('{"event":"stop"}')) == CallEnded("stop")
+    assert only(started().receive_text(text)) == CallerHungUp("caller-hangup")
+    assert only(L16MediaProtocol().receive_text('{"event":"stop"}')) == CallerHungUp("stop")
 
 
 def test_unknown_event() -> None:
@@ -225,12 +225,12 @@ def test_send_mark_clear_transfer_hangup() -> None:
         "event": "transfer", "department": "社保卡服务", "queue": "q-sbk", "reason": "caller asked",
     }
     assert isinstance(transfer, str) and "社保卡服务" in transfer  # readable UTF-8, not \\u escapes
-    hangup = only(proto.send(HangupCall("goodbye")))
+    hangup = only(proto.send(HangUp("goodbye")))
     assert parse(hangup) == {"event": "hangup", "reason": "goodbye"}
 
 
 def test_hangup_allowed_before_start() -> None:
-    message = only(L16MediaProtocol().send(HangupCall("no start")))
+    message = only(L16MediaProtocol().send(HangUp("no start")))
     assert parse(message) == {"event": "hangup", "reason": "no start"}
 
 

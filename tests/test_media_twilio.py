@@ -13,12 +13,12 @@ import pytest
 from ivr.events import (
     AudioFormat,
     AudioIn,
-    CallEnded,
+    CallerHungUp,
     CallStarted,
     ClearAudio,
     Connected,
     DtmfIn,
-    HangupCall,
+    HangUp,
     MarkPlayed,
     ProtocolError,
     SendAudio,
@@ -170,7 +170,7 @@ def test_dtmf_mark_stop() -> None:
     proto = started()
     assert only(proto.receive_text(DTMF)) == DtmfIn("1")
     assert only(proto.receive_text(MARK)) == MarkPlayed("utt-3-chunk-2")
-    assert only(proto.receive_text(STOP)) == CallEnded("stop")
+    assert only(proto.receive_text(STOP)) == CallerHungUp("stop")
 
 
 @pytest.mark.parametrize("digit", ["0", "9", "*", "#", "A", "D"])
@@ -377,8 +377,8 @@ def test_send_clear() -> None:
 def test_transfer_and_hangup_send_no_messages() -> None:
     proto = started()
     assert proto.send(TransferCall("社保", "sbk", "caller asked")) == []
-    assert proto.send(HangupCall("done")) == []
-    assert TwilioMediaProtocol().send(HangupCall("never started")) == []
+    assert proto.send(HangUp("done")) == []
+    assert TwilioMediaProtocol().send(HangUp("never started")) == []
 
 
 @pytest.mark.parametrize(

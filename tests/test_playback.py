@@ -8,6 +8,7 @@ import numpy as np
 
 from ivr.events import ClearAudio, OutboundCommand, SendAudio, SendMark
 from ivr.playback import Playback
+from tests.fakes import FakeClock
 
 
 class Recorder:
@@ -29,10 +30,21 @@ class Recorder:
         return [c.name for c in self.sent if isinstance(c, SendMark)]
 
 
-def _playback(rec: Recorder, **kw: float) -> Playback:
-    # lead_s is large so nothing waits for the real-time pacing in these tests
+def _playback(rec: Recorder, clock: FakeClock | None = None, **kw: float) -> Playback:
+    # lead_s is large so nothing waits for the pacing unless a test asks for it
     return Playback(rec.send, rec.on_heard, rec.on_started, sample_rate=8000, chunk_ms=100,
-                    lead_s=kw.get("lead_s", 100.0), mark_grace_s=kw.get("grace", 100.0))
+                    lead_s=kw.get("lead_s", 100.0), mark_grace_s=kw.get("grace", 100.0),
+                    clock=clock or FakeClock())
+
+
+def _start(pb: Playback) -> asyncio.Task[None]:
+    return asyncio.get_running_loop().create_task(pb.run())
+
+
+async def _stop(pb: Playback, task: asyncio.Task[None]) -> None:
+    pb.close()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
 
 
 async def _settle() -> None:
@@ -44,7 +56,7 @@ def test_each_chunk_is_followed_by_a_mark_and_heard_on_the_last() -> None:
     async def run() -> Recorder:
         rec = Recorder()
         pb = _playback(rec)
-        pb.start()
+        task = _start(pb)
         pb.enqueue("greeting", np.arange(2000, dtype=np.int16))  # 250 ms → 3 chunks
         await _settle()
         kinds = [type(c) for c in rec.sent]
@@ -60,7 +72,7 @@ def test_each_chunk_is_followed_by_a_mark_and_heard_on_the_last() -> None:
         pb.mark_played(marks[2])
         assert rec.heard == [("greeting", False)]
         assert not pb.speaking
-        await pb.close()
+        await _stop(pb, task)
         return rec
 
     asyncio.run(run())
@@ -70,7 +82,7 @@ def test_utterances_play_in_order() -> None:
     async def run() -> None:
         rec = Recorder()
         pb = _playback(rec)
-        pb.start()
+        task = _start(pb)
         pb.enqueue("answer", np.ones(800, np.int16))
         pb.enqueue("anything_else", np.full(800, 2, np.int16))
         await _settle()
@@ -79,7 +91,7 @@ def test_utterances_play_in_order() -> None:
         for m in rec.marks():
             pb.mark_played(m)
         assert rec.heard == [("answer", False), ("anything_else", False)]
-        await pb.close()
+        await _stop(pb, task)
 
     asyncio.run(run())
 
@@ -88,7 +100,7 @@ def test_interrupt_sends_clear_and_reports_cut_utterances() -> None:
     async def run() -> None:
         rec = Recorder()
         pb = _playback(rec)
-        pb.start()
+        task = _start(pb)
         pb.enqueue("answer", np.ones(1600, np.int16))
         await _settle()
         cut = await pb.interrupt()
@@ -101,39 +113,72 @@ def test_interrupt_sends_clear_and_reports_cut_utterances() -> None:
         assert not pb.speaking
         assert await pb.interrupt() == []  # nothing to cut: no second clear
         assert sum(isinstance(c, ClearAudio) for c in rec.sent) == 1
-        await pb.close()
+        await _stop(pb, task)
 
     asyncio.run(run())
 
 
 def test_lost_marks_do_not_hang_the_call() -> None:
     async def run() -> None:
-        rec = Recorder()
-        pb = _playback(rec, grace=0.01)
-        pb.start()
+        rec, clock = Recorder(), FakeClock()
+        pb = _playback(rec, clock, grace=3.0)
+        task = _start(pb)
         pb.enqueue("prompt", np.ones(80, np.int16))  # 10 ms of audio
-        for _ in range(50):
-            await asyncio.sleep(0.01)
-            if rec.heard:
-                break
+        await _settle()
+        clock.advance(3.0)  # the audio's 10 ms plus most of the grace: still waiting
+        await _settle()
+        assert rec.heard == []
+        clock.advance(0.02)
+        await _settle()
         assert rec.heard == [("prompt", False)]
-        await pb.close()
+        await _stop(pb, task)
 
     asyncio.run(run())
 
 
 def test_pacing_never_runs_ahead_of_the_lead() -> None:
     async def run() -> None:
-        rec = Recorder()
-        now = [0.0]
-        pb = Playback(rec.send, rec.on_heard, sample_rate=8000, chunk_ms=100, lead_s=0.25,
-                      mark_grace_s=100.0, clock=lambda: now[0])
-        pb.start()
+        rec, clock = Recorder(), FakeClock()
+        pb = _playback(rec, clock, lead_s=0.25)
+        task = _start(pb)
         pb.enqueue("long", np.ones(8000, np.int16))  # 1 s
-        await asyncio.sleep(0.05)
+        await _settle()
         sent = [c for c in rec.sent if isinstance(c, SendAudio)]
-        # with the clock frozen at 0, only 0.3 s (≤ lead + one chunk) may leave
+        # with the clock frozen, only 0.3 s (≤ lead + one chunk) may leave
         assert len(sent) == 3
-        await pb.close()
+        for step in range(7):  # then one 100 ms chunk per 100 ms that passes
+            clock.advance(0.1)
+            await _settle()
+            assert len([c for c in rec.sent if isinstance(c, SendAudio)]) == 4 + step
+        await _stop(pb, task)
+
+    asyncio.run(run())
+
+
+def test_drain_waits_for_the_last_mark_or_the_timeout() -> None:
+    async def run() -> None:
+        rec, clock = Recorder(), FakeClock()
+        pb = _playback(rec, clock)
+        task = _start(pb)
+        pb.enqueue("goodbye", np.ones(800, np.int16))
+        drained = asyncio.ensure_future(pb.drain(5.0))
+        await _settle()
+        marks = rec.marks()
+        assert len(marks) == 2 and not drained.done()  # the prompt's mark, then the marker's
+        pb.mark_played(marks[0])
+        await _settle()
+        assert rec.heard == [("goodbye", False)] and not drained.done()
+        pb.mark_played(marks[1])
+        assert await drained is True
+        assert not pb.speaking
+        # a platform that never echoes: drain gives up after its timeout, on the clock
+        late = asyncio.ensure_future(pb.drain(1.0))
+        await _settle()
+        clock.advance(0.9)
+        await _settle()
+        assert not late.done()
+        clock.advance(0.2)
+        assert await late is False
+        await _stop(pb, task)
 
     asyncio.run(run())

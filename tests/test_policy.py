@@ -17,13 +17,13 @@ from dialog.policy import (
     CancelTimer,
     DialogPolicy,
     DialogState,
-    EndCall,
     Event,
-    Hangup,
+    HangUp,
     KeyPressed,
     PolicyConfig,
     PromptFinished,
     RecognitionError,
+    RecordOutcome,
     Say,
     StartTimer,
     TimerFired,
@@ -124,9 +124,9 @@ def brief(action: Action) -> tuple[str, ...]:
             return ("cancel", name)
         case Transfer(department=dept, queue=queue, reason=reason):
             return ("transfer", dept, queue, reason)
-        case Hangup(reason=reason):
+        case HangUp(reason=reason):
             return ("hangup", reason)
-        case EndCall(outcome=outcome):
+        case RecordOutcome(outcome=outcome):
             return ("end", outcome)
     raise AssertionError(action)
 
@@ -383,7 +383,7 @@ def test_max_failures_config() -> None:
 
 def test_goodbye_without_answers_is_abandoned() -> None:
     state, steps = run([*BEGIN, system("goodbye"), done("goodbye")])
-    assert steps[-1] == [Hangup("goodbye"), EndCall("abandoned")]
+    assert steps[-1] == [HangUp("goodbye"), RecordOutcome("abandoned")]
     assert state.outcome == "abandoned"
 
 
@@ -423,7 +423,7 @@ def test_thin_knowledge_base_never_raises() -> None:
     )
     policy = DialogPolicy(kb)
     state, steps = run([CallBegan(), done("greeting"), KeyPressed("0"), done("transfer")], policy)
-    assert steps[-1] == [Transfer("nowhere", "", "dtmf"), EndCall("transferred")]
+    assert steps[-1] == [Transfer("nowhere", "", "dtmf"), RecordOutcome("transferred")]
     assert steps[-2][-1] == Say("transfer", "{bad")
     assert state.phase == "ended"
 
@@ -507,14 +507,14 @@ def test_random_sequences_never_raise_and_end_at_most_once(seed: int) -> None:
     events += [_random_event(rng) for _ in range(rng.randint(1, 60))]
     state, steps = run(events, policy)
     flat = [a for step in steps for a in step]
-    ends = [a for a in flat if isinstance(a, EndCall)]
+    ends = [a for a in flat if isinstance(a, RecordOutcome)]
     assert len(ends) <= 1
-    assert sum(isinstance(a, Transfer | Hangup) for a in flat) <= 1
+    assert sum(isinstance(a, Transfer | HangUp) for a in flat) <= 1
     if ends:
         assert state.phase == "ended" and ends[0].outcome == state.outcome
     # Nothing follows the end of the call.
     ended_at = next(
-        (i for i, s in enumerate(steps) if any(isinstance(a, EndCall) for a in s)), None
+        (i for i, s in enumerate(steps) if any(isinstance(a, RecordOutcome) for a in s)), None
     )
     if ended_at is not None:
         assert all(s == [] for s in steps[ended_at + 1 :])

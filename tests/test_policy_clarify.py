@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dialog.intents import KnowledgeBase
-from dialog.policy import CallerSpoke, DialogPolicy, EndCall, Event, Say, Transfer
+from dialog.policy import CallerSpoke, DialogPolicy, Event, RecordOutcome, Say, Transfer
 from dialog.types import Candidate, MatchResult
 from tests.test_policy import (
     BEGIN,
@@ -111,7 +111,7 @@ def test_a_single_candidate_without_a_confirm_prompt_is_answered() -> None:
 def test_routing_says_the_responsible_department_then_transfers() -> None:
     state, steps = run([*BEGIN, routed("tax"), done("route")])
     assert steps[-2][1:] == [Say("route", "您反映的问题由税务局负责，正在为您转接。")]
-    assert steps[-1] == [Transfer("tax", "q-tax", "routing"), EndCall("transferred")]
+    assert steps[-1] == [Transfer("tax", "q-tax", "routing"), RecordOutcome("transferred")]
     assert state.transfer_reason == "routing"
 
 

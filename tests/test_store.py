@@ -50,7 +50,7 @@ def test_round_trip(store: CallStore) -> None:
     store.add_event("CA1", "dtmf", "0", T0 + 11)
     store.add_event("CA1", "barge-in", "during prompt", T0 + 12)
     store.set_transfer("CA1", "12333", "social", "caller asked for an agent")
-    store.end_call("CA1", outcome="transferred", ended_at=T0 + 20, reason="transfer")
+    store.record_outcome("CA1", outcome="transferred", ended_at=T0 + 20, reason="transfer")
 
     call = store.get_call("CA1")
     assert call is not None
@@ -91,8 +91,8 @@ def test_survives_crash_and_reopen(tmp_path: Path) -> None:
     start(s)
     s.add_turn("CA1", turn())
     s.add_event("CA1", "ws-closed", "1006", T0 + 5)
-    # Simulated crash: no end_call, and a second connection reads while the first is still open,
-    # which proves every write was committed on return.
+    # Simulated crash: no record_outcome, and a second connection reads while the first is
+    # still open, which proves every write was committed on return.
     other = CallStore(path)
     call = other.get_call("CA1")
     assert call is not None and len(call["turns"]) == 1 and len(call["events"]) == 1
@@ -128,19 +128,19 @@ def test_duplicate_start_keeps_first(store: CallStore) -> None:
 
 def test_first_outcome_wins_but_ended_at_filled(store: CallStore) -> None:
     start(store)
-    store.end_call("CA1", outcome="abandoned", ended_at=T0 + 5, reason="hangup")
-    store.end_call("CA1", outcome="error", ended_at=T0 + 9, reason="late error")
+    store.record_outcome("CA1", outcome="abandoned", ended_at=T0 + 5, reason="hangup")
+    store.record_outcome("CA1", outcome="error", ended_at=T0 + 9, reason="late error")
     call = store.get_call("CA1")
     assert call is not None
     assert (call["outcome"], call["end_reason"]) == ("abandoned", "hangup")
     assert call["ended_at"] == T0 + 5
 
-    # An outcome without ended_at can't come from the API (end_call sets both), so forge one:
+    # An outcome without ended_at can't come from the API (record_outcome sets both), so forge one:
     # a later end must keep that outcome yet fill the missing time.
     start(store, "CA2")
     store._conn.execute(
         "UPDATE calls SET outcome='answered', end_reason='bye' WHERE call_sid='CA2'")
-    store.end_call("CA2", outcome="error", ended_at=T0 + 7, reason="x")
+    store.record_outcome("CA2", outcome="error", ended_at=T0 + 7, reason="x")
     call = store.get_call("CA2")
     assert call is not None
     assert (call["outcome"], call["end_reason"], call["ended_at"]) == ("answered", "bye", T0 + 7)
@@ -149,7 +149,7 @@ def test_first_outcome_wins_but_ended_at_filled(store: CallStore) -> None:
 def test_bad_outcome_rejected(store: CallStore) -> None:
     start(store)
     with pytest.raises(ValueError):
-        store.end_call("CA1", outcome="hung-up", ended_at=T0, reason="")
+        store.record_outcome("CA1", outcome="hung-up", ended_at=T0, reason="")
 
 
 def test_placeholder_for_unknown_call(store: CallStore, caplog: pytest.LogCaptureFixture) -> None:
@@ -218,7 +218,7 @@ def test_async_wrapper_keeps_order_off_loop() -> None:
         idxs = await asyncio.gather(*(store.add_turn(sid, turn(f"t{i}")) for i in range(n)))
         await asyncio.gather(*(store.add_event(sid, "k", str(i), T0 + i) for i in range(n)))
         await store.set_transfer(sid, "12315", "q", "r")
-        await store.end_call(sid, outcome="transferred", ended_at=T0 + 60, reason="done")
+        await store.record_outcome(sid, outcome="transferred", ended_at=T0 + 60, reason="done")
         return list(idxs)
 
     async def main() -> tuple[list[list[int]], dict | None, dict | None, int, int]:

@@ -33,11 +33,11 @@ import uvicorn
 import websockets
 from websockets.frames import Close
 
-from ivr.app import create_app
 from ivr.cli import main as cli_main
 from ivr.config import ServerConfig
 from ivr.replay import replay
 from ivr.services import build_services
+from ivr.web.app import create_app
 from ivr.wsauth import POLICY_VIOLATION, l16_refusal, twilio_stream_refusal
 from pcm.files import write_wav
 from tests.conftest import REPO
@@ -246,7 +246,7 @@ def new_id(prefix: str) -> str:
 @pytest.mark.e2e
 def test_l16_without_or_with_a_wrong_token_is_closed_1008_and_not_recorded(
         auth_server: AuthServer, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="ivr.app")
+    caplog.set_level(logging.WARNING, logger="ivr.web.media")
     url = auth_server.ws + "/l16/media"
     cases = [({}, "", "missing L16 token"),
              ({"Authorization": "Bearer not-it"}, "", "invalid L16 token"),

@@ -15,11 +15,11 @@ from typing import Any, ClassVar
 from ivr.events import (
     AudioFormat,
     AudioIn,
-    CallEnded,
+    CallerHungUp,
     CallStarted,
     ClearAudio,
     DtmfIn,
-    HangupCall,
+    HangUp,
     InboundEvent,
     MarkPlayed,
     OutboundCommand,
@@ -118,7 +118,7 @@ class L16MediaProtocol(StartedStreamProtocol):
 
     def _on_stop(self, message: dict[str, Any], raw: str) -> list[InboundEvent]:
         reason = message.get("reason")
-        return [CallEnded(reason if isinstance(reason, str) and reason else "stop")]
+        return [CallerHungUp(reason if isinstance(reason, str) and reason else "stop")]
 
     _HANDLERS: ClassVar[dict[str, Callable[[L16MediaProtocol, dict[str, Any], str],
                                            list[InboundEvent]]]] = {
@@ -131,7 +131,7 @@ class L16MediaProtocol(StartedStreamProtocol):
     # ---- outbound -----------------------------------------------------------------------------
 
     def send(self, command: OutboundCommand) -> list[WireMessage]:
-        if isinstance(command, HangupCall):
+        if isinstance(command, HangUp):
             # Allowed before start too: it is how we turn away a client that never starts.
             return [dump_json({"event": "hangup", "reason": command.reason})]
         call = self._require_started(command)

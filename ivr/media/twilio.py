@@ -19,13 +19,13 @@ import numpy as np
 from ivr.events import (
     AudioFormat,
     AudioIn,
-    CallEnded,
+    CallerHungUp,
     CallStarted,
     ClearAudio,
     Connected,
     DtmfIn,
     Encoding,
-    HangupCall,
+    HangUp,
     InboundEvent,
     MarkPlayed,
     OutboundCommand,
@@ -161,7 +161,7 @@ class TwilioMediaProtocol(StartedStreamProtocol):
         return [MarkPlayed(name)]
 
     def _on_stop(self, message: dict[str, Any], raw: str) -> list[InboundEvent]:
-        return [CallEnded("stop")]
+        return [CallerHungUp("stop")]
 
     _HANDLERS: ClassVar[dict[str, Callable[[TwilioMediaProtocol, dict[str, Any], str],
                                            list[InboundEvent]]]] = {
@@ -176,7 +176,7 @@ class TwilioMediaProtocol(StartedStreamProtocol):
     # ---- outbound -----------------------------------------------------------------------------
 
     def send(self, command: OutboundCommand) -> list[WireMessage]:
-        if isinstance(command, HangupCall):
+        if isinstance(command, HangUp):
             # Allowed even before start (e.g. a stream that never starts). Neither hang-up nor
             # transfer has a Twilio stream message: the session closes the socket and the
             # <Connect action> callback answers <Hangup/> or <Enqueue> (ivr/twiml.py).

@@ -1,0 +1,73 @@
+"""The clock a call reads: monotonic time, wall time, sleeps and timers, passed in, never global.
+
+A call is timed in three places: playback pacing (send audio no faster than it plays), the
+dialog's timers (re-prompt after silence) and watchdogs (a mark that never comes back). With
+the clock injected, a whole call runs in an in-process test in milliseconds under a fake clock
+the test advances, and production uses `SystemClock`. Every timer callback runs on the event
+loop that created it, whichever thread advances a fake clock. No I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+
+class TimerHandle(Protocol):
+    """What `call_later` returns: something that can be cancelled (asyncio's handle is one)."""
+
+    def cancel(self) -> None: ...
+
+
+class Clock(Protocol):
+    """Time as one call sees it."""
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never jumps (intervals, deadlines)."""
+
+    def time(self) -> float:
+        """Seconds since the epoch (timestamps in call records)."""
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> TimerHandle:
+        """Run `callback` on the current event loop after `delay` seconds."""
+
+    async def sleep(self, delay: float) -> None:
+        """Wait `delay` seconds."""
+
+
+class SystemClock:
+    """The real clock: `time.monotonic`, `time.time` and the running event loop's timers."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def time(self) -> float:
+        return time.time()
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> TimerHandle:
+        return asyncio.get_running_loop().call_later(max(0.0, delay), callback)
+
+    async def sleep(self, delay: float) -> None:
+        await asyncio.sleep(max(0.0, delay))
+
+
+SYSTEM_CLOCK = SystemClock()
+
+
+async def wait_until(clock: Clock, condition: asyncio.Event, timeout_s: float) -> bool:
+    """Wait for `condition` or `timeout_s` on `clock`, whichever comes first; True if set."""
+    if condition.is_set():
+        return True
+    loop = asyncio.get_running_loop()
+    timed_out = loop.create_future()
+    handle = clock.call_later(timeout_s, lambda: timed_out.done() or timed_out.set_result(None))
+    waiter = asyncio.ensure_future(condition.wait())
+    try:
+        await asyncio.wait({waiter, timed_out}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        handle.cancel()
+        waiter.cancel()
+        timed_out.cancel()
+    return condition.is_set()

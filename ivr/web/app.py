@@ -1,0 +1,52 @@
+"""`create_app(config)`: the ASGI app, its start-up and shut-down, and the routers it serves.
+
+The lifespan builds the shared services once (off the event loop: it loads models and renders
+prompts) unless a test injects them, and watches the knowledge base for changes. Each area of
+the web layer is its own router module; adding one is a line here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from ivr.config import ServerConfig
+from ivr.services import Services, build_services
+from ivr.web import calls_api, health, kb_api, twilio_webhooks
+from ivr.web.media import media_router
+
+KB_WATCH_INTERVAL_S = 2.0
+
+
+def create_app(config: ServerConfig, services: Services | None = None) -> FastAPI:
+    """The ASGI app; `services` may be injected (tests), else built at start-up."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        svc = services or await loop.run_in_executor(None, build_services, config)
+        app.state.services = svc
+        app.state.calls = {}
+
+        def on_reload(ok: bool, message: str) -> None:
+            if ok:
+                loop.run_in_executor(None, svc.prerender, svc.kb)
+
+        watcher = asyncio.create_task(svc.kb_holder.watch(KB_WATCH_INTERVAL_S, on_reload))
+        try:
+            yield
+        finally:
+            watcher.cancel()
+            await svc.aclose()
+
+    app = FastAPI(title="hotline-ivr", lifespan=lifespan)
+    app.state.config = config
+    app.include_router(health.router)
+    app.include_router(twilio_webhooks.router)
+    app.include_router(media_router())
+    app.include_router(calls_api.router)
+    app.include_router(kb_api.router)
+    return app

@@ -1,0 +1,23 @@
+"""The calls API: the newest call records, and one call with its turns and events."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse
+
+from ivr.web.deps import services_of
+
+router = APIRouter(prefix="/api/calls", tags=["calls"])
+
+
+@router.get("")
+async def list_calls(request: Request, limit: int = 50) -> JSONResponse:
+    return JSONResponse(await services_of(request).store.list_calls(limit))
+
+
+@router.get("/{call_sid}")
+async def get_call(request: Request, call_sid: str) -> JSONResponse:
+    record = await services_of(request).store.get_call(call_sid)
+    if record is None:
+        raise HTTPException(404, f"no call {call_sid}")
+    return JSONResponse(record)

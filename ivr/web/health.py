@@ -1,0 +1,21 @@
+"""`GET /healthz`: is the server up, which recognizer it runs and why, how many calls are live."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from ivr.media.registry import PROVIDERS
+from ivr.web.deps import calls_of, services_of
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+async def healthz(request: Request) -> dict[str, Any]:
+    svc = services_of(request)
+    return {"status": "ok", "asr_engine": svc.engine.name,
+            "asr_reason": getattr(svc.engine, "reason", ""),
+            "intents": len(svc.kb.intents), "active_calls": len(calls_of(request)),
+            "media": {name: p.path for name, p in PROVIDERS.items()}}

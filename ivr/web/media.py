@@ -1,0 +1,126 @@
+"""The media sockets: one websocket route per registered telephony provider, each a call.
+
+Routes, handshake checks and adapters come from `ivr.media.registry`, so a new dialect needs
+no change here. Each accepted socket gets a `CallSession`; a writer task serialises outbound
+frames so concurrent senders (playback, dialog) never interleave partial writes, and it lives
+in the same task group as the session, so neither outlives the other. Socket errors end the
+call, never the server. Does network I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from fastapi import APIRouter, WebSocket
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from ivr.media.base import MediaProtocol, WireMessage
+from ivr.media.registry import PROVIDERS, Handshake, MediaProvider
+from ivr.session import CallSession
+from ivr.web.deps import calls_of, config_of, services_of
+from ivr.wsauth import POLICY_VIOLATION
+
+log = logging.getLogger(__name__)
+Outbox = asyncio.Queue[WireMessage | None]  # None: close the socket after what is queued
+
+
+def media_router(providers: dict[str, MediaProvider] = PROVIDERS) -> APIRouter:
+    """A router with `/<name>/media` for every provider (the registry's, by default)."""
+    router = APIRouter(tags=["media"])
+    for provider in providers.values():
+        router.add_api_websocket_route(provider.path, _endpoint(provider),
+                                       name=f"{provider.name}_media")
+    return router
+
+
+def _endpoint(provider: MediaProvider) -> Callable[[WebSocket], Awaitable[None]]:
+    async def media_socket(ws: WebSocket) -> None:
+        handshake = Handshake({k.lower(): v for k, v in ws.headers.items()}, ws.url.query,
+                              ws.url.scheme)
+        refusal = provider.refusal(handshake, config_of(ws))
+        if refusal:
+            await _refuse(ws, refusal)
+            return
+        await serve_call(ws, provider.protocol())
+
+    media_socket.__doc__ = f"Media stream: {provider.description or provider.name}."
+    return media_socket
+
+
+async def _refuse(ws: WebSocket, reason: str) -> None:
+    """Turn a media socket away before any audio: close 1008 with `reason`, no call record.
+
+    The handshake is completed only so the close code and reason reach the client (refusing
+    the upgrade itself shows up as a bare HTTP 403); not one message is read. No CallSession
+    exists yet, so nothing is stored and the call list and `active_calls` never see it.
+    """
+    client = f"{ws.client.host}:{ws.client.port}" if ws.client else "unknown client"
+    log.warning("refused %s from %s: %s", ws.url.path, client, reason)
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+        await ws.accept()
+        await ws.close(code=POLICY_VIOLATION, reason=reason)
+
+
+async def serve_call(ws: WebSocket, protocol: MediaProtocol) -> None:
+    """Pump one media websocket through a CallSession until either side ends it."""
+    await ws.accept()
+    services = services_of(ws)
+    outbox: Outbox = asyncio.Queue()
+
+    async def close_socket() -> None:
+        await outbox.put(None)
+
+    session = CallSession(protocol, outbox.put, close_socket, services, services.clock)
+    calls = calls_of(ws)
+    calls[id(session)] = session
+    try:
+        async with asyncio.TaskGroup() as group:
+            writer = group.create_task(_write_loop(ws, outbox), name="media writer")
+            try:
+                await session.run(_read_messages(ws, writer))
+            finally:
+                outbox.put_nowait(None)  # the writer sends what is queued, then closes
+    finally:
+        calls.pop(id(session), None)
+        if ws.application_state != WebSocketState.DISCONNECTED:
+            with contextlib.suppress(Exception):
+                await ws.close()
+
+
+async def _read_messages(ws: WebSocket, writer: asyncio.Task[None]) -> AsyncIterator[WireMessage]:
+    """The platform's messages until it disconnects or the writer closed the socket."""
+    while True:
+        receive = asyncio.ensure_future(ws.receive())
+        done, _ = await asyncio.wait({receive, writer}, return_when=asyncio.FIRST_COMPLETED)
+        if receive not in done:
+            receive.cancel()
+            return  # the bot closed the call
+        try:
+            message = receive.result()
+        except (WebSocketDisconnect, RuntimeError):
+            return
+        if message["type"] == "websocket.disconnect":
+            return
+        if message.get("text") is not None:
+            yield message["text"]
+        elif message.get("bytes") is not None:
+            yield message["bytes"]
+
+
+async def _write_loop(ws: WebSocket, outbox: Outbox) -> None:
+    while True:
+        message = await outbox.get()
+        if message is None:
+            with contextlib.suppress(Exception):
+                await ws.close()
+            return
+        try:
+            if isinstance(message, str):
+                await ws.send_text(message)
+            else:
+                await ws.send_bytes(message)
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return

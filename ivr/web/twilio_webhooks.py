@@ -1,0 +1,75 @@
+"""Twilio's HTTP webhooks: the TwiML that opens a media stream, and what follows the stream.
+
+`POST /twilio/voice` answers an incoming call with `<Connect><Stream>` pointing at our media
+socket; when the stream closes, Twilio asks `POST /twilio/after-stream` what next: the human
+queue the bot chose (`<Enqueue>`) or `<Hangup/>`. Both check X-Twilio-Signature when
+`IVR_TWILIO_AUTH_TOKEN` is set. See docs/twilio.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+
+from ivr.config import ServerConfig
+from ivr.twiml import (
+    AFTER_STREAM_PATH,
+    hangup_twiml,
+    http_url_for,
+    stream_url_for,
+    transfer_twiml,
+    validate_twilio_signature,
+    voice_twiml,
+)
+from ivr.web.deps import config_of, services_of
+
+router = APIRouter(tags=["telephony webhooks"])
+XML = "application/xml"
+
+
+@router.post("/twilio/voice")
+async def twilio_voice(request: Request) -> Response:
+    config = config_of(request)
+    form = dict((await request.form()).items())
+    _check_signature(request, form, config)
+    scheme = request.headers.get("x-forwarded-proto", request.url.scheme)
+    host = request.headers.get("x-forwarded-host", request.headers.get("host", "localhost"))
+    try:
+        stream_url = stream_url_for(host, config.public_url or None, scheme)
+        action = http_url_for(host, config.public_url or None, scheme, AFTER_STREAM_PATH)
+    except ValueError as exc:
+        raise HTTPException(400, f"bad Host header: {exc}") from exc
+    params = {"from": str(form.get("From", "")), "to": str(form.get("To", "")),
+              "callSid": str(form.get("CallSid", ""))}
+    return Response(voice_twiml(stream_url, params, action), media_type=XML)
+
+
+@router.post(AFTER_STREAM_PATH)
+async def twilio_after_stream(request: Request) -> Response:
+    form = dict((await request.form()).items())
+    _check_signature(request, form, config_of(request))
+    svc = services_of(request)
+    call_sid = str(form.get("CallSid", ""))
+    transfer = await svc.store.transfer_for(call_sid) if call_sid else None
+    if transfer:
+        dept = svc.kb.departments.get(transfer["department"])
+        xml = transfer_twiml(transfer["queue"], dept.name if dept else "", None)
+    else:
+        xml = hangup_twiml()
+    return Response(xml, media_type=XML)
+
+
+def _check_signature(request: Request, form: dict[str, Any], config: ServerConfig) -> None:
+    if not config.twilio_auth_token:
+        return
+    url = str(request.url)
+    if config.public_url:
+        url = config.public_url.rstrip("/") + request.url.path
+        if request.url.query:
+            url += "?" + request.url.query
+    signature = request.headers.get("x-twilio-signature", "")
+    params = {k: str(v) for k, v in form.items()}
+    if not validate_twilio_signature(url, params, signature, config.twilio_auth_token):
+        raise HTTPException(403, "invalid X-Twilio-Signature")

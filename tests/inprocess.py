@@ -1,0 +1,227 @@
+"""Whole calls in-process: the real app behind Starlette's TestClient, fakes for time and voice.
+
+`app_with_fakes` builds the real FastAPI app (routers, media adapters, call session, VAD
+endpointing, matcher, policy, playback, SQLite store) around a `ScriptedEngine`, a `ToneTts`
+and a `FakeClock`, and `TwilioCaller` plays the platform's side of one Twilio media stream:
+it sends the caller's audio and keys, receives the bot's frames, echoes marks as a platform
+that plays audio instantly would, and advances the clock by the audio it received. Nothing
+waits in real time, so a whole call takes milliseconds.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from fastapi import FastAPI
+from starlette.testclient import TestClient, WebSocketTestSession
+
+from dialog.kbholder import KnowledgeBaseHolder
+from dialog.letters import LetterRouter
+from dialog.policy import PolicyConfig
+from ivr.config import ServerConfig
+from ivr.media.codecs import mulaw_encode
+from ivr.services import Services
+from ivr.store import AsyncCallStore, CallStore
+from ivr.web.app import create_app
+from pcm.files import read_audio
+from pcm.resample import resample
+from tests.conftest import FIXTURES, REPO
+from tests.fakes import FakeClock, ScriptedEngine, ToneTts
+
+RATE = 8000
+FRAME = 160  # 20 ms at 8 kHz, as Twilio sends
+CHUNK = 800  # the bot's playback chunk: 100 ms
+SPEECH = FIXTURES / "hotline" / "A10_tel8k.wav"  # any real caller speech: VAD decides the turns
+
+
+def caller_speech(path: Path = SPEECH, seconds: float | None = None) -> np.ndarray:
+    """Real recorded speech at 8 kHz (the words do not matter: the engine is scripted)."""
+    samples, rate = read_audio(path)
+    audio = resample(samples, rate, RATE) if rate != RATE else samples
+    return audio if seconds is None else audio[: int(seconds * RATE)]
+
+
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(int(seconds * RATE), np.int16)
+
+
+@dataclass
+class FakeWorld:
+    """What a test controls and inspects: time, what the caller is heard saying, the bot's
+    voice (which texts it rendered) and the services the app runs on."""
+
+    clock: FakeClock
+    engine: ScriptedEngine
+    tts: ToneTts
+    services: Services
+    app: FastAPI | None = None
+
+    def wait_until_calls_served(self, timeout_s: float = 5.0) -> None:
+        """Block (real time, bounded) until no call is in progress on the app: its session
+        has torn down and settled the record. TestClient cancels the app's handler when a
+        test leaves `websocket_connect`, so a test waits here before it does."""
+        assert self.app is not None
+        deadline = time.monotonic() + timeout_s
+        while self.app.state.calls:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"a call was still in progress after {timeout_s} s")
+            time.sleep(0.002)
+
+
+def fake_services(tmp_path: Path, kb_holder: KnowledgeBaseHolder, *, engine: object,
+                  tts: ToneTts, clock: FakeClock, **config: Any) -> Services:
+    """Services around the given fakes; config fields may be overridden by keyword."""
+    cfg = replace(ServerConfig(db_path=tmp_path / "calls.sqlite3", kb_path=REPO / "intents.yaml",
+                               speculate_after_s=0.0), **config)
+
+    class _Synth:
+        def close(self) -> None:
+            pass
+
+    return Services(cfg, kb_holder, engine,  # type: ignore[arg-type]
+                    ThreadPoolExecutor(1, thread_name_prefix="asr"), tts, _Synth(),
+                    AsyncCallStore(CallStore(cfg.db_path)), clock.time(), LetterRouter(None),
+                    clock)
+
+
+def shared_kb_holder() -> KnowledgeBaseHolder:
+    """The shipped knowledge base, loaded once per test module (loading indexes it)."""
+    return KnowledgeBaseHolder(REPO / "intents.yaml", PolicyConfig())
+
+
+@contextmanager
+def app_with_fakes(tmp_path: Path, kb_holder: KnowledgeBaseHolder, *,
+                   tts: ToneTts | None = None, engine: object | None = None,
+                   **config: Any) -> Iterator[tuple[TestClient, FakeWorld]]:
+    clock = FakeClock()
+    world = FakeWorld(clock, engine or ScriptedEngine(), tts or ToneTts(), None)  # type: ignore[arg-type]
+    world.services = fake_services(tmp_path, kb_holder, engine=world.engine, tts=world.tts,
+                                   clock=clock, **config)
+    world.app = create_app(world.services.config, world.services)
+    with TestClient(world.app) as client:
+        yield client, world
+
+
+class TwilioCaller:
+    """The platform's side of one Twilio media stream, driven step by step by a test."""
+
+    def __init__(self, ws: WebSocketTestSession, world: FakeWorld, call_sid: str) -> None:
+        self.ws = ws
+        self.world = world
+        self.call_sid = call_sid
+        self.heard: list[str] = []  # the bot's prompts, in the order they began to play
+        self.cleared = 0
+
+    def start(self, caller: str = "+8613800000000") -> None:
+        self._send("connected", protocol="Call", version="1.0.0")
+        self._send("start", start={
+            "callSid": self.call_sid, "streamSid": "MZ" + self.call_sid,
+            "customParameters": {"from": caller, "to": "12345"},
+            "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": RATE, "channels": 1}})
+
+    def speak(self, audio: np.ndarray, then_silence_s: float = 1.0) -> None:
+        """Stream caller audio (then silence, so the endpointer ends the utterance)."""
+        samples = np.concatenate([audio, silence(then_silence_s)])
+        for i in range(0, len(samples), FRAME):
+            payload = base64.b64encode(mulaw_encode(samples[i:i + FRAME])).decode()
+            self._send("media", media={"payload": payload})
+
+    def press(self, digit: str) -> None:
+        self._send("dtmf", dtmf={"digit": digit})
+
+    def stop(self) -> None:
+        """The platform ends the stream: the bot closes the socket once it has settled."""
+        self._send("stop", stop={"callSid": self.call_sid})
+        self.expect_closed()
+        self.world.wait_until_calls_served()
+
+    def hang_up(self) -> None:
+        """The caller's line drops: the socket closes under the bot."""
+        self.ws.close(1000)
+        self.world.wait_until_calls_served()
+
+    def hear(self) -> str:
+        """Receive one whole prompt (its frames and marks), echoing every mark; return its
+        text. The clock moves on by each chunk's length, as playback at the platform would."""
+        self._receive("media")
+        text = self._began()
+        chunks = max(1, math.ceil(len(self.world.tts.render(text)) / CHUNK))
+        for n in range(chunks):
+            if n:
+                self._receive("media")
+            mark = self._receive("mark")
+            self.world.clock.advance(CHUNK / RATE)
+            self._send("mark", mark={"name": mark["mark"]["name"]})
+        return text
+
+    def hear_start(self, chunks: int) -> str:
+        """Receive the first `chunks` frames of a prompt without echoing its marks (it is
+        still playing, as if the caller had heard only its beginning); returns its text."""
+        for _ in range(chunks):
+            self._receive("media")
+            self._receive("mark")
+        return self._began()
+
+    def expect_clear(self) -> None:
+        """The bot told the platform to drop its queued audio (barge-in)."""
+        while True:
+            message = self._receive_json()
+            if message["event"] == "clear":
+                self.cleared += 1
+                return
+            assert message["event"] in ("media", "mark"), message
+
+    def expect_hang_up(self) -> None:
+        """The bot ends its part: a last mark (echoed), then it closes the socket."""
+        mark = self._receive("mark")
+        self._send("mark", mark={"name": mark["mark"]["name"]})
+        self.expect_closed()
+
+    def expect_closed(self) -> None:
+        """The bot closed the socket (after any audio still queued); wait until its session
+        has settled the record."""
+        message = self.ws.receive()
+        while message["type"] == "websocket.send":
+            assert json.loads(message["text"])["event"] in ("media", "mark"), message
+            message = self.ws.receive()
+        assert message["type"] == "websocket.close", message
+        self.world.wait_until_calls_served()
+
+    def wait_for_silence_timer(self, seconds: float) -> None:
+        """Let `seconds` of caller silence pass once the bot waits for an answer."""
+        self.world.clock.wait_for_timer(seconds)
+        self.world.clock.advance(seconds)
+
+    # ---- wire ------------------------------------------------------------------------------
+
+    def _began(self) -> str:
+        """The text of the prompt whose first frame just arrived (prompts are rendered and
+        played in order)."""
+        spoken, index = self.world.tts.spoken, len(self.heard)
+        assert len(spoken) > index, f"audio arrived but only {spoken} were rendered"
+        self.heard.append(spoken[index])
+        return spoken[index]
+
+    def _send(self, event: str, **body: Any) -> None:
+        self.ws.send_text(json.dumps({"event": event, "streamSid": "MZ" + self.call_sid,
+                                      **body}))
+
+    def _receive_json(self) -> dict[str, Any]:
+        message: dict[str, Any] = json.loads(self.ws.receive_text())
+        return message
+
+    def _receive(self, event: str) -> dict[str, Any]:
+        message = self._receive_json()
+        assert message["event"] == event, f"expected {event}, got {message}"
+        return message
+

@@ -1,0 +1,189 @@
+"""Whole calls in-process, in milliseconds: the real app driven through Starlette's TestClient.
+
+What is real: the FastAPI routers, the Twilio media adapter, the call session and its task
+group, VAD endpointing of recorded human speech, the matcher and policy on the shipped
+knowledge base, playback with marks, and the SQLite record. What is fake (tests/fakes.py):
+the words the recognizer hears (scripted), the bot's voice (tones) and time (a clock the
+test advances). The same calls over a real server with Whisper and espeak-ng are in
+tests/test_e2e.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from dialog.intents import KnowledgeBase
+from dialog.kbholder import KnowledgeBaseHolder
+from tests.fakes import ScriptedEngine, ToneTts
+from tests.inprocess import (
+    FakeWorld,
+    TwilioCaller,
+    app_with_fakes,
+    caller_speech,
+    shared_kb_holder,
+)
+
+LOST_CARD = "社保卡丢了怎么补办"
+
+
+@pytest.fixture(scope="module")
+def holder() -> KnowledgeBaseHolder:
+    return shared_kb_holder()
+
+
+@pytest.fixture
+def app(tmp_path: Path, holder: KnowledgeBaseHolder) -> Iterator[tuple[TestClient, FakeWorld]]:
+    with app_with_fakes(tmp_path, holder) as running:
+        yield running
+
+
+def _prompts(holder: KnowledgeBaseHolder) -> dict[str, str]:
+    return holder.current.kb.prompts
+
+
+def _record(client: TestClient, sid: str) -> dict[str, Any]:
+    response = client.get(f"/api/calls/{sid}")
+    assert response.status_code == 200
+    record: dict[str, Any] = response.json()
+    return record
+
+
+def _answer_of(kb: KnowledgeBase, intent: str) -> str:
+    return kb.intents[intent].answer
+
+
+def test_question_answer_then_two_reprompts_then_goodbye(
+        app: tuple[TestClient, FakeWorld], holder: KnowledgeBaseHolder) -> None:
+    client, world = app
+    prompts, kb = _prompts(holder), holder.current.kb
+    with client.websocket_connect("/twilio/media") as ws:
+        caller = TwilioCaller(ws, world, "CAanswer")
+        caller.start()
+        assert caller.hear() == prompts["greeting"]
+        world.engine.say(LOST_CARD)
+        caller.speak(caller_speech(seconds=2.0))
+        assert caller.hear() == _answer_of(kb, "sbk_reissue")
+        assert caller.hear() == prompts["anything_else"]
+        for _ in range(2):  # 8 s of silence, twice: "are you still there?"
+            caller.wait_for_silence_timer(8.0)
+            assert caller.hear() == prompts["no_input"]
+        caller.wait_for_silence_timer(8.0)  # the third time: goodbye, and the bot hangs up
+        assert caller.hear() == prompts["goodbye"]
+        caller.expect_hang_up()
+    record = _record(client, "CAanswer")
+    assert record["outcome"] == "no-input"
+    assert record["from_number"] == "+8613800000000"
+    turns = [t for t in record["turns"] if t["caller_text"]]
+    assert [(t["caller_text"], t["intent"], t["action"]) for t in turns] == [
+        (LOST_CARD, "sbk_reissue", "answer")]
+    kinds = [e["kind"] for e in record["events"]]
+    assert kinds[-1] == "closed" and "bot closed the call" in record["events"][-1]["detail"]
+    assert world.engine.heard == [LOST_CARD]
+
+
+def test_asking_for_a_person_transfers_to_the_department_of_the_last_question(
+        app: tuple[TestClient, FakeWorld], holder: KnowledgeBaseHolder) -> None:
+    client, world = app
+    prompts, kb = _prompts(holder), holder.current.kb
+    with client.websocket_connect("/twilio/media") as ws:
+        caller = TwilioCaller(ws, world, "CAhuman")
+        caller.start()
+        caller.hear()  # greeting
+        world.engine.say(LOST_CARD, "转人工")
+        caller.speak(caller_speech(seconds=2.0))
+        caller.hear(), caller.hear()  # the answer, then "anything else?"
+        caller.speak(caller_speech(seconds=1.5))
+        department = kb.departments[kb.intents["sbk_reissue"].department]
+        assert caller.hear() == prompts["transfer"].format(department=department.name)
+        caller.expect_hang_up()
+    record = _record(client, "CAhuman")
+    assert record["outcome"] == "transferred"
+    assert record["transfer_department"] == department.id
+    assert record["transfer_queue"] == department.queue
+    assert record["transfer_reason"] == "caller_request"
+    # the platform asks what next once the stream closed: the department's queue
+    twiml = client.post("/twilio/after-stream", data={"CallSid": "CAhuman"}).text
+    assert f"<Enqueue>{department.queue}</Enqueue>" in twiml
+
+
+def test_key_zero_transfers_and_the_key_is_recorded(
+        app: tuple[TestClient, FakeWorld], holder: KnowledgeBaseHolder) -> None:
+    client, world = app
+    prompts, kb = _prompts(holder), holder.current.kb
+    with client.websocket_connect("/twilio/media") as ws:
+        caller = TwilioCaller(ws, world, "CAkey")
+        caller.start()
+        caller.hear()  # greeting
+        caller.press("5")  # not a menu key: ignored
+        caller.press("0")
+        default = kb.departments[kb.default_department]
+        assert caller.hear() == prompts["transfer"].format(department=default.name)
+        caller.expect_hang_up()
+    record = _record(client, "CAkey")
+    assert (record["outcome"], record["transfer_reason"]) == ("transferred", "dtmf")
+    keys = [e["detail"] for e in record["events"] if e["kind"] == "dtmf"]
+    assert keys == ["5 (out-of-band)", "0 (out-of-band)"]
+    assert world.engine.heard == []  # nothing was said: the recognizer never ran
+
+
+def test_caller_speech_cuts_the_greeting_short(
+        tmp_path: Path, holder: KnowledgeBaseHolder) -> None:
+    # A voice slow enough that the greeting spans many 100 ms chunks (several seconds).
+    with app_with_fakes(tmp_path, holder, tts=ToneTts(seconds_per_char=0.1)) as (client, world):
+        prompts, kb = _prompts(holder), holder.current.kb
+        with client.websocket_connect("/twilio/media") as ws:
+            caller = TwilioCaller(ws, world, "CAbarge")
+            caller.start()
+            # The platform has the greeting's first 0.3 s (pacing holds the rest back, the
+            # clock does not move) when the caller starts talking over it.
+            assert caller.hear_start(chunks=3) == prompts["greeting"]
+            world.engine.say(LOST_CARD)
+            caller.speak(caller_speech(seconds=2.0))
+            caller.expect_clear()
+            assert caller.hear() == _answer_of(kb, "sbk_reissue")
+            caller.stop()
+        record = _record(client, "CAbarge")
+        assert any(e["kind"] == "barge_in" and "greeting" in e["detail"] for e in record["events"])
+        turns = [t for t in record["turns"] if t["caller_text"]]
+        assert turns[0]["intent"] == "sbk_reissue" and turns[0]["barged_in"]
+        assert record["outcome"] == "answered"
+        assert record["events"][-1]["detail"] == "platform stop"
+
+
+def test_a_crashing_recognizer_reaches_a_person_and_keeps_the_record(
+        tmp_path: Path, holder: KnowledgeBaseHolder) -> None:
+    engine = ScriptedEngine([ScriptedEngine.CRASH])
+    with app_with_fakes(tmp_path, holder, engine=engine) as (client, world):
+        prompts = _prompts(holder)
+        with client.websocket_connect("/twilio/media") as ws:
+            caller = TwilioCaller(ws, world, "CAcrash")
+            caller.start()
+            caller.hear()  # greeting
+            caller.speak(caller_speech(seconds=2.0))
+            assert caller.hear() == prompts["error"]
+            caller.hear()  # the transfer announcement
+            caller.expect_hang_up()
+        record = _record(client, "CAcrash")
+        assert (record["outcome"], record["transfer_reason"]) == ("transferred", "error")
+        assert any(e["kind"] == "asr_error" and "exploded" in e["detail"] for e in record["events"])
+
+
+def test_hanging_up_mid_sentence_keeps_the_last_words(
+        app: tuple[TestClient, FakeWorld], holder: KnowledgeBaseHolder) -> None:
+    client, world = app
+    with client.websocket_connect("/twilio/media") as ws:
+        caller = TwilioCaller(ws, world, "CAgone")
+        caller.start()
+        caller.hear()  # greeting
+        world.engine.say(LOST_CARD)
+        caller.speak(caller_speech(seconds=2.0), then_silence_s=0.0)
+        caller.hang_up()  # mid-sentence: the endpointer never saw the end of it
+    record = _record(client, "CAgone")
+    assert [t["caller_text"] for t in record["turns"] if t["caller_text"]] == [LOST_CARD]
+    assert record["outcome"] == "abandoned"
+    assert record["events"][-1]["detail"] == "caller hung up"
