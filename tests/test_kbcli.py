@@ -1,4 +1,4 @@
-"""Tests for dialog.kbcli: `ivr kb check | eval | suggest` as the main CLI registers them."""
+"""Tests for dialog.tools.kbcli: `ivr kb check | eval | suggest` as the main CLI registers them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dialog.kbcli import add_kb_parser
+from dialog.tools.kbcli import add_kb_parser
 from ivr.store import CallStore, TurnRecord
 
 REPO = Path(__file__).resolve().parents[1]

@@ -9,8 +9,8 @@ import pytest
 
 from dialog.intents import load_knowledge_base
 from dialog.letters import MAX_MESSAGE_CHARS, LetterRouter
-from dialog.routecli import read_tickets
 from dialog.ticket_model import TicketModel
+from dialog.tools.routecli import read_tickets
 
 REPO = Path(__file__).resolve().parents[1]
 FUMES = ("临街的饭店油烟直接排到我们楼里，熏得人头疼", "饭店油烟扰民")

@@ -11,8 +11,8 @@ from dialog.intents import KnowledgeBase
 from dialog.letters import LetterRouter
 from dialog.matcher import Matcher
 from dialog.phone_tickets import PhonePrior, caller_text, choose_phone_blend, phone_prior
-from dialog.routecli import read_tickets
 from dialog.ticket_model import BLEND_GRID, Ticket, TicketModel, TicketModelError
+from dialog.tools.routecli import read_tickets
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "tests" / "data" / "tickets_sample.tsv"

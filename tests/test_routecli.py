@@ -1,4 +1,4 @@
-"""Tests for dialog.routecli: `ivr kb train-router` and `ivr kb route` as the main CLI runs them."""
+"""Tests for dialog.tools.routecli: `ivr kb train-router` and `ivr kb route` as `ivr` runs them."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dialog import routecli
-from dialog.kbcli import add_kb_parser
+from dialog.tools import routecli
+from dialog.tools.kbcli import add_kb_parser
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "tests" / "data" / "tickets_sample.tsv"

@@ -1,4 +1,4 @@
-"""Tests for dialog.suggest: clustering unresolved utterances from a real call database."""
+"""Tests for dialog.tools.suggest: clustering unresolved utterances from a real call database."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from dialog.intents import load_knowledge_base
 from dialog.matcher import Matcher
-from dialog.suggest import cluster, format_suggestions, suggest, unresolved_utterances
+from dialog.tools.suggest import cluster, format_suggestions, suggest, unresolved_utterances
 from ivr.store import CallStore, TurnRecord
 
 REPO = Path(__file__).resolve().parents[1]

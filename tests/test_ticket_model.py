@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from dialog.intents import KnowledgeBase, load_knowledge_base
-from dialog.routecli import read_tickets
 from dialog.router_long import LongTextRouter
 from dialog.ticket_model import (
     BLEND_GRID,
@@ -22,6 +21,7 @@ from dialog.ticket_model import (
     features,
     folds,
 )
+from dialog.tools.routecli import read_tickets
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "tests" / "data" / "tickets_sample.tsv"

@@ -1,7 +1,7 @@
 """`ivr kb check | eval | suggest | train-router | route`: validate, measure and grow the KB.
 
 `add_kb_parser(subparsers)` registers the `kb` command and its subcommands on the main CLI
-(the two routing ones live in `dialog.routecli`); each sets `func(args) -> int` (exit
+(the two routing ones live in `dialog.tools.routecli`); each sets `func(args) -> int` (exit
 status). `check` loads the file (errors name the intent and field, exit 2) and lists style
 warnings (exit 1 with --strict); `eval` reports accuracy, decision rates, out-of-scope
 rejection, confusions and per-utterance match time for a TSV of (text, expected), or
@@ -19,17 +19,17 @@ from pathlib import Path
 from typing import Any
 
 from dialog.embeddings import EmbeddingUnavailable, SentenceEncoder
-from dialog.evaluate import evaluate, format_report, read_eval_file
 from dialog.intents import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
-from dialog.kblint import lint
-from dialog.matchcli import default_kb_path
 from dialog.matcher import ANSWER_THRESHOLD, CLARIFY_THRESHOLD, ROUTE_THRESHOLD, Matcher
 from dialog.phone_tickets import load_phone_prior
-from dialog.routecli import add_route_parsers
 from dialog.ticket_model import TicketModelError
+from dialog.tools.evaluate import evaluate, format_report, read_eval_file
+from dialog.tools.kblint import lint
+from dialog.tools.matchcli import default_kb_path
+from dialog.tools.routecli import add_route_parsers
 
 EXIT_OK, EXIT_WARNINGS, EXIT_ERROR = 0, 1, 2
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def add_kb_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -114,7 +114,7 @@ def run_eval(args: argparse.Namespace) -> int:
         print(f"ivr kb eval: no such file: {args.file}", file=sys.stderr)
         return EXIT_ERROR
     if args.pairs:
-        from dialog.paireval import evaluate_pairs, format_pair_report
+        from dialog.tools.paireval import evaluate_pairs, format_pair_report
 
         pair_report = evaluate_pairs(args.file, args.pair_threshold)
         print(json.dumps(pair_report.to_json()) if args.json
@@ -152,7 +152,7 @@ def run_eval(args: argparse.Namespace) -> int:
 
 
 def run_suggest(args: argparse.Namespace) -> int:
-    from dialog.suggest import format_suggestions, suggest, unresolved_utterances
+    from dialog.tools.suggest import format_suggestions, suggest, unresolved_utterances
 
     kb = _load(args, "suggest")
     if kb is None:

@@ -24,7 +24,7 @@ from dialog.types import MatchResult
 
 EXIT_OK = 0
 EXIT_USAGE = 2
-PACKAGED_KB = Path(__file__).resolve().parents[1] / "intents.yaml"
+PACKAGED_KB = Path(__file__).resolve().parents[2] / "intents.yaml"
 
 
 class _UsageError(Exception):

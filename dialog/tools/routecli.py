@@ -35,7 +35,7 @@ from dialog.ticket_model import (
 )
 
 EXIT_OK, EXIT_ERROR = 0, 2
-DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "var" / "router_model.json"
+DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "var" / "router_model.json"
 MAX_LISTED = 5
 Loader = Callable[[argparse.Namespace, str], KnowledgeBase | None]
 
