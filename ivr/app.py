@@ -97,7 +97,7 @@ def create_app(config: ServerConfig, services: Services | None = None) -> FastAP
             raise HTTPException(422, '"text" (and optionally "title") must be non-empty strings')
         svc = svc_of(request)
         try:
-            result = await asyncio.to_thread(svc.letters.route, svc.kb, text, title)
+            result = await asyncio.to_thread(svc.routing.route, svc.kb, text, title)
         except ValueError as exc:
             raise HTTPException(413, str(exc)) from exc
         return JSONResponse(result)

@@ -69,9 +69,9 @@ def read_gold(path: Path) -> dict[int, str]:
 
 def score(rows: list[tuple[dict[str, str], str]], gold: dict[int, str], kb_path: Path,
           source: Path, train_part: str | None) -> None:
+    from dialog.department_model import DepartmentModel, LearnedRouter, RoutedExample
     from dialog.intents import load_knowledge_base
     from dialog.router_long import LongTextRouter
-    from dialog.ticket_model import Ticket, TicketModel, TicketRouter
 
     kb = load_knowledge_base(kb_path)
     unknown = sorted({g for g in gold.values() if g != "none" and g not in kb.departments})
@@ -80,10 +80,10 @@ def score(rows: list[tuple[dict[str, str], str]], gold: dict[int, str], kb_path:
     long_router = LongTextRouter(kb)
     routers: dict[str, object] = {"knowledge base": long_router}
     if train_part:
-        tickets = [Ticket(_body(m), d, m.get("title", "")) for m, d in labelled(source,
+        tickets = [RoutedExample(_body(m), d, m.get("title", "")) for m, d in labelled(source,
                                                                                 train_part)]
-        model = TicketModel.train(tickets)
-        routers[f"+ tickets ({train_part}, {len(tickets)})"] = TicketRouter(long_router, model,
+        model = DepartmentModel.train(tickets)
+        routers[f"+ tickets ({train_part}, {len(tickets)})"] = LearnedRouter(long_router, model,
                                                                             0.4)
     judged = [(rows[i], g) for i, g in sorted(gold.items()) if i < len(rows)]
     handled = [((m, auto), g) for (m, auto), g in judged if g != "none"]

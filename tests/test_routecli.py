@@ -12,7 +12,7 @@ from dialog.tools import routecli
 from dialog.tools.kbcli import add_kb_parser
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "tests" / "data" / "tickets_sample.tsv"
+SAMPLE = REPO / "tests" / "data" / "routed_sample.tsv"
 FUMES_TITLE, FUMES = "饭店油烟扰民", "临街的饭店油烟直接排到我们楼里，熏得人头疼"
 
 
@@ -131,7 +131,7 @@ def test_expected_column_with_dept_prefix_is_read(tmp_path: Path) -> None:
 
     path = tmp_path / "eval.tsv"
     path.write_text("text\texpected\n路灯坏了\\n一直没人修\tdept:housing\n", encoding="utf-8")
-    tickets, skipped = routecli.read_tickets(path, load_knowledge_base(REPO / "intents.yaml"))
+    tickets, skipped = routecli.read_examples(path, load_knowledge_base(REPO / "intents.yaml"))
     assert tickets[0].department == "housing" and tickets[0].text == "路灯坏了\n一直没人修"
     assert not skipped
 

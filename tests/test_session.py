@@ -19,9 +19,9 @@ import pytest
 
 from asr.base import Transcript
 from dialog.kbholder import KnowledgeBaseHolder
-from dialog.letters import LetterRouter
 from dialog.matcher import Matcher
 from dialog.policy import PolicyConfig
+from dialog.routing_models import RoutingModels
 from ivr.config import ServerConfig
 from ivr.media.codecs import mulaw_encode
 from ivr.media.twilio import TwilioMediaProtocol
@@ -141,10 +141,10 @@ def test_a_crashing_matcher_transfers_the_caller_and_keeps_the_words(
 
 def test_an_unreadable_router_model_leaves_calls_to_the_knowledge_base(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def unavailable(self: LetterRouter, kb: object) -> None:
+    def unavailable(self: RoutingModels, kb: object) -> None:
         raise OSError("model file vanished mid-read")
 
-    monkeypatch.setattr(LetterRouter, "phone_prior", unavailable)
+    monkeypatch.setattr(RoutingModels, "phone_prior", unavailable)
     record = asyncio.run(_call(_services(tmp_path, FakeHearingEngine()), "CAmodel",
                                until_closed=False))
     assert [t["intent"] for t in record["turns"] if t["intent"]][:1] == ["sbk_reissue"]

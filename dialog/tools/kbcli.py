@@ -18,11 +18,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from dialog.department_model import DepartmentModelError
 from dialog.embeddings import EmbeddingUnavailable, SentenceEncoder
 from dialog.intents import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from dialog.matcher import ANSWER_THRESHOLD, CLARIFY_THRESHOLD, ROUTE_THRESHOLD, Matcher
-from dialog.phone_tickets import load_phone_prior
-from dialog.ticket_model import TicketModelError
+from dialog.phone_prior import load_phone_prior
 from dialog.tools.evaluate import evaluate, format_report, read_eval_file
 from dialog.tools.kblint import lint
 from dialog.tools.matchcli import default_kb_path
@@ -138,7 +138,7 @@ def run_eval(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     try:
         prior = load_phone_prior(args.router_model) if args.router_model else None
-    except TicketModelError as exc:
+    except DepartmentModelError as exc:
         print(f"ivr kb eval: {exc}", file=sys.stderr)
         return EXIT_ERROR
     matcher = Matcher(kb, threshold=args.threshold, clarify_threshold=args.clarify_threshold,

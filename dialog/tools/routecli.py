@@ -20,19 +20,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from dialog.intents import KnowledgeBase
-from dialog.letters import route_message
-from dialog.matcher import Matcher
-from dialog.phone_tickets import choose_phone_blend
-from dialog.router_long import LongTextRouter
-from dialog.ticket_model import (
+from dialog.department_model import (
     BLEND_GRID,
-    Ticket,
-    TicketModel,
-    TicketModelError,
-    TicketRouter,
+    DepartmentModel,
+    DepartmentModelError,
+    LearnedRouter,
+    RoutedExample,
     choose_blend,
 )
+from dialog.intents import KnowledgeBase
+from dialog.matcher import Matcher
+from dialog.phone_prior import choose_phone_blend
+from dialog.router_long import LongTextRouter
+from dialog.routing_models import route_message
 
 EXIT_OK, EXIT_ERROR = 0, 2
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "var" / "router_model.json"
@@ -75,8 +75,8 @@ def add_route_parsers(sub: Any, kb_option: Callable[[argparse.ArgumentParser], N
     route.set_defaults(func=with_kb("route", run_route))
 
 
-def read_tickets(path: Path, kb: KnowledgeBase, skip_unknown: bool = False,
-                 ) -> tuple[list[Ticket], list[str]]:
+def read_examples(path: Path, kb: KnowledgeBase, skip_unknown: bool = False,
+                 ) -> tuple[list[RoutedExample], list[str]]:
     """The tickets of a TSV and the problems skipped; raises ValueError for a file that
     cannot be used, naming the row."""
     try:
@@ -94,7 +94,7 @@ def read_tickets(path: Path, kb: KnowledgeBase, skip_unknown: bool = False,
     text_col = header.index("text")
     dept_col = header.index("department" if "department" in header else "expected")
     title_col = header.index("title") if "title" in header else None
-    tickets: list[Ticket] = []
+    tickets: list[RoutedExample] = []
     unknown: list[str] = []
     for number, row in rows[1:]:
         if len(row) < len(header):
@@ -105,7 +105,7 @@ def read_tickets(path: Path, kb: KnowledgeBase, skip_unknown: bool = False,
             unknown.append(f"row {number}: department {dept!r}")
             continue
         title = row[title_col].strip() if title_col is not None else ""
-        tickets.append(Ticket(row[text_col].replace("\\n", "\n"), dept, title))
+        tickets.append(RoutedExample(row[text_col].replace("\\n", "\n"), dept, title))
     if unknown and not skip_unknown:
         listed = "; ".join(unknown[:MAX_LISTED]) + (" …" if len(unknown) > MAX_LISTED else "")
         raise ValueError(f"{path}: {len(unknown)} ticket(s) name departments intents.yaml "
@@ -116,7 +116,7 @@ def read_tickets(path: Path, kb: KnowledgeBase, skip_unknown: bool = False,
 
 def run_train(args: argparse.Namespace, kb: KnowledgeBase) -> int:
     try:
-        tickets, skipped = read_tickets(args.tickets, kb, args.skip_unknown)
+        tickets, skipped = read_examples(args.tickets, kb, args.skip_unknown)
     except ValueError as exc:
         print(f"ivr kb train-router: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -128,8 +128,8 @@ def run_train(args: argparse.Namespace, kb: KnowledgeBase) -> int:
         print(f"cross-validating ({args.folds} folds) …", flush=True)
         choice = choose_blend(router, tickets, k=args.folds)
         phone = choose_phone_blend(Matcher(kb), tickets, k=args.folds)
-        model = TicketModel.train(tickets)
-    except TicketModelError as exc:
+        model = DepartmentModel.train(tickets)
+    except DepartmentModelError as exc:
         print(f"ivr kb train-router: {exc}", file=sys.stderr)
         return EXIT_ERROR
     model.blend, model.phone_blend = choice.blend, phone.blend
@@ -150,7 +150,7 @@ def run_route(args: argparse.Namespace, kb: KnowledgeBase) -> int:
     long_router = LongTextRouter(kb)
     try:
         router = None if args.no_model else load_router(long_router, args.model)
-    except TicketModelError as exc:
+    except DepartmentModelError as exc:
         print(f"ivr kb route: {exc}", file=sys.stderr)
         return EXIT_ERROR
     if args.eval is not None:
@@ -167,19 +167,19 @@ def run_route(args: argparse.Namespace, kb: KnowledgeBase) -> int:
     return EXIT_OK
 
 
-def load_router(long_router: LongTextRouter, path: Path | None) -> TicketRouter | None:
+def load_router(long_router: LongTextRouter, path: Path | None) -> LearnedRouter | None:
     """The ticket router from `path`, or from the default file when it exists (None if not)."""
     if path is None:
         if not DEFAULT_MODEL.is_file():
             return None
         path = DEFAULT_MODEL
-    return TicketRouter.from_file(long_router, path)
+    return LearnedRouter.from_file(long_router, path)
 
 
 def _evaluate(args: argparse.Namespace, kb: KnowledgeBase, long_router: LongTextRouter,
-              router: TicketRouter | None) -> int:
+              router: LearnedRouter | None) -> int:
     try:
-        tickets, skipped = read_tickets(args.eval, kb, skip_unknown=True)
+        tickets, skipped = read_examples(args.eval, kb, skip_unknown=True)
     except ValueError as exc:
         print(f"ivr kb route: {exc}", file=sys.stderr)
         return EXIT_ERROR

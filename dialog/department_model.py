@@ -7,7 +7,7 @@ the police or to transport) is only visible in where its past tickets went. Ever
 those tickets, so `ivr kb train-router` learns from them: a Complement Naive Bayes over
 character n-grams (the classic choice for short texts with a few hundred examples per class —
 it needs no tuning, trains in milliseconds and degrades gracefully with class imbalance), whose
-per-department probabilities `TicketRouter` blends with the knowledge-base evidence of
+per-department probabilities `LearnedRouter` blends with the knowledge-base evidence of
 `LongTextRouter`. The blend weight is chosen by cross-validation on the training tickets
 themselves, so nothing is tuned on the messages it is later scored on.
 
@@ -32,11 +32,11 @@ from dialog.routing import blend_scores
 
 __all__ = [
     "BlendChoice",
-    "Ticket",
-    "TicketModel",
-    "TicketModelError",
-    "TicketRouter",
-    "TicketRouting",
+    "DepartmentModel",
+    "DepartmentModelError",
+    "LearnedRouter",
+    "LearnedRouting",
+    "RoutedExample",
     "blend_scores",
     "choose_blend",
     "features",
@@ -53,12 +53,12 @@ MAX_CHARS = 1500  # the rest of very long letters is detail, not topic
 BLEND_GRID = tuple(round(0.1 * i, 1) for i in range(11))
 
 
-class TicketModelError(ValueError):
+class DepartmentModelError(ValueError):
     """A model file or training set that cannot be used, with the reason."""
 
 
 @dataclass(frozen=True)
-class Ticket:
+class RoutedExample:
     """One routed ticket: what the citizen wrote and the department that handled it."""
 
     text: str
@@ -88,7 +88,7 @@ def _vector(doc: Counter[str], vocabulary: dict[str, int], idf: np.ndarray,
     return cols, values / float(np.linalg.norm(values))
 
 
-class TicketModel:
+class DepartmentModel:
     """Complement Naive Bayes (Rennie et al., 2003) over TF-IDF weighted character n-grams."""
 
     def __init__(self, departments: Sequence[str], vocabulary: dict[str, int], idf: np.ndarray,
@@ -101,15 +101,15 @@ class TicketModel:
         self.trained_on = trained_on
         self.fingerprint = fingerprint
         self.blend = blend  # the knowledge base's share when routing (see `choose_blend`)
-        # ... when routing what a caller says (dialog.phone_tickets); None: not on the phone
+        # ... when routing what a caller says (dialog.phone_prior); None: not on the phone
         self.phone_blend = phone_blend
 
     @classmethod
-    def train(cls, tickets: Sequence[Ticket]) -> TicketModel:
+    def train(cls, tickets: Sequence[RoutedExample]) -> DepartmentModel:
         """Learn from routed tickets; needs at least two departments."""
         departments = sorted({t.department for t in tickets})
         if len(departments) < 2:
-            raise TicketModelError(
+            raise DepartmentModelError(
                 f"training needs tickets of at least two departments, got {departments}")
         docs = [features(t.text, t.title) for t in tickets]
         df: Counter[str] = Counter()
@@ -117,7 +117,7 @@ class TicketModel:
             df.update(doc.keys())
         kept = sorted(g for g, c in df.items() if c >= MIN_COUNT)
         if not kept:
-            raise TicketModelError("the tickets share no character n-grams to learn from")
+            raise DepartmentModelError("the tickets share no character n-grams to learn from")
         vocabulary = {g: i for i, g in enumerate(kept)}
         n = len(docs)
         idf = np.log((1.0 + n) / (1.0 + np.asarray([df[g] for g in kept], dtype=float))) + 1.0
@@ -164,17 +164,17 @@ class TicketModel:
         tmp.replace(path)  # a reader never sees half a file
 
     @classmethod
-    def load(cls, path: Path) -> TicketModel:
-        """Read a model file; every problem is a TicketModelError naming the file."""
+    def load(cls, path: Path) -> DepartmentModel:
+        """Read a model file; every problem is a DepartmentModelError naming the file."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise TicketModelError(f"{path}: cannot read the router model: {exc}") from exc
+            raise DepartmentModelError(f"{path}: cannot read the router model: {exc}") from exc
         if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise TicketModelError(f"{path}: not a hotline-ivr router model "
+            raise DepartmentModelError(f"{path}: not a hotline-ivr router model "
                                    f"(train one with `ivr kb train-router`)")
         if data.get("version") != VERSION:
-            raise TicketModelError(f"{path}: model version {data.get('version')}, this "
+            raise DepartmentModelError(f"{path}: model version {data.get('version')}, this "
                                    f"hotline-ivr reads version {VERSION}: train it again")
         try:
             departments = [str(d) for d in data["departments"]]
@@ -185,13 +185,13 @@ class TicketModel:
             raw_phone = data.get("phone_blend")
             phone_blend = None if raw_phone is None else float(raw_phone)
         except (KeyError, TypeError, ValueError) as exc:
-            raise TicketModelError(f"{path}: damaged router model: {exc}") from exc
+            raise DepartmentModelError(f"{path}: damaged router model: {exc}") from exc
         if (weights.shape != (len(departments), len(terms)) or idf.shape != (len(terms),)
                 or len(departments) < 2):
-            raise TicketModelError(f"{path}: damaged router model: weights are "
+            raise DepartmentModelError(f"{path}: damaged router model: weights are "
                                    f"{weights.shape}, expected {len(departments)}×{len(terms)}")
         if not 0.0 <= blend <= 1.0 or not (phone_blend is None or 0.0 <= phone_blend <= 1.0):
-            raise TicketModelError(f"{path}: damaged router model: blend weights "
+            raise DepartmentModelError(f"{path}: damaged router model: blend weights "
                                    f"{blend}, {phone_blend} must lie in 0..1")
         vocabulary = {t: i for i, t in enumerate(terms)}
         return cls(departments, vocabulary, idf, weights, int(data.get("trained_on", 0)),
@@ -199,7 +199,7 @@ class TicketModel:
 
 
 @dataclass(frozen=True)
-class TicketRouting:
+class LearnedRouting:
     """The department for one ticket, with both halves of the evidence."""
 
     department: str
@@ -208,13 +208,13 @@ class TicketRouting:
     learned: float  # its probability under the ticket model
 
 
-class TicketRouter:
+class LearnedRouter:
     """Routes written messages with the knowledge base and a model of past tickets."""
 
-    def __init__(self, long_router: LongTextRouter, model: TicketModel, blend: float) -> None:
+    def __init__(self, long_router: LongTextRouter, model: DepartmentModel, blend: float) -> None:
         unknown = sorted(set(model.departments) - set(long_router.ids))
         if unknown:
-            raise TicketModelError(
+            raise DepartmentModelError(
                 f"the router model names departments intents.yaml does not have: {unknown}; "
                 f"train it again on the current knowledge base")
         self.long_router = long_router
@@ -222,33 +222,34 @@ class TicketRouter:
         self.blend = blend
 
     @classmethod
-    def from_file(cls, long_router: LongTextRouter, path: Path) -> TicketRouter:
+    def from_file(cls, long_router: LongTextRouter, path: Path) -> LearnedRouter:
         """The router for a model file, with the blend weight chosen when it was trained."""
-        model = TicketModel.load(path)
+        model = DepartmentModel.load(path)
         return cls(long_router, model, model.blend)
 
-    def route(self, text: str, title: str = "") -> TicketRouting:
+    def route(self, text: str, title: str = "") -> LearnedRouting:
         evidence = self.long_router.evidence(text, title)
         learned = self.model.probabilities(text, title)
         return _best(self.long_router, evidence, learned, self.blend)
 
 
 def _best(long_router: LongTextRouter, evidence: np.ndarray, learned: dict[str, float],
-          blend: float) -> TicketRouting:
+          blend: float) -> LearnedRouting:
     ids = long_router.ids
     scores = blend_scores(ids, evidence, learned, blend)
     if long_router.default in ids:  # the general queue is the fallback, not a competitor
         scores[ids.index(long_router.default)] = -1.0
     best = int(np.argmax(scores))
     if scores[best] <= 0.0:
-        return TicketRouting(long_router.default, 0.0, 0.0, 0.0)
+        return LearnedRouting(long_router.default, 0.0, 0.0, 0.0)
     mass = float(evidence.sum())
-    return TicketRouting(ids[best], float(scores[best]),
+    return LearnedRouting(ids[best], float(scores[best]),
                          float(evidence[best] / mass) if mass > 0 else 0.0,
                          learned.get(ids[best], 0.0))
 
 
-def folds(items: Sequence[Ticket], k: int) -> Iterable[tuple[list[Ticket], list[Ticket]]]:
+def folds(items: Sequence[RoutedExample], k: int,
+          ) -> Iterable[tuple[list[RoutedExample], list[RoutedExample]]]:
     """k train/held-out splits by a hash of each ticket (stable across runs)."""
     buckets = [int(hashlib.sha256(f"{t.title}\t{t.text}".encode()).hexdigest()[:8], 16) % k
                for t in items]
@@ -268,14 +269,14 @@ class BlendChoice:
     tickets: int
 
 
-def choose_blend(long_router: LongTextRouter, tickets: Sequence[Ticket], k: int = 5,
+def choose_blend(long_router: LongTextRouter, tickets: Sequence[RoutedExample], k: int = 5,
                  ) -> BlendChoice:
     """The blend weight with the best k-fold accuracy on the training tickets (ties: the
     higher weight, i.e. trust the knowledge base more)."""
     right = dict.fromkeys(BLEND_GRID, 0)
     n = 0
     for train, held in folds(tickets, k):
-        model = TicketModel.train(train)
+        model = DepartmentModel.train(train)
         for ticket in held:
             n += 1
             evidence = long_router.evidence(ticket.text, ticket.title)
@@ -284,7 +285,8 @@ def choose_blend(long_router: LongTextRouter, tickets: Sequence[Ticket], k: int 
                 picked = _best(long_router, evidence, learned, blend).department
                 right[blend] += picked == ticket.department
     if n == 0:
-        raise TicketModelError("too few tickets to cross-validate (need several per department)")
+        raise DepartmentModelError(
+            "too few tickets to cross-validate (need several per department)")
     accuracy = {b: right[b] / n for b in BLEND_GRID}
     best = max(BLEND_GRID, key=lambda b: (accuracy[b], b))
     return BlendChoice(best, accuracy, n)

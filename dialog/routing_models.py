@@ -1,6 +1,6 @@
 """Routing written messages (web form, SMS, letters) for the server and the CLI.
 
-`LetterRouter` keeps the long-text router of the knowledge base in service and, when the
+`RoutingModels` keeps the long-text router of the knowledge base in service and, when the
 operator has trained one (`ivr kb train-router`), the ticket model beside it, which calls use
 too (`phone_prior`). It rebuilds them
 when the knowledge base is reloaded or the model file changes, so a retrained model is picked
@@ -16,16 +16,16 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from dialog.department_model import DepartmentModelError, LearnedRouter
 from dialog.intents import KnowledgeBase
-from dialog.phone_tickets import PhonePrior, phone_prior
+from dialog.phone_prior import PhonePrior, phone_prior
 from dialog.router_long import LongTextRouter
-from dialog.ticket_model import TicketModelError, TicketRouter
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 20_000
 
 
-def route_message(kb: KnowledgeBase, long_router: LongTextRouter, router: TicketRouter | None,
+def route_message(kb: KnowledgeBase, long_router: LongTextRouter, router: LearnedRouter | None,
                   text: str, title: str = "") -> dict[str, Any]:
     """The routing decision for one message as a JSON-ready dict."""
     extra: dict[str, Any]
@@ -42,7 +42,7 @@ def route_message(kb: KnowledgeBase, long_router: LongTextRouter, router: Ticket
             "hotline": dept.hotline, "score": round(score, 4), "via": via, **extra}
 
 
-class LetterRouter:
+class RoutingModels:
     """Routes written messages with the current knowledge base and optional ticket model."""
 
     def __init__(self, model_path: Path | None) -> None:
@@ -51,7 +51,7 @@ class LetterRouter:
         self._kb: KnowledgeBase | None = None
         self._stat: tuple[int, int] | None = None
         self._long: LongTextRouter | None = None
-        self._router: TicketRouter | None = None
+        self._router: LearnedRouter | None = None
         self.model_error = ""
 
     def route(self, kb: KnowledgeBase, text: str, title: str = "") -> dict[str, Any]:
@@ -71,7 +71,7 @@ class LetterRouter:
         _, router = self._current(kb)
         return phone_prior(router.model) if router is not None else None
 
-    def _current(self, kb: KnowledgeBase) -> tuple[LongTextRouter, TicketRouter | None]:
+    def _current(self, kb: KnowledgeBase) -> tuple[LongTextRouter, LearnedRouter | None]:
         stat = _stat(self.model_path)
         with self._lock:
             if self._long is None or kb is not self._kb:
@@ -83,12 +83,12 @@ class LetterRouter:
             return self._long, self._router
 
     def _load(self, long_router: LongTextRouter, stat: tuple[int, int] | None,
-              ) -> tuple[TicketRouter | None, str]:
+              ) -> tuple[LearnedRouter | None, str]:
         if stat is None or self.model_path is None:
             return None, ""
         try:
-            router = TicketRouter.from_file(long_router, self.model_path)
-        except TicketModelError as exc:
+            router = LearnedRouter.from_file(long_router, self.model_path)
+        except DepartmentModelError as exc:
             log.error("routing written messages without the ticket model: %s", exc)
             return None, str(exc)
         log.info("router model %s loaded (%d tickets, knowledge-base weight %.1f)",

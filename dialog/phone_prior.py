@@ -19,20 +19,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from dialog.matcher import Matcher
-from dialog.ticket_model import (
+from dialog.department_model import (
     BLEND_GRID,
     BlendChoice,
-    Ticket,
-    TicketModel,
-    TicketModelError,
+    DepartmentModel,
+    DepartmentModelError,
+    RoutedExample,
     folds,
 )
+from dialog.matcher import Matcher
 
 CALLER_CHARS = 80  # a caller's problem statement is about one sentence
 
 
-def caller_text(ticket: Ticket) -> str:
+def caller_text(ticket: RoutedExample) -> str:
     """What a caller with this ticket's problem would say first."""
     return ticket.title.strip() or ticket.text.strip()[:CALLER_CHARS]
 
@@ -41,14 +41,14 @@ def caller_text(ticket: Ticket) -> str:
 class PhonePrior:
     """A ticket model with the phone blend weight, as `Matcher.match(prior=...)` takes it."""
 
-    model: TicketModel
+    model: DepartmentModel
     blend: float  # the knowledge base's share
 
     def probabilities(self, text: str) -> dict[str, float]:
         return self.model.probabilities(text)
 
 
-def phone_prior(model: TicketModel | None) -> PhonePrior | None:
+def phone_prior(model: DepartmentModel | None) -> PhonePrior | None:
     """The prior of a model trained for the phone too (older model files were not)."""
     if model is None or model.phone_blend is None:
         return None
@@ -56,15 +56,16 @@ def phone_prior(model: TicketModel | None) -> PhonePrior | None:
 
 
 def load_phone_prior(path: Path) -> PhonePrior:
-    """The phone prior of a model file; TicketModelError for a file that cannot serve calls."""
-    prior = phone_prior(TicketModel.load(path))
+    """The phone prior of a model file; DepartmentModelError for a file that cannot serve calls."""
+    prior = phone_prior(DepartmentModel.load(path))
     if prior is None:
-        raise TicketModelError(f"{path} was trained before router models covered calls: "
+        raise DepartmentModelError(f"{path} was trained before router models covered calls: "
                                "train it again with `ivr kb train-router`")
     return prior
 
 
-def choose_phone_blend(matcher: Matcher, tickets: Sequence[Ticket], k: int = 5) -> BlendChoice:
+def choose_phone_blend(matcher: Matcher, tickets: Sequence[RoutedExample], k: int = 5,
+                       ) -> BlendChoice:
     """The blend weight with the best k-fold routing accuracy on caller-like texts of the
     training tickets (ties: the higher weight, i.e. trust the knowledge base more).
 
@@ -73,7 +74,7 @@ def choose_phone_blend(matcher: Matcher, tickets: Sequence[Ticket], k: int = 5) 
     right = dict.fromkeys(BLEND_GRID, 0)
     n = 0
     for train, held in folds(tickets, k):
-        model = TicketModel.train(train)
+        model = DepartmentModel.train(train)
         for ticket in held:
             text = caller_text(ticket)
             evidence = matcher.evidence(text)
@@ -87,7 +88,8 @@ def choose_phone_blend(matcher: Matcher, tickets: Sequence[Ticket], k: int = 5) 
                 routed = matcher.route(evidence, PhonePrior(model, blend), text)
                 right[blend] += routed.department == ticket.department
     if n == 0:
-        raise TicketModelError("too few tickets to cross-validate (need several per department)")
+        raise DepartmentModelError(
+            "too few tickets to cross-validate (need several per department)")
     accuracy = {b: right[b] / n for b in BLEND_GRID}
     best = max(BLEND_GRID, key=lambda b: (accuracy[b], b))
     return BlendChoice(best, accuracy, n)
