@@ -1,15 +1,15 @@
-"""A department classifier learned from the operator's own routed tickets.
+"""The department classifier learned from the city's own routed messages, as routing uses it.
 
 The knowledge base's routing keywords say what each department is responsible for in general;
 how a particular city splits the contested duties (road junctions to the traffic police or to
 urban construction, restaurant fumes to urban management or to environment, driving schools to
-the police or to transport) is only visible in where its past tickets went. Every hotline keeps
-those tickets, so `ivr kb train-router` learns from them: a Complement Naive Bayes over
-character n-grams (the classic choice for short texts with a few hundred examples per class —
-it needs no tuning, trains in milliseconds and degrades gracefully with class imbalance), whose
-per-department probabilities `LearnedRouter` blends with the knowledge-base evidence of
-`LongTextRouter`. The blend weight is chosen by cross-validation on the training tickets
-themselves, so nothing is tuned on the messages it is later scored on.
+the police or to transport) is only visible in where its past messages went. Every hotline
+keeps that record, so `ivr kb train-router` learns from it (`dialog.tools.department_training`):
+a Complement Naive Bayes over character n-grams (the classic choice for short texts with a few
+hundred examples per class — it needs no tuning, trains in milliseconds and degrades gracefully
+with class imbalance). This module is what the server needs of it: reading a trained model
+file, the per-department probabilities, and `LearnedRouter`, which blends them with the
+knowledge-base evidence of `LongTextRouter` by the weight chosen when the model was trained.
 
 Pure numpy; `save`/`load` read and write one JSON file (no pickle: a model file may come from
 elsewhere and must not run code).
@@ -17,10 +17,9 @@ elsewhere and must not run code).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,43 +30,29 @@ from dialog.router_long import LongTextRouter
 from dialog.routing import blend_scores
 
 __all__ = [
-    "BlendChoice",
     "DepartmentModel",
     "DepartmentModelError",
     "LearnedRouter",
     "LearnedRouting",
-    "RoutedExample",
-    "blend_scores",
-    "choose_blend",
+    "best_department",
     "features",
-    "folds",
+    "vector",
 ]
 
+# The file format tag predates the rename and stays: trained model files must keep loading.
 FORMAT = "hotline-ivr/ticket-model"
 VERSION = 1
 NGRAMS = (2, 3)
-MIN_COUNT = 2  # n-grams in fewer tickets are noise (names, addresses)
-ALPHA = 0.3  # smoothing of the complement counts
-TITLE_REPEAT = 2  # a title says what the ticket is about: its n-grams count twice
+TITLE_REPEAT = 2  # a title says what the message is about: its n-grams count twice
 MAX_CHARS = 1500  # the rest of very long letters is detail, not topic
-BLEND_GRID = tuple(round(0.1 * i, 1) for i in range(11))
 
 
 class DepartmentModelError(ValueError):
     """A model file or training set that cannot be used, with the reason."""
 
 
-@dataclass(frozen=True)
-class RoutedExample:
-    """One routed ticket: what the citizen wrote and the department that handled it."""
-
-    text: str
-    department: str
-    title: str = ""
-
-
 def features(text: str, title: str = "") -> Counter[str]:
-    """Character n-gram counts of a ticket (the title's repeated)."""
+    """Character n-gram counts of a message (the title's repeated)."""
     counts: Counter[str] = Counter()
     for part, repeat in ((normalize(title), TITLE_REPEAT), (normalize(text)[:MAX_CHARS], 1)):
         for n in NGRAMS:
@@ -77,8 +62,8 @@ def features(text: str, title: str = "") -> Counter[str]:
     return counts
 
 
-def _vector(doc: Counter[str], vocabulary: dict[str, int], idf: np.ndarray,
-            ) -> tuple[np.ndarray, np.ndarray]:
+def vector(doc: Counter[str], vocabulary: dict[str, int], idf: np.ndarray,
+           ) -> tuple[np.ndarray, np.ndarray]:
     """Sublinear TF-IDF, L2-normalised: a long letter is one vote, not twenty."""
     cols = np.asarray([vocabulary[g] for g in doc if g in vocabulary], dtype=np.int64)
     if not len(cols):
@@ -100,42 +85,13 @@ class DepartmentModel:
         self.weights = weights  # departments × vocabulary: −log P(n-gram | other departments)
         self.trained_on = trained_on
         self.fingerprint = fingerprint
-        self.blend = blend  # the knowledge base's share when routing (see `choose_blend`)
+        self.blend = blend  # the knowledge base's share on letters (training: `choose_blend`)
         # ... when routing what a caller says (dialog.phone_prior); None: not on the phone
         self.phone_blend = phone_blend
 
-    @classmethod
-    def train(cls, tickets: Sequence[RoutedExample]) -> DepartmentModel:
-        """Learn from routed tickets; needs at least two departments."""
-        departments = sorted({t.department for t in tickets})
-        if len(departments) < 2:
-            raise DepartmentModelError(
-                f"training needs tickets of at least two departments, got {departments}")
-        docs = [features(t.text, t.title) for t in tickets]
-        df: Counter[str] = Counter()
-        for doc in docs:
-            df.update(doc.keys())
-        kept = sorted(g for g, c in df.items() if c >= MIN_COUNT)
-        if not kept:
-            raise DepartmentModelError("the tickets share no character n-grams to learn from")
-        vocabulary = {g: i for i, g in enumerate(kept)}
-        n = len(docs)
-        idf = np.log((1.0 + n) / (1.0 + np.asarray([df[g] for g in kept], dtype=float))) + 1.0
-        index = {d: i for i, d in enumerate(departments)}
-        counts = np.zeros((len(departments), len(vocabulary)))
-        for doc, ticket in zip(docs, tickets, strict=True):
-            cols, values = _vector(doc, vocabulary, idf)
-            counts[index[ticket.department], cols] += values
-        complement = counts.sum(axis=0) - counts + ALPHA
-        weights = -np.log(complement / complement.sum(axis=1, keepdims=True))
-        digest = hashlib.sha256()
-        for ticket in tickets:
-            digest.update(f"{ticket.department}\t{ticket.title}\t{ticket.text}\n".encode())
-        return cls(departments, vocabulary, idf, weights, len(tickets), digest.hexdigest()[:16])
-
     def probabilities(self, text: str, title: str = "") -> dict[str, float]:
-        """P(department | ticket) over the departments the model knows."""
-        cols, values = _vector(features(text, title), self.vocabulary, self.idf)
+        """P(department | message) over the departments the model knows."""
+        cols, values = vector(features(text, title), self.vocabulary, self.idf)
         if not len(cols):
             uniform = 1.0 / len(self.departments)
             return {d: uniform for d in self.departments}
@@ -200,16 +156,16 @@ class DepartmentModel:
 
 @dataclass(frozen=True)
 class LearnedRouting:
-    """The department for one ticket, with both halves of the evidence."""
+    """The department for one message, with both halves of the evidence."""
 
     department: str
     score: float  # the blended score of that department (0..1)
     knowledge: float  # its share of the knowledge-base evidence
-    learned: float  # its probability under the ticket model
+    learned: float  # its probability under the learned model
 
 
 class LearnedRouter:
-    """Routes written messages with the knowledge base and a model of past tickets."""
+    """Routes written messages with the knowledge base and the learned department model."""
 
     def __init__(self, long_router: LongTextRouter, model: DepartmentModel, blend: float) -> None:
         unknown = sorted(set(model.departments) - set(long_router.ids))
@@ -230,11 +186,13 @@ class LearnedRouter:
     def route(self, text: str, title: str = "") -> LearnedRouting:
         evidence = self.long_router.evidence(text, title)
         learned = self.model.probabilities(text, title)
-        return _best(self.long_router, evidence, learned, self.blend)
+        return best_department(self.long_router, evidence, learned, self.blend)
 
 
-def _best(long_router: LongTextRouter, evidence: np.ndarray, learned: dict[str, float],
-          blend: float) -> LearnedRouting:
+def best_department(long_router: LongTextRouter, evidence: np.ndarray,
+                    learned: dict[str, float], blend: float) -> LearnedRouting:
+    """The department with the best blend of knowledge-base `evidence` and `learned`
+    probabilities (`blend`: the knowledge base's share); the general queue when none scores."""
     ids = long_router.ids
     scores = blend_scores(ids, evidence, learned, blend)
     if long_router.default in ids:  # the general queue is the fallback, not a competitor
@@ -244,49 +202,5 @@ def _best(long_router: LongTextRouter, evidence: np.ndarray, learned: dict[str, 
         return LearnedRouting(long_router.default, 0.0, 0.0, 0.0)
     mass = float(evidence.sum())
     return LearnedRouting(ids[best], float(scores[best]),
-                         float(evidence[best] / mass) if mass > 0 else 0.0,
-                         learned.get(ids[best], 0.0))
-
-
-def folds(items: Sequence[RoutedExample], k: int,
-          ) -> Iterable[tuple[list[RoutedExample], list[RoutedExample]]]:
-    """k train/held-out splits by a hash of each ticket (stable across runs)."""
-    buckets = [int(hashlib.sha256(f"{t.title}\t{t.text}".encode()).hexdigest()[:8], 16) % k
-               for t in items]
-    for fold in range(k):
-        train = [t for t, b in zip(items, buckets, strict=True) if b != fold]
-        held = [t for t, b in zip(items, buckets, strict=True) if b == fold]
-        if train and held and len({t.department for t in train}) >= 2:
-            yield train, held
-
-
-@dataclass(frozen=True)
-class BlendChoice:
-    """The cross-validated accuracy of every blend weight and the one chosen."""
-
-    blend: float
-    accuracy: dict[float, float]
-    tickets: int
-
-
-def choose_blend(long_router: LongTextRouter, tickets: Sequence[RoutedExample], k: int = 5,
-                 ) -> BlendChoice:
-    """The blend weight with the best k-fold accuracy on the training tickets (ties: the
-    higher weight, i.e. trust the knowledge base more)."""
-    right = dict.fromkeys(BLEND_GRID, 0)
-    n = 0
-    for train, held in folds(tickets, k):
-        model = DepartmentModel.train(train)
-        for ticket in held:
-            n += 1
-            evidence = long_router.evidence(ticket.text, ticket.title)
-            learned = model.probabilities(ticket.text, ticket.title)
-            for blend in BLEND_GRID:
-                picked = _best(long_router, evidence, learned, blend).department
-                right[blend] += picked == ticket.department
-    if n == 0:
-        raise DepartmentModelError(
-            "too few tickets to cross-validate (need several per department)")
-    accuracy = {b: right[b] / n for b in BLEND_GRID}
-    best = max(BLEND_GRID, key=lambda b: (accuracy[b], b))
-    return BlendChoice(best, accuracy, n)
+                          float(evidence[best] / mass) if mass > 0 else 0.0,
+                          learned.get(ids[best], 0.0))

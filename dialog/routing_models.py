@@ -1,12 +1,13 @@
-"""Routing written messages (web form, SMS, letters) for the server and the CLI.
+"""The routing models in service: the knowledge base's long-text router and the learned one.
 
-`RoutingModels` keeps the long-text router of the knowledge base in service and, when the
-operator has trained one (`ivr kb train-router`), the ticket model beside it, which calls use
-too (`phone_prior`). It rebuilds them
-when the knowledge base is reloaded or the model file changes, so a retrained model is picked
-up without a restart. A missing model file means "knowledge base only"; a broken one is
-reported in every answer (`model_error`) and routing carries on without it — a message is
-never refused because of the model. Reads the model file (stat on every call, read on change).
+Written messages (web form, SMS, letters; `POST /api/route`, `ivr kb route`) are routed with
+the long-text router of the knowledge base and, when the operator has trained one (`ivr kb
+train-router`), the learned department model beside it; every call uses that model too
+(`phone_prior`). `RoutingModels` rebuilds them when the knowledge base is reloaded or the
+model file changes, so a retrained model is picked up without a restart. A missing model file
+means "knowledge base only"; a broken one is reported in every answer (`model_error`) and
+routing carries on without it — a message is never refused because of the model. Reads the
+model file (stat on every call, read on change).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def route_message(kb: KnowledgeBase, long_router: LongTextRouter, router: Learne
     extra: dict[str, Any]
     if router is not None:
         routed = router.route(text, title)
+        # `via` is part of the POST /api/route response: its wording stays as published
         dept_id, score, via = routed.department, routed.score, "knowledge base + tickets"
         extra = {"knowledge": round(routed.knowledge, 4), "learned": round(routed.learned, 4)}
     else:
@@ -43,7 +45,8 @@ def route_message(kb: KnowledgeBase, long_router: LongTextRouter, router: Learne
 
 
 class RoutingModels:
-    """Routes written messages with the current knowledge base and optional ticket model."""
+    """Routes written messages and serves the phone prior, with the current knowledge base
+    and the learned department model when there is one."""
 
     def __init__(self, model_path: Path | None) -> None:
         self.model_path = model_path
@@ -66,7 +69,7 @@ class RoutingModels:
         return result
 
     def phone_prior(self, kb: KnowledgeBase) -> PhonePrior | None:
-        """The ticket model for routing what callers say, when the operator trained one that
+        """The learned model for routing what callers say, when the operator trained one that
         covers calls (None: the knowledge base alone, as for a damaged model file)."""
         _, router = self._current(kb)
         return phone_prior(router.model) if router is not None else None
@@ -89,9 +92,9 @@ class RoutingModels:
         try:
             router = LearnedRouter.from_file(long_router, self.model_path)
         except DepartmentModelError as exc:
-            log.error("routing written messages without the ticket model: %s", exc)
+            log.error("routing written messages without the router model: %s", exc)
             return None, str(exc)
-        log.info("router model %s loaded (%d tickets, knowledge-base weight %.1f)",
+        log.info("router model %s loaded (%d routed messages, knowledge-base weight %.1f)",
                  self.model_path, router.model.trained_on, router.blend)
         return router, ""
 

@@ -157,12 +157,11 @@ def test_accepts_a_namespace_without_our_optional_options() -> None:
 
 
 def test_router_model_routes_as_calls_do(tmp_path: Path) -> None:
-    from dialog.department_model import DepartmentModel
     from dialog.intents import load_knowledge_base
-    from dialog.tools.routecli import read_examples
+    from dialog.tools.department_training import read_examples, train_model
 
     kb = load_knowledge_base(REPO / "intents.yaml")
-    model = DepartmentModel.train(read_examples(REPO / "tests/data/routed_sample.tsv", kb)[0])
+    model = train_model(read_examples(REPO / "tests/data/routed_sample.tsv", kb)[0])
     model.phone_blend = 0.4  # this made-up city sends restaurant fumes to urban management
     path = tmp_path / "router.json"
     model.save(path)

@@ -1,4 +1,4 @@
-"""The routed-ticket model on the phone path (dialog.phone_prior, Matcher(prior=...))."""
+"""The learned department model on the phone path (dialog.phone_prior, Matcher(prior=...))."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from dialog.department_model import BLEND_GRID, DepartmentModel, DepartmentModelError, RoutedExample
+from dialog.department_model import DepartmentModel, DepartmentModelError
 from dialog.intents import KnowledgeBase
 from dialog.matcher import Matcher
-from dialog.phone_prior import PhonePrior, caller_text, choose_phone_blend, phone_prior
+from dialog.phone_prior import PhonePrior, phone_prior
 from dialog.routing_models import RoutingModels
-from dialog.tools.routecli import read_examples
+from dialog.tools.department_training import read_examples, train_model
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "tests" / "data" / "routed_sample.tsv"
@@ -21,7 +21,7 @@ FUMES = "楼下饭店的油烟太呛了"  # this made-up city sends restaurant f
 
 @pytest.fixture(scope="module")
 def model(kb: KnowledgeBase) -> DepartmentModel:
-    return DepartmentModel.train(read_examples(SAMPLE, kb)[0])
+    return train_model(read_examples(SAMPLE, kb)[0])
 
 
 def test_the_city_s_routing_chooses_among_departments(
@@ -60,25 +60,6 @@ def test_answers_are_unchanged_by_the_model(
     plain, learned = matcher.match(text), matcher.match(text, PhonePrior(model, 0.0))
     assert plain.intent == learned.intent == intent
     assert (plain.action, plain.score) == (learned.action, learned.score)
-
-
-def test_caller_text_is_the_title_or_the_start_of_the_text() -> None:
-    assert caller_text(RoutedExample("长长的正文" * 40, "housing", " 油烟扰民 ")) == "油烟扰民"
-    assert caller_text(RoutedExample("正" * 200, "housing")) == "正" * 80
-
-
-def test_phone_blend_is_cross_validated_on_what_callers_say(
-    kb: KnowledgeBase, matcher: Matcher
-) -> None:
-    tickets = read_examples(SAMPLE, kb)[0]
-    choice = choose_phone_blend(matcher, tickets, k=3)
-    assert choice.blend in BLEND_GRID and set(choice.accuracy) == set(BLEND_GRID)
-    assert 0 < choice.tickets <= len(tickets)
-    # this city routes against the knowledge base's grain: its tickets must carry weight
-    assert max(choice.accuracy.values()) > choice.accuracy[1.0]
-    assert choice.blend < 1.0
-    with pytest.raises(DepartmentModelError, match="too few"):
-        choose_phone_blend(matcher, tickets[:1] + tickets[-1:], k=3)
 
 
 def test_model_files_keep_the_phone_weight_and_old_files_stay_off_the_phone(

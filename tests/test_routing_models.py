@@ -1,4 +1,4 @@
-"""Tests for dialog.routing_models: the server's router for written messages."""
+"""Tests for dialog.routing_models: the server's routing of written messages and calls."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from dialog.department_model import DepartmentModel
 from dialog.intents import load_knowledge_base
 from dialog.routing_models import MAX_MESSAGE_CHARS, RoutingModels
-from dialog.tools.routecli import read_examples
+from dialog.tools.department_training import read_examples, train_model
 
 REPO = Path(__file__).resolve().parents[1]
 FUMES = ("临街的饭店油烟直接排到我们楼里，熏得人头疼", "饭店油烟扰民")
@@ -29,7 +28,7 @@ def test_a_new_model_file_and_a_new_kb_are_picked_up(tmp_path: Path) -> None:
     path = tmp_path / "router.json"
     router = RoutingModels(path)
     assert router.route(kb, *FUMES)["department"] != "housing"
-    model = DepartmentModel.train(read_examples(REPO / "tests/data/routed_sample.tsv", kb)[0])
+    model = train_model(read_examples(REPO / "tests/data/routed_sample.tsv", kb)[0])
     model.blend = 0.4
     model.save(path)
     assert router.route(kb, *FUMES)["department"] == "housing"
