@@ -69,10 +69,11 @@ def _parser() -> argparse.ArgumentParser:
     from asr.tools.transcribe import add_transcribe_parser
     from dialog.tools.kbcli import add_kb_parser
     from ivr.bench.asr_cli import add_bench_parser
+    from ivr.store import read_unresolved_utterances
 
     add_transcribe_parser(sub)
     add_models_parser(sub)
-    add_kb_parser(sub)
+    add_kb_parser(sub, read_unresolved=read_unresolved_utterances)
     add_bench_parser(sub)
     return p
 

@@ -10,6 +10,7 @@ import pytest
 
 from dialog.tools import routecli
 from dialog.tools.kbcli import add_kb_parser
+from ivr.store import read_unresolved_utterances
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "tests" / "data" / "routed_sample.tsv"
@@ -18,7 +19,8 @@ FUMES_TITLE, FUMES = "饭店油烟扰民", "临街的饭店油烟直接排到我
 
 def ivr(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="ivr")
-    add_kb_parser(parser.add_subparsers(title="commands"))
+    add_kb_parser(parser.add_subparsers(title="commands"),
+                  read_unresolved=read_unresolved_utterances)
     args = parser.parse_args(["kb", *argv])
     return int(args.func(args))
 
