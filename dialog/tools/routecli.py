@@ -1,14 +1,15 @@
 """`ivr kb train-router` and `ivr kb route`: learn routing from routed messages, route letters.
 
-`train-router TICKETS.tsv` reads the operator's routed messages (columns `text` and `department`
+`train-router ROUTED.tsv` reads the operator's routed messages (columns `text` and `department`
 — or `expected` holding `dept:<id>`, as `ivr kb eval` files do — and optionally `title`),
 cross-validates how much to trust the learned model against the knowledge base — once for
 whole letters, once for what a caller would say (the title) — trains on all of them and writes
 one JSON model file, which the server uses for written messages and phone calls alike.
 `route` names the department for a written message (web form, SMS, letter), with the model
 when there is one, and with `--eval FILE` reports the accuracy over such a file. The command
-lines only: training is `dialog.tools.department_training`. Reads and writes files, prints to
-stdout/stderr.
+lines only: training is `dialog.tools.department_training`. What the commands show still says
+"tickets" (the argument's name, help, printed counts, `--json` keys): that is their published
+interface and stays. Reads and writes files, prints to stdout/stderr.
 """
 
 from __future__ import annotations
