@@ -17,17 +17,10 @@ from dialog.department_model import (
 from dialog.intents import KnowledgeBase
 from dialog.router_long import LongTextRouter
 from dialog.routing import blend_scores
-from dialog.tools.department_training import RoutedExample, read_examples, train_model
+from dialog.tools.department_training import RoutedExample, train_model
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "tests" / "data" / "routed_sample.tsv"
 FUMES = ("饭店油烟扰民", "临街的饭店油烟直接排到我们楼里，熏得人头疼")
 DRIVING_SCHOOL = ("驾校不给排考", "交了学费四个月，驾校还不安排考试，说要再交加急费")
-
-
-@pytest.fixture(scope="module")
-def examples(kb: KnowledgeBase) -> list[RoutedExample]:
-    return read_examples(SAMPLE, kb)[0]
 
 
 @pytest.fixture(scope="module")
@@ -42,23 +35,23 @@ def test_features_repeat_the_title_and_normalise() -> None:
     assert "油" not in grams  # single characters carry too little in a letter
 
 
-def test_the_model_learns_the_citys_split(examples: list[RoutedExample]) -> None:
-    model = train_model(examples)
+def test_the_model_learns_the_citys_split(routed_examples: list[RoutedExample]) -> None:
+    model = train_model(routed_examples)
     assert model.predict(FUMES[1], FUMES[0]) == "housing"
     assert model.predict(DRIVING_SCHOOL[1], DRIVING_SCHOOL[0]) == "public_security"
     probs = model.probabilities(FUMES[1], FUMES[0])
     assert abs(sum(probs.values()) - 1.0) < 1e-9
-    assert set(probs) == {e.department for e in examples}
+    assert set(probs) == {e.department for e in routed_examples}
 
 
 def test_routed_messages_override_the_general_rule_where_the_city_differs(
-    examples: list[RoutedExample], long_router: LongTextRouter
+    routed_examples: list[RoutedExample], long_router: LongTextRouter
 ) -> None:
     # The knowledge base alone follows the national split (fumes: environment or market;
     # driving schools: transport); with this city's messages the router follows the city.
     assert long_router.route(FUMES[1], FUMES[0]).department != "housing"
     assert long_router.route(DRIVING_SCHOOL[1], DRIVING_SCHOOL[0]).department != "public_security"
-    router = LearnedRouter(long_router, train_model(examples), blend=0.4)
+    router = LearnedRouter(long_router, train_model(routed_examples), blend=0.4)
     fumes = router.route(FUMES[1], FUMES[0])
     assert fumes.department == "housing" and fumes.learned > fumes.knowledge
     assert router.route(DRIVING_SCHOOL[1], DRIVING_SCHOOL[0]).department == "public_security"
@@ -67,9 +60,9 @@ def test_routed_messages_override_the_general_rule_where_the_city_differs(
 
 
 def test_blend_one_is_the_knowledge_base_alone(
-    examples: list[RoutedExample], long_router: LongTextRouter
+    routed_examples: list[RoutedExample], long_router: LongTextRouter
 ) -> None:
-    router = LearnedRouter(long_router, train_model(examples), blend=1.0)
+    router = LearnedRouter(long_router, train_model(routed_examples), blend=1.0)
     for text, title in (FUMES[::-1], DRIVING_SCHOOL[::-1], ("公积金怎么提取", "")):
         assert router.route(text, title).department == long_router.route(text, title).department
 
@@ -82,14 +75,14 @@ def test_departments_the_model_never_saw_keep_their_share() -> None:
 
 
 def test_save_and_load_give_the_same_router(
-    examples: list[RoutedExample], tmp_path: Path
+    routed_examples: list[RoutedExample], tmp_path: Path
 ) -> None:
-    model = train_model(examples)
+    model = train_model(routed_examples)
     model.blend = 0.3
     path = tmp_path / "var" / "router.json"
     model.save(path)
     loaded = DepartmentModel.load(path)
-    assert loaded.blend == 0.3 and loaded.trained_on == len(examples)
+    assert loaded.blend == 0.3 and loaded.trained_on == len(routed_examples)
     assert loaded.fingerprint == model.fingerprint
     before, after = model.probabilities(*FUMES[::-1]), loaded.probabilities(*FUMES[::-1])
     assert before == pytest.approx(after, abs=1e-5)
@@ -120,9 +113,11 @@ def test_a_model_naming_unknown_departments_is_refused(long_router: LongTextRout
         LearnedRouter(long_router, model, 0.5)
 
 
-def test_model_file_is_json_without_code(examples: list[RoutedExample], tmp_path: Path) -> None:
+def test_model_file_is_json_without_code(
+    routed_examples: list[RoutedExample], tmp_path: Path
+) -> None:
     path = tmp_path / "m.json"
-    train_model(examples).save(path)
+    train_model(routed_examples).save(path)
     data = json.loads(path.read_text("utf-8"))
     # the format tag of files trained before the rename: they must keep loading
     assert data["format"] == "hotline-ivr/ticket-model" and len(data["weights"]) == 6

@@ -22,14 +22,6 @@ from dialog.tools.department_training import (
     train_model,
 )
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "tests" / "data" / "routed_sample.tsv"
-
-
-@pytest.fixture(scope="module")
-def examples(kb: KnowledgeBase) -> list[RoutedExample]:
-    return read_examples(SAMPLE, kb)[0]
-
 
 def test_expected_column_with_dept_prefix_is_read(tmp_path: Path, kb: KnowledgeBase) -> None:
     path = tmp_path / "eval.tsv"
@@ -49,20 +41,20 @@ def test_training_needs_shared_ngrams() -> None:
         train_model([RoutedExample("甲乙", "housing"), RoutedExample("丙丁", "market")])
 
 
-def test_folds_are_disjoint_and_stable(examples: list[RoutedExample]) -> None:
-    first = list(folds(examples, 4))
-    assert [len(h) for _, h in first] == [len(h) for _, h in folds(examples, 4)]
+def test_folds_are_disjoint_and_stable(routed_examples: list[RoutedExample]) -> None:
+    first = list(folds(routed_examples, 4))
+    assert [len(h) for _, h in first] == [len(h) for _, h in folds(routed_examples, 4)]
     held = [e for _, h in first for e in h]
-    assert sorted(held, key=repr) == sorted(examples, key=repr)
+    assert sorted(held, key=repr) == sorted(routed_examples, key=repr)
     for train, h in first:
         assert not set(map(repr, train)) & set(map(repr, h))
 
 
 def test_choose_blend_scores_every_weight(
-    examples: list[RoutedExample], kb: KnowledgeBase
+    routed_examples: list[RoutedExample], kb: KnowledgeBase
 ) -> None:
-    choice = choose_blend(LongTextRouter(kb), examples, k=4)
-    assert set(choice.accuracy) == set(BLEND_GRID) and choice.examples == len(examples)
+    choice = choose_blend(LongTextRouter(kb), routed_examples, k=4)
+    assert set(choice.accuracy) == set(BLEND_GRID) and choice.examples == len(routed_examples)
     assert choice.accuracy[choice.blend] == max(choice.accuracy.values())
     # This city splits two duties differently: its own messages must beat the general rule.
     assert choice.accuracy[choice.blend] > choice.accuracy[1.0]
@@ -74,13 +66,13 @@ def test_caller_text_is_the_title_or_the_start_of_the_text() -> None:
 
 
 def test_phone_blend_is_cross_validated_on_what_callers_say(
-    examples: list[RoutedExample], matcher: Matcher
+    routed_examples: list[RoutedExample], matcher: Matcher
 ) -> None:
-    choice = choose_phone_blend(matcher, examples, k=3)
+    choice = choose_phone_blend(matcher, routed_examples, k=3)
     assert choice.blend in BLEND_GRID and set(choice.accuracy) == set(BLEND_GRID)
-    assert 0 < choice.examples <= len(examples)
+    assert 0 < choice.examples <= len(routed_examples)
     # this city routes against the knowledge base's grain: its messages must carry weight
     assert max(choice.accuracy.values()) > choice.accuracy[1.0]
     assert choice.blend < 1.0
     with pytest.raises(DepartmentModelError, match="too few"):
-        choose_phone_blend(matcher, examples[:1] + examples[-1:], k=3)
+        choose_phone_blend(matcher, routed_examples[:1] + routed_examples[-1:], k=3)
