@@ -128,10 +128,10 @@ class DepartmentModel:
             raise DepartmentModelError(f"{path}: cannot read the router model: {exc}") from exc
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise DepartmentModelError(f"{path}: not a hotline-ivr router model "
-                                   f"(train one with `ivr kb train-router`)")
+                                       f"(train one with `ivr kb train-router`)")
         if data.get("version") != VERSION:
             raise DepartmentModelError(f"{path}: model version {data.get('version')}, this "
-                                   f"hotline-ivr reads version {VERSION}: train it again")
+                                       f"hotline-ivr reads version {VERSION}: train it again")
         try:
             departments = [str(d) for d in data["departments"]]
             terms = [str(t) for t in data["vocabulary"]]
@@ -144,11 +144,12 @@ class DepartmentModel:
             raise DepartmentModelError(f"{path}: damaged router model: {exc}") from exc
         if (weights.shape != (len(departments), len(terms)) or idf.shape != (len(terms),)
                 or len(departments) < 2):
-            raise DepartmentModelError(f"{path}: damaged router model: weights are "
-                                   f"{weights.shape}, expected {len(departments)}×{len(terms)}")
+            raise DepartmentModelError(
+                f"{path}: damaged router model: weights are "
+                f"{weights.shape}, expected {len(departments)}×{len(terms)}")
         if not 0.0 <= blend <= 1.0 or not (phone_blend is None or 0.0 <= phone_blend <= 1.0):
             raise DepartmentModelError(f"{path}: damaged router model: blend weights "
-                                   f"{blend}, {phone_blend} must lie in 0..1")
+                                       f"{blend}, {phone_blend} must lie in 0..1")
         vocabulary = {t: i for i, t in enumerate(terms)}
         return cls(departments, vocabulary, idf, weights, int(data.get("trained_on", 0)),
                    str(data.get("fingerprint", "")), blend, phone_blend)

@@ -84,8 +84,8 @@ def score(rows: list[tuple[dict[str, str], str]], gold: dict[int, str], kb_path:
         examples = [RoutedExample(_body(m), d, m.get("title", ""))
                     for m, d in labelled(source, train_part)]
         model = train_model(examples)
-        routers[f"+ tickets ({train_part}, {len(examples)})"] = LearnedRouter(long_router, model,
-                                                                             0.4)
+        routers[f"+ tickets ({train_part}, {len(examples)})"] = LearnedRouter(
+            long_router, model, 0.4)
     judged = [(rows[i], g) for i, g in sorted(gold.items()) if i < len(rows)]
     handled = [((m, auto), g) for (m, auto), g in judged if g != "none"]
     agree = sum(auto == g for (_m, auto), g in handled)
