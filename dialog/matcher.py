@@ -166,7 +166,7 @@ class Matcher:
     def match(self, text: str, prior: DepartmentPrior | None = None) -> MatchResult:
         """The decision for one utterance: answer/transfer, clarify, route, or no match.
 
-        `prior`: the city's routed tickets (`dialog.phone_tickets`), which choose among the
+        `prior`: the city's routed messages (`dialog.phone_prior`), which choose among the
         departments when the utterance is routed."""
         evidence = self.evidence(text)
         if evidence is None:

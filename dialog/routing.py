@@ -5,10 +5,10 @@ FAQ intents add their names, examples and keywords. The department score combine
 (characters or sound, as for intents) with the BM25 coverage of the utterance by everything the
 department handles.
 
-Where an operator has trained a model on the city's own routed tickets (`ivr kb
+Where an operator has trained a model on the city's own routed messages (`ivr kb
 train-router`), it may choose among the departments: the knowledge base still decides whether
 an utterance describes a department's problem at all (so chatter stays rejected), and the
-tickets say how this city splits contested duties (road safety: police or construction; bus
+messages say how this city splits contested duties (road safety: police or construction; bus
 stops: police or transport). Pure; no I/O.
 """
 
@@ -40,18 +40,18 @@ class Routing:
     keyword: float
     semantic: float
     margin: float
-    learned: float | None = None  # the ticket model's probability of `department`, if used
+    learned: float | None = None  # the learned model's probability of `department`, if used
 
 
 class DepartmentPrior(Protocol):
-    """Per-department probabilities learned from routed tickets, and how far to trust them."""
+    """Per-department probabilities learned from routed messages, and how far to trust them."""
 
     @property
     def blend(self) -> float:
         """The knowledge base's share (0..1) when blending with `probabilities`."""
 
     def probabilities(self, text: str) -> dict[str, float]:
-        """Department id → probability that a ticket saying `text` went there."""
+        """Department id → probability that a message saying `text` went there."""
 
 
 def blend_scores(ids: Sequence[str], evidence: np.ndarray, learned: dict[str, float],
@@ -60,7 +60,7 @@ def blend_scores(ids: Sequence[str], evidence: np.ndarray, learned: dict[str, fl
 
     Departments the model never saw keep their knowledge-base share alone (a department added
     after training is not silenced by an old model); departments with no evidence and no
-    tickets score zero."""
+    learned probability score zero."""
     mass = float(evidence.sum())
     shares = evidence / mass if mass > 0 else np.zeros(len(ids))
     probs = np.asarray([learned.get(d, np.nan) for d in ids])

@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--log-level", help="DEBUG, INFO, WARNING (default INFO)")
     s.set_defaults(func=_serve)
 
-    from dialog.matchcli import add_match_arguments
+    from dialog.tools.matchcli import add_match_arguments
 
     m = add_match_arguments(sub.add_parser("match", help="match caller text to an intent"))
     m.set_defaults(func=_match)
@@ -67,12 +67,13 @@ def _parser() -> argparse.ArgumentParser:
 
     from asr.tools.models_cli import add_models_parser
     from asr.tools.transcribe import add_transcribe_parser
-    from dialog.kbcli import add_kb_parser
+    from dialog.tools.kbcli import add_kb_parser
     from ivr.bench.asr_cli import add_bench_parser
+    from ivr.store import read_unresolved_utterances
 
     add_transcribe_parser(sub)
     add_models_parser(sub)
-    add_kb_parser(sub)
+    add_kb_parser(sub, read_unresolved=read_unresolved_utterances)
     add_bench_parser(sub)
     return p
 
@@ -110,7 +111,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _match(args: argparse.Namespace) -> int:
-    from dialog.matchcli import run_match
+    from dialog.tools.matchcli import run_match
 
     return run_match(args, sys.stdin, sys.stdout)
 

@@ -22,8 +22,8 @@ from asr.stream import make_executor
 from dialog.embeddings import SentenceEncoder
 from dialog.intents import KnowledgeBase, load_knowledge_base
 from dialog.kbholder import KnowledgeBaseHolder
-from dialog.letters import LetterRouter
 from dialog.policy import PolicyConfig
+from dialog.routing_models import RoutingModels
 from ivr.clock import SYSTEM_CLOCK, Clock
 from ivr.config import ServerConfig
 from ivr.store import AsyncCallStore, CallStore
@@ -60,7 +60,7 @@ class Services:
     synthesizer: Closeable
     store: AsyncCallStore
     started_at: float
-    letters: LetterRouter = field(default_factory=lambda: LetterRouter(None))
+    routing: RoutingModels = field(default_factory=lambda: RoutingModels(None))
     clock: Clock = SYSTEM_CLOCK
 
     @property
@@ -130,8 +130,8 @@ def build_services(config: ServerConfig) -> Services:
     services = Services(config, holder, engine,
                         make_executor(config.asr_threads),
                         prompts, synth, store, time.time(),
-                        LetterRouter(config.router_model_path))
-    services.letters.phone_prior(kb)  # read the router model now, not on the first call
+                        RoutingModels(config.router_model_path))
+    services.routing.phone_prior(kb)  # read the router model now, not on the first call
     if config.prerender:
         services.prerender(kb)
     return services

@@ -242,7 +242,7 @@ class CallSession:
         try:
             # The city's routed tickets, if trained; a thread, because a changed model file
             # or a reloaded knowledge base is read and indexed there (a few hundred ms).
-            prior = await asyncio.to_thread(self.services.letters.phone_prior, self.kb.kb)
+            prior = await asyncio.to_thread(self.services.routing.phone_prior, self.kb.kb)
         except Exception:  # route with the knowledge base alone rather than fail the turn
             log.exception("call %s: router model unavailable", self.call_id)
             prior = None

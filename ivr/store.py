@@ -4,7 +4,9 @@ A socket that drops mid-call therefore loses nothing already said. `CallStore` i
 synchronous core (blocking file I/O on a SQLite database); `AsyncCallStore` mirrors it for the
 asyncio call session by running every operation on one dedicated worker thread, which keeps
 writes in submission order and keeps the event loop free. Reads return JSON-ready dicts with
-ISO-8601 UTC strings next to the float epoch times.
+ISO-8601 UTC strings next to the float epoch times. Tools that only read the server's records
+(`ivr kb suggest`) open the file read-only and go through the same methods, so the schema
+is known in this module alone.
 """
 
 from __future__ import annotations
@@ -45,6 +47,15 @@ CREATE TABLE IF NOT EXISTS events (
     call_sid TEXT NOT NULL REFERENCES calls(call_sid), seq INTEGER NOT NULL,
     kind TEXT NOT NULL, detail TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (call_sid, seq));
 CREATE INDEX IF NOT EXISTS calls_started ON calls(started_at);
+"""
+
+# Utterances the bot did not resolve: no intent and no routing (no match or a clarification),
+# plus clarifications that did name an intent. Key presses (empty text) are not utterances.
+_UNRESOLVED_SQL = """
+SELECT caller_text, COUNT(*) FROM turns
+WHERE TRIM(caller_text) != ''
+  AND ((intent IS NULL AND action IN ('none', 'clarify')) OR action = 'clarify')
+GROUP BY caller_text ORDER BY COUNT(*) DESC, caller_text
 """
 
 # Float epoch columns that get an "<name>_iso" companion in every returned dict.
@@ -92,18 +103,27 @@ def _with_iso(row: sqlite3.Row) -> dict[str, Any]:
 class CallStore:
     """Synchronous SQLite store; safe to share between threads (one connection, one lock)."""
 
-    def __init__(self, path: str | Path) -> None:
-        target = str(path)
-        if target != ":memory:":
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        """Open the database at `path`, creating and migrating it; with `read_only`, open an
+        existing one as it is, for tools that only read (FileNotFoundError when there is none),
+        so they can never change the server's records."""
+        target, uri = str(path), False
+        if read_only:
+            if not Path(path).is_file():
+                raise FileNotFoundError(f"{Path(path)}: no call database")
+            target, uri = f"file:{Path(path)}?mode=ro", True
+        elif target != ":memory:":
             Path(target).parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: autocommit, so each write is durable on return; multi-statement
         # writes use an explicit BEGIN IMMEDIATE in _tx.
-        self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+        self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None,
+                                     uri=uri)
         self._conn.row_factory = sqlite3.Row
         self._lock = threading.Lock()
         self._closed = False
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._migrate()
+        if not read_only:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._migrate()
 
     def _migrate(self) -> None:
         version = self._conn.execute("PRAGMA user_version").fetchone()[0]
@@ -247,6 +267,11 @@ class CallStore:
             call["parameters"] = json.loads(call["parameters"])
         return calls
 
+    def unresolved_utterances(self) -> list[tuple[str, int]]:
+        """(text, times heard) of every caller utterance the bot did not resolve, most heard
+        first: what `ivr kb suggest` proposes new examples and intents from."""
+        return [(str(text), int(n)) for text, n in self._read(_UNRESOLVED_SQL)]
+
     def close(self) -> None:
         with self._lock:
             if not self._closed:
@@ -302,7 +327,20 @@ class AsyncCallStore:
     async def list_calls(self, limit: int = 50) -> list[dict[str, Any]]:
         return await self._run(self.sync.list_calls, limit)
 
+    async def unresolved_utterances(self) -> list[tuple[str, int]]:
+        return await self._run(self.sync.unresolved_utterances)
+
     async def close(self) -> None:
         # Queued writes finish first (FIFO), then the connection closes, then the thread stops.
         await self._run(self.sync.close)
         self._executor.shutdown(wait=False)
+
+
+def read_unresolved_utterances(path: str | Path) -> list[tuple[str, int]]:
+    """`CallStore.unresolved_utterances` of the database at `path`, opened read-only and closed
+    again: the reader `ivr kb suggest` is given (FileNotFoundError when there is none)."""
+    store = CallStore(path, read_only=True)
+    try:
+        return store.unresolved_utterances()
+    finally:
+        store.close()

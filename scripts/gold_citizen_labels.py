@@ -69,9 +69,10 @@ def read_gold(path: Path) -> dict[int, str]:
 
 def score(rows: list[tuple[dict[str, str], str]], gold: dict[int, str], kb_path: Path,
           source: Path, train_part: str | None) -> None:
+    from dialog.department_model import LearnedRouter
     from dialog.intents import load_knowledge_base
     from dialog.router_long import LongTextRouter
-    from dialog.ticket_model import Ticket, TicketModel, TicketRouter
+    from dialog.tools.department_training import RoutedExample, train_model
 
     kb = load_knowledge_base(kb_path)
     unknown = sorted({g for g in gold.values() if g != "none" and g not in kb.departments})
@@ -80,11 +81,11 @@ def score(rows: list[tuple[dict[str, str], str]], gold: dict[int, str], kb_path:
     long_router = LongTextRouter(kb)
     routers: dict[str, object] = {"knowledge base": long_router}
     if train_part:
-        tickets = [Ticket(_body(m), d, m.get("title", "")) for m, d in labelled(source,
-                                                                                train_part)]
-        model = TicketModel.train(tickets)
-        routers[f"+ tickets ({train_part}, {len(tickets)})"] = TicketRouter(long_router, model,
-                                                                            0.4)
+        examples = [RoutedExample(_body(m), d, m.get("title", ""))
+                    for m, d in labelled(source, train_part)]
+        model = train_model(examples)
+        routers[f"+ tickets ({train_part}, {len(examples)})"] = LearnedRouter(
+            long_router, model, 0.4)
     judged = [(rows[i], g) for i, g in sorted(gold.items()) if i < len(rows)]
     handled = [((m, auto), g) for (m, auto), g in judged if g != "none"]
     agree = sum(auto == g for (_m, auto), g in handled)
@@ -122,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--score", type=Path, metavar="LABELS",
                         help="compare the routers with a label file")
     parser.add_argument("--train-on", choices=["dev", "test"], default="dev",
-                        help="with --score: also route with a ticket model trained on this "
+                        help="with --score: also route with a department model trained on this "
                         "half's automatic labels (must differ from --part)")
     parser.add_argument("--kb", type=Path, default=REPO / "intents.yaml")
     args = parser.parse_args(argv)

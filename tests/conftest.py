@@ -19,6 +19,7 @@ import pytest
 
 from dialog.intents import KnowledgeBase, load_knowledge_base
 from dialog.matcher import Matcher
+from dialog.tools.department_training import RoutedExample, read_examples
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "audio_fixtures"
@@ -33,6 +34,13 @@ def kb() -> KnowledgeBase:
 @pytest.fixture(scope="session")
 def matcher(kb: KnowledgeBase) -> Matcher:
     return Matcher(kb)
+
+
+@pytest.fixture(scope="session")
+def routed_examples(kb: KnowledgeBase) -> list[RoutedExample]:
+    """The routed messages of tests/data/routed_sample.tsv: a made-up city that splits some
+    duties against the knowledge base's grain (restaurant fumes to urban management)."""
+    return read_examples(REPO / "tests" / "data" / "routed_sample.tsv", kb)[0]
 
 
 @pytest.fixture(scope="session")

@@ -107,7 +107,8 @@ class FakeClock:
 
 
 class ScriptedRecognizer:
-    """Returns the next scripted text at each utterance end; "" once the script runs out."""
+    """Returns the next scripted text at each utterance end (the engine's default once the
+    script runs out)."""
 
     def __init__(self, engine: ScriptedEngine) -> None:
         self._engine = engine
@@ -139,8 +140,9 @@ class ScriptedEngine:
     sample_rate = 16000
     CRASH = "<crash>"
 
-    def __init__(self, texts: Iterable[str] = ()) -> None:
+    def __init__(self, texts: Iterable[str] = (), default: str = "") -> None:
         self._texts = list(texts)
+        self.default = default
         self._lock = threading.Lock()
         self.heard: list[str] = []
 
@@ -151,7 +153,7 @@ class ScriptedEngine:
 
     def next_text(self) -> str:
         with self._lock:
-            text = self._texts.pop(0) if self._texts else ""
+            text = self._texts.pop(0) if self._texts else self.default
         if text == self.CRASH:
             raise RuntimeError("decoder exploded")
         self.heard.append(text)

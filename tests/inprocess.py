@@ -11,6 +11,7 @@ waits in real time, so a whole call takes milliseconds.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import math
 import time
@@ -26,8 +27,8 @@ from fastapi import FastAPI
 from starlette.testclient import TestClient, WebSocketTestSession
 
 from dialog.kbholder import KnowledgeBaseHolder
-from dialog.letters import LetterRouter
 from dialog.policy import PolicyConfig
+from dialog.routing_models import RoutingModels
 from ivr.config import ServerConfig
 from ivr.media.codecs import mulaw_encode
 from ivr.services import Services
@@ -44,10 +45,15 @@ CHUNK = 800  # the bot's playback chunk: 100 ms
 SPEECH = FIXTURES / "hotline" / "A10_tel8k.wav"  # any real caller speech: VAD decides the turns
 
 
+@functools.cache
+def _recording(path: Path) -> np.ndarray:
+    samples, rate = read_audio(path)
+    return resample(samples, rate, RATE) if rate != RATE else samples
+
+
 def caller_speech(path: Path = SPEECH, seconds: float | None = None) -> np.ndarray:
     """Real recorded speech at 8 kHz (the words do not matter: the engine is scripted)."""
-    samples, rate = read_audio(path)
-    audio = resample(samples, rate, RATE) if rate != RATE else samples
+    audio = _recording(path)
     return audio if seconds is None else audio[: int(seconds * RATE)]
 
 
@@ -90,7 +96,7 @@ def fake_services(tmp_path: Path, kb_holder: KnowledgeBaseHolder, *, engine: obj
 
     return Services(cfg, kb_holder, engine,  # type: ignore[arg-type]
                     ThreadPoolExecutor(1, thread_name_prefix="asr"), tts, _Synth(),
-                    AsyncCallStore(CallStore(cfg.db_path)), clock.time(), LetterRouter(None),
+                    AsyncCallStore(CallStore(cfg.db_path)), clock.time(), RoutingModels(None),
                     clock)
 
 

@@ -20,7 +20,6 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from asr.base import Transcript
 from asr.stream import make_executor
 from asr.whisper_models import assemble_whisper_base
 from ivr.bench.asr import (
@@ -39,6 +38,7 @@ from ivr.bench.asr import (
 from ivr.bench.asr_cli import add_bench_parser
 from ivr.media.codecs import mulaw_decode, mulaw_encode
 from pcm.files import read_audio
+from tests.fakes import ScriptedEngine
 
 HOTLINE = Path(__file__).resolve().parents[1] / "audio_fixtures" / "hotline"
 
@@ -141,32 +141,9 @@ def test_load_audio_scales_float_wavs(tmp_path: Path) -> None:
 # ---- streaming measurements with a scripted engine ----------------------------------------
 
 
-class FakeEngine:
-    """Names each utterance after its length; the real RecognitionStream drives it."""
-
-    name = "fake"
-    sample_rate = 16000
-
-    def new_recognizer(self, phrases: list[str] | None = None) -> FakeRecognizer:
-        return FakeRecognizer()
-
-
-class FakeRecognizer:
-    sample_rate = 16000
-
-    def __init__(self) -> None:
-        self.n = 0
-
-    def accept_audio(self, samples: np.ndarray) -> str | None:
-        self.n += len(samples)
-        return None
-
-    def finish(self) -> Transcript:
-        n, self.n = self.n, 0
-        return Transcript("是的", 1.0, n / 16000, 0.0, "fake")
-
-    def reset(self) -> None:
-        self.n = 0
+def _hears_yes() -> ScriptedEngine:
+    """A recognizer that hears 是的 in every utterance; the real RecognitionStream drives it."""
+    return ScriptedEngine(default="是的")
 
 
 @pytest.fixture
@@ -180,7 +157,7 @@ def test_stream_file_measures_each_utterance(executor: ThreadPoolExecutor) -> No
     clip, rate = read_audio(HOTLINE / "A46_tel8k.wav")
     gap = np.zeros(rate, dtype=np.int16)
     audio = np.concatenate([clip, gap, clip, gap])
-    run = asyncio.run(stream_file(FakeEngine(), audio, rate, executor))
+    run = asyncio.run(stream_file(_hears_yes(), audio, rate, executor))
     assert run.texts == ["是的", "是的"]
     assert len(run.latencies_s) == 2 and all(x >= 0 for x in run.latencies_s)
     assert all(0.3 < s < 1.0 for s in run.speech_s)  # 是的 is about half a second of speech
@@ -199,7 +176,7 @@ def test_bench_rows_scores_and_skips_unreadable_files(
     def progress(i: int, total: int, result: FileResult | None, error: str) -> None:
         seen.append((i, result.file if result else "error"))
 
-    results, unreadable = asyncio.run(bench_rows(FakeEngine(), rows, "tel", progress))
+    results, unreadable = asyncio.run(bench_rows(_hears_yes(), rows, "tel", progress))
     assert [r.file for r in results] == ["A46.wav"] and unreadable == 1
     assert seen == [(1, "A46.wav"), (2, "error")]
     assert results[0].cer == 0.0 and results[0].hypothesis == "是的"
@@ -211,7 +188,7 @@ def test_concurrent_calls_share_the_pool_and_keep_row_order(tmp_path: Path) -> N
     rows = [ManifestRow(HOTLINE / f"{n}.wav", "是的。") for n in names]
     pacing = Pacing(realtime=True, calls=2, pool=2)
     started = time.perf_counter()
-    results, unreadable = asyncio.run(bench_rows(FakeEngine(), rows, "tel", None, pacing))
+    results, unreadable = asyncio.run(bench_rows(_hears_yes(), rows, "tel", None, pacing))
     wall = time.perf_counter() - started
     assert unreadable == 0 and [r.file for r in results] == [f"{n}.wav" for n in names]
     audio = sum(r.audio_s for r in results)

@@ -19,6 +19,8 @@ from starlette.testclient import TestClient
 
 from dialog.intents import KnowledgeBase
 from dialog.kbholder import KnowledgeBaseHolder
+from dialog.matcher import Matcher
+from dialog.routing_models import RoutingModels
 from tests.fakes import ScriptedEngine, ToneTts
 from tests.inprocess import (
     FakeWorld,
@@ -187,3 +189,47 @@ def test_hanging_up_mid_sentence_keeps_the_last_words(
     assert [t["caller_text"] for t in record["turns"] if t["caller_text"]] == [LOST_CARD]
     assert record["outcome"] == "abandoned"
     assert record["events"][-1]["detail"] == "caller hung up"
+
+
+def test_a_crashing_matcher_reaches_a_person_and_keeps_the_words(
+        app: tuple[TestClient, FakeWorld], holder: KnowledgeBaseHolder,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode(self: Matcher, text: str, prior: object = None) -> None:
+        raise ValueError("matcher exploded")
+
+    monkeypatch.setattr(Matcher, "match", explode)
+    client, world = app
+    with client.websocket_connect("/twilio/media") as ws:
+        caller = TwilioCaller(ws, world, "CAmatch")
+        caller.start()
+        caller.hear()  # greeting
+        world.engine.say(LOST_CARD)
+        caller.speak(caller_speech(seconds=2.0))
+        assert caller.hear() == _prompts(holder)["error"]
+        caller.hear()  # the transfer announcement
+        caller.expect_hang_up()
+    record = _record(client, "CAmatch")
+    assert (record["outcome"], record["transfer_reason"]) == ("transferred", "error")
+    errors = [e["detail"] for e in record["events"] if e["kind"] == "match_error"]
+    assert errors and "matcher exploded" in errors[0] and LOST_CARD in errors[0]
+
+
+def test_an_unreadable_router_model_leaves_calls_to_the_knowledge_base(
+        app: tuple[TestClient, FakeWorld], holder: KnowledgeBaseHolder,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def unavailable(self: RoutingModels, kb: object) -> None:
+        raise OSError("model file vanished mid-read")
+
+    monkeypatch.setattr(RoutingModels, "phone_prior", unavailable)
+    client, world = app
+    with client.websocket_connect("/twilio/media") as ws:
+        caller = TwilioCaller(ws, world, "CAmodel")
+        caller.start()
+        caller.hear()  # greeting
+        world.engine.say(LOST_CARD)
+        caller.speak(caller_speech(seconds=2.0))
+        assert caller.hear() == _answer_of(holder.current.kb, "sbk_reissue")
+        caller.hang_up()
+    record = _record(client, "CAmodel")
+    assert [t["intent"] for t in record["turns"] if t["intent"]] == ["sbk_reissue"]
+    assert not any(e["kind"] == "match_error" for e in record["events"])

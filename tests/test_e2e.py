@@ -220,10 +220,10 @@ def test_written_messages_are_routed_and_a_trained_model_is_picked_up(
     status, body = server.post("/api/route", json_body=fumes)
     assert status == 200 and body["via"] == "knowledge base" and body["department"] != "housing"
     try:
-        # The operator trains on this city's tickets (fumes go to urban management, i.e.
+        # The operator trains on this city's routed messages (fumes go to urban management, i.e.
         # housing); the running server picks the new file up on the next message.
         subprocess.run([sys.executable, "-m", "ivr.cli", "kb", "train-router",
-                        str(REPO / "tests" / "data" / "tickets_sample.tsv"), "--folds", "3",
+                        str(REPO / "tests" / "data" / "routed_sample.tsv"), "--folds", "3",
                         "--out", str(server.router_model_path)], check=True, cwd=REPO,
                        capture_output=True)
         status, body = server.post("/api/route", json_body=fumes)

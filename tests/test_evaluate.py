@@ -1,4 +1,4 @@
-"""Tests for dialog.evaluate: reading evaluation files, judging decisions, the report; and the
+"""Tests for dialog.tools.evaluate: reading evaluation files, judging decisions, the report; and the
 rule that evaluation sentences are never knowledge-base examples."""
 
 from __future__ import annotations
@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from dialog.evaluate import (
+from dialog.intents import load_knowledge_base
+from dialog.matcher import Matcher
+from dialog.normalize import normalize
+from dialog.tools.evaluate import (
     EvalLine,
     decision,
     evaluate,
@@ -15,9 +18,6 @@ from dialog.evaluate import (
     judge,
     read_eval_file,
 )
-from dialog.intents import load_knowledge_base
-from dialog.matcher import Matcher
-from dialog.normalize import normalize
 from dialog.types import Candidate, MatchResult
 
 REPO = Path(__file__).resolve().parents[1]

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 import yaml
 
-from dialog.evaluate import read_eval_file
 from dialog.intents import (
     REQUIRED_PROMPTS,
     KnowledgeBase,
@@ -18,8 +17,9 @@ from dialog.intents import (
     load_knowledge_base,
     parse_knowledge_base,
 )
-from dialog.kblint import lint
 from dialog.normalize import normalize
+from dialog.tools.evaluate import read_eval_file
+from dialog.tools.kblint import lint
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "intents.yaml"

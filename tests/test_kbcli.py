@@ -1,4 +1,4 @@
-"""Tests for dialog.kbcli: `ivr kb check | eval | suggest` as the main CLI registers them."""
+"""Tests for dialog.tools.kbcli: `ivr kb check | eval | suggest` as the main CLI registers them."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dialog.kbcli import add_kb_parser
-from ivr.store import CallStore, TurnRecord
+from dialog.tools.kbcli import add_kb_parser
+from ivr.store import CallStore, TurnRecord, read_unresolved_utterances
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "intents.yaml"
@@ -17,7 +17,8 @@ SHIPPED = REPO / "intents.yaml"
 
 def ivr(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="ivr")
-    add_kb_parser(parser.add_subparsers(title="commands"))
+    add_kb_parser(parser.add_subparsers(title="commands"),
+                  read_unresolved=read_unresolved_utterances)
     args = parser.parse_args(["kb", *argv])
     return int(args.func(args))
 
@@ -102,6 +103,8 @@ def test_suggest_from_a_call_database(tmp_path: Path, capsys: pytest.CaptureFixt
     assert ivr("suggest", "--db", str(db), "--kb", str(SHIPPED)) == 0
     assert capsys.readouterr().out.startswith("[2×] new intent?")
     assert ivr("suggest", "--db", str(tmp_path / "none.sqlite3"), "--kb", str(SHIPPED)) == 2
+    assert capsys.readouterr().err == (
+        f"ivr kb suggest: {tmp_path / 'none.sqlite3'}: no call database\n")
 
 
 def test_kb_without_a_subcommand_prints_help(capsys: pytest.CaptureFixture[str]) -> None:

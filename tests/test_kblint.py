@@ -1,11 +1,11 @@
-"""Tests for dialog.kblint: style warnings that name the intent, department or prompt."""
+"""Tests for dialog.tools.kblint: style warnings that name the intent, department or prompt."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from dialog.intents import Department, Intent, KnowledgeBase
-from dialog.kblint import lint
+from dialog.tools.kblint import lint
 
 LONG = "这是一句非常长的回答" * 11 + "。"
 

@@ -1,4 +1,4 @@
-"""Tests for dialog.matchcli (`ivr match`), driven through StringIO streams."""
+"""Tests for dialog.tools.matchcli (`ivr match`), driven through StringIO streams."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dialog.matchcli import PACKAGED_KB, add_match_arguments, default_kb_path, run_match
+from dialog.tools.matchcli import PACKAGED_KB, add_match_arguments, default_kb_path, run_match
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -158,11 +158,10 @@ def test_accepts_a_namespace_without_our_optional_options() -> None:
 
 def test_router_model_routes_as_calls_do(tmp_path: Path) -> None:
     from dialog.intents import load_knowledge_base
-    from dialog.routecli import read_tickets
-    from dialog.ticket_model import TicketModel
+    from dialog.tools.department_training import read_examples, train_model
 
     kb = load_knowledge_base(REPO / "intents.yaml")
-    model = TicketModel.train(read_tickets(REPO / "tests/data/tickets_sample.tsv", kb)[0])
+    model = train_model(read_examples(REPO / "tests/data/routed_sample.tsv", kb)[0])
     model.phone_blend = 0.4  # this made-up city sends restaurant fumes to urban management
     path = tmp_path / "router.json"
     model.save(path)

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from dialog.evaluate import evaluate, read_eval_file
 from dialog.intents import (
     REQUIRED_PROMPTS,
     KnowledgeBase,
@@ -24,6 +23,7 @@ from dialog.matcher import (
     loose_pinyin,
     loosen,
 )
+from dialog.tools.evaluate import evaluate, read_eval_file
 from dialog.types import MatchResult
 
 REPO = Path(__file__).resolve().parents[1]

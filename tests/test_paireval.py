@@ -1,4 +1,4 @@
-"""Tests for dialog.paireval: same-intent detection on a question-pair file."""
+"""Tests for dialog.tools.paireval: same-intent detection on a question-pair file."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dialog.paireval import best_threshold, evaluate_pairs, format_pair_report, read_pairs
+from dialog.tools.paireval import best_threshold, evaluate_pairs, format_pair_report, read_pairs
 
 PAIRS = [
     ("还款银行怎么更换", "怎么更换绑定还款的卡", 1),

@@ -1,4 +1,4 @@
-"""Tests for dialog.routecli: `ivr kb train-router` and `ivr kb route` as the main CLI runs them."""
+"""Tests for dialog.tools.routecli: `ivr kb train-router` and `ivr kb route` as `ivr` runs them."""
 
 from __future__ import annotations
 
@@ -8,17 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from dialog import routecli
-from dialog.kbcli import add_kb_parser
+from dialog.tools import routecli
+from dialog.tools.kbcli import add_kb_parser
+from ivr.store import read_unresolved_utterances
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "tests" / "data" / "tickets_sample.tsv"
+SAMPLE = REPO / "tests" / "data" / "routed_sample.tsv"
 FUMES_TITLE, FUMES = "饭店油烟扰民", "临街的饭店油烟直接排到我们楼里，熏得人头疼"
 
 
 def ivr(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="ivr")
-    add_kb_parser(parser.add_subparsers(title="commands"))
+    add_kb_parser(parser.add_subparsers(title="commands"),
+                  read_unresolved=read_unresolved_utterances)
     args = parser.parse_args(["kb", *argv])
     return int(args.func(args))
 
@@ -87,7 +89,7 @@ def test_route_eval_reports_accuracy_and_confusions(
     assert plain["tickets"] == 37 and plain["confusions"]
     assert ivr("route", "--eval", str(SAMPLE), "--model", str(model), "--json") == 0
     trained = json.loads(capsys.readouterr().out)
-    # Scored on its own training tickets: an upper bound, but it must have learned them.
+    # Scored on its own training examples: an upper bound, but it must have learned them.
     assert trained["accuracy"] > plain["accuracy"]
 
 
@@ -106,34 +108,24 @@ def test_route_without_model_file_uses_the_knowledge_base(
     ("text\tdepartment\n路灯坏了\n", "row 2 has 1 column(s)"),
     ("text\tdepartment\n路灯坏了\thousing\n公园太吵\tparks\n", "row 3: department 'parks'"),
 ])
-def test_bad_ticket_files_are_refused_with_the_row(
+def test_bad_training_files_are_refused_with_the_row(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, message: str
 ) -> None:
-    path = tmp_path / "tickets.tsv"
+    path = tmp_path / "routed.tsv"
     path.write_text(content, encoding="utf-8")
     assert ivr("train-router", str(path), "--out", str(tmp_path / "m.json")) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "m.json").exists()
 
 
-def test_skip_unknown_leaves_those_tickets_out(
+def test_skip_unknown_leaves_those_examples_out(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tmp_path / "tickets.tsv"
+    path = tmp_path / "routed.tsv"
     path.write_text(SAMPLE.read_text("utf-8") + "公园\t公园里的树倒了\tparks\n", encoding="utf-8")
     assert ivr("train-router", str(path), "--out", str(tmp_path / "m.json"), "--folds", "3",
                "--skip-unknown") == 0
     assert "read 37 tickets (1 skipped)" in capsys.readouterr().out
-
-
-def test_expected_column_with_dept_prefix_is_read(tmp_path: Path) -> None:
-    from dialog.intents import load_knowledge_base
-
-    path = tmp_path / "eval.tsv"
-    path.write_text("text\texpected\n路灯坏了\\n一直没人修\tdept:housing\n", encoding="utf-8")
-    tickets, skipped = routecli.read_tickets(path, load_knowledge_base(REPO / "intents.yaml"))
-    assert tickets[0].department == "housing" and tickets[0].text == "路灯坏了\n一直没人修"
-    assert not skipped
 
 
 def test_a_damaged_model_is_a_clear_error(

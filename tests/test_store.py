@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from ivr.store import SCHEMA_VERSION, AsyncCallStore, CallStore, TurnRecord
+from ivr.store import (
+    SCHEMA_VERSION,
+    AsyncCallStore,
+    CallStore,
+    TurnRecord,
+    read_unresolved_utterances,
+)
 
 T0 = 1_700_000_000.0  # 2023-11-14T22:13:20Z
 
@@ -250,3 +256,68 @@ def test_async_wrapper_from_path(tmp_path: Path) -> None:
 
     call = asyncio.run(main())
     assert call is not None and call["events"][0]["kind"] == "unknown-event"
+
+
+UNRESOLVED = [  # (caller_text, intent, action)
+    ("社保卡密码忘了怎么办", None, "none"),
+    ("社保卡的密码忘记了", None, "none"),
+    ("社保卡密码忘了怎么办", None, "none"),
+    ("社保卡密码怎么重置", None, "clarify"),
+    ("养老院怎么申请入住", None, "none"),
+    ("养老院的入住条件是什么", None, "none"),
+    ("你会唱歌吗", None, "none"),
+    ("社保卡丢了怎么补办", "sbk_reissue", "answer"),  # resolved: not a suggestion
+    ("是的", "yes", "none"),  # a system intent is resolved too
+    ("工地晚上施工", None, "transfer"),  # routed: resolved
+    ("", None, "none"),  # a key press
+]
+HEARD = [  # what `ivr kb suggest` gets: (text, times heard), most heard first
+    ("社保卡密码忘了怎么办", 2), ("你会唱歌吗", 1), ("养老院怎么申请入住", 1),
+    ("养老院的入住条件是什么", 1), ("社保卡密码怎么重置", 1), ("社保卡的密码忘记了", 1),
+]
+
+
+@pytest.fixture
+def heard(tmp_path: Path) -> Path:
+    """A call database file holding the turns of UNRESOLVED, closed again."""
+    path = tmp_path / "calls.sqlite3"
+    store = CallStore(path)
+    start(store)
+    for n, (text, intent, action) in enumerate(UNRESOLVED):
+        store.add_turn("CA1", turn(text, at=T0 + n, intent=intent, action=action))
+    store.close()
+    return path
+
+
+def test_unresolved_utterances_most_heard_first(heard: Path) -> None:
+    assert read_unresolved_utterances(heard) == HEARD
+
+
+def test_a_read_only_store_reads_and_never_writes(heard: Path) -> None:
+    store = CallStore(heard, read_only=True)
+    try:
+        assert store.unresolved_utterances() == HEARD
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            start(store, "CA2")
+    finally:
+        store.close()
+    assert read_unresolved_utterances(heard) == HEARD
+
+
+def test_a_read_only_store_needs_an_existing_database(tmp_path: Path) -> None:
+    missing = tmp_path / "var" / "none.sqlite3"
+    with pytest.raises(FileNotFoundError) as caught:
+        read_unresolved_utterances(missing)
+    assert str(caught.value) == f"{missing}: no call database"
+    assert not missing.parent.exists()  # nothing was created
+
+
+def test_async_wrapper_reads_unresolved_utterances(heard: Path) -> None:
+    async def main() -> list[tuple[str, int]]:
+        store = AsyncCallStore(CallStore(heard, read_only=True))
+        try:
+            return await store.unresolved_utterances()
+        finally:
+            await store.close()
+
+    assert asyncio.run(main()) == HEARD

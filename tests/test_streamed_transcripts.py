@@ -18,9 +18,9 @@ from types import ModuleType
 
 import pytest
 
-from dialog.evaluate import NONE, EvalLine, evaluate, read_eval_file
 from dialog.intents import load_knowledge_base
 from dialog.matcher import Matcher
+from dialog.tools.evaluate import NONE, EvalLine, evaluate, read_eval_file
 
 REPO = Path(__file__).resolve().parents[1]
 STREAMED = REPO / "tests/data/setA_streamed.tsv"

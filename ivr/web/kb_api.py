@@ -41,7 +41,7 @@ async def route_letter(request: Request) -> JSONResponse:
         raise HTTPException(422, '"text" (and optionally "title") must be non-empty strings')
     svc = services_of(request)
     try:
-        result = await asyncio.to_thread(svc.letters.route, svc.kb, text, title)
+        result = await asyncio.to_thread(svc.routing.route, svc.kb, text, title)
     except ValueError as exc:
         raise HTTPException(413, str(exc)) from exc
     return JSONResponse(result)

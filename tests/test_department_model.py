@@ -1,4 +1,4 @@
-"""Tests for dialog.ticket_model: learning a city's routing from its past tickets."""
+"""Tests for dialog.department_model: routing with a model of the city's routed messages."""
 
 from __future__ import annotations
 
@@ -8,35 +8,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dialog.intents import KnowledgeBase, load_knowledge_base
-from dialog.routecli import read_tickets
-from dialog.router_long import LongTextRouter
-from dialog.ticket_model import (
-    BLEND_GRID,
-    Ticket,
-    TicketModel,
-    TicketModelError,
-    TicketRouter,
-    blend_scores,
-    choose_blend,
+from dialog.department_model import (
+    DepartmentModel,
+    DepartmentModelError,
+    LearnedRouter,
     features,
-    folds,
 )
+from dialog.intents import KnowledgeBase
+from dialog.router_long import LongTextRouter
+from dialog.routing import blend_scores
+from dialog.tools.department_training import RoutedExample, train_model
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "tests" / "data" / "tickets_sample.tsv"
 FUMES = ("饭店油烟扰民", "临街的饭店油烟直接排到我们楼里，熏得人头疼")
 DRIVING_SCHOOL = ("驾校不给排考", "交了学费四个月，驾校还不安排考试，说要再交加急费")
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_knowledge_base(REPO / "intents.yaml")
-
-
-@pytest.fixture(scope="module")
-def tickets(kb: KnowledgeBase) -> list[Ticket]:
-    return read_tickets(SAMPLE, kb)[0]
 
 
 @pytest.fixture(scope="module")
@@ -51,33 +35,23 @@ def test_features_repeat_the_title_and_normalise() -> None:
     assert "油" not in grams  # single characters carry too little in a letter
 
 
-def test_training_needs_two_departments() -> None:
-    with pytest.raises(TicketModelError, match="at least two departments"):
-        TicketModel.train([Ticket("路灯坏了", "housing"), Ticket("路灯不亮", "housing")])
-
-
-def test_training_needs_shared_ngrams() -> None:
-    with pytest.raises(TicketModelError, match="no character n-grams"):
-        TicketModel.train([Ticket("甲乙", "housing"), Ticket("丙丁", "market")])
-
-
-def test_the_model_learns_the_citys_split(tickets: list[Ticket]) -> None:
-    model = TicketModel.train(tickets)
+def test_the_model_learns_the_citys_split(routed_examples: list[RoutedExample]) -> None:
+    model = train_model(routed_examples)
     assert model.predict(FUMES[1], FUMES[0]) == "housing"
     assert model.predict(DRIVING_SCHOOL[1], DRIVING_SCHOOL[0]) == "public_security"
     probs = model.probabilities(FUMES[1], FUMES[0])
     assert abs(sum(probs.values()) - 1.0) < 1e-9
-    assert set(probs) == {t.department for t in tickets}
+    assert set(probs) == {e.department for e in routed_examples}
 
 
-def test_tickets_override_the_general_rule_where_the_city_differs(
-    tickets: list[Ticket], long_router: LongTextRouter
+def test_routed_messages_override_the_general_rule_where_the_city_differs(
+    routed_examples: list[RoutedExample], long_router: LongTextRouter
 ) -> None:
     # The knowledge base alone follows the national split (fumes: environment or market;
-    # driving schools: transport); with this city's tickets the router follows the city.
+    # driving schools: transport); with this city's messages the router follows the city.
     assert long_router.route(FUMES[1], FUMES[0]).department != "housing"
     assert long_router.route(DRIVING_SCHOOL[1], DRIVING_SCHOOL[0]).department != "public_security"
-    router = TicketRouter(long_router, TicketModel.train(tickets), blend=0.4)
+    router = LearnedRouter(long_router, train_model(routed_examples), blend=0.4)
     fumes = router.route(FUMES[1], FUMES[0])
     assert fumes.department == "housing" and fumes.learned > fumes.knowledge
     assert router.route(DRIVING_SCHOOL[1], DRIVING_SCHOOL[0]).department == "public_security"
@@ -86,9 +60,9 @@ def test_tickets_override_the_general_rule_where_the_city_differs(
 
 
 def test_blend_one_is_the_knowledge_base_alone(
-    tickets: list[Ticket], long_router: LongTextRouter
+    routed_examples: list[RoutedExample], long_router: LongTextRouter
 ) -> None:
-    router = TicketRouter(long_router, TicketModel.train(tickets), blend=1.0)
+    router = LearnedRouter(long_router, train_model(routed_examples), blend=1.0)
     for text, title in (FUMES[::-1], DRIVING_SCHOOL[::-1], ("公积金怎么提取", "")):
         assert router.route(text, title).department == long_router.route(text, title).department
 
@@ -100,13 +74,15 @@ def test_departments_the_model_never_saw_keep_their_share() -> None:
     assert scores == pytest.approx([0.575, 0.175, 0.5])
 
 
-def test_save_and_load_give_the_same_router(tickets: list[Ticket], tmp_path: Path) -> None:
-    model = TicketModel.train(tickets)
+def test_save_and_load_give_the_same_router(
+    routed_examples: list[RoutedExample], tmp_path: Path
+) -> None:
+    model = train_model(routed_examples)
     model.blend = 0.3
     path = tmp_path / "var" / "router.json"
     model.save(path)
-    loaded = TicketModel.load(path)
-    assert loaded.blend == 0.3 and loaded.trained_on == len(tickets)
+    loaded = DepartmentModel.load(path)
+    assert loaded.blend == 0.3 and loaded.trained_on == len(routed_examples)
     assert loaded.fingerprint == model.fingerprint
     before, after = model.probabilities(*FUMES[::-1]), loaded.probabilities(*FUMES[::-1])
     assert before == pytest.approx(after, abs=1e-5)
@@ -125,38 +101,23 @@ def test_save_and_load_give_the_same_router(tickets: list[Ticket], tmp_path: Pat
 def test_a_bad_model_file_is_a_clear_error(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "model.json"
     path.write_text(content, encoding="utf-8")
-    with pytest.raises(TicketModelError, match=message) as caught:
-        TicketModel.load(path)
+    with pytest.raises(DepartmentModelError, match=message) as caught:
+        DepartmentModel.load(path)
     assert str(path) in str(caught.value)
 
 
 def test_a_model_naming_unknown_departments_is_refused(long_router: LongTextRouter) -> None:
-    model = TicketModel.train([Ticket("路灯坏了很久", "housing"), Ticket("路灯坏了", "parks")])
-    with pytest.raises(TicketModelError, match="parks"):
-        TicketRouter(long_router, model, 0.5)
+    model = train_model([RoutedExample("路灯坏了很久", "housing"),
+                         RoutedExample("路灯坏了", "parks")])
+    with pytest.raises(DepartmentModelError, match="parks"):
+        LearnedRouter(long_router, model, 0.5)
 
 
-def test_folds_are_disjoint_and_stable(tickets: list[Ticket]) -> None:
-    first = list(folds(tickets, 4))
-    assert [len(h) for _, h in first] == [len(h) for _, h in folds(tickets, 4)]
-    held = [t for _, h in first for t in h]
-    assert sorted(held, key=repr) == sorted(tickets, key=repr)
-    for train, h in first:
-        assert not set(map(repr, train)) & set(map(repr, h))
-
-
-def test_choose_blend_scores_every_weight(
-    tickets: list[Ticket], long_router: LongTextRouter
+def test_model_file_is_json_without_code(
+    routed_examples: list[RoutedExample], tmp_path: Path
 ) -> None:
-    choice = choose_blend(long_router, tickets, k=4)
-    assert set(choice.accuracy) == set(BLEND_GRID) and choice.tickets == len(tickets)
-    assert choice.accuracy[choice.blend] == max(choice.accuracy.values())
-    # This city splits two duties differently: its own tickets must beat the general rule.
-    assert choice.accuracy[choice.blend] > choice.accuracy[1.0]
-
-
-def test_model_file_is_json_without_code(tickets: list[Ticket], tmp_path: Path) -> None:
     path = tmp_path / "m.json"
-    TicketModel.train(tickets).save(path)
+    train_model(routed_examples).save(path)
     data = json.loads(path.read_text("utf-8"))
+    # the format tag of files trained before the rename: they must keep loading
     assert data["format"] == "hotline-ivr/ticket-model" and len(data["weights"]) == 6

@@ -1,31 +1,22 @@
 """Knowledge-base suggestions from real calls: cluster what the bot did not understand.
 
-Reads the caller utterances that ended in "no match" or a clarifying question from the SQLite
-call store (table `turns`: caller_text, intent, action), clusters them by character n-gram
-similarity (leader clustering, most frequent utterance first), and for each cluster proposes
-either new example phrasings for the nearest existing intent or a new intent (with the
-department the router would send it to). Operators review the proposals; nothing is written.
-Reads the database (read-only); otherwise pure.
+Takes the caller utterances that ended in "no match" or a clarifying question, as (text,
+times heard) pairs — `ivr kb suggest` reads them from the call store
+(`ivr.store.CallStore.unresolved_utterances`; dialog does not import ivr, the reader is handed
+in) — clusters them by character n-gram similarity (leader clustering, most frequent utterance
+first), and for each cluster proposes either new example phrasings for the nearest existing
+intent or a new intent (with the department the router would send it to). Operators review
+the proposals; nothing is written. Pure.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from dialog.matcher import Matcher
 from dialog.normalize import normalize
 
-# Utterances the bot did not resolve: no intent and no routing (no match or a clarification),
-# plus clarifications that did name an intent. Key presses (empty text) are not utterances.
-_UNRESOLVED_SQL = """
-SELECT caller_text, COUNT(*) FROM turns
-WHERE TRIM(caller_text) != ''
-  AND ((intent IS NULL AND action IN ('none', 'clarify')) OR action = 'clarify')
-GROUP BY caller_text ORDER BY COUNT(*) DESC, caller_text
-"""
 SIMILARITY = 0.3  # Dice overlap of character bigrams that puts two utterances together
 NEAR_INTENT = 0.3  # mean candidate score from which a cluster extends an existing intent
 
@@ -56,18 +47,6 @@ class _Cluster:
     @property
     def count(self) -> int:
         return sum(n for _, n in self.members)
-
-
-def unresolved_utterances(db_path: str | Path) -> list[tuple[str, int]]:
-    """(text, times heard) of every unresolved utterance in a call database, most heard first."""
-    path = Path(db_path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no call database")
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return [(str(text), int(n)) for text, n in conn.execute(_UNRESOLVED_SQL)]
-    finally:
-        conn.close()
 
 
 def bigrams(text: str) -> frozenset[str]:

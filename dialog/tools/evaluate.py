@@ -122,7 +122,7 @@ def read_eval_file(path: str | Path) -> list[EvalLine]:
 def evaluate(matcher: Matcher, lines: list[EvalLine], repeats: int = 1,
              prior: DepartmentPrior | None = None) -> EvalReport:
     """Match every line (timed `repeats` times after one untimed warm-up pass); `prior`: a
-    routed-ticket model, as the server uses it on calls."""
+    learned department model, as the server uses it on calls."""
     report = EvalReport([_judge_with(matcher, line, prior) for line in lines])
     for _ in range(max(repeats, 0)):
         for line in lines:

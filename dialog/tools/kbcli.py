@@ -1,12 +1,14 @@
 """`ivr kb check | eval | suggest | train-router | route`: validate, measure and grow the KB.
 
-`add_kb_parser(subparsers)` registers the `kb` command and its subcommands on the main CLI
-(the two routing ones live in `dialog.routecli`); each sets `func(args) -> int` (exit
-status). `check` loads the file (errors name the intent and field, exit 2) and lists style
-warnings (exit 1 with --strict); `eval` reports accuracy, decision rates, out-of-scope
-rejection, confusions and per-utterance match time for a TSV of (text, expected), or
-same-intent accuracy for a question-pair file with --pairs; `suggest` clusters the unresolved
-utterances of the call database. Reads files, writes to stdout/stderr only.
+`add_kb_parser(subparsers, read_unresolved=...)` registers the `kb` command and its
+subcommands on the main CLI (the two routing ones live in `dialog.tools.routecli`); each sets
+`func(args) -> int` (exit status). `check` loads the file (errors name the intent and field,
+exit 2) and lists style warnings (exit 1 with --strict); `eval` reports accuracy, decision
+rates, out-of-scope rejection, confusions and per-utterance match time for a TSV of (text,
+expected), or same-intent accuracy for a question-pair file with --pairs; `suggest` clusters
+the unresolved utterances of the call database, which `read_unresolved` reads (the call store
+is the server's, and dialog does not import ivr: `ivr.cli` hands its reader in). Reads files,
+writes to stdout/stderr only.
 """
 
 from __future__ import annotations
@@ -15,25 +17,31 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from dialog.department_model import DepartmentModelError
 from dialog.embeddings import EmbeddingUnavailable, SentenceEncoder
-from dialog.evaluate import evaluate, format_report, read_eval_file
 from dialog.intents import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
-from dialog.kblint import lint
-from dialog.matchcli import default_kb_path
 from dialog.matcher import ANSWER_THRESHOLD, CLARIFY_THRESHOLD, ROUTE_THRESHOLD, Matcher
-from dialog.phone_tickets import load_phone_prior
-from dialog.routecli import add_route_parsers
-from dialog.ticket_model import TicketModelError
+from dialog.phone_prior import load_phone_prior
+from dialog.tools.evaluate import evaluate, format_report, read_eval_file
+from dialog.tools.kblint import lint
+from dialog.tools.matchcli import default_kb_path
+from dialog.tools.routecli import add_route_parsers
 
 EXIT_OK, EXIT_WARNINGS, EXIT_ERROR = 0, 1, 2
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
+# The call database's path → (text, times heard) of its unresolved utterances, most heard
+# first; FileNotFoundError or OSError when it cannot be read.
+UtteranceReader = Callable[[Path], list[tuple[str, int]]]
 
 
-def add_kb_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register `kb check`, `kb eval` and `kb suggest` on the main CLI's subparsers."""
+def add_kb_parser(subparsers: Any, *, read_unresolved: UtteranceReader,
+                  ) -> argparse.ArgumentParser:
+    """Register `kb check`, `kb eval` and `kb suggest` on the main CLI's subparsers;
+    `read_unresolved` is what `kb suggest` reads the call database with."""
     kb: argparse.ArgumentParser = subparsers.add_parser(
         "kb", help="check, evaluate and grow the knowledge base")
     sub = kb.add_subparsers(title="kb commands", dest="kb_command")
@@ -70,7 +78,7 @@ def add_kb_parser(subparsers: Any) -> argparse.ArgumentParser:
                     "server's, IVR_DB_PATH)")
     sg.add_argument("--json", action="store_true", help="print a JSON list")
     sg.add_argument("--min-count", type=int, default=1, help="smallest cluster to show")
-    sg.set_defaults(func=run_suggest)
+    sg.set_defaults(func=lambda args: run_suggest(args, read_unresolved))
     add_route_parsers(sub, _kb_option, _load)
     return kb
 
@@ -114,7 +122,7 @@ def run_eval(args: argparse.Namespace) -> int:
         print(f"ivr kb eval: no such file: {args.file}", file=sys.stderr)
         return EXIT_ERROR
     if args.pairs:
-        from dialog.paireval import evaluate_pairs, format_pair_report
+        from dialog.tools.paireval import evaluate_pairs, format_pair_report
 
         pair_report = evaluate_pairs(args.file, args.pair_threshold)
         print(json.dumps(pair_report.to_json()) if args.json
@@ -138,7 +146,7 @@ def run_eval(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     try:
         prior = load_phone_prior(args.router_model) if args.router_model else None
-    except TicketModelError as exc:
+    except DepartmentModelError as exc:
         print(f"ivr kb eval: {exc}", file=sys.stderr)
         return EXIT_ERROR
     matcher = Matcher(kb, threshold=args.threshold, clarify_threshold=args.clarify_threshold,
@@ -151,15 +159,15 @@ def run_eval(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_suggest(args: argparse.Namespace) -> int:
-    from dialog.suggest import format_suggestions, suggest, unresolved_utterances
+def run_suggest(args: argparse.Namespace, read_unresolved: UtteranceReader) -> int:
+    from dialog.tools.suggest import format_suggestions, suggest
 
     kb = _load(args, "suggest")
     if kb is None:
         return EXIT_ERROR
     db = args.db or _default_db()
     try:
-        utterances = unresolved_utterances(db)
+        utterances = read_unresolved(db)
     except (FileNotFoundError, OSError) as exc:
         print(f"ivr kb suggest: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -1,13 +1,15 @@
-"""`ivr kb train-router` and `ivr kb route`: learn routing from past tickets, route letters.
+"""`ivr kb train-router` and `ivr kb route`: learn routing from routed messages, route letters.
 
-`train-router TICKETS.tsv` reads the operator's routed tickets (columns `text` and `department`
+`train-router ROUTED.tsv` reads the operator's routed messages (columns `text` and `department`
 — or `expected` holding `dept:<id>`, as `ivr kb eval` files do — and optionally `title`),
 cross-validates how much to trust the learned model against the knowledge base — once for
-whole letters, once for what a caller would say (the title) — trains on all tickets and writes
+whole letters, once for what a caller would say (the title) — trains on all of them and writes
 one JSON model file, which the server uses for written messages and phone calls alike.
 `route` names the department for a written message (web form, SMS, letter), with the model
-when there is one, and with `--eval FILE` reports the accuracy over a ticket file. Reads and
-writes files, prints to stdout/stderr.
+when there is one, and with `--eval FILE` reports the accuracy over such a file. The command
+lines only: training is `dialog.tools.department_training`. What the commands show still says
+"tickets" (the argument's name, help, printed counts, `--json` keys): that is their published
+interface and stays. Reads and writes files, prints to stdout/stderr.
 """
 
 from __future__ import annotations
@@ -20,23 +22,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from dialog.department_model import DepartmentModelError, LearnedRouter
 from dialog.intents import KnowledgeBase
-from dialog.letters import route_message
 from dialog.matcher import Matcher
-from dialog.phone_tickets import choose_phone_blend
 from dialog.router_long import LongTextRouter
-from dialog.ticket_model import (
+from dialog.routing_models import route_message
+from dialog.tools.department_training import (
     BLEND_GRID,
-    Ticket,
-    TicketModel,
-    TicketModelError,
-    TicketRouter,
     choose_blend,
+    choose_phone_blend,
+    read_examples,
+    train_model,
 )
 
 EXIT_OK, EXIT_ERROR = 0, 2
-DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "var" / "router_model.json"
-MAX_LISTED = 5
+DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "var" / "router_model.json"
 Loader = Callable[[argparse.Namespace, str], KnowledgeBase | None]
 
 
@@ -75,66 +75,27 @@ def add_route_parsers(sub: Any, kb_option: Callable[[argparse.ArgumentParser], N
     route.set_defaults(func=with_kb("route", run_route))
 
 
-def read_tickets(path: Path, kb: KnowledgeBase, skip_unknown: bool = False,
-                 ) -> tuple[list[Ticket], list[str]]:
-    """The tickets of a TSV and the problems skipped; raises ValueError for a file that
-    cannot be used, naming the row."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: cannot read: {exc}") from exc
-    rows = [(n, line.split("\t")) for n, line in enumerate(lines, start=1)
-            if line.strip() and not line.startswith("#")]
-    if not rows:
-        raise ValueError(f"{path}: no tickets")
-    header = [c.strip() for c in rows[0][1]]
-    if "text" not in header or not ({"department", "expected"} & set(header)):
-        raise ValueError(f"{path}: the first row must name the columns: text, department "
-                         f"(or expected), optional title; got {header}")
-    text_col = header.index("text")
-    dept_col = header.index("department" if "department" in header else "expected")
-    title_col = header.index("title") if "title" in header else None
-    tickets: list[Ticket] = []
-    unknown: list[str] = []
-    for number, row in rows[1:]:
-        if len(row) < len(header):
-            raise ValueError(f"{path}: row {number} has {len(row)} column(s), "
-                             f"the header {len(header)}")
-        dept = row[dept_col].strip().removeprefix("dept:")
-        if dept not in kb.departments:
-            unknown.append(f"row {number}: department {dept!r}")
-            continue
-        title = row[title_col].strip() if title_col is not None else ""
-        tickets.append(Ticket(row[text_col].replace("\\n", "\n"), dept, title))
-    if unknown and not skip_unknown:
-        listed = "; ".join(unknown[:MAX_LISTED]) + (" …" if len(unknown) > MAX_LISTED else "")
-        raise ValueError(f"{path}: {len(unknown)} ticket(s) name departments intents.yaml "
-                         f"does not have ({listed}); known: {', '.join(kb.departments)}; "
-                         f"use --skip-unknown to leave them out")
-    return tickets, unknown
-
-
 def run_train(args: argparse.Namespace, kb: KnowledgeBase) -> int:
     try:
-        tickets, skipped = read_tickets(args.tickets, kb, args.skip_unknown)
+        examples, skipped = read_examples(args.tickets, kb, args.skip_unknown)
     except ValueError as exc:
         print(f"ivr kb train-router: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    counts = Counter(t.department for t in tickets)
-    print(f"read {len(tickets)} tickets ({len(skipped)} skipped): "
+    counts = Counter(e.department for e in examples)
+    print(f"read {len(examples)} tickets ({len(skipped)} skipped): "
           + ", ".join(f"{d} {n}" for d, n in counts.most_common()), flush=True)
     router = LongTextRouter(kb)
     try:
         print(f"cross-validating ({args.folds} folds) …", flush=True)
-        choice = choose_blend(router, tickets, k=args.folds)
-        phone = choose_phone_blend(Matcher(kb), tickets, k=args.folds)
-        model = TicketModel.train(tickets)
-    except TicketModelError as exc:
+        choice = choose_blend(router, examples, k=args.folds)
+        phone = choose_phone_blend(Matcher(kb), examples, k=args.folds)
+        model = train_model(examples)
+    except DepartmentModelError as exc:
         print(f"ivr kb train-router: {exc}", file=sys.stderr)
         return EXIT_ERROR
     model.blend, model.phone_blend = choice.blend, phone.blend
-    print(f"| knowledge-base weight | letters ({choice.tickets}) | phone: the title as a "
-          f"caller says it ({phone.tickets} routed) |\n|---|---|---|")
+    print(f"| knowledge-base weight | letters ({choice.examples}) | phone: the title as a "
+          f"caller says it ({phone.examples} routed) |\n|---|---|---|")
     for blend in BLEND_GRID:
         note = {1.0: " (knowledge base only)", 0.0: " (tickets only)"}.get(blend, "")
         cells = [f"{c.accuracy[blend]:.1%}" + (" ← chosen" if blend == c.blend else "")
@@ -150,7 +111,7 @@ def run_route(args: argparse.Namespace, kb: KnowledgeBase) -> int:
     long_router = LongTextRouter(kb)
     try:
         router = None if args.no_model else load_router(long_router, args.model)
-    except TicketModelError as exc:
+    except DepartmentModelError as exc:
         print(f"ivr kb route: {exc}", file=sys.stderr)
         return EXIT_ERROR
     if args.eval is not None:
@@ -167,42 +128,43 @@ def run_route(args: argparse.Namespace, kb: KnowledgeBase) -> int:
     return EXIT_OK
 
 
-def load_router(long_router: LongTextRouter, path: Path | None) -> TicketRouter | None:
-    """The ticket router from `path`, or from the default file when it exists (None if not)."""
+def load_router(long_router: LongTextRouter, path: Path | None) -> LearnedRouter | None:
+    """The learned router from `path`, or from the default file when it exists (None if
+    not)."""
     if path is None:
         if not DEFAULT_MODEL.is_file():
             return None
         path = DEFAULT_MODEL
-    return TicketRouter.from_file(long_router, path)
+    return LearnedRouter.from_file(long_router, path)
 
 
 def _evaluate(args: argparse.Namespace, kb: KnowledgeBase, long_router: LongTextRouter,
-              router: TicketRouter | None) -> int:
+              router: LearnedRouter | None) -> int:
     try:
-        tickets, skipped = read_tickets(args.eval, kb, skip_unknown=True)
+        examples, skipped = read_examples(args.eval, kb, skip_unknown=True)
     except ValueError as exc:
         print(f"ivr kb route: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    if not tickets:
+    if not examples:
         print(f"ivr kb route: {args.eval}: no ticket names a known department", file=sys.stderr)
         return EXIT_ERROR
     right = 0
     confusion: Counter[tuple[str, str]] = Counter()
-    for ticket in tickets:
-        got = route_message(kb, long_router, router, ticket.text, ticket.title)["department"]
-        right += got == ticket.department
-        if got != ticket.department:
-            confusion[(ticket.department, got)] += 1
-    report: dict[str, Any] = {
-        "tickets": len(tickets), "skipped": len(skipped), "correct": right,
-        "accuracy": round(right / len(tickets), 4),
+    for example in examples:
+        got = route_message(kb, long_router, router, example.text, example.title)["department"]
+        right += got == example.department
+        if got != example.department:
+            confusion[(example.department, got)] += 1
+    report: dict[str, Any] = {  # the keys are the printed --json output: they stay
+        "tickets": len(examples), "skipped": len(skipped), "correct": right,
+        "accuracy": round(right / len(examples), 4),
         "via": "knowledge base + tickets" if router else "knowledge base",
         "confusions": [{"expected": a, "got": b, "count": n}
                        for (a, b), n in confusion.most_common(10)]}
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
     else:
-        print(f"{args.eval}: {right}/{len(tickets)} = {right / len(tickets):.1%} routed right "
+        print(f"{args.eval}: {right}/{len(examples)} = {right / len(examples):.1%} routed right "
               f"via {report['via']} ({len(skipped)} skipped: unknown department)")
         for item in report["confusions"]:
             print(f"  {item['expected']} -> {item['got']}: {item['count']}")

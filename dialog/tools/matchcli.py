@@ -16,15 +16,15 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, NoReturn
 
+from dialog.department_model import DepartmentModelError
 from dialog.intents import KnowledgeBaseError, load_knowledge_base
 from dialog.matcher import DEFAULT_THRESHOLD, Matcher
-from dialog.phone_tickets import load_phone_prior
-from dialog.ticket_model import TicketModelError
+from dialog.phone_prior import load_phone_prior
 from dialog.types import MatchResult
 
 EXIT_OK = 0
 EXIT_USAGE = 2
-PACKAGED_KB = Path(__file__).resolve().parents[1] / "intents.yaml"
+PACKAGED_KB = Path(__file__).resolve().parents[2] / "intents.yaml"
 
 
 class _UsageError(Exception):
@@ -100,7 +100,7 @@ def run_match(
     model_path = getattr(options, "router_model", None)
     try:
         prior = load_phone_prior(model_path) if model_path else None
-    except TicketModelError as exc:
+    except DepartmentModelError as exc:
         stderr.write(f"ivr match: {exc}\n")
         return EXIT_USAGE
     matcher = Matcher(kb, threshold=getattr(options, "threshold", DEFAULT_THRESHOLD))

@@ -1,4 +1,4 @@
-"""The routed-ticket model on the phone path (dialog.phone_tickets, Matcher(prior=...))."""
+"""The learned department model on the phone path (dialog.phone_prior, Matcher(prior=...))."""
 
 from __future__ import annotations
 
@@ -7,24 +7,26 @@ from pathlib import Path
 
 import pytest
 
+from dialog.department_model import DepartmentModel, DepartmentModelError
 from dialog.intents import KnowledgeBase
-from dialog.letters import LetterRouter
 from dialog.matcher import Matcher
-from dialog.phone_tickets import PhonePrior, caller_text, choose_phone_blend, phone_prior
-from dialog.routecli import read_tickets
-from dialog.ticket_model import BLEND_GRID, Ticket, TicketModel, TicketModelError
+from dialog.phone_prior import PhonePrior, phone_prior
+from dialog.routing_models import RoutingModels
+from dialog.tools.department_training import read_examples, train_model
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "tests" / "data" / "tickets_sample.tsv"
+SAMPLE = REPO / "tests" / "data" / "routed_sample.tsv"
 FUMES = "楼下饭店的油烟太呛了"  # this made-up city sends restaurant fumes to urban management
 
 
 @pytest.fixture(scope="module")
-def model(kb: KnowledgeBase) -> TicketModel:
-    return TicketModel.train(read_tickets(SAMPLE, kb)[0])
+def model(kb: KnowledgeBase) -> DepartmentModel:
+    return train_model(read_examples(SAMPLE, kb)[0])
 
 
-def test_the_city_s_tickets_choose_among_departments(matcher: Matcher, model: TicketModel) -> None:
+def test_the_city_s_routing_chooses_among_departments(
+    matcher: Matcher, model: DepartmentModel
+) -> None:
     plain = matcher.match(FUMES)
     assert plain.action == "transfer" and plain.department == "environment"
     assert "route_learned" not in plain.signals
@@ -37,7 +39,7 @@ def test_the_city_s_tickets_choose_among_departments(matcher: Matcher, model: Ti
 
 @pytest.mark.parametrize("text", ["今天天气怎么样", "你吃饭了吗", "嗯嗯"])
 def test_chatter_is_not_routed_because_of_the_model(
-    matcher: Matcher, model: TicketModel, text: str
+    matcher: Matcher, model: DepartmentModel, text: str
 ) -> None:
     for blend in (0.0, 0.4):
         result = matcher.match(text, PhonePrior(model, blend))
@@ -53,59 +55,39 @@ def test_chatter_is_not_routed_because_of_the_model(
     ],
 )
 def test_answers_are_unchanged_by_the_model(
-    matcher: Matcher, model: TicketModel, text: str, intent: str
+    matcher: Matcher, model: DepartmentModel, text: str, intent: str
 ) -> None:
     plain, learned = matcher.match(text), matcher.match(text, PhonePrior(model, 0.0))
     assert plain.intent == learned.intent == intent
     assert (plain.action, plain.score) == (learned.action, learned.score)
 
 
-def test_caller_text_is_the_title_or_the_start_of_the_text() -> None:
-    assert caller_text(Ticket("长长的正文" * 40, "housing", " 油烟扰民 ")) == "油烟扰民"
-    assert caller_text(Ticket("正" * 200, "housing")) == "正" * 80
-
-
-def test_phone_blend_is_cross_validated_on_what_callers_say(
-    kb: KnowledgeBase, matcher: Matcher
-) -> None:
-    tickets = read_tickets(SAMPLE, kb)[0]
-    choice = choose_phone_blend(matcher, tickets, k=3)
-    assert choice.blend in BLEND_GRID and set(choice.accuracy) == set(BLEND_GRID)
-    assert 0 < choice.tickets <= len(tickets)
-    # this city routes against the knowledge base's grain: its tickets must carry weight
-    assert max(choice.accuracy.values()) > choice.accuracy[1.0]
-    assert choice.blend < 1.0
-    with pytest.raises(TicketModelError, match="too few"):
-        choose_phone_blend(matcher, tickets[:1] + tickets[-1:], k=3)
-
-
 def test_model_files_keep_the_phone_weight_and_old_files_stay_off_the_phone(
-    tmp_path: Path, model: TicketModel
+    tmp_path: Path, model: DepartmentModel
 ) -> None:
     path = tmp_path / "router.json"
     model.blend, model.phone_blend = 0.4, 0.6
     model.save(path)
-    loaded = TicketModel.load(path)
+    loaded = DepartmentModel.load(path)
     assert (loaded.blend, loaded.phone_blend) == (0.4, 0.6)
     prior = phone_prior(loaded)
     assert prior is not None and prior.blend == 0.6
     data = json.loads(path.read_text(encoding="utf-8"))
     del data["phone_blend"]  # a file from before calls used the model
     path.write_text(json.dumps(data), encoding="utf-8")
-    assert (
-        TicketModel.load(path).phone_blend is None and phone_prior(TicketModel.load(path)) is None
-    )
+    old = DepartmentModel.load(path)
+    assert old.phone_blend is None and phone_prior(old) is None
     data["phone_blend"] = 1.5
     path.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(TicketModelError, match="blend weights"):
-        TicketModel.load(path)
+    with pytest.raises(DepartmentModelError, match="blend weights"):
+        DepartmentModel.load(path)
 
 
 def test_the_server_s_router_serves_the_phone_prior(
-    tmp_path: Path, kb: KnowledgeBase, model: TicketModel
+    tmp_path: Path, kb: KnowledgeBase, model: DepartmentModel
 ) -> None:
     path = tmp_path / "router.json"
-    router = LetterRouter(path)
+    router = RoutingModels(path)
     assert router.phone_prior(kb) is None  # no model: the knowledge base alone
     model.blend, model.phone_blend = 0.4, 0.4
     model.save(path)

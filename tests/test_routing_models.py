@@ -1,4 +1,4 @@
-"""Tests for dialog.letters: the server's router for written messages."""
+"""Tests for dialog.routing_models: the server's routing of written messages and calls."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from dialog.intents import load_knowledge_base
-from dialog.letters import MAX_MESSAGE_CHARS, LetterRouter
-from dialog.routecli import read_tickets
-from dialog.ticket_model import TicketModel
+from dialog.routing_models import MAX_MESSAGE_CHARS, RoutingModels
+from dialog.tools.department_training import read_examples, train_model
 
 REPO = Path(__file__).resolve().parents[1]
 FUMES = ("临街的饭店油烟直接排到我们楼里，熏得人头疼", "饭店油烟扰民")
@@ -18,7 +17,7 @@ FUMES = ("临街的饭店油烟直接排到我们楼里，熏得人头疼", "饭
 
 def test_without_a_model_file_the_knowledge_base_routes(tmp_path: Path) -> None:
     kb = load_knowledge_base(REPO / "intents.yaml")
-    router = LetterRouter(tmp_path / "absent.json")
+    router = RoutingModels(tmp_path / "absent.json")
     result = router.route(kb, "想问一下公积金怎么提取")
     assert result["department"] == "housing_fund" and result["via"] == "knowledge base"
     assert "model_error" not in result
@@ -27,9 +26,9 @@ def test_without_a_model_file_the_knowledge_base_routes(tmp_path: Path) -> None:
 def test_a_new_model_file_and_a_new_kb_are_picked_up(tmp_path: Path) -> None:
     kb = load_knowledge_base(REPO / "intents.yaml")
     path = tmp_path / "router.json"
-    router = LetterRouter(path)
+    router = RoutingModels(path)
     assert router.route(kb, *FUMES)["department"] != "housing"
-    model = TicketModel.train(read_tickets(REPO / "tests/data/tickets_sample.tsv", kb)[0])
+    model = train_model(read_examples(REPO / "tests/data/routed_sample.tsv", kb)[0])
     model.blend = 0.4
     model.save(path)
     assert router.route(kb, *FUMES)["department"] == "housing"
@@ -46,4 +45,4 @@ def test_a_new_model_file_and_a_new_kb_are_picked_up(tmp_path: Path) -> None:
 def test_overlong_messages_are_refused() -> None:
     kb = load_knowledge_base(REPO / "intents.yaml")
     with pytest.raises(ValueError, match="longer than"):
-        LetterRouter(None).route(kb, "路" * (MAX_MESSAGE_CHARS + 1))
+        RoutingModels(None).route(kb, "路" * (MAX_MESSAGE_CHARS + 1))
