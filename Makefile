@@ -16,9 +16,9 @@ setup:
 setup-dev:
 	./scripts/setup.sh --dev
 
-lint: setup-dev      ## ruff over everything, mypy over the packages
+lint: setup-dev      ## ruff over everything, mypy over the packages (strict on the pure cores)
 	$(BIN)/ruff check .
-	$(BIN)/mypy ivr asr dialog
+	$(BIN)/mypy pcm ivr asr dialog
 
 fixtures: setup-dev   ## regenerate the generated DTMF fixtures
 	$(BIN)/python scripts/make_dtmf_fixtures.py

@@ -56,14 +56,22 @@ class SystemClock:
 SYSTEM_CLOCK = SystemClock()
 
 
+async def _set(condition: asyncio.Event) -> None:
+    await condition.wait()
+
+
 async def wait_until(clock: Clock, condition: asyncio.Event, timeout_s: float) -> bool:
     """Wait for `condition` or `timeout_s` on `clock`, whichever comes first; True if set."""
     if condition.is_set():
         return True
-    loop = asyncio.get_running_loop()
-    timed_out = loop.create_future()
-    handle = clock.call_later(timeout_s, lambda: timed_out.done() or timed_out.set_result(None))
-    waiter = asyncio.ensure_future(condition.wait())
+    timed_out: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def expire() -> None:
+        if not timed_out.done():
+            timed_out.set_result(None)
+
+    handle = clock.call_later(timeout_s, expire)
+    waiter: asyncio.Future[None] = asyncio.ensure_future(_set(condition))
     try:
         await asyncio.wait({waiter, timed_out}, return_when=asyncio.FIRST_COMPLETED)
     finally:

@@ -115,8 +115,9 @@ class Resampler:
         first = centre - (self._half - 1) - self._base
         windows = self._buf[first[:, None] + np.arange(2 * self._half)]
         acc = np.einsum("ij,ij->i", windows, self._coefs[phase])
-        out = (acc + (1 << (_COEF_BITS - 1))) >> _COEF_BITS
-        return np.clip(out, _I16_MIN, _I16_MAX).astype(np.int16)
+        rounded = (acc + (1 << (_COEF_BITS - 1))) >> _COEF_BITS
+        out: np.ndarray = np.clip(rounded, _I16_MIN, _I16_MAX).astype(np.int16)
+        return out
 
 
 def resample(samples: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:

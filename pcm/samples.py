@@ -24,10 +24,13 @@ def as_int16(samples: np.ndarray) -> np.ndarray:
         return arr
     if arr.size == 0:
         return np.zeros(0, dtype=np.int16)
+    out: np.ndarray
     if arr.dtype.kind in "iu":
-        return np.clip(arr, I16_MIN, I16_MAX).astype(np.int16)
+        out = np.clip(arr, I16_MIN, I16_MAX).astype(np.int16)
+        return out
     if arr.dtype.kind == "f":
-        return np.clip(np.rint(arr), I16_MIN, I16_MAX).astype(np.int16)
+        out = np.clip(np.rint(arr), I16_MIN, I16_MAX).astype(np.int16)
+        return out
     raise TypeError(f"cannot treat dtype {arr.dtype} as audio samples")
 
 

@@ -27,7 +27,8 @@ def create_app(config: ServerConfig, services: Services | None = None) -> FastAP
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
-        svc = services or await loop.run_in_executor(None, build_services, config)
+        svc = services if services is not None else await loop.run_in_executor(
+            None, build_services, config)
         app.state.services = svc
         app.state.calls = {}
 
