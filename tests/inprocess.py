@@ -135,6 +135,16 @@ class TwilioCaller:
             "customParameters": {"from": caller, "to": "12345"},
             "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": RATE, "channels": 1}})
 
+    def dial(self) -> str:
+        """Start the stream and hear the greeting through; returns its text."""
+        self.start()
+        return self.hear()
+
+    def ask(self, text: str, seconds: float = 2.0, then_silence_s: float = 1.0) -> None:
+        """Say something the recognizer will hear as `text` (`seconds` of real speech)."""
+        self.world.engine.say(text)
+        self.speak(caller_speech(seconds=seconds), then_silence_s)
+
     def speak(self, audio: np.ndarray, then_silence_s: float = 1.0) -> None:
         """Stream caller audio (then silence, so the endpointer ends the utterance)."""
         samples = np.concatenate([audio, silence(then_silence_s)])

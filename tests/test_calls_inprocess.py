@@ -11,6 +11,7 @@ tests/test_e2e.py.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,16 @@ def app(tmp_path: Path, holder: KnowledgeBaseHolder) -> Iterator[tuple[TestClien
         yield running
 
 
+@contextmanager
+def _dialled(app: tuple[TestClient, FakeWorld], sid: str) -> Iterator[TwilioCaller]:
+    """A Twilio stream the caller has opened and heard the greeting on."""
+    client, world = app
+    with client.websocket_connect("/twilio/media") as ws:
+        caller = TwilioCaller(ws, world, sid)
+        caller.dial()
+        yield caller
+
+
 def _prompts(holder: KnowledgeBaseHolder) -> dict[str, str]:
     return holder.current.kb.prompts
 
@@ -65,10 +76,8 @@ def test_question_answer_then_two_reprompts_then_goodbye(
     prompts, kb = _prompts(holder), holder.current.kb
     with client.websocket_connect("/twilio/media") as ws:
         caller = TwilioCaller(ws, world, "CAanswer")
-        caller.start()
-        assert caller.hear() == prompts["greeting"]
-        world.engine.say(LOST_CARD)
-        caller.speak(caller_speech(seconds=2.0))
+        assert caller.dial() == prompts["greeting"]
+        caller.ask(LOST_CARD)
         assert caller.hear() == _answer_of(kb, "sbk_reissue")
         assert caller.hear() == prompts["anything_else"]
         for _ in range(2):  # 8 s of silence, twice: "are you still there?"
@@ -90,16 +99,12 @@ def test_question_answer_then_two_reprompts_then_goodbye(
 
 def test_asking_for_a_person_transfers_to_the_department_of_the_last_question(
         app: tuple[TestClient, FakeWorld], holder: KnowledgeBaseHolder) -> None:
-    client, world = app
+    client = app[0]
     prompts, kb = _prompts(holder), holder.current.kb
-    with client.websocket_connect("/twilio/media") as ws:
-        caller = TwilioCaller(ws, world, "CAhuman")
-        caller.start()
-        caller.hear()  # greeting
-        world.engine.say(LOST_CARD, "转人工")
-        caller.speak(caller_speech(seconds=2.0))
+    with _dialled(app, "CAhuman") as caller:
+        caller.ask(LOST_CARD)
         caller.hear(), caller.hear()  # the answer, then "anything else?"
-        caller.speak(caller_speech(seconds=1.5))
+        caller.ask("转人工", seconds=1.5)
         department = kb.departments[kb.intents["sbk_reissue"].department]
         assert caller.hear() == prompts["transfer"].format(department=department.name)
         caller.expect_hang_up()
@@ -117,10 +122,7 @@ def test_key_zero_transfers_and_the_key_is_recorded(
         app: tuple[TestClient, FakeWorld], holder: KnowledgeBaseHolder) -> None:
     client, world = app
     prompts, kb = _prompts(holder), holder.current.kb
-    with client.websocket_connect("/twilio/media") as ws:
-        caller = TwilioCaller(ws, world, "CAkey")
-        caller.start()
-        caller.hear()  # greeting
+    with _dialled(app, "CAkey") as caller:
         caller.press("5")  # not a menu key: ignored
         caller.press("0")
         default = kb.departments[kb.default_department]
@@ -144,8 +146,7 @@ def test_caller_speech_cuts_the_greeting_short(
             # The platform has the greeting's first 0.3 s (pacing holds the rest back, the
             # clock does not move) when the caller starts talking over it.
             assert caller.hear_start(chunks=3) == prompts["greeting"]
-            world.engine.say(LOST_CARD)
-            caller.speak(caller_speech(seconds=2.0))
+            caller.ask(LOST_CARD)
             caller.expect_clear()
             assert caller.hear() == _answer_of(kb, "sbk_reissue")
             caller.stop()
@@ -164,8 +165,7 @@ def test_a_crashing_recognizer_reaches_a_person_and_keeps_the_record(
         prompts = _prompts(holder)
         with client.websocket_connect("/twilio/media") as ws:
             caller = TwilioCaller(ws, world, "CAcrash")
-            caller.start()
-            caller.hear()  # greeting
+            caller.dial()
             caller.speak(caller_speech(seconds=2.0))
             assert caller.hear() == prompts["error"]
             caller.hear()  # the transfer announcement
@@ -177,13 +177,9 @@ def test_a_crashing_recognizer_reaches_a_person_and_keeps_the_record(
 
 def test_hanging_up_mid_sentence_keeps_the_last_words(
         app: tuple[TestClient, FakeWorld], holder: KnowledgeBaseHolder) -> None:
-    client, world = app
-    with client.websocket_connect("/twilio/media") as ws:
-        caller = TwilioCaller(ws, world, "CAgone")
-        caller.start()
-        caller.hear()  # greeting
-        world.engine.say(LOST_CARD)
-        caller.speak(caller_speech(seconds=2.0), then_silence_s=0.0)
+    client = app[0]
+    with _dialled(app, "CAgone") as caller:
+        caller.ask(LOST_CARD, then_silence_s=0.0)
         caller.hang_up()  # mid-sentence: the endpointer never saw the end of it
     record = _record(client, "CAgone")
     assert [t["caller_text"] for t in record["turns"] if t["caller_text"]] == [LOST_CARD]
@@ -198,13 +194,9 @@ def test_a_crashing_matcher_reaches_a_person_and_keeps_the_words(
         raise ValueError("matcher exploded")
 
     monkeypatch.setattr(Matcher, "match", explode)
-    client, world = app
-    with client.websocket_connect("/twilio/media") as ws:
-        caller = TwilioCaller(ws, world, "CAmatch")
-        caller.start()
-        caller.hear()  # greeting
-        world.engine.say(LOST_CARD)
-        caller.speak(caller_speech(seconds=2.0))
+    client = app[0]
+    with _dialled(app, "CAmatch") as caller:
+        caller.ask(LOST_CARD)
         assert caller.hear() == _prompts(holder)["error"]
         caller.hear()  # the transfer announcement
         caller.expect_hang_up()
@@ -221,13 +213,9 @@ def test_an_unreadable_router_model_leaves_calls_to_the_knowledge_base(
         raise OSError("model file vanished mid-read")
 
     monkeypatch.setattr(RoutingModels, "phone_prior", unavailable)
-    client, world = app
-    with client.websocket_connect("/twilio/media") as ws:
-        caller = TwilioCaller(ws, world, "CAmodel")
-        caller.start()
-        caller.hear()  # greeting
-        world.engine.say(LOST_CARD)
-        caller.speak(caller_speech(seconds=2.0))
+    client = app[0]
+    with _dialled(app, "CAmodel") as caller:
+        caller.ask(LOST_CARD)
         assert caller.hear() == _answer_of(holder.current.kb, "sbk_reissue")
         caller.hang_up()
     record = _record(client, "CAmodel")

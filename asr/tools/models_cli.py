@@ -13,19 +13,14 @@ import json
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from asr import catalog
 from asr.model_cache import models_dir
 from asr.model_pull import PullError, pull_model
+from asr.tools.common import Subparsers, error
 from asr.vosk_models import find_vosk_models, installed_sha256
 from asr.whisper_models import MARKER_FILE, PART_PACKAGES
-
-Subparsers = Any  # argparse's _SubParsersAction is private
-
-
-def _error(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)
@@ -129,7 +124,7 @@ def _run_pull(args: argparse.Namespace) -> int:
                             progress=bar)
     except PullError as exc:
         bar.end()
-        _error(str(exc))
+        error(str(exc))
         return 1
     bar.end()
     state = "is already installed in" if result.already_installed else "installed in"

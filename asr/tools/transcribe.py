@@ -15,24 +15,17 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from asr.base import ModelNotAvailable, RecognizerEngine, Transcript, engine_reason
+from asr.tools.common import Subparsers, error
 
 STREAMING_ENGINES = frozenset({"vosk"})  # decode while fed; others take whole utterances
 STREAM_CHUNK_S = 0.5  # how much audio a streaming engine gets per call
 WHISPER_WINDOW_S = 28.0  # Whisper sees 30 s at most; cut a little before, at a quiet point
 CUT_SEARCH_S = 8.0  # look this far back from the window end for the quietest moment
 CUT_FRAME_S = 0.03
-
-Subparsers = Any  # argparse's _SubParsersAction is private
-
-
-def _error(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr, flush=True)
-
 
 @dataclass(frozen=True)
 class FileTranscript:
@@ -149,7 +142,7 @@ def _run_transcribe(args: argparse.Namespace) -> int:
         engine = load_engine(args.engine, model_dir=args.model, cache_dir=args.cache_dir,
                              language=args.language)
     except ModelNotAvailable as exc:
-        _error(str(exc))
+        error(str(exc))
         return 1
     print(f"engine: {engine.name} ({engine_reason(engine)})", file=sys.stderr, flush=True)
     phrases = _phrase_list(args.phrases)
@@ -163,7 +156,7 @@ def _run_transcribe(args: argparse.Namespace) -> int:
             result = transcribe_file(engine, path, phrases,
                                      show_partial if args.partials else None)
         except AudioFileError as exc:
-            _error(str(exc))
+            error(str(exc))
             status = 1
             continue
         print(_format_transcript(result, args.json), flush=True)
