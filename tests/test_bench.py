@@ -10,8 +10,8 @@ import argparse
 import asyncio
 import json
 import math
+import resource
 import shutil
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -142,23 +142,32 @@ def test_load_audio_scales_float_wavs(tmp_path: Path) -> None:
 
 
 class FakeEngine:
-    """Names each utterance after its length; the real RecognitionStream drives it."""
+    """Hears 是的 in every utterance; the real RecognitionStream drives it. `calls` notes
+    which recognizer (one per streamed file, numbered from 0) got each piece of audio."""
 
     name = "fake"
     sample_rate = 16000
 
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+        self.made = 0
+
     def new_recognizer(self, phrases: list[str] | None = None) -> FakeRecognizer:
-        return FakeRecognizer()
+        self.made += 1
+        return FakeRecognizer(self.calls, self.made - 1)
 
 
 class FakeRecognizer:
     sample_rate = 16000
 
-    def __init__(self) -> None:
+    def __init__(self, calls: list[int], number: int) -> None:
         self.n = 0
+        self.calls = calls
+        self.number = number
 
     def accept_audio(self, samples: np.ndarray) -> str | None:
         self.n += len(samples)
+        self.calls.append(self.number)
         return None
 
     def finish(self) -> Transcript:
@@ -210,13 +219,18 @@ def test_concurrent_calls_share_the_pool_and_keep_row_order(tmp_path: Path) -> N
     names = ["A46", "A40", "A46", "A40"]
     rows = [ManifestRow(HOTLINE / f"{n}.wav", "是的。") for n in names]
     pacing = Pacing(realtime=True, calls=2, pool=2)
-    started = time.perf_counter()
-    results, unreadable = asyncio.run(bench_rows(FakeEngine(), rows, "tel", None, pacing))
-    wall = time.perf_counter() - started
+    engine = FakeEngine()
+    results, unreadable = asyncio.run(bench_rows(engine, rows, "tel", None, pacing))
     assert unreadable == 0 and [r.file for r in results] == [f"{n}.wav" for n in names]
-    audio = sum(r.audio_s for r in results)
-    assert wall < 0.75 * audio  # two at a time at call pace: about half the audio's length
-    assert all(r.wall_s >= 0.95 * r.audio_s for r in results)  # each still at call pace
+    # Two at a time: while one call streams, another's audio reaches the recognizers too,
+    # never a third's. (How long it took is the benchmark's to measure, not a test's.)
+    assert engine.made == len(names)
+    spans = [(engine.calls.index(r), len(engine.calls) - engine.calls[::-1].index(r))
+             for r in range(engine.made)]
+    streaming = [sum(first <= i < end for first, end in spans) for i in range(len(engine.calls))]
+    assert max(streaming) == 2
+    # each still at call pace: a lower bound the pacing sleeps guarantee, however slow the box
+    assert all(r.wall_s >= 0.95 * r.audio_s for r in results)
     row = summarise("t", "fake", "tel", results, unreadable, pacing)
     assert (row.calls, row.pool, row.files) == (2, 2, 4)
 
@@ -307,8 +321,11 @@ def test_cli_end_to_end_with_whisper_both_bands(
     for row in report["rows"]:
         assert row["speculations"] >= 2  # Whisper decodes each utterance from its pause on
         assert 0 <= row["speculations_wasted"] <= row["speculations"] - row["utterances"]
-        assert row["cer_mean"] <= 0.35
-        assert row["latency_p50_s"] > 0 and row["peak_rss_mb"] > 100
+        assert row["cer_mean"] <= 0.35  # normalised CER; measured 0.0 (16k) and 0.031 (tel)
+        assert row["latency_p50_s"] > 0
+        # Memory is reported, not bounded: this process's high-water mark in MB (rounded).
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        assert 0 < row["peak_rss_mb"] <= peak_mb + 0.01
         assert row["max_loop_gap_ms"] >= 19  # a 20 ms ticker cannot beat its own period
     assert len(report["files"]) == 4
     assert {f["file"] for f in report["files"]} == {"A40.wav", "A44.wav"}
