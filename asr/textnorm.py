@@ -2,7 +2,8 @@
 
 Whisper often writes traditional characters for Mandarin and, on silence or noise, emits
 subtitle-credit boilerplate learned from video subtitles; both are removed here before the
-dialog sees the text. `cer` is the character error rate used by tests and benchmarks.
+dialog sees the text. `scoring_text` is the form two transcripts are compared in, and `cer`
+the character error rate on it, used by tests and benchmarks.
 Pure functions, no I/O (OpenCC loads its conversion table once, from its package).
 """
 
@@ -59,8 +60,14 @@ def normalize_transcript(text: str) -> str:
     return _CJK_SPACE.sub("", text)
 
 
-def _scoring_chars(text: str) -> str:
-    """Simplified, case-folded text without punctuation, symbols or whitespace."""
+def scoring_text(text: str) -> str:
+    """The characters a transcript is scored on: simplified script, full-width forms folded
+    to half-width (NFKC), Latin case-folded, punctuation, symbols and whitespace dropped.
+
+    Unlike `normalize_transcript` (what the dialog sees) it keeps nothing that recognizers
+    write differently for the same words, so "轉人工。" and "转 人工" both give "转人工".
+    Boilerplate is not removed: a hallucinated credit counts against a transcript.
+    """
     kept = (
         ch
         for ch in unicodedata.normalize("NFKC", to_simplified(text)).casefold()
@@ -72,10 +79,11 @@ def _scoring_chars(text: str) -> str:
 def cer(ref: str, hyp: str) -> float:
     """Character error rate of `hyp` against `ref`: edits / reference length.
 
-    Punctuation and whitespace are ignored and both sides are simplified first, so
-    "醫保。" vs "医保" scores 0. An empty reference scores 0.0 for an empty hypothesis, else 1.0.
+    Both sides are compared in their `scoring_text` form (punctuation, whitespace, script,
+    width and Latin case do not count), so "醫保。" vs "医保" scores 0. An empty reference
+    scores 0.0 for an empty hypothesis, else 1.0.
     """
-    r, h = _scoring_chars(ref), _scoring_chars(hyp)
+    r, h = scoring_text(ref), scoring_text(hyp)
     if not r:
         return 0.0 if not h else 1.0
     return Levenshtein.distance(r, h) / len(r)

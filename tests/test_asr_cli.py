@@ -14,14 +14,20 @@ import pytest
 import soundfile as sf
 
 from asr.base import Transcript
-from asr.textnorm import cer, to_simplified
+from asr.textnorm import to_simplified
 from asr.tools import cli, models_cli, transcribe
 from asr.whisper_models import assemble_whisper_base
 from pcm.files import read_audio, write_wav
 from pcm.resample import resample
+from tests.transcripts import assert_transcript_close
 
 HOTLINE = Path(__file__).resolve().parents[1] / "audio_fixtures" / "hotline"
+# Normalised CER against the clip's reference; measured 0.133 (A10, 16 kHz, and the same
+# clip as a 44.1 kHz stereo FLAC) and 0.0 (A40_tel8k) on the dev box.
 MAX_CER = 0.35
+# `--phrases` makes Vosk pick from the list: a wrong or missing phrase scores 0.4 or more
+# against the spoken pair; measured 0.0.
+GRAMMAR_CER = 0.2
 KEYS = ["file", "text", "duration_s", "elapsed_s", "engine", "confidence"]
 
 
@@ -68,13 +74,15 @@ def test_whisper_transcribes_a_hotline_clip_as_json(
     first, second = json_lines(out)
     assert list(first) == KEYS
     text = str(first["text"])
-    assert cer(reference("A10"), text) <= MAX_CER and text == to_simplified(text)
+    assert_transcript_close(text, reference("A10"), MAX_CER, what="A10 --json")
+    assert text == to_simplified(text)  # simplified script only
     assert first["engine"] == "whisper" and first["file"] == str(HOTLINE / "A10.wav")
     samples, rate = read_audio(HOTLINE / "A10.wav")
     assert first["duration_s"] == pytest.approx(len(samples) / rate, abs=0.01)
     assert 0 < float(first["elapsed_s"])  # type: ignore[arg-type]
     assert 0 < float(first["confidence"]) <= 1  # type: ignore[arg-type]
-    assert cer(reference("A40_tel8k"), str(second["text"])) <= MAX_CER  # 8 kHz input
+    assert_transcript_close(str(second["text"]), reference("A40_tel8k"), MAX_CER,
+                            what="A40_tel8k --json")  # 8 kHz input
     assert f"error: cannot read audio file {missing}" in err
     assert "Traceback" not in err
     assert err.startswith("engine: whisper (whisper: requested; ")
@@ -94,7 +102,8 @@ def test_stereo_44k_flac_is_folded_and_resampled(
     assert code == 0
     first_line, details = out.splitlines()
     assert first_line.startswith(f"{flac}: ")
-    assert cer(reference("A10"), first_line.split(": ", 1)[1]) <= MAX_CER
+    assert_transcript_close(first_line.split(": ", 1)[1], reference("A10"), MAX_CER,
+                            what="A10 stereo 44.1 kHz FLAC")
     assert details.strip().startswith("duration 7.7")
     assert "engine whisper, confidence 0." in details
 
@@ -157,7 +166,8 @@ def test_vosk_phrases_and_a_file_longer_than_30_s(
                        "--phrases", "안녕하세요, 감사합니다，아니요", "--json")
     assert code == 0
     (result,) = json_lines(out)
-    assert result["text"] == "안녕하세요 감사합니다"
+    assert_transcript_close(str(result["text"]), "안녕하세요 감사합니다", GRAMMAR_CER,
+                            what="vosk --phrases, 31 s apart")
     assert float(result["duration_s"]) > 31  # type: ignore[arg-type]
 
 

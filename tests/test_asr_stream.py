@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from asr.base import RecognizerEngine, Transcript
+from asr.base import Recognizer, RecognizerEngine, Transcript
 from asr.engines import load_engine
 from asr.stream import (
     BargeIn,
@@ -22,11 +22,12 @@ from asr.stream import (
     RecognitionStream,
     SpeechStarted,
     StreamEvent,
+    WholeUtteranceRecognizer,
     make_executor,
 )
-from asr.textnorm import cer
 from asr.whisper_models import assemble_whisper_base
 from pcm.files import read_audio
+from tests.transcripts import assert_transcript_close
 
 HOTLINE = Path(__file__).resolve().parents[1] / "audio_fixtures" / "hotline"
 
@@ -370,45 +371,73 @@ def whisper(tmp_path_factory: pytest.TempPathFactory) -> RecognizerEngine:
     return load_engine("whisper", model_dir=model_dir)
 
 
+class ThreadRecordingEngine:
+    """The real engine, noting the thread of every call into its recognizers."""
+
+    def __init__(self, engine: RecognizerEngine) -> None:
+        self.engine = engine
+        self.name, self.sample_rate = engine.name, engine.sample_rate
+        self.threads: list[tuple[str, str]] = []  # (method, thread name)
+
+    def new_recognizer(self, phrases: list[str] | None = None) -> ThreadRecordingRecognizer:
+        return ThreadRecordingRecognizer(self, self.engine.new_recognizer(phrases))
+
+
+class ThreadRecordingRecognizer:
+    def __init__(self, engine: ThreadRecordingEngine, inner: Recognizer) -> None:
+        self.engine, self.inner = engine, inner
+        self.sample_rate = inner.sample_rate
+
+    def _note(self, method: str) -> None:
+        self.engine.threads.append((method, threading.current_thread().name))
+
+    def accept_audio(self, samples: np.ndarray) -> str | None:
+        self._note("accept_audio")
+        return self.inner.accept_audio(samples)
+
+    def decode_utterance(self, pcm: np.ndarray) -> Transcript:
+        self._note("decode_utterance")
+        assert isinstance(self.inner, WholeUtteranceRecognizer)
+        return self.inner.decode_utterance(pcm)
+
+    def finish(self) -> Transcript:
+        self._note("finish")
+        return self.inner.finish()
+
+    def reset(self) -> None:
+        self._note("reset")
+        self.inner.reset()
+
+
 @pytest.mark.slow
-def test_real_engine_finals_in_order_and_loop_stays_responsive(
+def test_real_engine_finals_in_order_and_decoded_off_the_loop(
     whisper: RecognizerEngine, executor: ThreadPoolExecutor
 ) -> None:
     names = ["A10_tel8k", "A40_tel8k"]
     clips = [read_audio(HOTLINE / f"{n}.wav") for n in names]
     assert all(rate == 8000 for _, rate in clips)
     audio = np.concatenate([clips[0][0], silence(1.0, 8000), clips[1][0], silence(1.0, 8000)])
+    engine = ThreadRecordingEngine(whisper)
 
-    async def scenario() -> tuple[list[StreamEvent], list[float]]:
-        loop = asyncio.get_running_loop()
-        gaps: list[float] = []
-
-        async def tick() -> None:
-            last = loop.time()
-            while True:
-                await asyncio.sleep(0.01)
-                now = loop.time()
-                gaps.append(now - last)
-                last = now
-
-        ticker = asyncio.create_task(tick())
-        stream = RecognitionStream(whisper, 8000, executor)
+    async def scenario() -> list[StreamEvent]:
+        stream = RecognitionStream(engine, 8000, executor)
         consumer = asyncio.create_task(collect(stream))
         for i in range(0, len(audio), 160):
             stream.feed(audio[i : i + 160])
             await asyncio.sleep(0)  # frames arrive one by one, interleaved with other work
         stream.flush()
-        events = await asyncio.wait_for(consumer, 60)
-        ticker.cancel()
-        return events, gaps
+        return await asyncio.wait_for(consumer, 60)  # a hang guard, not a speed bound
 
-    events, gaps = asyncio.run(scenario())
+    events = asyncio.run(scenario())
     finals = [e for e in events if isinstance(e, Final)]
     assert len(finals) == 2
+    # measured 0.133 (A10_tel8k) and 0.0 (A40_tel8k)
     for name, final in zip(names, finals, strict=True):
         ref = (HOTLINE / f"{name}.txt").read_text(encoding="utf-8").strip()
-        assert cer(ref, final.transcript.text) <= 0.35, final.transcript.text
+        assert_transcript_close(final.transcript.text, ref, 0.35, what=f"{name} streamed")
     assert finals[0].t_end_s < finals[1].t_end_s
-    # Decoding ran in the pool: no tick waited anywhere near as long as one decode took.
-    longest_decode = max(f.transcript.decode_s for f in finals)
-    assert max(gaps) < 0.5 * longest_decode, (max(gaps), longest_decode)
+    # The loop stays responsive because every decode runs in the pool, never on the loop's
+    # thread (how long the loop was blocked is measured by `ivr bench asr`, max loop gap).
+    decodes = [thread for method, thread in engine.threads if method != "accept_audio"]
+    assert len(decodes) >= 2  # at least one decode per utterance (more: speculative ones)
+    assert all(thread.startswith("asr") for _, thread in engine.threads), engine.threads

@@ -10,8 +10,8 @@ import argparse
 import asyncio
 import json
 import math
+import resource
 import shutil
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from asr.base import Transcript
 from asr.stream import make_executor
 from asr.whisper_models import assemble_whisper_base
 from ivr.bench.asr import (
@@ -38,7 +39,6 @@ from ivr.bench.asr import (
 from ivr.bench.asr_cli import add_bench_parser
 from ivr.media.codecs import mulaw_decode, mulaw_encode
 from pcm.files import read_audio
-from tests.fakes import ScriptedEngine
 
 HOTLINE = Path(__file__).resolve().parents[1] / "audio_fixtures" / "hotline"
 
@@ -141,9 +141,41 @@ def test_load_audio_scales_float_wavs(tmp_path: Path) -> None:
 # ---- streaming measurements with a scripted engine ----------------------------------------
 
 
-def _hears_yes() -> ScriptedEngine:
-    """A recognizer that hears 是的 in every utterance; the real RecognitionStream drives it."""
-    return ScriptedEngine(default="是的")
+class FakeEngine:
+    """Hears 是的 in every utterance; the real RecognitionStream drives it. `calls` notes
+    which recognizer (one per streamed file, numbered from 0) got each piece of audio."""
+
+    name = "fake"
+    sample_rate = 16000
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+        self.made = 0
+
+    def new_recognizer(self, phrases: list[str] | None = None) -> FakeRecognizer:
+        self.made += 1
+        return FakeRecognizer(self.calls, self.made - 1)
+
+
+class FakeRecognizer:
+    sample_rate = 16000
+
+    def __init__(self, calls: list[int], number: int) -> None:
+        self.n = 0
+        self.calls = calls
+        self.number = number
+
+    def accept_audio(self, samples: np.ndarray) -> str | None:
+        self.n += len(samples)
+        self.calls.append(self.number)
+        return None
+
+    def finish(self) -> Transcript:
+        n, self.n = self.n, 0
+        return Transcript("是的", 1.0, n / 16000, 0.0, "fake")
+
+    def reset(self) -> None:
+        self.n = 0
 
 
 @pytest.fixture
@@ -157,7 +189,7 @@ def test_stream_file_measures_each_utterance(executor: ThreadPoolExecutor) -> No
     clip, rate = read_audio(HOTLINE / "A46_tel8k.wav")
     gap = np.zeros(rate, dtype=np.int16)
     audio = np.concatenate([clip, gap, clip, gap])
-    run = asyncio.run(stream_file(_hears_yes(), audio, rate, executor))
+    run = asyncio.run(stream_file(FakeEngine(), audio, rate, executor))
     assert run.texts == ["是的", "是的"]
     assert len(run.latencies_s) == 2 and all(x >= 0 for x in run.latencies_s)
     assert all(0.3 < s < 1.0 for s in run.speech_s)  # 是的 is about half a second of speech
@@ -176,7 +208,7 @@ def test_bench_rows_scores_and_skips_unreadable_files(
     def progress(i: int, total: int, result: FileResult | None, error: str) -> None:
         seen.append((i, result.file if result else "error"))
 
-    results, unreadable = asyncio.run(bench_rows(_hears_yes(), rows, "tel", progress))
+    results, unreadable = asyncio.run(bench_rows(FakeEngine(), rows, "tel", progress))
     assert [r.file for r in results] == ["A46.wav"] and unreadable == 1
     assert seen == [(1, "A46.wav"), (2, "error")]
     assert results[0].cer == 0.0 and results[0].hypothesis == "是的"
@@ -187,13 +219,18 @@ def test_concurrent_calls_share_the_pool_and_keep_row_order(tmp_path: Path) -> N
     names = ["A46", "A40", "A46", "A40"]
     rows = [ManifestRow(HOTLINE / f"{n}.wav", "是的。") for n in names]
     pacing = Pacing(realtime=True, calls=2, pool=2)
-    started = time.perf_counter()
-    results, unreadable = asyncio.run(bench_rows(_hears_yes(), rows, "tel", None, pacing))
-    wall = time.perf_counter() - started
+    engine = FakeEngine()
+    results, unreadable = asyncio.run(bench_rows(engine, rows, "tel", None, pacing))
     assert unreadable == 0 and [r.file for r in results] == [f"{n}.wav" for n in names]
-    audio = sum(r.audio_s for r in results)
-    assert wall < 0.75 * audio  # two at a time at call pace: about half the audio's length
-    assert all(r.wall_s >= 0.95 * r.audio_s for r in results)  # each still at call pace
+    # Two at a time: while one call streams, another's audio reaches the recognizers too,
+    # never a third's. (How long it took is the benchmark's to measure, not a test's.)
+    assert engine.made == len(names)
+    spans = [(engine.calls.index(r), len(engine.calls) - engine.calls[::-1].index(r))
+             for r in range(engine.made)]
+    streaming = [sum(first <= i < end for first, end in spans) for i in range(len(engine.calls))]
+    assert max(streaming) == 2
+    # each still at call pace: a lower bound the pacing sleeps guarantee, however slow the box
+    assert all(r.wall_s >= 0.95 * r.audio_s for r in results)
     row = summarise("t", "fake", "tel", results, unreadable, pacing)
     assert (row.calls, row.pool, row.files) == (2, 2, 4)
 
@@ -284,8 +321,11 @@ def test_cli_end_to_end_with_whisper_both_bands(
     for row in report["rows"]:
         assert row["speculations"] >= 2  # Whisper decodes each utterance from its pause on
         assert 0 <= row["speculations_wasted"] <= row["speculations"] - row["utterances"]
-        assert row["cer_mean"] <= 0.35
-        assert row["latency_p50_s"] > 0 and row["peak_rss_mb"] > 100
+        assert row["cer_mean"] <= 0.35  # normalised CER; measured 0.0 (16k) and 0.031 (tel)
+        assert row["latency_p50_s"] > 0
+        # Memory is reported, not bounded: this process's high-water mark in MB (rounded).
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        assert 0 < row["peak_rss_mb"] <= peak_mb + 0.01
         assert row["max_loop_gap_ms"] >= 19  # a 20 ms ticker cannot beat its own period
     assert len(report["files"]) == 4
     assert {f["file"] for f in report["files"]} == {"A40.wav", "A44.wav"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from asr.textnorm import cer, normalize_transcript, to_simplified
+from asr.textnorm import cer, normalize_transcript, scoring_text, to_simplified
 
 
 @pytest.mark.parametrize(
@@ -44,6 +44,26 @@ def test_normalize_transcript(raw: str, clean: str) -> None:
 
 def test_normalize_keeps_ordinary_thanks() -> None:
     assert normalize_transcript("好的，谢谢，再见。") == "好的，谢谢，再见。"
+
+
+@pytest.mark.parametrize(
+    ("raw", "scored"),
+    [
+        # the CI case of issue 8: the same words, punctuated differently by two decodes
+        ("不好意思,我没听清楚你能再说一次吗?", "不好意思我没听清楚你能再说一次吗"),
+        ("不好意思，我没听清楚，你能再说一次吗？", "不好意思我没听清楚你能再说一次吗"),
+        ("轉 人工。", "转人工"),  # traditional script, spaces
+        ("ＡＢＣ　１２３，我要", "abc123我要"),  # full-width letters, digits, space, comma
+        ("Hello, World!", "helloworld"),
+        ("안녕 하세요", "안녕하세요"),
+        ("+86 ¥100", "86100"),  # symbols go, digits stay
+        ("字幕by索兰娅", "字幕by索兰娅"),  # boilerplate is scored, not dropped
+        ("", ""),
+    ],
+)
+def test_scoring_text(raw: str, scored: str) -> None:
+    assert scoring_text(raw) == scored
+    assert scoring_text(scored) == scored  # idempotent
 
 
 @pytest.mark.parametrize(

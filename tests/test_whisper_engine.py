@@ -10,13 +10,16 @@ import pytest
 
 from asr.base import ModelNotAvailable, Recognizer, RecognizerEngine
 from asr.engines import load_engine
-from asr.textnorm import cer, to_simplified
+from asr.textnorm import to_simplified
 from asr.whisper_engine import WhisperEngine
 from asr.whisper_models import assemble_whisper_base
 from pcm.files import read_audio
 from pcm.resample import resample
+from tests.transcripts import assert_transcript_close
 
 HOTLINE = Path(__file__).resolve().parents[1] / "audio_fixtures" / "hotline"
+# Normalised CER against the clip's reference. Measured on the dev box: A10 0.133, A07 0.0,
+# A40 0.0, A10_tel8k 0.133, A07_tel8k 0.188 (the worst), A40_tel8k 0.0, the same in two threads.
 MAX_CER = 0.35
 
 pytestmark = pytest.mark.slow
@@ -52,7 +55,7 @@ def test_transcribes_hotline_clip(whisper_engine: WhisperEngine, name: str) -> N
     recognizer = whisper_engine.new_recognizer()
     recognizer.accept_audio(samples)
     result = recognizer.finish()
-    assert cer(reference(name), result.text) <= MAX_CER, result.text
+    assert_transcript_close(result.text, reference(name), MAX_CER, what=name)
     assert result.text == to_simplified(result.text)  # simplified script only
     assert result.text == result.text.strip() and result.text
     assert result.engine == "whisper"
@@ -83,7 +86,7 @@ def test_finish_starts_a_new_utterance_and_reset_drops_audio(whisper_engine: Whi
     recognizer.accept_audio(clip_16k("A07"))
     recognizer.reset()
     text = transcribe(recognizer, clip_16k("A40"))
-    assert cer(reference("A40"), text) <= MAX_CER  # nothing of A07 leaked in
+    assert_transcript_close(text, reference("A40"), MAX_CER, what="A40 after reset")  # no A07
     assert recognizer.finish().text == ""  # the buffer was emptied by finish()
 
 
@@ -102,7 +105,7 @@ def test_shared_model_decodes_from_two_threads(whisper_engine: WhisperEngine) ->
     with ThreadPoolExecutor(max_workers=2) as pool:
         texts = list(pool.map(decode, audio))
     for name, text in zip(names, texts, strict=True):
-        assert cer(reference(name), text) <= MAX_CER, text
+        assert_transcript_close(text, reference(name), MAX_CER, what=f"{name}, two threads")
 
 
 def test_load_engine_caches_and_refuses_unknown(whisper_engine: WhisperEngine) -> None:

@@ -25,7 +25,6 @@ import statistics
 import subprocess
 import tempfile
 import time
-import unicodedata
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -38,7 +37,7 @@ import soundfile as sf
 from asr.base import RecognizerEngine
 from asr.events import Final, RecognitionFailed
 from asr.stream import DEFAULT_SPECULATE_AFTER_S, RecognitionStream, make_executor
-from asr.textnorm import cer, to_simplified
+from asr.textnorm import cer, scoring_text
 from ivr.media.codecs import mulaw_decode, mulaw_encode
 from pcm.files import AudioFileError, read_audio
 from pcm.resample import resample
@@ -79,21 +78,13 @@ def dataset_name(manifest: Path) -> str:
     return folder if manifest.stem == "manifest" else f"{folder}/{manifest.stem}"
 
 
-def scoring_chars(text: str) -> str:
-    """The characters `cer` scores: simplified, case-folded, no punctuation or spaces."""
-    text = unicodedata.normalize("NFKC", to_simplified(text)).casefold()
-    return "".join(
-        ch for ch in text if not ch.isspace() and unicodedata.category(ch)[0] not in "PS"
-    )
-
-
 def is_chinese(text: str) -> bool:
     """True when at least CHINESE_SHARE of the scored characters are Han characters.
 
     A Chinese sentence naming "Microsoft" counts; English or half-English code-switching
     does not.
     """
-    chars = scoring_chars(text)
+    chars = scoring_text(text)
     han = sum(1 for ch in chars if _HAN.match(ch))
     return bool(chars) and han >= CHINESE_SHARE * len(chars)
 
@@ -388,7 +379,7 @@ def summarise(
     pacing: Pacing | None = None,
 ) -> RowSummary:
     cers = [r.cer for r in results]
-    ref_chars = [len(scoring_chars(r.reference)) for r in results]
+    ref_chars = [len(scoring_text(r.reference)) for r in results]
     latencies = [x for r in results for x in r.latencies_s]
     short = [x for r in results for x, s in zip(r.latencies_s, r.speech_s, strict=True)
              if s <= SHORT_UTTERANCE_S]
