@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import numpy as np
 
@@ -25,7 +24,8 @@ from asr.base import supports_grammar
 from asr.stream import BargeIn, Final, RecognitionFailed, RecognitionStream, SpeechStarted
 from dialog import policy as pol
 from dialog.types import MatchResult
-from ivr.clock import Clock, TimerHandle
+from ivr.calltasks import CallTasks, CallTimers
+from ivr.clock import Clock
 from ivr.dtmf import DtmfDetector
 from ivr.events import (
     AudioIn,
@@ -69,9 +69,8 @@ class CallSession:
         self.kb = services.kb_holder.current  # this call keeps this version to the end
         self._state = self.kb.policy.initial_state()
         self._lock = asyncio.Lock()
-        self._timers: dict[str, TimerHandle] = {}
-        self._group: asyncio.TaskGroup | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._timers = CallTimers(clock)
+        self._tasks = CallTasks(lambda: self.call_id)
         self._stop_reason: str | None = None  # set when the platform ends the stream
         self._bot_closed = False  # the bot closed the socket (after a transfer or hang-up)
         self._stream: RecognitionStream | None = None
@@ -84,7 +83,6 @@ class CallSession:
         self._early_events: list[tuple[str, str, float]] = []
         self._listening = OPEN
         self._consumer: asyncio.Task[None] | None = None
-        self._playing: asyncio.Task[None] | None = None
         self._hanging_up = False  # the caller is gone: still record what was heard, say nothing
         cfg = services.config
         self.playback = Playback(self._send_command, self._on_heard, self._on_started,
@@ -98,7 +96,7 @@ class CallSession:
         broken call (a server shutdown's cancellation still propagates)."""
         reason = "caller hung up"
         async with asyncio.TaskGroup() as group:
-            self._group = group
+            self._tasks.bind(group)
             try:
                 async for message in messages:
                     await self.receive(message)
@@ -171,8 +169,8 @@ class CallSession:
             speculate_after_s=cfg.speculate_after_s)
         self._dtmf = DtmfDetector(rate)
         self._turns = TurnTracker(svc.store, event.call_id, cfg.end_silence_s, self.clock)
-        self._playing = self._spawn(self.playback.run(), "playback")
-        self._consumer = self._spawn(self._consume_recognition(self._stream), "recognition")
+        self._tasks.spawn(self.playback.run(), "playback")
+        self._consumer = self._tasks.spawn(self._consume_recognition(self._stream), "recognition")
         log.info("call %s started (%s, %s → %s, %d Hz)", event.call_id, self.protocol.name,
                  event.from_number, event.to_number, rate)
         await self._dispatch(pol.CallBegan())
@@ -183,7 +181,7 @@ class CallSession:
         samples = event.samples
         for digit in self._dtmf.process(samples):
             self._dtmf_times.append(self._audio_s)
-            self._spawn(self._on_key(digit, "in-band"), "in-band key")
+            self._tasks.spawn(self._on_key(digit, "in-band"), "in-band key")
         self._audio_s += len(samples) / event.sample_rate
         self._stream.feed(samples)
 
@@ -274,16 +272,13 @@ class CallSession:
         if isinstance(action, pol.Say):
             await self._say(action)
         elif isinstance(action, pol.StartTimer):
-            self._cancel_timer(action.name)
-            name = action.name
-            self._timers[name] = self.clock.call_later(action.seconds,
-                                                       lambda: self._fire_timer(name))
+            self._timers.start(action.name, action.seconds, self._fire_timer)
         elif isinstance(action, pol.CancelTimer):
-            self._cancel_timer(action.name)
+            self._timers.cancel(action.name)
         elif isinstance(action, pol.Transfer):
             await self._transfer(action)
         elif isinstance(action, pol.HangUp):
-            self._spawn(self._hand_over(HangUp(action.reason)), "hang up")
+            self._tasks.spawn(self._hand_over(HangUp(action.reason)), "hang up")
         elif isinstance(action, pol.RecordOutcome):
             await self._record_outcome(action.outcome)
 
@@ -297,7 +292,7 @@ class CallSession:
         except Exception as exc:  # a TTS failure must not silence the dialog forever
             log.error("call %s: cannot synthesize %r: %s", self.call_id, action.text, exc)
             await self._record_event("tts_error", f"{action.key}: {exc}")
-            self._spawn(self._dispatch(pol.PromptFinished(action.key)), "tts error")
+            self._tasks.spawn(self._dispatch(pol.PromptFinished(action.key)), "tts error")
             return
         self.playback.enqueue(action.key, samples)
         self._listen_after(action.key)
@@ -321,7 +316,7 @@ class CallSession:
                                                action.reason)
         log.info("call %s: transfer to %s (%s)", self.call_id, action.queue, action.reason)
         command = TransferCall(action.department, action.queue, action.reason)
-        self._spawn(self._hand_over(command), "transfer")
+        self._tasks.spawn(self._hand_over(command), "transfer")
 
     async def _record_outcome(self, outcome: str) -> None:
         if self.call_id is None:
@@ -337,7 +332,7 @@ class CallSession:
             # out to be empty, `_resume_listening` treats the prompt as done.
             self._interrupted_key = key
             return
-        self._spawn(self._dispatch(pol.PromptFinished(key)), "prompt heard")
+        self._tasks.spawn(self._dispatch(pol.PromptFinished(key)), "prompt heard")
 
     async def _resume_listening(self) -> None:
         key, self._interrupted_key = self._interrupted_key, None
@@ -346,7 +341,7 @@ class CallSession:
 
     def _on_started(self, key: str, at: float) -> None:
         if self._turns:
-            self._spawn(self._turns.reply_started(), "reply started")
+            self._tasks.spawn(self._turns.reply_started(), "reply started")
 
     # ---- outbound and teardown -----------------------------------------------------------
 
@@ -373,31 +368,7 @@ class CallSession:
         await self.services.store.add_event(self.call_id, kind, detail, self.clock.time())
 
     def _fire_timer(self, name: str) -> None:
-        if self._timers.pop(name, None) is not None:
-            self._spawn(self._dispatch(pol.TimerFired(name)), f"timer {name}")
-
-    def _cancel_timer(self, name: str) -> None:
-        handle = self._timers.pop(name, None)
-        if handle:
-            handle.cancel()
-
-    def _spawn(self, coro: Coroutine[Any, Any, None], what: str) -> asyncio.Task[None] | None:
-        """Run `coro` as one of the call's tasks; a failure is logged, never fatal to the call.
-
-        None once the call is closing (the work is dropped, as the call is over)."""
-        if self._group is None or self._closed:
-            coro.close()
-            return None
-        task = self._group.create_task(self._guarded(coro, what), name=f"{what} {self.call_id}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
-
-    async def _guarded(self, coro: Coroutine[Any, Any, None], what: str) -> None:
-        try:
-            await coro
-        except Exception:  # a failed task must not cancel the rest of the call's group
-            log.exception("call %s: %s failed", self.call_id, what)
+        self._tasks.spawn(self._dispatch(pol.TimerFired(name)), f"timer {name}")
 
     async def _drain_recognition(self, timeout_s: float = DRAIN_TIMEOUT_S) -> None:
         """Decode what the caller was saying when the line dropped, so the record keeps it."""
@@ -426,15 +397,11 @@ class CallSession:
                 await self._turns.flush()
             await self._record_event("closed", reason)
         self._closed = True
-        for name in list(self._timers):
-            self._cancel_timer(name)
+        self._timers.cancel_all()
         self.playback.close()
         if self._stream:
             await self._stream.close()
-        current = asyncio.current_task()
-        for task in [self._playing, self._consumer, *self._tasks]:
-            if task is not None and task is not current:
-                task.cancel()
+        self._tasks.cancel()  # playback, the recognition consumer, and anything still running
         if self.call_id is None and self._early_events:
             log.warning("stream closed before start after %d bad messages: %s",
                         len(self._early_events), self._early_events[:3])
