@@ -29,14 +29,13 @@ from ivr.bench.asr import (
     Pacing,
     bench_rows,
     is_chinese,
-    load_audio,
     markdown_table,
     read_manifest,
     stream_file,
     summarise,
-    telephone_band,
 )
 from ivr.bench.asr_cli import add_bench_parser
+from ivr.bench.audio import load_audio, telephone_band
 from ivr.media.codecs import mulaw_decode, mulaw_encode
 from pcm.files import read_audio
 

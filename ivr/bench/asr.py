@@ -22,8 +22,6 @@ import csv
 import re
 import resource
 import statistics
-import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -32,20 +30,15 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import soundfile as sf
 
 from asr.base import RecognizerEngine
 from asr.events import Final, RecognitionFailed
 from asr.stream import DEFAULT_SPECULATE_AFTER_S, RecognitionStream, make_executor
 from asr.textnorm import cer, scoring_text
-from ivr.media.codecs import mulaw_decode, mulaw_encode
-from pcm.files import AudioFileError, read_audio
-from pcm.resample import resample
-from pcm.samples import float_to_int16
+from ivr.bench.audio import TEL_RATE, load_audio, telephone_band
+from pcm.files import AudioFileError
 
 Band = Literal["16k", "tel"]
-TEL_RATE = 8000
-TEL_SUFFIX = "_tel8k"
 FRAME_MS = 20
 TICK_S = 0.020
 CHINESE_SHARE = 0.9  # a scored "Chinese" reference is at least this share Han characters
@@ -129,46 +122,6 @@ def read_manifest(path: Path, lang: str = "zh") -> Manifest:
 
 
 # ---- audio ----------------------------------------------------------------------------------
-
-
-def _read_float_wav(path: Path) -> tuple[np.ndarray, int] | None:
-    """Float WAVs scaled to int16 (libsndfile's float → int16 read does not scale: ±1 → ±1)."""
-    try:
-        if sf.info(str(path)).subtype not in ("FLOAT", "DOUBLE"):
-            return None
-        data, rate = sf.read(str(path), dtype="float64", always_2d=True)
-    except (sf.SoundFileError, RuntimeError, OSError):
-        return None
-    return float_to_int16(data.mean(axis=1)), int(rate)
-
-
-def load_audio(path: Path) -> tuple[np.ndarray, int]:
-    """int16 mono samples and rate; formats libsndfile cannot read (AMR) go through sox."""
-    floats = _read_float_wav(path)
-    if floats is not None:
-        return floats
-    try:
-        return read_audio(path)
-    except AudioFileError:
-        if not path.is_file():
-            raise
-    with tempfile.TemporaryDirectory() as tmp:
-        wav = Path(tmp) / "decoded.wav"
-        cmd = ["sox", str(path), "-b", "16", "-e", "signed-integer", str(wav)]
-        try:
-            subprocess.run(cmd, check=True, capture_output=True, timeout=120)
-        except (OSError, subprocess.SubprocessError) as exc:
-            raise AudioFileError(f"cannot read audio file {path} (sox: {exc})") from exc
-        return read_audio(wav)
-
-
-def telephone_band(path: Path, samples: np.ndarray, rate: int) -> np.ndarray:
-    """8 kHz μ-law round trip of a file: its `_tel8k` sibling when present, else resampled."""
-    sibling = path.with_name(f"{path.stem}{TEL_SUFFIX}.wav")
-    if sibling.is_file():
-        samples, rate = read_audio(sibling)
-    narrow = samples if rate == TEL_RATE else resample(samples, rate, TEL_RATE)
-    return mulaw_decode(mulaw_encode(narrow))
 
 
 def band_audio(path: Path, band: Band) -> tuple[np.ndarray, int]:
