@@ -120,19 +120,31 @@ def test_short_dropout_does_not_double_a_key(offset: int) -> None:
     assert detect(x, 8000) == "55"
 
 
-def test_key_is_reported_at_key_down_not_key_up() -> None:
+def test_a_key_is_reported_once_released_with_when_it_sounded() -> None:
     det = DtmfDetector(8000)
-    x = generate_dtmf("7", tone_s=0.5, gap_s=0)
-    assert det.process(x[:480]) == ["7"]  # within 60 ms of the tone starting
-    assert det.process(x[480:]) == []
+    x = np.concatenate([np.zeros(800, np.int16), generate_dtmf("7", tone_s=0.5, gap_s=0.1)])
+    assert det.feed(x[:4400]) == []  # held: not yet (its end decides whether it was clean)
+    (key,) = det.feed(x[4400:])
+    assert (key.key, key.clean) == ("7", True)
+    assert key.start_s == pytest.approx(0.1, abs=0.021)
+    assert key.end_s == pytest.approx(0.6, abs=0.021)
+
+
+def test_a_key_still_held_at_the_end_is_reported_by_flush_as_not_clean() -> None:
+    det = DtmfDetector(8000)
+    assert det.feed(generate_dtmf("9", tone_s=0.3, gap_s=0)) == []
+    (key,) = det.flush()
+    assert (key.key, key.clean) == ("9", False)
+    assert det.flush() == []
 
 
 def test_reset_forgets_state() -> None:
     det = DtmfDetector(8000)
     x = generate_dtmf("9", tone_s=0.2, gap_s=0)
-    assert det.process(x) == ["9"]
+    assert det.process(x) == []
     det.reset()
-    assert det.process(x) == ["9"]
+    assert det.process(x) == []  # the press in progress was forgotten
+    assert det.process(np.zeros(800, np.int16)) == ["9"]
 
 
 # ---- rejection ------------------------------------------------------------------------------
