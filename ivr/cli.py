@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
                    "catalogue name (see `ivr models list`)")
     s.add_argument("--asr-language", help="recognition language (default zh)")
     s.add_argument("--public-url", help="public https URL the platform reaches us at")
+    s.add_argument("--inband-dtmf", choices=["auto", "on", "off"],
+                   help="detect keys in the caller's audio: auto (default; off where the "
+                   "platform reports keys itself, as Twilio does), on, off; IVR_INBAND_DTMF")
     s.add_argument("--no-prerender", dest="prerender", action="store_const", const=False,
                    help="render prompts on first use instead of at start-up")
     s.add_argument("--log-level", help="DEBUG, INFO, WARNING (default INFO)")
@@ -68,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     from asr.tools.models_cli import add_models_parser
     from asr.tools.transcribe import add_transcribe_parser
     from dialog.tools.kbcli import add_kb_parser
-    from ivr.bench.asr_cli import add_bench_parser
+    from ivr.bench.cli import add_bench_parser
     from ivr.store import read_unresolved_utterances
 
     add_transcribe_parser(sub)
@@ -89,11 +92,15 @@ def _serve(args: argparse.Namespace) -> int:
     from ivr.tts import TtsError
     from ivr.web.app import create_app
 
-    config = ServerConfig.from_env().with_overrides(
-        host=args.host, port=args.port, db_path=args.db_path, kb_path=args.kb_path,
-        cache_dir=args.cache_dir, asr_engine=args.asr_engine, asr_model=args.asr_model,
-        asr_language=args.asr_language,
-        public_url=args.public_url, prerender=args.prerender, log_level=args.log_level)
+    try:
+        config = ServerConfig.from_env().with_overrides(
+            host=args.host, port=args.port, db_path=args.db_path, kb_path=args.kb_path,
+            cache_dir=args.cache_dir, asr_engine=args.asr_engine, asr_model=args.asr_model,
+            asr_language=args.asr_language, inband_dtmf=args.inband_dtmf,
+            public_url=args.public_url, prerender=args.prerender, log_level=args.log_level)
+    except ValueError as exc:
+        print(f"ivr serve: {exc}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=config.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

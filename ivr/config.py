@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+INBAND_DTMF_CHOICES = ("auto", "on", "off")
 
 
 def _default_cache_dir() -> Path:
@@ -44,7 +45,14 @@ class ServerConfig:
     barge_in_min_s: float = 0.3
     max_utterance_s: float = 15.0
     mark_grace_s: float = 3.0
+    # in-band DTMF detection: auto (on unless the platform reports keys itself), on, off
+    inband_dtmf: str = "auto"
     log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        if self.inband_dtmf not in INBAND_DTMF_CHOICES:
+            raise ValueError(f"IVR_INBAND_DTMF={self.inband_dtmf!r}: expected one of "
+                             f"{', '.join(INBAND_DTMF_CHOICES)}")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ServerConfig:

@@ -26,7 +26,6 @@ from dialog import policy as pol
 from dialog.types import MatchResult
 from ivr.calltasks import CallTasks, CallTimers
 from ivr.clock import Clock
-from ivr.dtmf import DtmfDetector
 from ivr.events import (
     AudioIn,
     CallerHungUp,
@@ -41,6 +40,7 @@ from ivr.events import (
     TransferCall,
     UnknownEvent,
 )
+from ivr.inband_keys import InbandKeys, KeyHeard
 from ivr.listening import OPEN, profile_for
 from ivr.media.base import MediaProtocol, WireMessage
 from ivr.playback import Playback
@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 SendMessage = Callable[[str | bytes], Awaitable[None]]
 CloseSocket = Callable[[], Awaitable[None]]
 HANDOVER_TIMEOUT_S = 3.0  # longest wait for the last mark before a transfer or hang-up
+SAME_KEY_S = 1.0  # a key heard in-band and reported out-of-band this close is one press
 DRAIN_TIMEOUT_S = 10.0  # longest wait to decode the caller's last words at hang-up
 
 
@@ -74,9 +75,8 @@ class CallSession:
         self._stop_reason: str | None = None  # set when the platform ends the stream
         self._bot_closed = False  # the bot closed the socket (after a transfer or hang-up)
         self._stream: RecognitionStream | None = None
-        self._dtmf: DtmfDetector | None = None
-        self._audio_s = 0.0
-        self._dtmf_times: list[float] = []
+        self._keys: InbandKeys | None = None  # None: keys come as platform events only
+        self._last_key: tuple[str, str, float] | None = None  # digit, how, when
         self._turns: TurnTracker | None = None
         self._closed = False
         self._interrupted_key: str | None = None
@@ -167,7 +167,8 @@ class CallSession:
             svc.engine, rate, svc.asr_executor, end_silence_s=cfg.end_silence_s,
             min_speech_s=cfg.barge_in_min_s, max_utterance_s=cfg.max_utterance_s,
             speculate_after_s=cfg.speculate_after_s)
-        self._dtmf = DtmfDetector(rate)
+        if _listen_for_tones(cfg.inband_dtmf, self.protocol):
+            self._keys = InbandKeys(rate)
         self._turns = TurnTracker(svc.store, event.call_id, cfg.end_silence_s, self.clock)
         self._tasks.spawn(self.playback.run(), "playback")
         self._consumer = self._tasks.spawn(self._consume_recognition(self._stream), "recognition")
@@ -176,16 +177,24 @@ class CallSession:
         await self._dispatch(pol.CallBegan())
 
     def _on_audio(self, event: AudioIn) -> None:
-        if self._stream is None or self._dtmf is None or self._closed:
+        if self._stream is None or self._closed:
             return
-        samples = event.samples
-        for digit in self._dtmf.process(samples):
-            self._dtmf_times.append(self._audio_s)
-            self._tasks.spawn(self._on_key(digit, "in-band"), "in-band key")
-        self._audio_s += len(samples) / event.sample_rate
-        self._stream.feed(samples)
+        if self._keys is not None:
+            for heard in self._keys.feed(event.samples):
+                if isinstance(heard, KeyHeard):
+                    self._tasks.spawn(self._on_key(heard.digit, "in-band"), "in-band key")
+                else:
+                    detail = f"{heard.digit} (in-band, not clean: {heard.reason})"
+                    self._tasks.spawn(self._record_event("dtmf_ignored", detail), "key ignored")
+        self._stream.feed(event.samples)
 
     async def _on_key(self, digit: str, how: str) -> None:
+        now, last = self.clock.monotonic(), self._last_key
+        self._last_key = (digit, how, now)
+        if last and last[0] == digit and last[1] != how and now - last[2] < SAME_KEY_S:
+            # a gateway that reports keys as events and also leaves the tones in the audio
+            await self._record_event("dtmf_duplicate", f"{digit} ({how}, also {last[1]})")
+            return
         await self._record_event("dtmf", f"{digit} ({how})")
         if self._turns:
             self._turns.begin_key(digit)
@@ -214,8 +223,8 @@ class CallSession:
 
     async def _on_final(self, ev: Final) -> None:
         text = ev.transcript.text.strip()
-        if self._overlaps_dtmf(ev):
-            await self._record_event("asr_dropped", f"utterance overlaps a DTMF tone: {text}")
+        if self._keys is not None and self._keys.is_tone(ev.t_start_s, ev.t_end_s):
+            await self._record_event("asr_dropped", f"the utterance was a key's tone: {text}")
             await self._resume_listening()
             return
         if not text:
@@ -251,12 +260,6 @@ class CallSession:
             await self._record_event("match_error", f"{type(exc).__name__}: {exc} ({text})")
             await self._dispatch(pol.RecognitionError(f"matcher failed: {exc}"))
             return None
-
-    def _overlaps_dtmf(self, ev: Final) -> bool:
-        start = getattr(ev, "t_start_s", None)
-        if start is None or not self._dtmf_times:
-            return False
-        return any(start - 0.2 <= t <= ev.t_end_s for t in self._dtmf_times)
 
     # ---- policy --------------------------------------------------------------------------
 
@@ -406,3 +409,11 @@ class CallSession:
             log.warning("stream closed before start after %d bad messages: %s",
                         len(self._early_events), self._early_events[:3])
         log.info("call %s closed: %s", self.call_id, reason)
+
+
+def _listen_for_tones(setting: str, protocol: MediaProtocol) -> bool:
+    """In-band detection: "on", "off", or "auto" (only where the platform does not report
+    keys as events itself; detecting them twice would press every key twice)."""
+    if setting == "auto":
+        return not protocol.reports_dtmf
+    return setting == "on"

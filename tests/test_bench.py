@@ -34,8 +34,8 @@ from ivr.bench.asr import (
     stream_file,
     summarise,
 )
-from ivr.bench.asr_cli import add_bench_parser
 from ivr.bench.audio import load_audio, telephone_band
+from ivr.bench.cli import add_bench_parser
 from ivr.media.codecs import mulaw_decode, mulaw_encode
 from pcm.files import read_audio
 

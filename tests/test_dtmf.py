@@ -17,6 +17,7 @@ SEQUENCE = "0123456789*#ABCD"
 SPEECH_CLIPS = sorted((FIXTURES / "hotline").glob("*.wav")) + sorted(
     (FIXTURES / "speech").glob("*.wav")
 )
+TALK_OFF_CLIPS = sorted((FIXTURES / "talk_off").glob("*.wav"))  # fired the old detector
 DTMF_CLIPS = sorted((FIXTURES / "dtmf").glob("*.wav"))
 
 
@@ -150,9 +151,16 @@ def test_reset_forgets_state() -> None:
 # ---- rejection ------------------------------------------------------------------------------
 
 
-def test_minimum_duration() -> None:
-    assert detect(two_tones(770, 1336, seconds=0.02), 8000) == ""
-    assert detect(two_tones(770, 1336, seconds=0.06), 8000) == "5"
+@pytest.mark.parametrize("offset", range(0, 160, 16))
+def test_minimum_duration_and_pause(offset: int) -> None:
+    lead = np.zeros(offset, np.int16)
+    for ms, expected in ((30, ""), (45, "5"), (60, "5")):  # never below 30 ms, always 45+
+        tone = generate_dtmf("5", tone_s=ms / 1000, gap_s=0.1)
+        assert detect(np.concatenate([lead, tone]), 8000) == expected, ms
+    for ms, expected in ((10, "5"), (30, "55")):  # a 10 ms break is bridged, 30 ms separates
+        tone = generate_dtmf("5", tone_s=0.1, gap_s=ms / 1000)
+        assert detect(np.concatenate([lead, tone, tone, np.zeros(800, np.int16)]),
+                      8000) == expected, ms
 
 
 def test_energy_floor() -> None:
@@ -194,6 +202,46 @@ def test_row_tone_must_dominate_its_group() -> None:
     assert detect(as_int16(two_tones(697, 1209).astype(np.int32) + weak), 8000) == "1"
 
 
+def test_a_strong_second_harmonic_is_speech_not_a_key() -> None:
+    pair = two_tones(852, 1336)  # 8
+    for harmonic_db, expected in ((-30, "8"), (-12, "")):  # relative to the column tone
+        overtone = two_tones(2 * 1336, 3999, low_db=-10.5 + harmonic_db, high_db=-120)
+        assert detect(as_int16(pair.astype(np.int32) + overtone), 8000) == expected
+
+
+@pytest.mark.parametrize(("deviation", "expected"), [(0.0, "0"), (0.015, "0"), (0.025, ""),
+                                                     (-0.025, "")])
+def test_a_tone_must_peak_within_the_keypad_tolerance(deviation: float, expected: str) -> None:
+    # 2.5 % off: a speech harmonic near a DTMF frequency, not a keypad within ±1.5 %
+    assert detect(two_tones(941 * (1 + deviation), 1336), 8000) == expected
+
+
+def test_the_level_ratio_of_a_press_must_hold_steady() -> None:
+    rate, t = 8000, np.arange(800) / 8000
+    steps = np.repeat([0.0, -4.0, 0.0, -4.0, 0.0], 160)  # the row tone wobbling by 4 dB
+    for wobble, expected in ((steps * 0, "9"), (steps, "")):
+        x = 3000 * (10 ** (wobble / 20) * np.sin(2 * np.pi * 852 * t)
+                    + np.sin(2 * np.pi * 1477 * t))
+        pad = np.zeros(400)
+        assert detect(as_int16(np.concatenate([pad, x, pad])), rate) == expected
+
+
+def test_a_press_between_silences_is_clean_and_one_against_speech_is_not() -> None:
+    speech, _ = read_audio(FIXTURES / "hotline" / "A10_tel8k.wav")
+    speech = speech[8000:12000]  # half a second of the caller talking
+    tone = generate_dtmf("0", tone_s=0.1, gap_s=0)
+    quiet = np.zeros(800, np.int16)
+
+    def press(*parts: np.ndarray) -> list[tuple[str, bool]]:
+        return [(k.key, k.clean) for k in DtmfDetector(8000).feed(np.concatenate(parts))]
+
+    assert press(quiet, tone, quiet) == [("0", True)]
+    assert press(speech, quiet, tone, quiet, speech) == [("0", True)]  # between words
+    mixed = as_int16(speech[:800].astype(np.int32) // 8 + tone)  # talking over the tone
+    assert press(speech, mixed, speech) in ([], [("0", False)])
+    assert press(speech, tone, speech) == [("0", False)]  # no pause: inside the speech
+
+
 def test_tones_must_carry_most_of_the_energy() -> None:
     # a louder out-of-band tone (2.5 kHz) makes the pair a minority of the energy
     pair = two_tones(852, 1336)
@@ -209,8 +257,16 @@ def test_no_detections_on_speech(path: Path) -> None:
     assert detect(as_int16(x.astype(np.float64) * 3), rate) == ""  # loud, partly clipped
 
 
+@pytest.mark.parametrize("path", TALK_OFF_CLIPS, ids=lambda p: p.name)
+def test_speech_that_fired_the_old_detector_holds_no_key(path: Path) -> None:
+    x, rate = read_audio(path)
+    assert detect(x, rate) == ""
+    assert detect(as_int16(x.astype(np.float64) * 2), rate) == ""
+
+
 def test_speech_fixtures_exist() -> None:
     assert len(SPEECH_CLIPS) >= 40
+    assert len(TALK_OFF_CLIPS) >= 8
 
 
 # ---- generated fixtures ---------------------------------------------------------------------

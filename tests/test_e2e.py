@@ -70,10 +70,24 @@ def test_dtmf_zero_transfers_to_a_human(server: RunningServer) -> None:
 
 
 def test_inband_dtmf_tone_is_detected(server: RunningServer) -> None:
-    report = asyncio.run(replay([FIXTURES / "dtmf" / "key0.wav"], server.ws, "twilio"))
+    # L16 has no key events: the keys are in the audio (Twilio's come as events instead)
+    report = asyncio.run(replay([FIXTURES / "dtmf" / "key0.wav"], server.ws, "l16",
+                                sample_rate=8000))
     record = server.call_record(report.call_sid)
     assert record["outcome"] == "transferred"
     assert any(e["kind"] == "dtmf" and "in-band" in e["detail"] for e in record["events"])
+
+
+def test_a_question_the_old_detector_heard_as_a_key_is_answered(server: RunningServer) -> None:
+    # "买房子可以提取公积金吗": the in-band detector used to hear `*` in 房子 and drop it
+    report = asyncio.run(replay([FIXTURES / "talk_off" / "buy_house_hpf_tel8k.wav"], server.ws,
+                                "l16", sample_rate=8000))
+    record = server.call_record(report.call_sid)
+    turns = [t for t in record["turns"] if t["caller_text"]]
+    assert [t["intent"] for t in turns] == ["hpf_withdraw"]
+    assert turns[0]["action"] == "answer"
+    assert not any(e["kind"] in ("dtmf", "dtmf_ignored", "asr_dropped")
+                   for e in record["events"])
 
 
 class RawTwilio:

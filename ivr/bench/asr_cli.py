@@ -1,6 +1,6 @@
 """`ivr bench asr`: argument parsing and printing around `ivr.bench.asr`.
 
-`add_bench_parser(subparsers)` registers `bench asr` on the `ivr` command line. Progress
+`add_asr_parser(kinds)` registers `asr` under `ivr bench` (see ivr.bench.cli). Progress
 goes to stderr (`[12/47] file …`), the result table (markdown) or `--json` to stdout. A
 missing model or manifest prints one line on stderr and exits 2. Reads the manifest and its
 audio files; writes nothing else.
@@ -38,10 +38,8 @@ DEFAULT_WHISPER_THREADS = 2  # WhisperEngine's defaults
 DEFAULT_WHISPER_BEAM = 5
 
 
-def add_bench_parser(subparsers: Any) -> None:
-    """Register `bench asr` on the `ivr` subcommand parser."""
-    bench = subparsers.add_parser("bench", help="measure components (ASR) on a dataset")
-    kinds = bench.add_subparsers(title="benchmarks")
+def add_asr_parser(kinds: Any) -> None:
+    """Register `asr` on the `ivr bench` subcommand parser."""
     p = kinds.add_parser(
         "asr", help="CER, real-time factor, end-of-speech latency and memory of the recognizer",
         description="Stream each manifest file through the real recognition path (VAD "

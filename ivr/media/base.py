@@ -35,6 +35,7 @@ class MediaProtocol(ABC):
     """One call's media stream, seen as messages in and messages out."""
 
     name: str = ""
+    reports_dtmf: bool = False  # the platform sends key presses as events of their own
 
     @property
     @abstractmethod

@@ -72,6 +72,7 @@ class TwilioMediaProtocol(StartedStreamProtocol):
     """One Twilio media stream: JSON text frames in, events out; commands in, JSON frames out."""
 
     name = "twilio"
+    reports_dtmf = True  # Twilio's `dtmf` event
 
     @property
     def stream_sid(self) -> str | None:
