@@ -51,4 +51,5 @@ def generate_dtmf(
         parts.extend([amplitude * 32767 * envelope * tone, np.zeros(n_gap)])
     if not parts:
         return np.zeros(0, dtype=np.int16)
-    return np.rint(np.concatenate(parts)).astype(np.int16)
+    samples: np.ndarray = np.rint(np.concatenate(parts)).astype(np.int16)
+    return samples
