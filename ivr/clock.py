@@ -1,4 +1,4 @@
-"""The clock a call reads: monotonic time, wall time, sleeps and timers, passed in, never global.
+"""The clock a call reads: monotonic time, wall time and timers, passed in, never global.
 
 A call is timed in three places: playback pacing (send audio no faster than it plays), the
 dialog's timers (re-prompt after silence) and watchdogs (a mark that never comes back). With
@@ -31,10 +31,8 @@ class Clock(Protocol):
         """Seconds since the epoch (timestamps in call records)."""
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> TimerHandle:
-        """Run `callback` on the current event loop after `delay` seconds."""
-
-    async def sleep(self, delay: float) -> None:
-        """Wait `delay` seconds."""
+        """Run `callback` on the current event loop after `delay` seconds (waits are built
+        on it: `wait_until`)."""
 
 
 class SystemClock:
@@ -48,9 +46,6 @@ class SystemClock:
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> TimerHandle:
         return asyncio.get_running_loop().call_later(max(0.0, delay), callback)
-
-    async def sleep(self, delay: float) -> None:
-        await asyncio.sleep(max(0.0, delay))
 
 
 SYSTEM_CLOCK = SystemClock()

@@ -63,14 +63,6 @@ class FakeClock:
             self._lock.notify_all()
         return timer
 
-    async def sleep(self, delay: float) -> None:
-        future = asyncio.get_running_loop().create_future()
-        timer = self.call_later(delay, lambda: future.done() or future.set_result(None))
-        try:
-            await future
-        finally:
-            timer.cancel()
-
     def advance(self, seconds: float) -> None:
         """Move time forward, firing every timer that falls due, each at its own deadline."""
         target = self._now + seconds

@@ -14,6 +14,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from ivr.config import ServerConfig
+from ivr.media.registry import Handshake
 from ivr.twiml import (
     AFTER_STREAM_PATH,
     hangup_twiml,
@@ -34,8 +35,9 @@ async def twilio_voice(request: Request) -> Response:
     config = config_of(request)
     form = dict((await request.form()).items())
     _check_signature(request, form, config)
-    scheme = request.headers.get("x-forwarded-proto", request.url.scheme)
-    host = request.headers.get("x-forwarded-host", request.headers.get("host", "localhost"))
+    # Host and scheme read exactly as the media socket's handshake check reads them
+    seen = Handshake({k.lower(): v for k, v in request.headers.items()}, scheme=request.url.scheme)
+    host, scheme = seen.host, seen.scheme_hint
     try:
         stream_url = stream_url_for(host, config.public_url or None, scheme)
         action = http_url_for(host, config.public_url or None, scheme, AFTER_STREAM_PATH)
