@@ -2,7 +2,7 @@
 
 A call is timed in three places: playback pacing (send audio no faster than it plays), the
 dialog's timers (re-prompt after silence) and watchdogs (a mark that never comes back). With
-the clock injected, a whole call runs in an in-process test in milliseconds under a fake clock
+the clock injected, a whole call runs in-process in a fraction of a second under a fake clock
 the test advances, and production uses `SystemClock`. Every timer callback runs on the event
 loop that created it, whichever thread advances a fake clock. No I/O.
 """
