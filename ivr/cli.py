@@ -35,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--host", help="address to bind (default 127.0.0.1; IVR_HOST)")
     s.add_argument("--port", type=int, help="port (default 8080; IVR_PORT)")
     s.add_argument("--db", dest="db_path", type=Path, help="SQLite file for call records")
+    s.add_argument("--database-url", help="another database instead of the SQLite file, "
+                   "e.g. postgresql+psycopg://host/ivr; IVR_DATABASE_URL")
+    s.add_argument("--worker-id", help="this server's name in the calls it holds (default "
+                   "host:port); IVR_WORKER_ID")
     s.add_argument("--kb", dest="kb_path", type=Path, help="knowledge base (intents.yaml)")
     s.add_argument("--cache-dir", type=Path, help="models and prompt audio cache")
     s.add_argument("--asr-engine", choices=["auto", "whisper", "vosk"])
@@ -72,12 +76,14 @@ def _parser() -> argparse.ArgumentParser:
     from asr.tools.transcribe import add_transcribe_parser
     from dialog.tools.kbcli import add_kb_parser
     from ivr.bench.cli import add_bench_parser
+    from ivr.db.cli import add_db_parser
     from ivr.store import read_unresolved_utterances
 
     add_transcribe_parser(sub)
     add_models_parser(sub)
     add_kb_parser(sub, read_unresolved=read_unresolved_utterances)
     add_bench_parser(sub)
+    add_db_parser(sub)
     return p
 
 
@@ -87,6 +93,8 @@ def _serve(args: argparse.Namespace) -> int:
     from asr.base import ModelNotAvailable
     from dialog.embeddings import EmbeddingUnavailable
     from dialog.intents import KnowledgeBaseError
+    from ivr.db.engine import DatabaseUnavailable
+    from ivr.db.migrate import SchemaError
     from ivr.logredact import uvicorn_log_config
     from ivr.services import build_services
     from ivr.tts import TtsError
@@ -95,6 +103,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         config = ServerConfig.from_env().with_overrides(
             host=args.host, port=args.port, db_path=args.db_path, kb_path=args.kb_path,
+            database_url=args.database_url, worker_id=args.worker_id,
             cache_dir=args.cache_dir, asr_engine=args.asr_engine, asr_model=args.asr_model,
             asr_language=args.asr_language, inband_dtmf=args.inband_dtmf,
             public_url=args.public_url, prerender=args.prerender, log_level=args.log_level)
@@ -105,7 +114,8 @@ def _serve(args: argparse.Namespace) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         services = build_services(config)
-    except (ModelNotAvailable, KnowledgeBaseError, TtsError, EmbeddingUnavailable) as exc:
+    except (ModelNotAvailable, KnowledgeBaseError, TtsError, EmbeddingUnavailable,
+            DatabaseUnavailable, SchemaError) as exc:
         print(f"ivr serve: {exc}", file=sys.stderr)
         return 2
     print(f"hotline-ivr listening on http://{config.host}:{config.port} "

@@ -7,6 +7,7 @@ model from PyPI, `intents.yaml` from the repository. Reads the environment; noth
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -25,6 +26,10 @@ class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 8080
     db_path: Path = REPO_ROOT / "var" / "ivr.sqlite3"
+    # another database instead of the SQLite file, e.g. postgresql+psycopg://host/db
+    database_url: str = ""
+    # names this server in the calls it holds; several workers on one database need their own
+    worker_id: str = ""
     kb_path: Path = REPO_ROOT / "intents.yaml"
     router_model_path: Path = REPO_ROOT / "var" / "router_model.json"
     embedding_model: str = ""  # optional sentence-embedding model folder (dialog/embeddings.py)
@@ -48,6 +53,11 @@ class ServerConfig:
     # in-band DTMF detection: auto (on unless the platform reports keys itself), on, off
     inband_dtmf: str = "auto"
     log_level: str = "INFO"
+
+    @property
+    def worker(self) -> str:
+        """`worker_id`, or host:port, which tells apart workers on one machine or several."""
+        return self.worker_id or f"{socket.gethostname()}:{self.port}"
 
     def __post_init__(self) -> None:
         if self.inband_dtmf not in INBAND_DTMF_CHOICES:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+from sqlalchemy.exc import SQLAlchemyError
 
 from asr.base import RecognizerEngine
 from asr.engines import load_engine
@@ -26,6 +27,7 @@ from dialog.policy import PolicyConfig
 from dialog.routing_models import RoutingModels
 from ivr.clock import SYSTEM_CLOCK, Clock
 from ivr.config import ServerConfig
+from ivr.db.engine import DatabaseUnavailable, database_url, display_url, is_sqlite
 from ivr.store import AsyncCallStore, CallStore
 from ivr.tts import PromptCache, TtsError, TtsSynthesizer
 
@@ -109,6 +111,20 @@ def _progress(done: int, total: int, text: str) -> None:
         log.info("pre-rendering prompts: %d/%d", done, total)
 
 
+def open_call_store(config: ServerConfig) -> CallStore:
+    """The configured database, migrated, with the calls this server left open when it last
+    stopped closed as interrupted (on SQLite, which has one server, every open call)."""
+    url = database_url(config.database_url, config.db_path)
+    try:
+        store = CallStore(url, worker=config.worker)
+        store.sweep_interrupted(time.time(), all_workers=is_sqlite(url))
+    except SQLAlchemyError as exc:
+        raise DatabaseUnavailable(
+            f"cannot open the call database {display_url(url)}: {getattr(exc, 'orig', exc)} "
+            "(check IVR_DATABASE_URL / IVR_DB_PATH)") from exc
+    return store
+
+
 def build_services(config: ServerConfig) -> Services:
     """Load everything a call needs; raises with a clear message when something is missing."""
     t0 = time.monotonic()
@@ -124,9 +140,9 @@ def build_services(config: ServerConfig) -> Services:
     synth = TtsSynthesizer(voice=config.tts_voice, rate=config.tts_rate)
     prompts = PromptCache(config.cache_dir / "prompts", synth, voice=config.tts_voice,
                           rate=config.tts_rate, recordings=recordings_for(kb))
-    store = AsyncCallStore(CallStore(config.db_path))
+    store = AsyncCallStore(open_call_store(config))
     log.info("services ready in %.1f s (engine=%s, intents=%d, db=%s)",
-             time.monotonic() - t0, engine.name, len(kb.intents), config.db_path)
+             time.monotonic() - t0, engine.name, len(kb.intents), store.sync.url)
     services = Services(config, holder, engine,
                         make_executor(config.asr_threads),
                         prompts, synth, store, time.time(),

@@ -1,12 +1,13 @@
-"""Call records in SQLite: every call, turn and event is committed the moment it happens.
+"""Call records: every call, turn and event is committed the moment it happens.
 
 A socket that drops mid-call therefore loses nothing already said. `CallStore` is the
-synchronous core (blocking file I/O on a SQLite database); `AsyncCallStore` mirrors it for the
-asyncio call session by running every operation on one dedicated worker thread, which keeps
-writes in submission order and keeps the event loop free. Reads return JSON-ready dicts with
-ISO-8601 UTC strings next to the float epoch times. Tools that only read the server's records
-(`ivr kb suggest`) open the file read-only and go through the same methods, so the schema
-is known in this module alone.
+synchronous core, on SQLAlchemy (a SQLite file by default, PostgreSQL by URL; the schema is
+`ivr.db.models`, migrated by Alembic when a writable store opens). `AsyncCallStore` mirrors
+it for the asyncio call session by running every operation on one dedicated worker thread,
+which keeps writes in submission order and keeps the event loop free. Reads return JSON-ready
+dicts with ISO-8601 UTC strings next to the float epoch times. Tools that only read the
+server's records (`ivr kb suggest`) open the file read-only and go through the same methods.
+A server that starts again closes the calls it held when it stopped (`sweep_interrupted`).
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import sqlite3
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
@@ -25,38 +24,29 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlalchemy import Connection, Engine, and_, case, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ivr.db.engine import display_url, open_engine
+from ivr.db.migrate import require_head, upgrade
+from ivr.db.models import Call, Event, Turn
+
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
-OUTCOMES = frozenset({"answered", "transferred", "abandoned", "no-input", "error"})
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS calls (
-    call_sid TEXT PRIMARY KEY, stream_sid TEXT, protocol TEXT, from_number TEXT,
-    to_number TEXT, parameters TEXT NOT NULL DEFAULT '{}', started_at REAL, ended_at REAL,
-    outcome TEXT, end_reason TEXT, transfer_department TEXT, transfer_queue TEXT,
-    transfer_reason TEXT);
-CREATE TABLE IF NOT EXISTS turns (
-    call_sid TEXT NOT NULL REFERENCES calls(call_sid), idx INTEGER NOT NULL,
-    caller_text TEXT NOT NULL, intent TEXT, score REAL NOT NULL, department TEXT,
-    action TEXT NOT NULL, bot_text TEXT NOT NULL, started_at REAL NOT NULL, speech_end_at REAL,
-    recognized_at REAL, reply_started_at REAL, asr_ms REAL, latency_ms REAL,
-    barged_in INTEGER NOT NULL DEFAULT 0, dtmf TEXT, confidence REAL,
-    PRIMARY KEY (call_sid, idx));
-CREATE TABLE IF NOT EXISTS events (
-    call_sid TEXT NOT NULL REFERENCES calls(call_sid), seq INTEGER NOT NULL,
-    kind TEXT NOT NULL, detail TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (call_sid, seq));
-CREATE INDEX IF NOT EXISTS calls_started ON calls(started_at);
-"""
+OUTCOMES = frozenset({"answered", "transferred", "abandoned", "no-input", "error",
+                      "interrupted"})
+DEFAULT_WORKER = "main"
 
 # Utterances the bot did not resolve: no intent and no routing (no match or a clarification),
 # plus clarifications that did name an intent. Key presses (empty text) are not utterances.
-_UNRESOLVED_SQL = """
-SELECT caller_text, COUNT(*) FROM turns
-WHERE TRIM(caller_text) != ''
-  AND ((intent IS NULL AND action IN ('none', 'clarify')) OR action = 'clarify')
-GROUP BY caller_text ORDER BY COUNT(*) DESC, caller_text
-"""
+_UNRESOLVED = (
+    select(Turn.caller_text, func.count().label("n"))
+    .where(func.trim(Turn.caller_text) != "",
+           or_(and_(Turn.intent.is_(None), Turn.action.in_(("none", "clarify"))),
+               Turn.action == "clarify"))
+    .group_by(Turn.caller_text)
+    .order_by(func.count().desc(), Turn.caller_text)
+)
 
 # Float epoch columns that get an "<name>_iso" companion in every returned dict.
 _TIME_KEYS = ("started_at", "ended_at", "speech_end_at", "recognized_at", "reply_started_at", "at")
@@ -92,7 +82,7 @@ def _iso(t: float | None) -> str | None:
     return datetime.fromtimestamp(t, tz=UTC).isoformat(timespec="milliseconds")
 
 
-def _with_iso(row: sqlite3.Row) -> dict[str, Any]:
+def _with_iso(row: Mapping[Any, Any]) -> dict[str, Any]:
     out = dict(row)
     for key in _TIME_KEYS:
         if key in out:
@@ -100,168 +90,180 @@ def _with_iso(row: sqlite3.Row) -> dict[str, Any]:
     return out
 
 
+def _store_url(target: str | Path) -> str:
+    """A URL as given, or a SQLite path (":memory:" included) turned into one."""
+    text = str(target)
+    if "://" in text:
+        return text
+    return "sqlite://" if text == ":memory:" else f"sqlite:///{Path(text)}"
+
+
 class CallStore:
-    """Synchronous SQLite store; safe to share between threads (one connection, one lock)."""
+    """Synchronous store; safe to share between threads (SQLAlchemy's pool, one tx per call)."""
 
-    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
-        """Open the database at `path`, creating and migrating it; with `read_only`, open an
-        existing one as it is, for tools that only read (FileNotFoundError when there is none),
-        so they can never change the server's records."""
-        target, uri = str(path), False
-        if read_only:
-            if not Path(path).is_file():
-                raise FileNotFoundError(f"{Path(path)}: no call database")
-            target, uri = f"file:{Path(path)}?mode=ro", True
-        elif target != ":memory:":
-            Path(target).parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: autocommit, so each write is durable on return; multi-statement
-        # writes use an explicit BEGIN IMMEDIATE in _tx.
-        self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None,
-                                     uri=uri)
-        self._conn.row_factory = sqlite3.Row
-        self._lock = threading.Lock()
+    def __init__(self, target: str | Path | Engine, *, read_only: bool = False,
+                 worker: str = DEFAULT_WORKER) -> None:
+        """Open the database at `target` (a SQLite path, a URL or an engine), migrating it to
+        the current schema; with `read_only`, open an existing SQLite file as it is, for tools
+        that only read (FileNotFoundError when there is none, SchemaError when it is not at the
+        current schema), so they can never change the server's records. `worker` names this
+        process in the calls it starts (the restart sweep closes only its own)."""
+        self.engine = (target if isinstance(target, Engine)
+                       else open_engine(_store_url(target), read_only=read_only))
+        self.worker = worker
         self._closed = False
-        if not read_only:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._migrate()
+        if read_only:
+            require_head(self.engine)
+        else:
+            upgrade(self.engine)
 
-    def _migrate(self) -> None:
-        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"call DB schema v{version} is newer than this code (v{SCHEMA_VERSION})")
-        if version < SCHEMA_VERSION:
-            with self._tx() as cur:
-                for stmt in filter(str.strip, _SCHEMA.split(";")):
-                    cur.execute(stmt)
-                cur.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    @property
+    def url(self) -> str:
+        return display_url(self.engine.url.render_as_string(hide_password=False))
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Cursor]:
-        with self._lock:
-            cur = self._conn.cursor()
-            cur.execute("BEGIN IMMEDIATE")
-            try:
-                yield cur
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            cur.execute("COMMIT")
+    def _tx(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
 
-    def _read(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._conn.execute(sql, args).fetchall()
+    def _insert(self, conn: Connection, model: Any) -> Any:
+        """The dialect's INSERT, which has ON CONFLICT on both SQLite and PostgreSQL."""
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        return dialect.insert(model)
 
-    @staticmethod
-    def _ensure_call(cur: sqlite3.Cursor, call_sid: str, at: float | None, what: str) -> None:
+    def _ensure_call(self, conn: Connection, call_sid: str, at: float | None, what: str) -> None:
         """Create a placeholder row (NULL stream_sid) so data for an unseen call is kept."""
-        cur.execute("INSERT OR IGNORE INTO calls (call_sid, started_at) VALUES (?, ?)",
-                    (call_sid, at))
-        if cur.rowcount:
+        stmt = self._insert(conn, Call).values(call_sid=call_sid, started_at=at,
+                                               worker=self.worker)
+        stmt = stmt.on_conflict_do_nothing(index_elements=["call_sid"]).returning(Call.call_sid)
+        if conn.execute(stmt).first() is not None:  # RETURNING: a row only when inserted
             log.warning("%s for unknown call %s: created placeholder call row", what, call_sid)
 
     def start_call(self, call_sid: str, *, stream_sid: str, protocol: str, from_number: str,
                    to_number: str, started_at: float, parameters: dict[str, str]) -> None:
         # A reconnect repeats `start`: keep the first real start, but do fill a placeholder
         # that an early turn/event created (placeholders are the rows with NULL stream_sid).
-        with self._tx() as cur:
-            cur.execute(
-                """INSERT INTO calls (call_sid, stream_sid, protocol, from_number, to_number,
-                       parameters, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT(call_sid) DO UPDATE SET stream_sid=excluded.stream_sid,
-                       protocol=excluded.protocol, from_number=excluded.from_number,
-                       to_number=excluded.to_number, parameters=excluded.parameters,
-                       started_at=excluded.started_at
-                   WHERE calls.stream_sid IS NULL""",
-                (call_sid, stream_sid, protocol, from_number, to_number,
-                 json.dumps(parameters, ensure_ascii=False), started_at),
-            )
-            if not cur.rowcount:
+        values = dict(stream_sid=stream_sid, protocol=protocol, from_number=from_number,
+                      to_number=to_number, started_at=started_at, worker=self.worker,
+                      parameters=json.dumps(parameters, ensure_ascii=False))
+        with self._tx() as conn:
+            stmt = self._insert(conn, Call).values(call_sid=call_sid, **values)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["call_sid"], set_={k: stmt.excluded[k] for k in values},
+                where=Call.stream_sid.is_(None)).returning(Call.call_sid)
+            if conn.execute(stmt).first() is None:
                 log.info("duplicate start for call %s ignored (kept the first)", call_sid)
 
     def add_turn(self, call_sid: str, turn: TurnRecord) -> int:
-        with self._tx() as cur:
-            self._ensure_call(cur, call_sid, turn.started_at, "turn")
-            idx = cur.execute("SELECT COALESCE(MAX(idx) + 1, 0) FROM turns WHERE call_sid=?",
-                              (call_sid,)).fetchone()[0]
-            values = asdict(turn)
-            values["barged_in"] = int(turn.barged_in)
-            cols = ", ".join(_TURN_COLUMNS)
-            marks = ", ".join("?" * len(_TURN_COLUMNS))
-            cur.execute(f"INSERT INTO turns (call_sid, idx, {cols}) VALUES (?, ?, {marks})",
-                        (call_sid, idx, *(values[c] for c in _TURN_COLUMNS)))
+        with self._tx() as conn:
+            self._ensure_call(conn, call_sid, turn.started_at, "turn")
+            idx = conn.execute(select(func.coalesce(func.max(Turn.idx) + 1, 0))
+                               .where(Turn.call_sid == call_sid)).scalar_one()
+            conn.execute(self._insert(conn, Turn).values(call_sid=call_sid, idx=idx,
+                                                         **asdict(turn)))
             return int(idx)
 
     def replace_turn(self, call_sid: str, idx: int, turn: TurnRecord) -> None:
         """Overwrite turn `idx` (a turn is written early and completed as the reply plays)."""
-        values = asdict(turn)
-        values["barged_in"] = int(turn.barged_in)
-        sets = ", ".join(f"{c}=?" for c in _TURN_COLUMNS)
-        with self._tx() as cur:
-            cur.execute(f"UPDATE turns SET {sets} WHERE call_sid=? AND idx=?",
-                        (*(values[c] for c in _TURN_COLUMNS), call_sid, idx))
+        with self._tx() as conn:
+            conn.execute(update(Turn).where(Turn.call_sid == call_sid, Turn.idx == idx)
+                         .values(**asdict(turn)))
 
     def add_event(self, call_sid: str, kind: str, detail: str, at: float) -> None:
-        with self._tx() as cur:
-            self._ensure_call(cur, call_sid, at, f"event {kind!r}")
-            cur.execute(
-                """INSERT INTO events (call_sid, seq, kind, detail, at) VALUES
-                   (?, (SELECT COALESCE(MAX(seq) + 1, 0) FROM events WHERE call_sid=?), ?, ?, ?)""",
-                (call_sid, call_sid, kind, detail, at))
+        with self._tx() as conn:
+            self._ensure_call(conn, call_sid, at, f"event {kind!r}")
+            seq = conn.execute(select(func.coalesce(func.max(Event.seq) + 1, 0))
+                               .where(Event.call_sid == call_sid)).scalar_one()
+            conn.execute(self._insert(conn, Event).values(call_sid=call_sid, seq=seq, kind=kind,
+                                                          detail=detail, at=at))
 
     def set_transfer(self, call_sid: str, department: str, queue: str, reason: str) -> None:
-        with self._tx() as cur:
-            self._ensure_call(cur, call_sid, None, "transfer")
-            cur.execute("""UPDATE calls SET transfer_department=?, transfer_queue=?,
-                           transfer_reason=? WHERE call_sid=?""",
-                        (department, queue, reason, call_sid))
+        with self._tx() as conn:
+            self._ensure_call(conn, call_sid, None, "transfer")
+            conn.execute(update(Call).where(Call.call_sid == call_sid).values(
+                transfer_department=department, transfer_queue=queue, transfer_reason=reason))
 
     def record_outcome(self, call_sid: str, *, outcome: str, ended_at: float, reason: str) -> None:
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}; expected one of {sorted(OUTCOMES)}")
         # First outcome (and its reason) wins; a later end only fills a missing ended_at.
-        # SQLite evaluates every SET expression against the old row, so order is irrelevant.
-        with self._tx() as cur:
-            self._ensure_call(cur, call_sid, None, "end")
-            cur.execute(
-                """UPDATE calls SET
-                       end_reason = CASE WHEN outcome IS NULL THEN ? ELSE end_reason END,
-                       outcome = COALESCE(outcome, ?), ended_at = COALESCE(ended_at, ?)
-                   WHERE call_sid=?""",
-                (reason, outcome, ended_at, call_sid))
+        # SQL evaluates every SET expression against the old row, so order is irrelevant.
+        with self._tx() as conn:
+            self._ensure_call(conn, call_sid, None, "end")
+            conn.execute(update(Call).where(Call.call_sid == call_sid).values(
+                end_reason=case((Call.outcome.is_(None), reason), else_=Call.end_reason),
+                outcome=func.coalesce(Call.outcome, outcome),
+                ended_at=func.coalesce(Call.ended_at, ended_at)))
+
+    def sweep_interrupted(self, now: float, *, all_workers: bool = False) -> list[str]:
+        """Close every call this worker left open (it was stopped or killed mid-call) as
+        `interrupted`, ended at the last thing recorded in it; returns their ids. Calls of
+        other workers sharing the database are theirs to close, unless `all_workers` (a
+        SQLite file has one server); rows from before calls named their worker are closed by
+        whichever worker starts first."""
+        mine = or_(Call.worker == self.worker, Call.worker.is_(None))
+        with self._tx() as conn:
+            open_calls = conn.execute(select(Call.call_sid, Call.started_at).where(
+                Call.outcome.is_(None), *(() if all_workers else (mine,)))).all()
+            for call_sid, started_at in open_calls:
+                last = max(filter(None, (
+                    conn.execute(select(func.max(Event.at)).where(
+                        Event.call_sid == call_sid)).scalar(),
+                    conn.execute(select(func.max(Turn.started_at)).where(
+                        Turn.call_sid == call_sid)).scalar(),
+                    started_at)), default=now)
+                conn.execute(update(Call).where(Call.call_sid == call_sid).values(
+                    outcome="interrupted", ended_at=func.coalesce(Call.ended_at, last),
+                    end_reason=f"the server ({self.worker}) stopped during the call"))
+        sids = [sid for sid, _ in open_calls]
+        if sids:
+            log.warning("closed %d call(s) left open when this server last stopped: %s",
+                        len(sids), ", ".join(sids[:10]) + (" …" if len(sids) > 10 else ""))
+        return sids
 
     def get_call(self, call_sid: str) -> dict[str, Any] | None:
-        rows = self._read("SELECT * FROM calls WHERE call_sid=?", (call_sid,))
-        if not rows:
-            return None
-        call = _with_iso(rows[0])
-        call["parameters"] = json.loads(call["parameters"])
+        with self.engine.connect() as conn:
+            row = conn.execute(select(Call).where(Call.call_sid == call_sid)).mappings().first()
+            if row is None:
+                return None
+            call = _with_iso(row)
+            call["parameters"] = json.loads(call["parameters"])
+            turns = conn.execute(select(Turn).where(Turn.call_sid == call_sid)
+                                 .order_by(Turn.idx)).mappings().all()
+            events = conn.execute(select(Event.seq, Event.kind, Event.detail, Event.at)
+                                  .where(Event.call_sid == call_sid)
+                                  .order_by(Event.seq)).mappings().all()
         call["turns"] = []
-        for row in self._read("SELECT * FROM turns WHERE call_sid=? ORDER BY idx", (call_sid,)):
+        for row in turns:
             turn = _with_iso(row)
             turn["barged_in"] = bool(turn["barged_in"])
             del turn["call_sid"]
             call["turns"].append(turn)
-        events = self._read(
-            "SELECT seq, kind, detail, at FROM events WHERE call_sid=? ORDER BY seq", (call_sid,))
         call["events"] = [_with_iso(row) for row in events]
         return call
 
     def transfer_for(self, call_sid: str) -> dict[str, Any] | None:
-        rows = self._read("""SELECT transfer_department, transfer_queue, transfer_reason
-                             FROM calls WHERE call_sid=?""", (call_sid,))
-        if not rows or rows[0]["transfer_department"] is None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(Call.transfer_department, Call.transfer_queue,
+                                      Call.transfer_reason)
+                               .where(Call.call_sid == call_sid)).first()
+        if row is None or row[0] is None:
             return None
-        department, queue, reason = rows[0]
+        department, queue, reason = row
         return {"department": department, "queue": queue, "reason": reason}
 
     def list_calls(self, limit: int = 50) -> list[dict[str, Any]]:
         """Most recent calls first, without turns/events but with their counts."""
-        rows = self._read(
-            """SELECT c.*, (SELECT COUNT(*) FROM turns t WHERE t.call_sid=c.call_sid) AS turn_count,
-                   (SELECT COUNT(*) FROM events e WHERE e.call_sid=c.call_sid) AS event_count
-               FROM calls c ORDER BY c.started_at IS NULL, c.started_at DESC, c.rowid DESC
-               LIMIT ?""", (limit,))
+        turn_count = (select(func.count()).where(Turn.call_sid == Call.call_sid)
+                      .scalar_subquery().label("turn_count"))
+        event_count = (select(func.count()).where(Event.call_sid == Call.call_sid)
+                       .scalar_subquery().label("event_count"))
+        stmt = (select(Call, turn_count, event_count)
+                .order_by(Call.started_at.is_(None), Call.started_at.desc(),
+                          Call.call_sid.desc())
+                .limit(limit))
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).mappings().all()
         calls = [_with_iso(row) for row in rows]
         for call in calls:
             call["parameters"] = json.loads(call["parameters"])
@@ -270,13 +272,13 @@ class CallStore:
     def unresolved_utterances(self) -> list[tuple[str, int]]:
         """(text, times heard) of every caller utterance the bot did not resolve, most heard
         first: what `ivr kb suggest` proposes new examples and intents from."""
-        return [(str(text), int(n)) for text, n in self._read(_UNRESOLVED_SQL)]
+        with self.engine.connect() as conn:
+            return [(str(text), int(n)) for text, n in conn.execute(_UNRESOLVED)]
 
     def close(self) -> None:
-        with self._lock:
-            if not self._closed:
-                self._closed = True
-                self._conn.close()
+        if not self._closed:
+            self._closed = True
+            self.engine.dispose()
 
 
 T = TypeVar("T")

@@ -20,6 +20,7 @@ import pytest
 from dialog.intents import KnowledgeBase, load_knowledge_base
 from dialog.matcher import Matcher
 from dialog.tools.department_training import RoutedExample, read_examples
+from tests.services import postgres_database, postgres_url  # noqa: F401 - fixtures
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "audio_fixtures"
@@ -97,21 +98,23 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    """A real server process with the real recognizer, TTS and SQLite, on 127.0.0.1."""
-    tmp = tmp_path_factory.mktemp("server")
-    port = _free_port()
+def launch_server(tmp: Path, *, extra_args: tuple[str, ...] = (),
+                  extra_env: dict[str, str] | None = None,
+                  port: int | None = None) -> tuple[subprocess.Popen[bytes], RunningServer]:
+    """Start `ivr serve` with its SQLite file, log and knowledge base copy in `tmp` (reused
+    when they are there: a second launch on the same `tmp` is a restart) and wait for it."""
+    port = port or _free_port()
     db = tmp / "calls.sqlite3"
     log_path = tmp / "server.log"
     kb_path = tmp / "intents.yaml"  # a copy, so tests may edit and reload it
-    shutil.copy(REPO / "intents.yaml", kb_path)
+    if not kb_path.exists():
+        shutil.copy(REPO / "intents.yaml", kb_path)
     router_model = tmp / "router_model.json"  # none at first; tests may train one
     env = dict(os.environ, IVR_NO_INPUT_S="8", PYTHONUNBUFFERED="1",
-               IVR_ROUTER_MODEL_PATH=str(router_model))
+               IVR_ROUTER_MODEL_PATH=str(router_model), **(extra_env or {}))
     cmd = [sys.executable, "-m", "ivr.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-           "--db", str(db), "--kb", str(kb_path)]
-    with log_path.open("w") as log:
+           "--db", str(db), "--kb", str(kb_path), *extra_args]
+    with log_path.open("a") as log:
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     srv = RunningServer(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", db, log_path,
                         kb_path, router_model)
@@ -121,16 +124,26 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
             pytest.fail(f"server exited with {proc.returncode}:\n{srv.log()}")
         try:
             if srv.get("/healthz").get("status") == "ok":
-                break
+                return proc, srv
         except OSError:
             pass
         if time.monotonic() > deadline:
             proc.kill()
             pytest.fail(f"server did not start:\n{srv.log()}")
         time.sleep(0.5)
-    yield srv
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """A real server process with the real recognizer, TTS and SQLite, on 127.0.0.1."""
+    proc, srv = launch_server(tmp_path_factory.mktemp("server"))
+    yield srv
+    stop_server(proc)

@@ -1,4 +1,5 @@
-"""Tests for ivr/store.py: durable call records in SQLite, sync core and asyncio wrapper."""
+"""Tests for ivr/store.py: durable call records (SQLite here; tests/test_store_postgres.py runs
+the shared cases on PostgreSQL), sync core, asyncio wrapper, migrations and the restart sweep."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
+from ivr.db.migrate import SchemaError, head_revision
 from ivr.store import (
-    SCHEMA_VERSION,
     AsyncCallStore,
     CallStore,
     TurnRecord,
@@ -41,9 +43,12 @@ def start(store: CallStore, sid: str = "CA1", **kw: object) -> None:
     store.start_call(sid, **args)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def store() -> Iterator[CallStore]:
-    s = CallStore(":memory:")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest) -> Iterator[CallStore]:
+    """Every test that takes `store` runs on SQLite and on a real PostgreSQL server."""
+    target = (":memory:" if request.param == "sqlite"
+              else request.getfixturevalue("postgres_url"))
+    s = CallStore(target)
     yield s
     s.close()
 
@@ -144,8 +149,9 @@ def test_first_outcome_wins_but_ended_at_filled(store: CallStore) -> None:
     # An outcome without ended_at can't come from the API (record_outcome sets both), so forge one:
     # a later end must keep that outcome yet fill the missing time.
     start(store, "CA2")
-    store._conn.execute(
-        "UPDATE calls SET outcome='answered', end_reason='bye' WHERE call_sid='CA2'")
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE calls SET outcome='answered', end_reason='bye' WHERE call_sid='CA2'")
     store.record_outcome("CA2", outcome="error", ended_at=T0 + 7, reason="x")
     call = store.get_call("CA2")
     assert call is not None
@@ -191,15 +197,17 @@ def test_schema_creation_idempotent(tmp_path: Path) -> None:
         start(s)  # same sid each time: no crash, one row
         s.close()
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == head_revision()
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"calls", "turns", "events"} <= tables
     assert conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 1
-    conn.execute("PRAGMA user_version=99")
+    conn.execute("UPDATE alembic_version SET version_num='9999'")
     conn.commit()
     conn.close()
-    with pytest.raises(RuntimeError, match="newer"):
+    with pytest.raises(SchemaError, match="newer than this version"):
         CallStore(path)
+    with pytest.raises(SchemaError, match="newer than this version"):
+        CallStore(path, read_only=True)
 
 
 class _ThreadSpy(CallStore):
@@ -297,7 +305,7 @@ def test_a_read_only_store_reads_and_never_writes(heard: Path) -> None:
     store = CallStore(heard, read_only=True)
     try:
         assert store.unresolved_utterances() == HEARD
-        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        with pytest.raises(OperationalError, match="readonly"):
             start(store, "CA2")
     finally:
         store.close()
@@ -321,3 +329,72 @@ def test_async_wrapper_reads_unresolved_utterances(heard: Path) -> None:
             await store.close()
 
     assert asyncio.run(main()) == HEARD
+
+
+LEGACY_V1 = """
+CREATE TABLE calls (
+    call_sid TEXT PRIMARY KEY, stream_sid TEXT, protocol TEXT, from_number TEXT,
+    to_number TEXT, parameters TEXT NOT NULL DEFAULT '{}', started_at REAL, ended_at REAL,
+    outcome TEXT, end_reason TEXT, transfer_department TEXT, transfer_queue TEXT,
+    transfer_reason TEXT);
+CREATE TABLE turns (
+    call_sid TEXT NOT NULL REFERENCES calls(call_sid), idx INTEGER NOT NULL,
+    caller_text TEXT NOT NULL, intent TEXT, score REAL NOT NULL, department TEXT,
+    action TEXT NOT NULL, bot_text TEXT NOT NULL, started_at REAL NOT NULL, speech_end_at REAL,
+    recognized_at REAL, reply_started_at REAL, asr_ms REAL, latency_ms REAL,
+    barged_in INTEGER NOT NULL DEFAULT 0, dtmf TEXT, confidence REAL,
+    PRIMARY KEY (call_sid, idx));
+CREATE TABLE events (
+    call_sid TEXT NOT NULL REFERENCES calls(call_sid), seq INTEGER NOT NULL,
+    kind TEXT NOT NULL, detail TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (call_sid, seq));
+CREATE INDEX calls_started ON calls(started_at);
+INSERT INTO calls (call_sid, stream_sid, protocol, from_number, to_number, parameters,
+    started_at, ended_at, outcome, end_reason)
+    VALUES ('OLD1', 'MZ', 'twilio', '+86138', '12345', '{"a": "b"}', 1700000000.0,
+            1700000030.0, 'answered', 'goodbye');
+INSERT INTO turns VALUES ('OLD1', 0, '我要查社保', 'x', 0.9, 'hrss', 'answer', '好的',
+    1700000001.0, NULL, NULL, NULL, NULL, NULL, 1, NULL, NULL);
+INSERT INTO events VALUES ('OLD1', 0, 'dtmf', '1', 1700000002.0);
+PRAGMA user_version=1;
+"""
+
+
+def test_a_database_from_before_migrations_migrates_forward(tmp_path: Path) -> None:
+    """A call database the SQLite-only store wrote (schema v1) keeps every record, gains the
+    new columns, and is read as before; a reader refuses it until the server migrated it."""
+    path = tmp_path / "ivr.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(LEGACY_V1)
+    conn.close()
+    with pytest.raises(SchemaError, match="ivr db upgrade"):
+        CallStore(path, read_only=True)
+
+    store = CallStore(path)
+    old = store.get_call("OLD1")
+    assert old is not None and old["outcome"] == "answered" and old["parameters"] == {"a": "b"}
+    assert old["turns"][0]["caller_text"] == "我要查社保" and old["turns"][0]["barged_in"] is True
+    assert old["events"][0]["detail"] == "1" and old["worker"] is None
+    assert store.add_turn("OLD1", turn("还有")) == 1
+    start(store, "NEW1")
+    store.close()
+    assert CallStore(path, read_only=True).get_call("NEW1") is not None
+
+
+def test_a_restart_closes_the_calls_it_left_open(store: CallStore) -> None:
+    start(store, "LIVE")
+    store.add_turn("LIVE", turn(at=T0 + 3))
+    store.add_event("LIVE", "mark", "reply-1", T0 + 7)
+    start(store, "DONE")
+    store.record_outcome("DONE", outcome="answered", ended_at=T0 + 9, reason="goodbye")
+    other = CallStore(store.engine, worker="worker-b")  # another server on the same database
+    start(other, "THEIRS")
+
+    assert store.sweep_interrupted(now=T0 + 1000) == ["LIVE"]
+    live = store.get_call("LIVE")
+    assert live is not None and live["outcome"] == "interrupted"
+    assert live["ended_at"] == T0 + 7  # the last thing recorded, not the restart time
+    assert "stopped during the call" in live["end_reason"]
+    done, theirs = store.get_call("DONE"), store.get_call("THEIRS")
+    assert done is not None and done["outcome"] == "answered"
+    assert theirs is not None and theirs["outcome"] is None  # not this worker's call
+    assert store.sweep_interrupted(now=T0 + 2000) == []  # nothing left to close
