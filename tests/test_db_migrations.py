@@ -50,4 +50,5 @@ def test_db_commands_report_and_migrate(tmp_path: Path) -> None:
     bad = subprocess.run([sys.executable, "-m", "ivr.cli", "db", "--url",
                           "postgresql+psycopg://nobody@127.0.0.1:1/none", "status"],
                          cwd=REPO, text=True, capture_output=True, timeout=60)
-    assert bad.returncode == 1 and "cannot open postgresql+psycopg://nobody@127.0.0.1:1" in bad.stderr
+    assert bad.returncode == 1
+    assert "cannot open postgresql+psycopg://nobody@127.0.0.1:1" in bad.stderr
