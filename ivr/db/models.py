@@ -75,3 +75,39 @@ class Event(Base):
     kind: Mapped[str] = mapped_column(Text, nullable=False)
     detail: Mapped[str] = mapped_column(Text, nullable=False)
     at: Mapped[float] = mapped_column(Float, nullable=False)
+
+
+class AgentRow(Base):
+    """An agent of the contact centre: who they are, what they may take, how they sign in
+    (the SHA-256 of their API key, never the key), and where a platform transfer reaches them."""
+
+    __tablename__ = "agents"
+
+    agent_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    key_sha256: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    skills: Mapped[str] = mapped_column(Text, nullable=False, server_default="[]")
+    dial_target: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[float] = mapped_column(Float, nullable=False)
+    disabled: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="0")
+
+
+class CallbackRow(Base):
+    """A caller's request to be called back (遇忙回拨), with what they told the bot."""
+
+    __tablename__ = "callbacks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_sid: Mapped[str | None] = mapped_column(Text, ForeignKey("calls.call_sid"))
+    number: Mapped[str] = mapped_column(Text, nullable=False)
+    department: Mapped[str] = mapped_column(Text, nullable=False)
+    context: Mapped[str] = mapped_column(Text, nullable=False, server_default="{}")
+    created_at: Mapped[float] = mapped_column(Float, nullable=False)
+    due_at: Mapped[float] = mapped_column(Float, nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    agent_id: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+    updated_at: Mapped[float] = mapped_column(Float, nullable=False)
+
+    __table_args__ = (Index("callbacks_open", "status", "due_at"),)
