@@ -29,7 +29,6 @@ from ivr.contact.callbacks import (
 )
 from ivr.db.models import CallbackRow
 
-
 Rule = Callable[[Callback], Callback | CallbackError]
 
 
