@@ -3,6 +3,7 @@ rule that evaluation sentences are never knowledge-base examples."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,20 @@ def test_report_metrics_timing_and_confusions(matcher: Matcher) -> None:
     assert "| p50 | p90 | p99 | max | matches |" in text
     assert "sbk_reissue → tax_invoice: 1" in text
     assert report.to_json()["confusions"][0]["got"] == "tax_invoice"  # type: ignore[index]
+
+
+def test_a_blind_set_is_read_without_the_answers_to_the_bots_questions(tmp_path: Path) -> None:
+    blind = tmp_path / "b.jsonl"
+    blind.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in [
+        {"id": "B1", "text": "社保卡丢了", "kind": "faq", "label": "sbk_reissue"},
+        {"id": "B2", "text": "给我点份外卖", "kind": "out_of_scope", "label": "out_of_scope"},
+        {"id": "B3", "text": "就这些", "kind": "answer", "label": "no",
+         "context": {"prompt": "anything_else"}},
+        {"id": "B4", "text": "楼下工地半夜施工", "kind": "problem", "label": "dept:housing"},
+    ]) + "\n", encoding="utf-8")
+    assert read_eval_file(blind) == [EvalLine("社保卡丢了", "sbk_reissue"),
+                                     EvalLine("给我点份外卖", "none"),
+                                     EvalLine("楼下工地半夜施工", "dept:housing")]
+    blind.write_text('{"text": "x"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="line 1 is not a blind-set row"):
+        read_eval_file(blind)

@@ -9,6 +9,7 @@ tables `ivr kb eval` shows. Reads the evaluation file; otherwise pure.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -99,7 +100,11 @@ class EvalReport:
 
 
 def read_eval_file(path: str | Path) -> list[EvalLine]:
-    """The (text, expected) lines of an evaluation TSV; '#' lines are comments."""
+    """The (text, expected) lines of an evaluation TSV; '#' lines are comments. A `.jsonl`
+    file is a blind set (tests/data/blind/): its lines that are requests, not answers to the
+    bot's own questions (those need the dialog context, `kind: answer`)."""
+    if Path(path).suffix == ".jsonl":
+        return _read_blind(Path(path))
     rows = [line.rstrip("\r\n").split("\t")
             for line in Path(path).read_text(encoding="utf-8").splitlines()
             if line.strip() and not line.startswith("#")]
@@ -116,6 +121,21 @@ def read_eval_file(path: str | Path) -> list[EvalLine]:
             raise ValueError(f"{path}: row {number} has {len(row)} column(s): {row!r}")
         label = row[expected_col].strip()
         lines.append(EvalLine(row[text_col], NONE if label in _NONE_LABELS else label))
+    return lines
+
+
+def _read_blind(path: Path) -> list[EvalLine]:
+    lines = []
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            row = json.loads(raw)
+            text, label, kind = row["text"], row["label"], row["kind"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}: line {number} is not a blind-set row: {exc}") from exc
+        if kind != "answer":
+            lines.append(EvalLine(text, NONE if label in _NONE_LABELS else label))
     return lines
 
 
