@@ -99,8 +99,8 @@ class DialogPolicy:
             case CallerStartedSpeaking():
                 live = state.phase in LIVE_PHASES
                 return state, [CancelTimer(NO_INPUT_TIMER)] if live else []
-            case CallerSpoke(match=match_result):
-                return self._on_caller_spoke(state, match_result)
+            case CallerSpoke(match=match_result, reply=reply):
+                return self._on_caller_spoke(state, match_result, reply)
             case KeyPressed(digit=digit):
                 return self._on_key(state, digit)
             case TimerFired(name=name):
@@ -135,11 +135,13 @@ class DialogPolicy:
             return self._finish_transfer(state)
         return state, []
 
-    def _on_caller_spoke(self, state: DialogState, match: MatchResult) -> Step:
+    def _on_caller_spoke(self, state: DialogState, match: MatchResult,
+                         reply: str | None = None) -> Step:
         if state.phase not in LIVE_PHASES:
             return state, []
         state = replace(state, no_inputs=0)
-        new_state, actions = self._respond(state, match)
+        replied = self._on_reply(state, match, reply) if reply else None
+        new_state, actions = replied or self._respond(state, match)
         return new_state, [CancelTimer(NO_INPUT_TIMER), *actions]
 
     def _on_key(self, state: DialogState, digit: str) -> Step:
@@ -201,6 +203,24 @@ class DialogPolicy:
         if match.action == "answer" and intent is not None and intent.answer:
             return self._answer(state, intent_id or "", intent.answer, intent.department)
         return self._not_understood(state)
+
+    def _on_reply(self, state: DialogState, match: MatchResult, reply: str) -> Step | None:
+        """A yes or no to the question just asked (its prompt key is `last_say_key`)."""
+        if self._wants_human(match) or match.intent == "repeat":
+            return None
+        asked = state.last_say_key
+        if asked == "anything_else":
+            if reply == "no":
+                return self._say_goodbye(state, None, "goodbye")
+            return self._say(state, "speaking", Say("ask_question", self._prompt("ask_question")))
+        if asked in ("confirm", "clarification") and state.clarify:
+            pending, state = state.clarify, replace(state, clarify=())
+            if reply == "no":
+                return self._say(state, "speaking",
+                                 Say("ask_question", self._prompt("ask_question")))
+            intent = self.kb.intents.get(pending[0])
+            return self._take(state, intent) if intent is not None else None
+        return None
 
     # ---- clarification and routing ----------------------------------------------------------
 

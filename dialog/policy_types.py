@@ -74,9 +74,12 @@ class CallerStartedSpeaking:
 
 @dataclass(frozen=True)
 class CallerSpoke:
-    """A final transcript of one caller utterance, already matched against the knowledge base."""
+    """A final transcript of one caller utterance, already matched against the knowledge base;
+    `reply` is its yes/no when it answers the question the bot just asked and is not a new
+    request (dialog.answers.understand decides)."""
 
     match: MatchResult
+    reply: Literal["yes", "no"] | None = None
 
 
 @dataclass(frozen=True)

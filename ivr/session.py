@@ -23,6 +23,7 @@ import numpy as np
 from asr.base import supports_grammar
 from asr.stream import BargeIn, Final, RecognitionFailed, RecognitionStream, SpeechStarted
 from dialog import policy as pol
+from dialog.answers import ReplyKind, understand
 from dialog.types import MatchResult
 from ivr.calltasks import CallTasks, CallTimers
 from ivr.clock import Clock
@@ -232,20 +233,22 @@ class CallSession:
             await self._resume_listening()
             return
         self._interrupted_key = None
-        match = await self._match(text)
-        if match is None:
+        understood = await self._match(text)
+        if understood is None:
             return
+        match, reply = understood
         log.info("call %s heard %r → %s (%.2f, %s)", self.call_id, text, match.intent,
                  match.score, match.action)
         if self._turns:
             self._turns.recognized(ev.transcript, match, ev.wait_s)
         if self._hanging_up:
             return  # the record keeps the caller's last words; nobody is left to answer
-        await self._dispatch(pol.CallerSpoke(match))
+        await self._dispatch(pol.CallerSpoke(match, reply))
 
-    async def _match(self, text: str) -> MatchResult | None:
-        """What the caller asked; None when the matcher failed, after handing the failure
-        to the policy (which apologises and transfers) so the call never goes silent."""
+    async def _match(self, text: str) -> tuple[MatchResult, ReplyKind | None] | None:
+        """What the caller asked, read first as a reply to the question just asked; None when
+        the matcher failed, after handing the failure to the policy (which apologises and
+        transfers) so the call never goes silent."""
         try:
             # The city's routed tickets, if trained; a thread, because a changed model file
             # or a reloaded knowledge base is read and indexed there (a few hundred ms).
@@ -254,7 +257,9 @@ class CallSession:
             log.exception("call %s: router model unavailable", self.call_id)
             prior = None
         try:
-            return self.kb.matcher.match(text, prior)
+            asked = self._state.last_say_key
+            return understand(lambda t: self.kb.matcher.match(t, prior), asked, text,
+                              self._state.clarify)
         except Exception as exc:
             log.exception("call %s: matcher failed on %r", self.call_id, text)
             await self._record_event("match_error", f"{type(exc).__name__}: {exc} ({text})")

@@ -1,0 +1,97 @@
+"""Reading an utterance first as the answer to what the bot just asked (issue 10).
+
+After "还有其他问题吗？" a caller says 没有 / 没了 / 就这些 / 不用了 (no), or 有 and a new
+question; after "您是想咨询X吗？" 对 / 是的 (yes) or 不是 / 不对 (no), often followed by what they
+did mean. Out of context these words match nothing, or the wrong thing. `read_reply` finds the
+yes/no that leads the utterance and what follows it; `understand` decides whether the words are
+a reply or a (new) request, matching the full text and the rest after the reply word. Pure, but
+for the `match` function it is given.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from dialog.normalize import normalize
+from dialog.types import MatchResult
+
+ReplyKind = Literal["yes", "no"]
+QUESTIONS = frozenset({"anything_else", "confirm", "clarification"})
+# Intents that steer the dialog rather than ask something: a reply's rest matching one of
+# them (谢谢 → goodbye) does not make the utterance a new request.
+_STEERING = frozenset({"yes", "no", "goodbye", "repeat", "menu"})
+
+_NO = (r"哪个都不是|哪个都不对|两个都不是|两个都不对|都不是|都不对|都不要|"
+       r"没有别的问题|没有其他问题|没有别的|没有其他|没其他的|没其它的|没其他|没其它|没别的|"
+       r"没什么|没啥|没有|没了|没事|没问题|就这些|就这样|就这么多|问完了|"
+       r"不用|不需要|不要|不了|不是|不对|算了|错了|不+")
+_YES = r"是的|是啊|是呀|对的|对啊|对呀|没错|就是|是|对|好的|好|可以|行|嗯|恩"
+# After 还有其他问题吗 only 有 is a yes: 好的 / 行 / 嗯 there close the call (好的，谢谢).
+_HAVE = r"还有|有的|有"
+_FILLER = r"(?:嗯|啊|哦|呃|唉|哎|喂|那个|这个|就是说|我想想)*"
+_TAIL = re.compile(r"^(?:了|啊|呀|吧|呢|的|哈|嘛)+|"
+                   r"(?:谢谢你们|谢谢你|谢谢|谢了|多谢|辛苦了|麻烦了|你们挺好|挺好的|挺好|"
+                   r"再见|拜拜|了|啊|呀|吧|呢|的|哈|嘛)+$")
+_ANYWHERE_NO = re.compile(r"算了|都不是|都不对|哪个都不|不是|不对|就这些|没了")
+_SHORT = 10  # a reply this short with a no anywhere in it is a no (也不完全是……算了，不是)
+
+
+@dataclass(frozen=True)
+class Reply:
+    kind: ReplyKind | None
+    rest: str  # what followed the reply word, normalised, politeness removed
+
+
+def read_reply(question: str | None, text: str) -> Reply:
+    """The yes/no leading `text` as an answer to `question` (a prompt key), and the rest."""
+    norm = normalize(text)
+    if question not in QUESTIONS:
+        return Reply(None, norm)
+    yes = _HAVE if question == "anything_else" else _YES
+    for kind, words in (("no", _NO), ("yes", yes)):
+        found = re.match(f"{_FILLER}(?:{words})", norm)
+        if found:
+            return Reply(kind, _strip_tail(norm[found.end():]))  # type: ignore[arg-type]
+    if len(norm) <= _SHORT and _ANYWHERE_NO.search(norm):
+        return Reply("no", "")
+    return Reply(None, norm)
+
+
+def _strip_tail(rest: str) -> str:
+    previous = None
+    while previous != rest:
+        previous, rest = rest, _TAIL.sub("", rest)
+    return rest
+
+
+def _decided(match: MatchResult) -> bool:
+    """The match is a request the bot can act on (not a steering word, not nothing)."""
+    if match.intent in _STEERING:
+        return False
+    return match.action in ("answer", "transfer", "clarify") or match.routed
+
+
+def understand(match: Callable[[str], MatchResult], question: str | None, text: str,
+               offered: tuple[str, ...] = ()) -> tuple[MatchResult, ReplyKind | None]:
+    """The utterance's match, and its reply to `question` when it is one rather than a new
+    request. A request that follows the reply word wins (没有，我还想问公积金; 不对，我说的是…):
+    after 还有其他问题吗 the full text is tried first (没有收到养老金 is a request, not a no);
+    after a confirmation or a choice, the rest first (the correction is what they mean). A no
+    whose rest names an intent just `offered` denies it (不是，我说的不是发票)."""
+    reply = read_reply(question, text)
+    if reply.kind is None:
+        return match(text), None
+    full = match(text)
+    if reply.kind == "yes" and full.intent in ("no", "goodbye"):
+        return full, None  # 对，没有了 / 有……算了，再见: the closing words win
+    if len(reply.rest) >= 2:
+        order = (text, reply.rest) if question == "anything_else" else (reply.rest, text)
+        for candidate in order:
+            found = match(candidate)
+            denied = reply.kind == "no" and found.intent in offered
+            if _decided(found) and not denied:
+                return found, None
+    return full, reply.kind

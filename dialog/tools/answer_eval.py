@@ -1,0 +1,113 @@
+"""How well the bot understands answers to its own questions (issue 10, dialog context).
+
+Each `kind: answer` line of a blind set names the question the bot asked (`context.prompt`:
+anything_else, confirm with `a`, clarification with `a` and `b`) and what the caller meant.
+The line is matched as on a call and handed to the real dialog policy in the state right after
+that question; what the policy does next is read back into the label vocabulary and compared.
+Survey answers are counted apart: the policy has no survey step yet.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dialog.answers import understand
+from dialog.matcher import Matcher
+from dialog.policy import CallerSpoke, DialogPolicy, Say
+from dialog.policy_types import DialogState
+
+REJECT = "reject"  # "neither" / "no" to a confirmation: the bot asks for the question again
+NOT_UNDERSTOOD = "none"
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    row_id: str
+    prompt: str
+    expected: str
+    got: str
+
+    @property
+    def correct(self) -> bool:
+        return self.expected == self.got
+
+
+def read_answers(path: Path) -> list[dict[str, Any]]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    return [r for r in rows if r.get("kind") == "answer"]
+
+
+def expected_reading(row: dict[str, Any]) -> str | None:
+    """The label in the vocabulary of `got`; None for questions the policy does not ask."""
+    prompt, label, context = row["context"]["prompt"], row["label"], row["context"]
+    if prompt == "anything_else":
+        return "no" if label in ("no", "goodbye") else label
+    if prompt == "confirm":
+        return context["a"] if label == "yes" else REJECT if label == "no" else label
+    if prompt == "clarification":
+        return REJECT if label == "no" else label
+    return None
+
+
+def _state_after(row: dict[str, Any]) -> DialogState:
+    context = row["context"]
+    prompt = context["prompt"]
+    pending = tuple(context[k] for k in ("a", "b") if k in context)
+    return DialogState(phase="listening", answered=1, last_say_key=prompt,
+                       clarify=pending if prompt in ("confirm", "clarification") else ())
+
+
+def policy_reading(policy: DialogPolicy, matcher: Matcher, row: dict[str, Any]) -> str:
+    """What the policy did with the caller's words, in the label vocabulary."""
+    before = _state_after(row)
+    match, reply = understand(matcher.match, before.last_say_key, row["text"], before.clarify)
+    state, actions = policy.step(before, CallerSpoke(match, reply), 0.0)
+    keys = [a.key for a in actions if isinstance(a, Say)]
+    answered = [k.split(":", 1)[1] for k in keys if k.startswith("answer:")]
+    if answered:
+        return answered[0]
+    if "goodbye" in keys:
+        return "no"
+    if "ask_question" in keys:
+        return REJECT if row["context"]["prompt"] != "anything_else" else "yes"
+    if "route" in keys:
+        return f"dept:{state.transfer_department}"
+    if "transfer" in keys:
+        return "human_agent" if state.transfer_reason == "caller_request" else NOT_UNDERSTOOD
+    if keys and keys[-1] in ("clarification", "confirm") and state.clarify:
+        return f"clarify:{state.clarify[0]}"
+    return NOT_UNDERSTOOD
+
+
+def evaluate_answers(policy: DialogPolicy, matcher: Matcher,
+                     rows: list[dict[str, Any]]) -> tuple[list[AnswerResult], int]:
+    """(results, lines skipped because the policy does not ask that question)."""
+    results, skipped = [], 0
+    for row in rows:
+        expected = expected_reading(row)
+        if expected is None:
+            skipped += 1
+            continue
+        results.append(AnswerResult(row.get("id", ""), row["context"]["prompt"], expected,
+                                    policy_reading(policy, matcher, row)))
+    return results, skipped
+
+
+def summary(results: list[AnswerResult], skipped: int) -> dict[str, Any]:
+    by_prompt: dict[str, list[AnswerResult]] = {}
+    for r in results:
+        by_prompt.setdefault(r.prompt, []).append(r)
+    return {
+        "lines": len(results), "skipped_no_such_question": skipped,
+        "accuracy": sum(r.correct for r in results) / max(len(results), 1),
+        "by_question": {p: {"lines": len(rs), "accuracy": sum(r.correct for r in rs) / len(rs)}
+                        for p, rs in sorted(by_prompt.items())},
+        "readings": dict(Counter(r.got.split(":")[0] if ":" in r.got else
+                                 r.got if r.got in (REJECT, "no", "yes", NOT_UNDERSTOOD)
+                                 else "intent" for r in results)),
+    }

@@ -1,0 +1,92 @@
+"""Dialog context (issue 10): an utterance is first read as the answer to what the bot just
+asked (dialog/answers.py), and the policy acts on that reply. Tables."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialog.answers import Reply, read_reply, understand
+from dialog.policy import CallerSpoke, Event
+from dialog.types import MatchResult
+from tests.test_policy import ANSWERED, BEGIN, CANCEL, ask, done, faq, last_actions
+
+READ_CASES = [  # (question, caller, reply kind, rest)
+    ("anything_else", "没有了，谢谢", "no", ""),
+    ("anything_else", "就这些。", "no", ""),
+    ("anything_else", "没别的了，你们挺好。", "no", ""),
+    ("anything_else", "嗯，不用了", "no", ""),
+    ("anything_else", "有，公积金怎么取", "yes", "公积金怎么取"),
+    ("anything_else", "没有收到养老金", "no", "收到养老金"),  # understand() sees the request
+    ("anything_else", "好的谢谢", None, "好的谢谢"),  # not a yes here: a closing
+    ("anything_else", "我想问公积金", None, "我想问公积金"),
+    ("confirm", "对对对", "yes", ""),
+    ("confirm", "是的", "yes", ""),
+    ("confirm", "不不不。", "no", ""),
+    ("confirm", "不对，我是说他乱标价。", "no", "我是说他乱标价"),
+    ("confirm", "也不完全是……算了，不是。", "no", ""),
+    ("clarification", "哪个都不对。", "no", ""),
+    ("clarification", "第二个", None, "第二个"),
+    (None, "没有", None, "没有"),  # no question asked: nothing is a reply
+    ("no_match", "不是", None, "不是"),
+]
+
+
+@pytest.mark.parametrize(("question", "text", "kind", "rest"), READ_CASES)
+def test_read_reply(question: str | None, text: str, kind: str | None, rest: str) -> None:
+    assert read_reply(question, text) == Reply(kind, rest)  # type: ignore[arg-type]
+
+
+def _matcher(table: dict[str, MatchResult]):  # type: ignore[no-untyped-def]
+    return lambda text: table.get(text, MatchResult(None, 0.1, None, "none", text=text))
+
+
+PENSION = MatchResult("pension", 0.8, "hrss", "answer", text="养老金")
+HPF = MatchResult("hpf", 0.8, "housing", "answer", text="公积金怎么取")
+INVOICE = MatchResult("invoice", 0.7, "tax", "answer", text="我说的不是发票")
+BYE = MatchResult("goodbye", 0.9, None, "none", text="有没有算了再见")
+UNDERSTAND_CASES = [  # (question, text, offered, table, expected intent, expected reply)
+    ("anything_else", "没有，谢谢", (), {}, None, "no"),
+    ("anything_else", "有，公积金怎么取", (), {"公积金怎么取": HPF}, "hpf", None),
+    ("anything_else", "没有收到养老金", (), {"没有收到养老金": PENSION}, "pension", None),
+    ("anything_else", "有……有没有……算了再见", (), {"有……有没有……算了再见": BYE}, "goodbye",
+     None),
+    ("confirm", "不是，我说的不是发票", ("invoice",), {"我说的不是发票": INVOICE}, None, "no"),
+    ("confirm", "不是，我问公积金怎么取", ("invoice",), {"我问公积金怎么取": HPF}, "hpf", None),
+]
+
+
+@pytest.mark.parametrize(("question", "text", "offered", "table", "intent", "reply"),
+                         UNDERSTAND_CASES)
+def test_understand(question: str, text: str, offered: tuple[str, ...],
+                    table: dict[str, MatchResult], intent: str | None, reply: str | None) -> None:
+    match, got = understand(_matcher(table), question, text, offered)
+    assert (match.intent, got) == (intent, reply)
+
+
+def _reply(kind: str, text: str = "嗯") -> CallerSpoke:
+    return CallerSpoke(MatchResult(None, 0.1, None, "none", text=text), kind)  # type: ignore[arg-type]
+
+
+CONFIRMED: list[Event] = [*BEGIN, ask("social_card"), done("confirm")]
+CLARIFIED: list[Event] = [*BEGIN, ask("social_card", "housing_complaint"), done("clarification")]
+POLICY_CASES = [  # (after, reply, actions)
+    (ANSWERED, _reply("no"), [CANCEL, ("say", "goodbye")]),
+    (ANSWERED, _reply("yes"), [CANCEL, ("say", "ask_question")]),
+    (CONFIRMED, _reply("yes"), [CANCEL, ("say", "answer:social_card"), ("say", "anything_else")]),
+    (CONFIRMED, _reply("no"), [CANCEL, ("say", "ask_question")]),
+    (CLARIFIED, _reply("no"), [CANCEL, ("say", "ask_question")]),
+    (CLARIFIED, _reply("yes"), [CANCEL, ("say", "answer:social_card"), ("say", "anything_else")]),
+    # a reply word to a question that was not asked is ignored: the utterance is handled as is
+    ([*BEGIN], _reply("no"), [CANCEL, ("say", "no_match")]),
+    # asking for a person beats the reply
+    (ANSWERED, _reply("no", "不用了转人工"), [CANCEL, ("say", "transfer")]),
+    # no reply: a new request after 还有其他问题吗 is answered
+    (ANSWERED, faq("social_card"), [CANCEL, ("say", "answer:social_card"),
+                                    ("say", "anything_else")]),
+]
+
+
+@pytest.mark.parametrize(("after", "event", "expected"), POLICY_CASES)
+def test_policy_acts_on_the_reply(after: list[Event], event: CallerSpoke,
+                                  expected: list[tuple[str, ...]]) -> None:
+    assert last_actions([*after, event]) == expected
