@@ -62,7 +62,7 @@ class WorkerVoiceClient:
                 raise TtsError(str(reply.get("error") or "voice failed to load"))
             self.identity = str(reply["identity"])
             self.sample_rate = int(reply["rate"])
-            self.peak_rss_mb = float(reply.get("rss_mb") or 0.0)
+            self.peak_rss_mb = max(self.peak_rss_mb, float(reply.get("rss_mb") or 0.0))
 
     def synthesize(self, text: str) -> tuple[np.ndarray, int]:
         """One clause as (int16 samples, rate); TtsError on failure, timeout or crash."""
@@ -74,14 +74,15 @@ class WorkerVoiceClient:
                 reply = self._request({"text": text, "out_path": str(out)}, self.timeout_s)
                 if not reply.get("ok"):
                     raise TtsError(f"{self.name} voice: {reply.get('error')}")
-                self.peak_rss_mb = float(reply.get("rss_mb") or 0.0)
+                self.peak_rss_mb = max(self.peak_rss_mb, float(reply.get("rss_mb") or 0.0))
                 try:
                     samples, rate = read_audio(out)
                 except AudioFileError as exc:
                     raise TtsError(f"{self.name} voice wrote unreadable audio: {exc}") from exc
-                if self.peak_rss_mb > self.max_rss_mb:
+                rss = float(reply.get("rss_mb") or 0.0)
+                if rss > self.max_rss_mb:
                     log.warning("%s voice worker at %.0f MB (limit %.0f MB); restarting it",
-                                self.name, self.peak_rss_mb, self.max_rss_mb)
+                                self.name, rss, self.max_rss_mb)
                     self._stop()
                     self.restarts += 1
                 return samples, rate

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -111,15 +113,30 @@ def _live(ops: list[Any], outputs: set[int]) -> list[Any]:
 
 
 def inference_model(source: Path, cache_dir: Path) -> Path:
-    """A copy of `source` without dropout, made once into `cache_dir` and reused after."""
+    """A copy of `source` without dropout, made once into `cache_dir` and reused after.
+
+    The rewrite unpacks the whole model into Python objects (a few hundred MB for a 16 MB
+    file), so it runs in a short-lived child process: the worker that loads the voice keeps
+    only the interpreter's memory.
+    """
     data = source.read_bytes()
     digest = hashlib.sha256(data + REWRITE_VERSION.encode()).hexdigest()[:16]
     target = cache_dir / f"{source.stem}.{digest}.tflite"
-    if target.is_file():
-        return target
-    rewritten, _ = remove_dropout(data)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=f".{target.name}.", suffix=".tmp")
+    if not target.is_file():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run([sys.executable, "-m", "ivr.voices.tflite_dropout", str(source),
+                               str(target)], capture_output=True, text=True, timeout=300,
+                              check=False)
+        if done.returncode != 0 or not target.is_file():
+            raise ModelRewriteError(f"rewriting {source.name} failed: "
+                                    f"{done.stderr.strip()[-500:]}")
+    return target
+
+
+def write_inference_model(source: Path, target: Path) -> int:
+    """Rewrite `source` into `target` atomically; the number of dropout chains removed."""
+    rewritten, removed = remove_dropout(source.read_bytes())
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(rewritten)
@@ -127,7 +144,7 @@ def inference_model(source: Path, cache_dir: Path) -> Path:
     except OSError:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return target
+    return removed
 
 
 def random_ops(model_bytes: bytes) -> list[str]:
@@ -137,3 +154,8 @@ def random_ops(model_bytes: bytes) -> list[str]:
     names = [_op_name(schema, c) for c in model.operatorCodes]
     return [names[op.opcodeIndex] for g in model.subgraphs for op in g.operators
             if names[op.opcodeIndex] in RANDOM_OPS]
+
+
+if __name__ == "__main__":
+    print(f"removed {write_inference_model(Path(sys.argv[1]), Path(sys.argv[2]))} "
+          "dropout chains")

@@ -4,7 +4,7 @@ The model is loaded once when the worker starts and kept for its life; the serve
 over stdin/stdout, one JSON object per line (ASCII), as with the pyttsx3 worker
 (`ivr.tts_worker`). Requests: `{"id", "op": "describe"}` → `{"id", "ok", "identity",
 "rate"}` or the load error; `{"id", "text", "out_path"}` → the clause as a 16-bit WAV at
-`out_path` and `{"id", "ok", "error", "rss_mb"}`. `rss_mb` (the worker's peak resident
+`out_path` and `{"id", "ok", "error", "rss_mb"}`. `rss_mb` (the worker's resident
 memory) lets the parent recycle a worker that grew too large. A native crash ends the process;
 the parent notices, restarts it, and falls back meanwhile. Does I/O (pipes, WAV files).
 """
@@ -39,6 +39,15 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def rss_mb() -> float:
+    """Resident memory now (Linux /proc), else the peak."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return peak_rss_mb()
+    return pages * resource.getpagesize() / 2**20
+
+
 def serve(voice: Voice | None, load_error: str, line: str) -> dict[str, Any]:
     """One request line → its reply; every failure is an `ok: false` reply, never an exit."""
     request_id = None
@@ -49,14 +58,14 @@ def serve(voice: Voice | None, load_error: str, line: str) -> dict[str, Any]:
             return {"id": request_id, "ok": False, "error": load_error, "unavailable": True}
         if request.get("op") == "describe":
             return {"id": request_id, "ok": True, "identity": voice.identity,
-                    "rate": voice.sample_rate, "rss_mb": round(peak_rss_mb(), 1)}
+                    "rate": voice.sample_rate, "rss_mb": round(rss_mb(), 1)}
         from pcm.files import write_wav
 
         samples = to_int16(voice.render(str(request["text"])))
         write_wav(Path(str(request["out_path"])), samples, voice.sample_rate)
     except Exception as exc:  # the parent falls back to the next engine
         return {"id": request_id, "ok": False, "error": f"{type(exc).__name__}: {exc}"}
-    return {"id": request_id, "ok": True, "error": None, "rss_mb": round(peak_rss_mb(), 1)}
+    return {"id": request_id, "ok": True, "error": None, "rss_mb": round(rss_mb(), 1)}
 
 
 def main(argv: list[str] | None = None) -> int:
