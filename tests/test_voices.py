@@ -269,3 +269,28 @@ def test_streamed_clauses_are_the_cached_audio(tmp_path: Path,
         assert len(again) == 1 and np.array_equal(again[0], np.concatenate(streamed))
     finally:
         chain.close()
+
+
+# ---- configuration --------------------------------------------------------------------------
+
+
+def test_tts_settings_come_from_the_environment_and_are_checked() -> None:
+    from ivr.config import ServerConfig
+
+    config = ServerConfig.from_env({"IVR_TTS_ENGINE": "espeak", "IVR_TTS_SPEED": "1.2",
+                                    "IVR_TTS_MODEL": "/voices/fanchen"})
+    assert (config.tts_engine, config.tts_speed, config.tts_model) == (
+        "espeak", 1.2, "/voices/fanchen")
+    assert ServerConfig().tts_engine == "auto"
+    with pytest.raises(ValueError, match="IVR_TTS_ENGINE='piper'"):
+        ServerConfig.from_env({"IVR_TTS_ENGINE": "piper"})
+    with pytest.raises(ValueError, match="IVR_TTS_SPEED"):
+        ServerConfig.from_env({"IVR_TTS_SPEED": "5"})
+
+
+def test_bad_terms_setting_stops_start_up() -> None:
+    from ivr.services import speech_for
+
+    assert [c.text for c in speech_for("APP=letters")("下载APP。")] == ["下载诶批批"]
+    with pytest.raises(TtsError, match="IVR_TTS_TERMS"):
+        speech_for("APP")
