@@ -1,6 +1,6 @@
 """What a caller hears, understood: a whole call over the real server with the neural voice,
 the caller's side recording the bot and transcribing it, compared with what the call record
-says the bot said.
+says the bot said (and the knowledge base's greeting, which opens the call before any turn).
 
 The server (tests/conftest.py) runs with its defaults, so `tts.engine: auto` picks the neural
 voice; its /healthz must say so. The bot's audio as the replay client received it (8 kHz
@@ -18,6 +18,7 @@ import pytest
 
 from asr.engines import load_engine
 from asr.tools.transcribe import transcribe_file
+from dialog.intents import load_knowledge_base
 from ivr.replay import replay
 from ivr.speakable import speakable
 from tests.conftest import FIXTURES, RunningServer
@@ -26,9 +27,11 @@ from tests.transcripts import assert_contains_close, assert_transcript_close
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 HOTLINE = FIXTURES / "hotline"
-GREETING_MAX_CER = 0.35  # measured 0.10
-ANSWER_MAX_CER = 0.45  # measured 0.25
-CALL_MAX_CER = 0.45  # measured 0.22
+# Measured: greeting 0.33 (Whisper-base hears 政务 as 周五 and 智能助手 as 制盟驻手 on this
+# band), answer 0.21, whole call 0.24; espeak-ng's voice scores about 0.8 on this measure.
+GREETING_MAX_CER = 0.5
+ANSWER_MAX_CER = 0.4
+CALL_MAX_CER = 0.4
 
 
 def test_the_caller_understands_the_neural_voice(server: RunningServer, tmp_path: Path) -> None:
@@ -40,7 +43,9 @@ def test_the_caller_understands_the_neural_voice(server: RunningServer, tmp_path
     report = asyncio.run(replay([HOTLINE / "A10_tel8k.wav", HOTLINE / "A54_tel8k.wav"],
                                 server.ws, "twilio", out=out))
     record = server.call_record(report.call_sid)
-    said = [t["bot_text"] for t in record["turns"] if t["bot_text"]]
+    # The greeting opens the call before any turn, so the record's turns hold what followed.
+    greeting_text = load_knowledge_base(server.kb_path).prompts["greeting"]
+    said = [greeting_text] + [t["bot_text"] for t in record["turns"] if t["bot_text"]]
     answered = [t for t in record["turns"] if t["intent"] == "medical_reimburse"]
     assert answered, record["turns"]
 

@@ -4,8 +4,9 @@ Every prompt and answer of a knowledge base is rendered by each voice exactly as
 get it (text made speakable, clause by clause, 8 kHz μ-law), passed through the telephone band
 (`ivr.bench.audio.telephone_band`), and transcribed by the installed recognizer. Scores are
 pooled over all texts: CER on `asr.textnorm.scoring_text` and toneless-pinyin syllable error
-(`asr.textnorm.syllable_error`), both against the speakable text the voice was asked to
-say (so 12345 is expected as 幺二三四五). Also measured: synthesis real-time factor, time to
+(as `asr.textnorm.syllable_error` counts it), both against the speakable text the voice was
+asked to say, with the recognizer's digits read the same way (its "12345" counts as the
+幺二三四五 the voice said). Also measured: synthesis real-time factor, time to
 first audio of an uncached text (the first clause, as playback starts on it), the voice
 worker's resident memory, and the installed size of the engine's packages. A reference row
 scores real human speech (recordings and their transcripts) through the same band and
@@ -17,6 +18,7 @@ from __future__ import annotations
 import importlib.metadata
 import statistics
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -78,14 +80,22 @@ class EngineRow:
     results: list[TextResult] = field(default_factory=list)
 
 
+def spoken_form(text: str) -> str:
+    """A transcript or reference in the form the voice was asked to say: the recognizer
+    writes numbers as digits ("拨打12315", "5%"), the voice said 幺二三幺五, 百分之五, so both
+    sides go through `ivr.speakable` before scoring, then `scoring_text`."""
+    return scoring_text(speakable(text))
+
+
 def pooled(results: Sequence[TextResult]) -> tuple[float, float]:
-    """(CER, syllable error) pooled: all edits over all reference units."""
+    """(CER, syllable error) pooled over all texts, both sides in `spoken_form`: all edits
+    over all reference units."""
     char_edits = char_total = syl_edits = syl_total = 0
     for r in results:
-        ref, hyp = scoring_text(r.expected), scoring_text(r.heard)
+        ref, hyp = spoken_form(r.expected), spoken_form(r.heard)
         char_edits += Levenshtein.distance(ref, hyp)
         char_total += len(ref)
-        rs, hs = toneless_syllables(r.expected), toneless_syllables(r.heard)
+        rs, hs = toneless_syllables(ref), toneless_syllables(hyp)
         syl_edits += Levenshtein.distance(rs, hs)
         syl_total += len(rs)
     return char_edits / max(char_total, 1), syl_edits / max(syl_total, 1)
@@ -172,6 +182,30 @@ def bench_reference(rows: Sequence[tuple[Path, str]], recognizer: RecognizerEngi
     cer, syl = pooled(results)
     return EngineRow("reference", "human speech (recordings, same band)", len(results), cer,
                      syl, None, None, None, None, None, results)
+
+
+class BackgroundCall:
+    """A recognizer decoding a recording over and over in a thread: the CPU a call in
+    progress takes while a voice renders (for `--with-call`)."""
+
+    def __init__(self, recognizer: RecognizerEngine, recording: Path) -> None:
+        self._recognizer = recognizer
+        self._recording = recording
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bench-call", daemon=True)
+        self.decodes = 0
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            transcribe_file(self._recognizer, self._recording)
+            self.decodes += 1
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=60)
 
 
 def _pct(x: float) -> str:

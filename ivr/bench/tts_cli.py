@@ -34,12 +34,17 @@ def add_tts_parser(kinds: Any) -> None:
     p.add_argument("--engine", action="append", choices=["neural", "local", "espeak"],
                    help="voices to measure (repeatable; default: every installed one)")
     p.add_argument("--tts-model", default="", help="local voice folder (for the local engine)")
+    p.add_argument("--tts-speed", type=float, default=1.0,
+                   help="neural/local speaking speed (as IVR_TTS_SPEED)")
     p.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE,
                    help="TSV of human recordings (file, text) for the reference row "
                    "(their _tel8k.wav siblings are used); 'none' to skip")
     p.add_argument("--limit", type=int, help="only the first N texts (and reference files)")
     p.add_argument("--asr-engine", choices=["auto", "whisper", "vosk"], default="auto")
     p.add_argument("--cache-dir", type=Path, help="hotline-ivr cache root (models)")
+    p.add_argument("--with-call", action="store_true",
+                   help="keep the recognizer decoding a recording in the background while "
+                   "voices render, as a call in progress would (first audio under load)")
     p.add_argument("--json", action="store_true", help="rows and every text as JSON")
     p.set_defaults(func=run_bench_tts)
 
@@ -71,11 +76,17 @@ def run_bench_tts(args: argparse.Namespace) -> int:
     texts = spoken_texts(kb)[: args.limit]
     engines = args.engine or (["local"] if args.tts_model else []) + ["neural", "espeak"]
     rows: list[EngineRow] = []
+    busy = None
+    if args.with_call and args.reference.is_file():
+        from ivr.bench.tts import BackgroundCall
+
+        busy = BackgroundCall(recognizer, read_manifest(args.reference).rows[0].path)
+        busy.start()
     with tempfile.TemporaryDirectory(prefix="ivr-bench-voices-") as tmp:
         for engine in engines:
             try:
                 full = build_voice_chain(engine, model=args.tts_model, cache_dir=Path(tmp),
-                                         timeout_s=30.0)
+                                         speed=args.tts_speed, timeout_s=30.0)
             except TtsError as exc:
                 print(f"ivr bench tts: {engine}: {exc}", file=sys.stderr)
                 if args.engine:
@@ -89,6 +100,9 @@ def run_bench_tts(args: argparse.Namespace) -> int:
                                         _progress(engine)))
             finally:
                 chain.close()
+    if busy is not None:
+        busy.stop()
+        print(f"ivr bench tts: background call decoded {busy.decodes} times", file=sys.stderr)
     if str(args.reference) != "none" and args.reference.is_file():
         manifest = read_manifest(args.reference)
         pairs = [(r.path, r.reference) for r in manifest.rows][: args.limit]

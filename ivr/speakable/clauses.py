@@ -34,9 +34,9 @@ class Clause:
 
 
 def _break_in(text: str, limit: int) -> int | None:
-    """Where to cut after the last function word in the second half of the first `limit`
+    """Where to cut after the last function word in the last two thirds of the first `limit`
     characters, or None when there is none."""
-    at = max(text.rfind(ch, limit // 2, limit) for ch in _BREAK_AFTER)
+    at = max(text.rfind(ch, limit // 3, limit) for ch in _BREAK_AFTER)
     return at + 1 if at >= 0 else None
 
 
