@@ -87,3 +87,26 @@ def cer(ref: str, hyp: str) -> float:
     if not r:
         return 0.0 if not h else 1.0
     return Levenshtein.distance(r, h) / len(r)
+
+
+def toneless_syllables(text: str) -> list[str]:
+    """The Mandarin syllables of `text` without tones, in scoring form: "医保。" → [yi, bao].
+
+    Characters with no pinyin (Latin, digits) count as one unit each, so they still score.
+    """
+    from pypinyin import Style, lazy_pinyin  # deferred: its dictionaries take a moment
+
+    return [s for s in lazy_pinyin(scoring_text(text), style=Style.NORMAL) if s]
+
+
+def syllable_error(ref: str, hyp: str) -> float:
+    """Toneless-pinyin syllable error of `hyp` against `ref`: edits / reference syllables.
+
+    Homophones written with other characters (报销 heard as 报消) score 0 here but count in
+    `cer`: the two together tell "the caller heard the right sounds" from "the recognizer
+    spelled them as the reference does". Empty reference: 0.0 for empty `hyp`, else 1.0.
+    """
+    r, h = toneless_syllables(ref), toneless_syllables(hyp)
+    if not r:
+        return 0.0 if not h else 1.0
+    return Levenshtein.distance(r, h) / len(r)

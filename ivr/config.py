@@ -13,6 +13,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 INBAND_DTMF_CHOICES = ("auto", "on", "off")
+TTS_ENGINE_CHOICES = ("auto", "neural", "local", "espeak")
+FALLBACK_AUDIO = REPO_ROOT / "ivr" / "assets" / "tts_unavailable.wav"
 
 
 def _default_cache_dir() -> Path:
@@ -41,8 +43,18 @@ class ServerConfig:
     public_url: str = ""
     twilio_auth_token: str = ""
     l16_token: str = ""  # when set, /l16/media clients must present it (docs/l16-protocol.md)
+    # speech: engine auto|neural|local|espeak (ivr.voices.chain), the local voice folder,
+    # speaking speed of the neural/local voices, Latin terms (APP=手机应用,PDF=letters),
+    # the espeak-ng voice and rate, and the recorded apology played when no voice can speak
+    tts_engine: str = "auto"
+    tts_model: str = ""
+    tts_speed: float = 1.0
+    tts_terms: str = ""
     tts_voice: str = "sit/cmn-latn-pinyin"
     tts_rate: int = 170
+    tts_timeout_s: float = 10.0
+    tts_max_rss_mb: float = 1024.0
+    tts_fallback_audio: Path = FALLBACK_AUDIO
     prerender: bool = True
     no_input_s: float = 8.0
     end_silence_s: float = 0.6
@@ -63,6 +75,11 @@ class ServerConfig:
         if self.inband_dtmf not in INBAND_DTMF_CHOICES:
             raise ValueError(f"IVR_INBAND_DTMF={self.inband_dtmf!r}: expected one of "
                              f"{', '.join(INBAND_DTMF_CHOICES)}")
+        if self.tts_engine not in TTS_ENGINE_CHOICES:
+            raise ValueError(f"IVR_TTS_ENGINE={self.tts_engine!r}: expected one of "
+                             f"{', '.join(TTS_ENGINE_CHOICES)}")
+        if not 0.5 <= self.tts_speed <= 2.0:
+            raise ValueError(f"IVR_TTS_SPEED={self.tts_speed}: expected 0.5 to 2.0")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ServerConfig:

@@ -39,6 +39,35 @@ class _Utterance:
     last_mark: str = ""
     watchdog: TimerHandle | None = field(default=None, repr=False)
     done: asyncio.Event | None = field(default=None, repr=False)  # set by drain(): a marker
+    open: bool = False  # more audio is coming (a streamed utterance still being rendered)
+    dropped: bool = False  # cut by barge-in or the end of the call
+
+
+class PlaybackStream:
+    """The open end of a streamed utterance: `append` each rendered piece, then `finish`.
+
+    Appending to an utterance that was cut (barge-in, hang-up) does nothing; `dropped` tells
+    the producer it may stop rendering.
+    """
+
+    def __init__(self, playback: Playback, utt: _Utterance) -> None:
+        self._playback = playback
+        self._utt = utt
+
+    @property
+    def dropped(self) -> bool:
+        return self._utt.dropped
+
+    def append(self, samples: np.ndarray) -> None:
+        if not self._utt.dropped and self._utt.open:
+            self._utt.chunks += self._playback._split(samples)
+            self._playback._wakeup.set()
+
+    def finish(self) -> None:
+        """No more audio: the utterance ends (its last mark goes out) after what was sent."""
+        if self._utt.open:
+            self._utt.open = False
+            self._playback._wakeup.set()
 
 
 class Playback:
@@ -76,6 +105,7 @@ class Playback:
         """Forget everything queued or awaited (the call is over); `run()` is cancelled by
         whoever runs it."""
         for utt in [*self._queue, *self._awaiting.values()]:
+            utt.dropped = True
             if utt.watchdog:
                 utt.watchdog.cancel()
             if utt.done:
@@ -85,10 +115,22 @@ class Playback:
 
     def enqueue(self, key: str, samples: np.ndarray) -> None:
         """Queue an utterance (int16 at the playback rate) behind whatever is playing."""
-        n = self._chunk
-        chunks = [samples[i : i + n] for i in range(0, len(samples), n)] or [samples[:0]]
-        self._queue.append(_Utterance(next(self._ids), key, chunks))
+        self._queue.append(_Utterance(next(self._ids), key, self._split(samples) or
+                                      [samples[:0]]))
         self._wakeup.set()
+
+    def open_stream(self, key: str, first: np.ndarray) -> PlaybackStream:
+        """Queue an utterance whose audio is still being rendered: `first` plays as soon as
+        its turn comes, the rest as the stream's `append` brings it; the utterance counts as
+        heard when the mark after its last piece returns (after `finish`)."""
+        utt = _Utterance(next(self._ids), key, self._split(first), open=True)
+        self._queue.append(utt)
+        self._wakeup.set()
+        return PlaybackStream(self, utt)
+
+    def _split(self, samples: np.ndarray) -> list[np.ndarray]:
+        n = self._chunk
+        return [samples[i : i + n] for i in range(0, len(samples), n)]
 
     async def drain(self, timeout_s: float) -> bool:
         """Wait until the platform has played everything queued so far, or `timeout_s`.
@@ -111,6 +153,8 @@ class Playback:
         cut = list(self._queue) + list(self._awaiting.values())
         if not any(u.done is None for u in cut):
             return []  # nothing of the bot's speech to cut: no clear
+        for utt in cut:
+            utt.dropped = True
         self._queue.clear()
         self._awaiting.clear()
         self._play_end = self._clock.monotonic()
@@ -150,6 +194,15 @@ class Playback:
             await self._send_next_chunk(utt)
 
     async def _send_next_chunk(self, utt: _Utterance) -> None:
+        if utt.open and len(utt.chunks) - utt.sent <= 1:
+            # A streamed utterance keeps its last chunk back until more audio or the end
+            # comes, so that chunk can carry the utterance's last mark (what it sends is
+            # then the same as for an utterance queued whole).
+            self._wakeup.clear()
+            await self._wakeup.wait()
+            return
+        if utt.sent == len(utt.chunks):
+            utt.chunks.append(np.zeros(0, np.int16))  # a stream that ended with no audio
         now = self._clock.monotonic()
         ahead = self._play_end - now
         if ahead > self._lead_s:
@@ -164,7 +217,7 @@ class Playback:
             self._on_started(utt.key, now)
         self._play_end = max(self._play_end, now) + len(chunk) / self._rate
         utt.sent += 1
-        if utt.sent == len(utt.chunks):
+        if utt.sent == len(utt.chunks) and not utt.open:
             self._queue.popleft()
             utt.last_mark = mark
             self._awaiting[mark] = utt

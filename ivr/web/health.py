@@ -1,4 +1,5 @@
-"""`GET /healthz`: is the server up, which recognizer it runs and why, how many calls are live."""
+"""`GET /healthz`: is the server up, which recognizer and voice it runs and why, how many calls
+are live."""
 
 from __future__ import annotations
 
@@ -15,7 +16,11 @@ router = APIRouter(tags=["health"])
 @router.get("/healthz")
 async def healthz(request: Request) -> dict[str, Any]:
     svc = services_of(request)
+    describe = getattr(svc.synthesizer, "describe", None)
+    tts: dict[str, Any] = describe() if describe is not None else {}
     return {"status": "ok", "asr_engine": svc.engine.name,
             "asr_reason": getattr(svc.engine, "reason", ""),
+            "tts_engine": tts.get("engine", ""), "tts_reason": tts.get("reason", ""),
+            "tts": tts,
             "intents": len(svc.kb.intents), "active_calls": len(calls_of(request)),
             "media": {name: p.path for name, p in PROVIDERS.items()}}

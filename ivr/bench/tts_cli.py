@@ -1,0 +1,116 @@
+"""`ivr bench tts`: argument parsing and printing around `ivr.bench.tts`.
+
+Progress goes to stderr (`[neural 12/105] text…`), the markdown table or `--json` to stdout.
+An engine that is not installed is reported on stderr and left out (asked for by name, it is
+an error). Reads the knowledge base, the reference manifest and its audio; writes only
+temporary files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from ivr.config import REPO_ROOT
+
+DEFAULT_REFERENCE = REPO_ROOT.parent / "shared" / "audio" / "hotline_queries" / "setA.tsv"
+
+
+def add_tts_parser(kinds: Any) -> None:
+    """Register `tts` on the `ivr bench` subcommand parser."""
+    p = kinds.add_parser(
+        "tts", help="intelligibility (CER, syllable error), RTF, first audio, memory and size "
+        "of each installed voice on the telephone band",
+        description="Render every prompt and answer of the knowledge base with each voice, "
+        "pass it through the telephone band, transcribe it with the installed recognizer and "
+        "score it against the speakable text; real human speech is the reference row.")
+    p.add_argument("--kb", type=Path, default=REPO_ROOT / "intents.yaml",
+                   help="knowledge base whose prompts and answers are rendered")
+    p.add_argument("--engine", action="append", choices=["neural", "local", "espeak"],
+                   help="voices to measure (repeatable; default: every installed one)")
+    p.add_argument("--tts-model", default="", help="local voice folder (for the local engine)")
+    p.add_argument("--tts-speed", type=float, default=1.0,
+                   help="neural/local speaking speed (as IVR_TTS_SPEED)")
+    p.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE,
+                   help="TSV of human recordings (file, text) for the reference row "
+                   "(their _tel8k.wav siblings are used); 'none' to skip")
+    p.add_argument("--limit", type=int, help="only the first N texts (and reference files)")
+    p.add_argument("--asr-engine", choices=["auto", "whisper", "vosk"], default="auto")
+    p.add_argument("--cache-dir", type=Path, help="hotline-ivr cache root (models)")
+    p.add_argument("--with-call", action="store_true",
+                   help="keep the recognizer decoding a recording in the background while "
+                   "voices render, as a call in progress would (first audio under load)")
+    p.add_argument("--json", action="store_true", help="rows and every text as JSON")
+    p.set_defaults(func=run_bench_tts)
+
+
+def _progress(label: str) -> Any:
+    def show(done: int, total: int, text: str) -> None:
+        print(f"[{label} {done}/{total}] {text[:24]}", file=sys.stderr, flush=True)
+
+    return show
+
+
+def run_bench_tts(args: argparse.Namespace) -> int:
+    """Entry point for `ivr bench tts`; returns the exit status."""
+    from asr.base import ModelNotAvailable
+    from asr.engines import load_engine
+    from dialog.intents import KnowledgeBaseError, load_knowledge_base
+    from ivr.bench.asr import read_manifest
+    from ivr.bench.tts import EngineRow, bench_reference, bench_voice, markdown_table
+    from ivr.services import speech_for, spoken_texts
+    from ivr.tts import TtsError
+    from ivr.voices.chain import VoiceChain, build_voice_chain
+
+    try:
+        kb = load_knowledge_base(args.kb)
+        recognizer = load_engine(args.asr_engine, cache_dir=args.cache_dir)
+    except (KnowledgeBaseError, ModelNotAvailable) as exc:
+        print(f"ivr bench tts: {exc}", file=sys.stderr)
+        return 2
+    texts = spoken_texts(kb)[: args.limit]
+    engines = args.engine or (["local"] if args.tts_model else []) + ["neural", "espeak"]
+    rows: list[EngineRow] = []
+    busy = None
+    if args.with_call and args.reference.is_file():
+        from ivr.bench.tts import BackgroundCall
+
+        busy = BackgroundCall(recognizer, read_manifest(args.reference).rows[0].path)
+        busy.start()
+    with tempfile.TemporaryDirectory(prefix="ivr-bench-voices-") as tmp:
+        for engine in engines:
+            try:
+                full = build_voice_chain(engine, model=args.tts_model, cache_dir=Path(tmp),
+                                         speed=args.tts_speed, timeout_s=30.0)
+            except TtsError as exc:
+                print(f"ivr bench tts: {engine}: {exc}", file=sys.stderr)
+                if args.engine:
+                    return 2
+                continue
+            for extra in full.voices[1:]:
+                extra.close()
+            chain = VoiceChain(full.voices[:1], full.reason)  # this voice alone
+            try:
+                rows.append(bench_voice(chain, texts, recognizer, speech_for(""),
+                                        _progress(engine)))
+            finally:
+                chain.close()
+    if busy is not None:
+        busy.stop()
+        print(f"ivr bench tts: background call decoded {busy.decodes} times", file=sys.stderr)
+    if str(args.reference) != "none" and args.reference.is_file():
+        manifest = read_manifest(args.reference)
+        pairs = [(r.path, r.reference) for r in manifest.rows][: args.limit]
+        rows.append(bench_reference(pairs, recognizer, _progress("reference")))
+    label = f"{recognizer.name} ({getattr(recognizer, 'reason', '')})"
+    if args.json:
+        print(json.dumps({"recognizer": label, "rows": [asdict(r) for r in rows]},
+                         ensure_ascii=False, indent=1))
+    else:
+        print(markdown_table(rows, label))
+    return 0
