@@ -76,6 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--keys", default="", help="DTMF keys to press after the last file")
     r.add_argument("--token", default="", help="the server's IVR_L16_TOKEN, if it sets one "
                    "(sent as Authorization: Bearer)")
+    r.add_argument("--api-key", help="a supervisor's or admin's key, to print what the server "
+                   "recognised (default: IVR_API_KEY)")
     r.add_argument("--out", type=Path, help="write the bot's audio to this WAV file")
     r.add_argument("--json", action="store_true", help="one JSON object per turn + summary")
     r.set_defaults(func=_replay)
@@ -83,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     from asr.tools.models_cli import add_models_parser
     from asr.tools.transcribe import add_transcribe_parser
     from dialog.tools.kbcli import add_kb_parser
+    from ivr.agents_cli import add_agents_parser
     from ivr.bench.cli import add_bench_parser
     from ivr.db.cli import add_db_parser
     from ivr.store import read_unresolved_utterances
@@ -92,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     add_kb_parser(sub, read_unresolved=read_unresolved_utterances)
     add_bench_parser(sub)
     add_db_parser(sub)
+    add_agents_parser(sub)
     return p
 
 
@@ -151,7 +155,8 @@ def _replay(args: argparse.Namespace) -> int:
         return 2
     try:
         report = asyncio.run(replay(args.files, args.url, args.protocol, sample_rate=args.rate,
-                                    out=args.out, keys=args.keys, token=args.token))
+                                    out=args.out, keys=args.keys, token=args.token,
+                                    api_key=args.api_key))
     except OSError as exc:
         print(f"ivr replay: cannot reach {args.url}: {exc}", file=sys.stderr)
         return 1

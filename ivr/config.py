@@ -11,9 +11,13 @@ import socket
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from ivr.apikeys import parse_api_keys
+from ivr.contact.hours import parse_hours
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 INBAND_DTMF_CHOICES = ("auto", "on", "off")
 TTS_ENGINE_CHOICES = ("auto", "neural", "local", "espeak")
+QUEUE_MODES = ("platform", "desk")
 FALLBACK_AUDIO = REPO_ROOT / "ivr" / "assets" / "tts_unavailable.wav"
 
 
@@ -43,6 +47,8 @@ class ServerConfig:
     public_url: str = ""
     twilio_auth_token: str = ""
     l16_token: str = ""  # when set, /l16/media clients must present it (docs/l16-protocol.md)
+    # keys for the private API: role:key,… with role admin or supervisor (ivr.web.auth)
+    api_keys: str = ""
     # speech: engine auto|neural|local|espeak (ivr.voices.chain), the local voice folder,
     # speaking speed of the neural/local voices, Latin terms (APP=手机应用,PDF=letters),
     # the espeak-ng voice and rate, and the recorded apology played when no voice can speak
@@ -65,6 +71,16 @@ class ServerConfig:
     # in-band DTMF detection: auto (on unless the platform reports keys itself), on, off
     inband_dtmf: str = "auto"
     log_level: str = "INFO"
+    # the contact centre (docs/contact-centre.md): what a transfer does — `platform` hands the
+    # call to the telephony platform's queue (Twilio <Enqueue>, an L16 `transfer` message);
+    # `desk` keeps the caller on the bot's line, in the queue, until an agent's desk takes it
+    queue_mode: str = "platform"
+    queue_hours: str = ""  # e.g. "mon-fri 08:30-17:30; sat 09:00-12:00"; empty: always open
+    queue_timezone: str = ""  # IANA name such as Asia/Shanghai; empty: the server's local time
+    hold_audio: str = ""  # a recording played between announcements; empty: a soft chime
+    hold_announce_s: float = 30.0  # position and wait are said again this often
+    callback_offer_after_s: float = 120.0  # an estimated wait this long suggests a callback
+    offer_timeout_s: float = 20.0  # an agent who does not answer an offer in time is skipped
 
     @property
     def worker(self) -> str:
@@ -78,6 +94,11 @@ class ServerConfig:
         if self.tts_engine not in TTS_ENGINE_CHOICES:
             raise ValueError(f"IVR_TTS_ENGINE={self.tts_engine!r}: expected one of "
                              f"{', '.join(TTS_ENGINE_CHOICES)}")
+        parse_api_keys(self.api_keys)  # raises naming the bad entry
+        if self.queue_mode not in QUEUE_MODES:
+            raise ValueError(f"IVR_QUEUE_MODE={self.queue_mode!r}: expected one of "
+                             f"{', '.join(QUEUE_MODES)}")
+        parse_hours(self.queue_hours)
         if not 0.5 <= self.tts_speed <= 2.0:
             raise ValueError(f"IVR_TTS_SPEED={self.tts_speed}: expected 0.5 to 2.0")
 

@@ -14,10 +14,12 @@ import asyncio
 import base64
 import contextlib
 import json
+import os
 import time
 import urllib.request
 import uuid
 from collections import deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,11 +133,7 @@ class ReplayClient:
     async def run(self, files: list[Path], keys: str = "") -> ReplayReport:
         clips = [_load_clip(f, self.rate) for f in files]
         turns: list[TurnReport] = []
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else None
-        async with websockets.connect(self.url, max_size=None, additional_headers=headers) as ws:
-            self._ws = ws
-            tasks = [asyncio.create_task(self._receive()), asyncio.create_task(self._clock())]
-            await self._send_start()
+        async with self.connected():
             await self._wait_for_silence(first=True)
             for path, clip in zip(files, clips, strict=True):
                 if self._closed.is_set():
@@ -146,29 +144,58 @@ class ReplayClient:
                     pressed = time.monotonic()
                     await self._send_dtmf(key)
                     await self._wait_for_silence(first=True, since=pressed)
-            if not self._closed.is_set():
-                await self._send_stop()
-            for t in tasks:
-                t.cancel()
-            with contextlib.suppress(Exception):
-                await ws.close()
-        if self._refused is not None:
-            raise ConnectionRefusedError(f"server refused the call (close {POLICY_VIOLATION}: "
-                                         f"{self._refused})")
         heard = np.concatenate(self.platform.heard) if self.platform.heard else np.zeros(0)
         return ReplayReport(self.call_sid, turns, bot_audio_s=len(heard) / self.rate,
                             closed_by_bot=self._closed.is_set())
+
+    @contextlib.asynccontextmanager
+    async def connected(self) -> AsyncIterator[ReplayClient]:
+        """The call as a script drives it step by step (`speak`, `press`, `wait_quiet`):
+        connected and started on entry, stopped and closed on exit."""
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else None
+        async with websockets.connect(self.url, max_size=None, additional_headers=headers) as ws:
+            self._ws = ws
+            tasks = [asyncio.create_task(self._receive()), asyncio.create_task(self._clock())]
+            await self._send_start()
+            try:
+                yield self
+            finally:
+                if not self._closed.is_set():
+                    await self._send_stop()
+                for t in tasks:
+                    t.cancel()
+                with contextlib.suppress(Exception):
+                    await ws.close()
+        if self._refused is not None:
+            raise ConnectionRefusedError(f"server refused the call (close {POLICY_VIOLATION}: "
+                                         f"{self._refused})")
+
+    async def speak(self, clip: np.ndarray) -> None:
+        """Stream `clip` (at the call's rate) in real time; returns when its last frame is
+        sent."""
+        frame = int(self.rate * FRAME_S)
+        for i in range(0, len(clip), frame):
+            self._caller.append(clip[i:i + frame])
+        while self._caller and not self._closed.is_set():  # noqa: ASYNC110 (the clock drains it)
+            await asyncio.sleep(FRAME_S / 2)
+
+    async def press(self, digit: str) -> None:
+        await self._send_dtmf(digit)
+
+    async def wait_quiet(self, since: float | None = None) -> None:
+        """Until the bot has spoken (after `since`) and then gone quiet."""
+        await self._wait_for_silence(first=True, since=since)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
 
     def bot_audio(self) -> np.ndarray:
         return np.concatenate(self.platform.heard).astype(np.int16) if self.platform.heard \
             else np.zeros(0, np.int16)
 
     async def _turn(self, path: Path, clip: np.ndarray) -> TurnReport:
-        frame = int(self.rate * FRAME_S)
-        for i in range(0, len(clip), frame):
-            self._caller.append(clip[i:i + frame])
-        while self._caller and not self._closed.is_set():  # noqa: ASYNC110 (the clock drains it)
-            await asyncio.sleep(FRAME_S / 2)
+        await self.speak(clip)
         end = time.monotonic()
         self.platform.first_audio_after[end] = 0.0
         await self._wait_for_silence(first=True, since=end)
@@ -292,15 +319,19 @@ def _load_clip(path: Path, rate: int) -> np.ndarray:
     return resample(samples, src_rate, rate) if src_rate != rate else samples
 
 
-def fetch_record(ws_url: str, call_sid: str, timeout_s: float = 5.0) -> dict[str, Any] | None:
-    """The server's call record for `call_sid`, via GET /api/calls/{sid} (None if absent)."""
+def fetch_record(ws_url: str, call_sid: str, timeout_s: float = 5.0,
+                 api_key: str = "") -> dict[str, Any] | None:
+    """The server's call record for `call_sid`, via GET /api/calls/{sid} (None if absent or
+    refused: the record needs a supervisor's or admin's key)."""
     http = ws_url.replace("wss://", "https://").replace("ws://", "http://")
     scheme, rest = http.split("://", 1)
     url = f"{scheme}://{rest.split('/', 1)[0]}/api/calls/{call_sid}"
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=timeout_s) as resp:
+            headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+            req = urllib.request.Request(url, headers=headers)
+            with urllib.request.urlopen(req, timeout=timeout_s) as resp:
                 record: dict[str, Any] = json.loads(resp.read())
         except OSError:
             record = {}
@@ -325,17 +356,21 @@ def attach_record(report: ReplayReport, record: dict[str, Any] | None) -> None:
 
 
 async def replay(files: list[Path], url: str, protocol: str, *, sample_rate: int = 8000,
-                 out: Path | None = None, keys: str = "", token: str = "") -> ReplayReport:
+                 out: Path | None = None, keys: str = "", token: str = "",
+                 api_key: str | None = None) -> ReplayReport:
     """Run one replayed call end to end and return its report.
 
     `token` is the server's `IVR_L16_TOKEN`, sent as `Authorization: Bearer`. A server that
-    turns the call away (close 1008) raises ConnectionRefusedError.
+    turns the call away (close 1008) raises ConnectionRefusedError. `api_key` (default: the
+    `IVR_API_KEY` environment variable) reads the call record afterwards; without one the
+    report has the bot's audio but not what the server recognised.
     """
+    api_key = os.environ.get("IVR_API_KEY", "") if api_key is None else api_key
     client = ReplayClient(url, protocol, sample_rate=sample_rate, token=token)
     report = await client.run(files, keys=keys)
     if out is not None:
         write_wav(out, client.bot_audio(), client.rate)
     record = await asyncio.get_running_loop().run_in_executor(
-        None, fetch_record, client.url, client.call_sid)
+        None, lambda: fetch_record(client.url, client.call_sid, api_key=api_key))
     attach_record(report, record)
     return report

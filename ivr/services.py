@@ -11,8 +11,10 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy.exc import SQLAlchemyError
@@ -25,9 +27,17 @@ from dialog.intents import KnowledgeBase, load_knowledge_base
 from dialog.kbholder import KnowledgeBaseHolder
 from dialog.policy import PolicyConfig
 from dialog.routing_models import RoutingModels
+from ivr.call_hold import HoldSetup
 from ivr.clock import SYSTEM_CLOCK, Clock
 from ivr.config import ServerConfig
+from ivr.contact.agent_store import AgentStore
+from ivr.contact.callback_store import CallbackStore
+from ivr.contact.centre import ContactCentre
+from ivr.contact.dispatch_types import DispatchConfig
+from ivr.contact.hold import HoldConfig
+from ivr.contact.hours import parse_hours
 from ivr.db.engine import DatabaseUnavailable, database_url, display_url, is_sqlite
+from ivr.hold_audio import hold_audio
 from ivr.speakable import VERSION as SPEAKABLE_VERSION
 from ivr.speakable import Clause, clauses, parse_terms, speakable
 from ivr.store import AsyncCallStore, CallStore
@@ -71,6 +81,17 @@ class Services:
     started_at: float
     routing: RoutingModels = field(default_factory=lambda: RoutingModels(None))
     clock: Clock = SYSTEM_CLOCK
+    hold: HoldSetup = field(init=False)
+    agents: AgentStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        engine = self.store.sync.engine
+        self.agents = AgentStore(engine)
+        self.hold = build_hold(self.config, CallbackStore(engine), self.clock)
+
+    @property
+    def centre(self) -> ContactCentre:
+        return self.hold.centre
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -116,6 +137,21 @@ def recordings_for(kb: KnowledgeBase) -> dict[str, Path]:
 def _progress(done: int, total: int, text: str) -> None:
     if done == total or done % 10 == 0 or done == 1:
         log.info("pre-rendering prompts: %d/%d", done, total)
+
+
+def build_hold(config: ServerConfig, callbacks: CallbackStore, clock: Clock) -> HoldSetup:
+    """The contact centre and what held calls share, from the configuration."""
+    hours = parse_hours(config.queue_hours)
+    zone = ZoneInfo(config.queue_timezone) if config.queue_timezone else None
+
+    def is_open(department: str) -> bool:
+        return hours.is_open(datetime.fromtimestamp(clock.time(), zone))
+
+    centre = ContactCentre(clock, DispatchConfig(offer_timeout_s=config.offer_timeout_s))
+    return HoldSetup(centre, callbacks, hold_audio(Path(config.hold_audio) if config.hold_audio
+                                                   else None), is_open,
+                     config=HoldConfig(announce_every_s=config.hold_announce_s,
+                                       offer_callback_after_s=config.callback_offer_after_s))
 
 
 def open_call_store(config: ServerConfig) -> CallStore:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from asr.stream import BargeIn, Final, RecognitionFailed, RecognitionStream, Spe
 from dialog import policy as pol
 from dialog.answers import ReplyKind, understand
 from dialog.types import MatchResult
+from ivr.call_hold import CallHold
 from ivr.calltasks import CallTasks, CallTimers
 from ivr.clock import Clock
 from ivr.events import (
@@ -38,6 +40,7 @@ from ivr.events import (
     MarkPlayed,
     OutboundCommand,
     ProtocolError,
+    SendAudio,
     TransferCall,
     UnknownEvent,
 )
@@ -85,6 +88,10 @@ class CallSession:
         self._listening = OPEN
         self._consumer: asyncio.Task[None] | None = None
         self._hanging_up = False  # the caller is gone: still record what was heard, say nothing
+        self._hold: CallHold | None = None  # in the contact centre's queue or with an agent
+        self._caller = ""
+        self._heard: list[str] = []  # what the caller said to the bot (an agent's context)
+        self._intent: str | None = None
         cfg = services.config
         self.playback = Playback(self._send_command, self._on_heard, self._on_started,
                                  mark_grace_s=cfg.mark_grace_s, clock=clock)
@@ -155,7 +162,7 @@ class CallSession:
             await self._record_event("protocol_error", "second start on one stream")
             return
         svc, cfg = self.services, self.services.config
-        self.call_id = event.call_id
+        self.call_id, self._caller = event.call_id, event.from_number
         await svc.store.start_call(
             event.call_id, stream_sid=event.stream_id, protocol=self.protocol.name,
             from_number=event.from_number, to_number=event.to_number, started_at=self.clock.time(),
@@ -180,6 +187,9 @@ class CallSession:
     def _on_audio(self, event: AudioIn) -> None:
         if self._stream is None or self._closed:
             return
+        if self._hold is not None and self._hold.bridged:  # the agent listens, not the bot
+            self._hold.caller_audio(event.samples, event.sample_rate)
+            return
         if self._keys is not None:
             for heard in self._keys.feed(event.samples):
                 if isinstance(heard, KeyHeard):
@@ -197,6 +207,9 @@ class CallSession:
             await self._record_event("dtmf_duplicate", f"{digit} ({how}, also {last[1]})")
             return
         await self._record_event("dtmf", f"{digit} ({how})")
+        if self._hold is not None:
+            await self._hold.key(digit)
+            return
         if self._turns:
             self._turns.begin_key(digit)
         await self._dispatch(pol.KeyPressed(digit))
@@ -233,12 +246,18 @@ class CallSession:
             await self._resume_listening()
             return
         self._interrupted_key = None
+        if self._hold is not None:
+            await self._record_event("heard_holding", text)
+            await self._hold.heard(text)
+            return
         understood = await self._match(text)
         if understood is None:
             return
         match, reply = understood
         log.info("call %s heard %r → %s (%.2f, %s)", self.call_id, text, match.intent,
                  match.score, match.action)
+        self._heard.append(text)
+        self._intent = match.intent or self._intent
         if self._turns:
             self._turns.recognized(ev.transcript, match, ev.wait_s)
         if self._hanging_up:
@@ -342,19 +361,26 @@ class CallSession:
         assert self.call_id is not None
         await self.services.store.set_transfer(self.call_id, action.department, action.queue,
                                                action.reason)
+        if self.services.config.queue_mode == "desk" and self.services.hold is not None:
+            await self._enter_queue(action)
+            return
         log.info("call %s: transfer to %s (%s)", self.call_id, action.queue, action.reason)
         command = TransferCall(action.department, action.queue, action.reason)
         self._tasks.spawn(self._hand_over(command), "transfer")
 
     async def _record_outcome(self, outcome: str) -> None:
-        if self.call_id is None:
-            return
+        if self.call_id is None or self._hold is not None:
+            return  # a held call's outcome is how the hold ended (`finish`, `close`)
         if self._turns:
             await self._turns.flush()
         await self.services.store.record_outcome(
             self.call_id, outcome=outcome, ended_at=self.clock.time(), reason=self._state.phase)
 
     def _on_heard(self, key: str, interrupted: bool) -> None:
+        if self._hold is not None:
+            if not interrupted:
+                self._tasks.spawn(self._hold.prompt_finished(key), "hold prompt heard")
+            return
         if interrupted:
             # Cut by barge-in: the caller's utterance decides what happens next. If it turns
             # out to be empty, `_resume_listening` treats the prompt as done.
@@ -363,6 +389,9 @@ class CallSession:
         self._tasks.spawn(self._dispatch(pol.PromptFinished(key)), "prompt heard")
 
     async def _resume_listening(self) -> None:
+        if self._hold is not None:
+            await self._hold.resume()
+            return
         key, self._interrupted_key = self._interrupted_key, None
         if key is not None and not self.playback.speaking:
             await self._dispatch(pol.PromptFinished(key))
@@ -419,6 +448,11 @@ class CallSession:
             return
         self._hanging_up = True
         await self._drain_recognition()
+        if self._hold is not None and self.call_id is not None:
+            outcome = self._hold.caller_left()
+            if outcome:
+                await self.services.store.record_outcome(
+                    self.call_id, outcome=outcome, ended_at=self.clock.time(), reason="caller")
         if self.call_id is not None:
             await self._dispatch(pol.CallerHungUp())
             if self._turns:
@@ -434,6 +468,50 @@ class CallSession:
             log.warning("stream closed before start after %d bad messages: %s",
                         len(self._early_events), self._early_events[:3])
         log.info("call %s closed: %s", self.call_id, reason)
+
+
+    # ---- the contact centre's queue (ivr.call_hold): the session as its HoldHost ----------
+
+    async def _enter_queue(self, action: pol.Transfer) -> None:
+        assert self.call_id is not None and self.services.hold is not None
+        earlier = await self.services.store.calls_from(self._caller, before=self.call_id)
+        names = {d.id: d.name for d in self.kb.kb.departments.values()}
+        context = {"call_id": self.call_id, "from_number": self._caller, "said": self._heard,
+                   "intent": self._intent, "department": action.department,
+                   "department_name": names.get(action.department, action.department),
+                   "reason": action.reason, "earlier_calls": earlier, "notes": []}
+        self._hold = CallHold(self, self.services.hold, self.clock, self.call_id,
+                              action.department, names, self._caller, context)
+        await self._hold.begin()
+
+    @property
+    def speaking(self) -> bool:
+        return self.playback.speaking
+
+    async def say(self, key: str, text: str) -> None:
+        await self._say(pol.Say(key, text))
+
+    def play(self, key: str, samples: np.ndarray) -> None:
+        self.playback.enqueue(key, samples)
+
+    async def stop_audio(self) -> None:
+        await self.playback.interrupt()
+
+    async def send_audio(self, samples: np.ndarray) -> None:
+        await self._send_command(SendAudio(samples, 8000))
+
+    async def record_event(self, kind: str, detail: str) -> None:
+        await self._record_event(kind, detail)
+
+    async def finish(self, outcome: str) -> None:
+        """The held call is over (a callback or message taken, the agent hung up)."""
+        if self.call_id is not None:
+            await self.services.store.record_outcome(
+                self.call_id, outcome=outcome, ended_at=self.clock.time(), reason="contact")
+        self._tasks.spawn(self._hand_over(HangUp(outcome)), "hang up")
+
+    def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        self._tasks.spawn(coro, name)
 
 
 def _listen_for_tones(setting: str, protocol: MediaProtocol) -> bool:

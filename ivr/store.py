@@ -33,8 +33,9 @@ from ivr.db.models import Call, Event, Turn
 
 log = logging.getLogger(__name__)
 
+# agent / callback / message: how a call the contact centre held ended (ivr.call_hold)
 OUTCOMES = frozenset({"answered", "transferred", "abandoned", "no-input", "error",
-                      "interrupted"})
+                      "interrupted", "agent", "callback", "message"})
 DEFAULT_WORKER = "main"
 
 # Utterances the bot did not resolve: no intent and no routing (no match or a clarification),
@@ -269,6 +270,17 @@ class CallStore:
             call["parameters"] = json.loads(call["parameters"])
         return calls
 
+    def calls_from(self, number: str, *, before: str, limit: int = 5) -> list[dict[str, Any]]:
+        """Earlier calls from `number` (newest first, not counting call `before`): what an
+        agent sees about a caller before accepting them."""
+        if not number:
+            return []
+        stmt = (select(Call.call_sid, Call.started_at, Call.outcome, Call.transfer_department)
+                .where(Call.from_number == number, Call.call_sid != before)
+                .order_by(Call.started_at.desc()).limit(limit))
+        with self.engine.connect() as conn:
+            return [_with_iso(row) for row in conn.execute(stmt).mappings().all()]
+
     def unresolved_utterances(self) -> list[tuple[str, int]]:
         """(text, times heard) of every caller utterance the bot did not resolve, most heard
         first: what `ivr kb suggest` proposes new examples and intents from."""
@@ -328,6 +340,10 @@ class AsyncCallStore:
 
     async def list_calls(self, limit: int = 50) -> list[dict[str, Any]]:
         return await self._run(self.sync.list_calls, limit)
+
+    async def calls_from(self, number: str, *, before: str,
+                         limit: int = 5) -> list[dict[str, Any]]:
+        return await self._run(self.sync.calls_from, number, before=before, limit=limit)
 
     async def unresolved_utterances(self) -> list[tuple[str, int]]:
         return await self._run(self.sync.unresolved_utterances)

@@ -49,6 +49,12 @@ def fixtures_dir() -> Path:
     return FIXTURES
 
 
+# The admin key of the test servers: call records are private (ivr.web.auth).
+TEST_ADMIN_KEY = "test-admin-key-not-secret"
+ADMIN_HEADERS = {"Authorization": f"Bearer {TEST_ADMIN_KEY}"}
+os.environ.setdefault("IVR_API_KEY", TEST_ADMIN_KEY)  # what `ivr replay` reads records with
+
+
 @dataclass
 class RunningServer:
     http: str
@@ -59,11 +65,12 @@ class RunningServer:
     router_model_path: Path
 
     def get(self, path: str) -> dict:
-        with urllib.request.urlopen(self.http + path, timeout=10) as resp:
+        req = urllib.request.Request(self.http + path, headers=ADMIN_HEADERS)
+        with urllib.request.urlopen(req, timeout=10) as resp:
             return json.loads(resp.read())  # type: ignore[no-any-return]
 
     def post(self, path: str, data: bytes = b"", json_body: object = None) -> tuple[int, dict]:
-        headers = {}
+        headers = dict(ADMIN_HEADERS)
         if json_body is not None:
             data = json.dumps(json_body).encode("utf-8")
             headers["Content-Type"] = "application/json"
@@ -111,7 +118,8 @@ def launch_server(tmp: Path, *, extra_args: tuple[str, ...] = (),
         shutil.copy(REPO / "intents.yaml", kb_path)
     router_model = tmp / "router_model.json"  # none at first; tests may train one
     env = dict(os.environ, IVR_NO_INPUT_S="8", PYTHONUNBUFFERED="1",
-               IVR_ROUTER_MODEL_PATH=str(router_model), **(extra_env or {}))
+               IVR_ROUTER_MODEL_PATH=str(router_model),
+               IVR_API_KEYS=f"admin:{TEST_ADMIN_KEY}", **(extra_env or {}))
     cmd = [sys.executable, "-m", "ivr.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
            "--db", str(db), "--kb", str(kb_path), *extra_args]
     with log_path.open("a") as log:

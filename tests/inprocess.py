@@ -36,7 +36,7 @@ from ivr.store import AsyncCallStore, CallStore
 from ivr.web.app import create_app
 from pcm.files import read_audio
 from pcm.resample import resample
-from tests.conftest import FIXTURES, REPO
+from tests.conftest import ADMIN_HEADERS, FIXTURES, REPO, TEST_ADMIN_KEY
 from tests.fakes import FakeClock, ScriptedEngine, ToneTts
 
 RATE = 8000
@@ -88,7 +88,8 @@ def fake_services(tmp_path: Path, kb_holder: KnowledgeBaseHolder, *, engine: obj
                   tts: ToneTts, clock: FakeClock, **config: Any) -> Services:
     """Services around the given fakes; config fields may be overridden by keyword."""
     cfg = replace(ServerConfig(db_path=tmp_path / "calls.sqlite3", kb_path=REPO / "intents.yaml",
-                               speculate_after_s=0.0), **config)
+                               speculate_after_s=0.0, api_keys=f"admin:{TEST_ADMIN_KEY}"),
+                  **config)
 
     class _Synth:
         def close(self) -> None:
@@ -114,7 +115,7 @@ def app_with_fakes(tmp_path: Path, kb_holder: KnowledgeBaseHolder, *,
     world.services = fake_services(tmp_path, kb_holder, engine=world.engine, tts=world.tts,
                                    clock=clock, **config)
     world.app = create_app(world.services.config, world.services)
-    with TestClient(world.app) as client:
+    with TestClient(world.app, headers=ADMIN_HEADERS) as client:
         yield client, world
 
 

@@ -40,7 +40,7 @@ from ivr.services import build_services
 from ivr.web.app import create_app
 from ivr.wsauth import POLICY_VIOLATION, l16_refusal, twilio_stream_refusal
 from pcm.files import write_wav
-from tests.conftest import REPO
+from tests.conftest import ADMIN_HEADERS, REPO, TEST_ADMIN_KEY
 
 TWILIO_TOKEN = "twilio-auth-token-for-tests"
 L16_TOKEN = "l16-token-for-tests-6f1c2a9e"
@@ -160,7 +160,8 @@ class AuthServer:
 
     def get(self, path: str) -> tuple[int, Any]:
         try:
-            with urllib.request.urlopen(self.http + path, timeout=10) as resp:
+            req = urllib.request.Request(self.http + path, headers=ADMIN_HEADERS)
+            with urllib.request.urlopen(req, timeout=10) as resp:
                 return resp.status, json.loads(resp.read())
         except urllib.error.HTTPError as err:
             return err.code, json.loads(err.read())
@@ -184,7 +185,8 @@ def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthServer
         port = int(s.getsockname()[1])
     config = ServerConfig(host="127.0.0.1", port=port, db_path=tmp / "calls.sqlite3",
                           kb_path=REPO / "intents.yaml", router_model_path=tmp / "none.json",
-                          prerender=False, twilio_auth_token=TWILIO_TOKEN, l16_token=L16_TOKEN)
+                          prerender=False, twilio_auth_token=TWILIO_TOKEN, l16_token=L16_TOKEN,
+                          api_keys=f"admin:{TEST_ADMIN_KEY}")
     app = create_app(config, build_services(config))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
                                            ws_max_size=1 << 20))

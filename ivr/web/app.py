@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from ivr.config import ServerConfig
 from ivr.services import Services, build_services
-from ivr.web import calls_api, health, kb_api, twilio_webhooks
+from ivr.web import agent_ws, agents_api, callbacks_api, calls_api, health, kb_api, twilio_webhooks
 from ivr.web.media import media_router
 
 KB_WATCH_INTERVAL_S = 2.0
@@ -50,4 +50,7 @@ def create_app(config: ServerConfig, services: Services | None = None) -> FastAP
     app.include_router(media_router())
     app.include_router(calls_api.router)
     app.include_router(kb_api.router)
+    app.include_router(agents_api.router)
+    app.include_router(callbacks_api.router)
+    app.include_router(agent_ws.router)
     return app

@@ -1,22 +1,29 @@
-"""The calls API: the newest call records, and one call with its turns and events."""
+"""The calls API: the newest call records, and one call with its turns and events (a key
+with role supervisor or admin: they hold callers' numbers and words)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
+from ivr.web.auth import Principal, require
 from ivr.web.deps import services_of
 
 router = APIRouter(prefix="/api/calls", tags=["calls"])
+# Call records hold callers' numbers and words: supervisors and admins only.
+Reader = Annotated[Principal, Depends(require("supervisor"))]
 
 
 @router.get("")
-async def list_calls(request: Request, limit: int = 50) -> JSONResponse:
+async def list_calls(request: Request, _: Reader,
+                     limit: Annotated[int, Query(ge=1, le=500)] = 50) -> JSONResponse:
     return JSONResponse(await services_of(request).store.list_calls(limit))
 
 
 @router.get("/{call_sid}")
-async def get_call(request: Request, call_sid: str) -> JSONResponse:
+async def get_call(request: Request, call_sid: str, _: Reader) -> JSONResponse:
     record = await services_of(request).store.get_call(call_sid)
     if record is None:
         raise HTTPException(404, f"no call {call_sid}")

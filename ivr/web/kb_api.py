@@ -8,17 +8,20 @@ the event loop.
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 
+from ivr.web.auth import Principal, require
 from ivr.web.deps import services_of
 
 router = APIRouter(prefix="/api", tags=["knowledge base"])
 
 
 @router.post("/kb/reload")
-async def reload_kb(request: Request) -> JSONResponse:
+async def reload_kb(request: Request, _: Annotated[Principal, Depends(require())]
+                    ) -> JSONResponse:
     svc = services_of(request)
     ok, message = await asyncio.to_thread(svc.kb_holder.reload)
     if ok:
