@@ -47,6 +47,10 @@ class HoldHost(Protocol):
 
     async def finish(self, outcome: str) -> None: ...
 
+    async def store_queue(self, **values: Any) -> None: ...
+
+    async def transfer_to(self, department: str, target: str) -> None: ...
+
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None: ...
 
 
@@ -58,6 +62,7 @@ class HoldSetup:
     callbacks: CallbackStore
     audio: np.ndarray
     is_open: Callable[[str], bool]  # department id → within its opening hours now
+    mode: Callable[[str], str] = lambda department: "desk"  # ivr.contact.queues
     texts: hold.HoldTexts = field(default_factory=hold.HoldTexts)
     config: hold.HoldConfig = field(default_factory=hold.HoldConfig)
 
@@ -85,6 +90,7 @@ class CallHold:
     async def begin(self) -> None:
         self.setup.centre.enqueue(self.call_id, self.department, self, self.context)
         await self.host.record_event("queued", self.department)
+        await self.host.store_queue(queued_at=self.clock.time())
         await self._run(hold.Began(self._view()))
 
     async def heard(self, text: str) -> None:
@@ -124,9 +130,10 @@ class CallHold:
 
     # ---- from the contact centre (CallEnd) -----------------------------------------------
 
-    def connect(self, agent: AgentEnd, agent_id: str) -> None:
+    def connect(self, agent: AgentEnd, agent_id: str, dial_target: str | None) -> None:
         self._agent, self.agent_id = agent, agent_id
-        self.host.spawn(self._run_quiet(hold.AgentConnected()), "agent connected")
+        dial = dial_target if self.setup.mode(self.department) == "dial" else None
+        self.host.spawn(self._run_quiet(hold.AgentConnected(dial or "")), "agent connected")
 
     def agent_audio(self, pcm: bytes) -> None:
         if not self.bridged:
@@ -188,10 +195,18 @@ class CallHold:
             await self._store_callback(self.caller_number, action.text)
         elif isinstance(action, hold.Bridge):
             self.bridged = True
-            await host.record_event("connected", f"agent {self.agent_id}")
+            await self._answered(f"agent {self.agent_id}")
             host.spawn(self._forward_agent_audio(), "agent audio")
+        elif isinstance(action, hold.DialAgent):
+            await self._answered(f"agent {self.agent_id} by phone")
+            await host.store_queue(transfer_target=action.target)
+            await host.transfer_to(self.department, action.target)
         elif isinstance(action, hold.EndCall):
             await host.finish(action.outcome)
+
+    async def _answered(self, detail: str) -> None:
+        await self.host.record_event("connected", detail)
+        await self.host.store_queue(connected_at=self.clock.time(), agent_id=self.agent_id)
 
     async def _store_callback(self, number: str, message: str) -> None:
         context = {**self.context, "message": message} if message else self.context

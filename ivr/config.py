@@ -13,11 +13,12 @@ from pathlib import Path
 
 from ivr.apikeys import parse_api_keys
 from ivr.contact.hours import parse_hours
+from ivr.contact.queues import parse_queue_modes
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 INBAND_DTMF_CHOICES = ("auto", "on", "off")
 TTS_ENGINE_CHOICES = ("auto", "neural", "local", "espeak")
-QUEUE_MODES = ("platform", "desk")
+
 FALLBACK_AUDIO = REPO_ROOT / "ivr" / "assets" / "tts_unavailable.wav"
 
 
@@ -75,6 +76,7 @@ class ServerConfig:
     # call to the telephony platform's queue (Twilio <Enqueue>, an L16 `transfer` message);
     # `desk` keeps the caller on the bot's line, in the queue, until an agent's desk takes it
     queue_mode: str = "platform"
+    queue_modes: str = ""  # per department, e.g. "hrss=dial,tax=platform" (ivr.contact.queues)
     queue_hours: str = ""  # e.g. "mon-fri 08:30-17:30; sat 09:00-12:00"; empty: always open
     queue_timezone: str = ""  # IANA name such as Asia/Shanghai; empty: the server's local time
     hold_audio: str = ""  # a recording played between announcements; empty: a soft chime
@@ -95,9 +97,7 @@ class ServerConfig:
             raise ValueError(f"IVR_TTS_ENGINE={self.tts_engine!r}: expected one of "
                              f"{', '.join(TTS_ENGINE_CHOICES)}")
         parse_api_keys(self.api_keys)  # raises naming the bad entry
-        if self.queue_mode not in QUEUE_MODES:
-            raise ValueError(f"IVR_QUEUE_MODE={self.queue_mode!r}: expected one of "
-                             f"{', '.join(QUEUE_MODES)}")
+        parse_queue_modes(self.queue_mode, self.queue_modes)
         parse_hours(self.queue_hours)
         if not 0.5 <= self.tts_speed <= 2.0:
             raise ValueError(f"IVR_TTS_SPEED={self.tts_speed}: expected 0.5 to 2.0")

@@ -137,6 +137,7 @@ class TransferCall:
     department: str
     queue: str
     reason: str = ""
+    target: str = ""  # an agent's number or SIP URI (queues in `dial` mode), else the queue
 
 
 @dataclass(frozen=True)

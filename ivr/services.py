@@ -36,6 +36,7 @@ from ivr.contact.centre import ContactCentre
 from ivr.contact.dispatch_types import DispatchConfig
 from ivr.contact.hold import HoldConfig
 from ivr.contact.hours import parse_hours
+from ivr.contact.queues import mode_for, parse_queue_modes
 from ivr.db.engine import DatabaseUnavailable, database_url, display_url, is_sqlite
 from ivr.hold_audio import hold_audio
 from ivr.speakable import VERSION as SPEAKABLE_VERSION
@@ -147,9 +148,14 @@ def build_hold(config: ServerConfig, callbacks: CallbackStore, clock: Clock) -> 
     def is_open(department: str) -> bool:
         return hours.is_open(datetime.fromtimestamp(clock.time(), zone))
 
+    modes = parse_queue_modes(config.queue_mode, config.queue_modes)
+
+    def mode(department: str) -> str:
+        return mode_for(department, config.queue_mode, modes)
+
     centre = ContactCentre(clock, DispatchConfig(offer_timeout_s=config.offer_timeout_s))
     return HoldSetup(centre, callbacks, hold_audio(Path(config.hold_audio) if config.hold_audio
-                                                   else None), is_open,
+                                                   else None), is_open, mode,
                      config=HoldConfig(announce_every_s=config.hold_announce_s,
                                        offer_callback_after_s=config.callback_offer_after_s))
 

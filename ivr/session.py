@@ -248,7 +248,8 @@ class CallSession:
         self._interrupted_key = None
         if self._hold is not None:
             await self._record_event("heard_holding", text)
-            await self._hold.heard(text)
+            if not self._hanging_up:  # words decoded after the caller left are only recorded
+                await self._hold.heard(text)
             return
         understood = await self._match(text)
         if understood is None:
@@ -361,7 +362,7 @@ class CallSession:
         assert self.call_id is not None
         await self.services.store.set_transfer(self.call_id, action.department, action.queue,
                                                action.reason)
-        if self.services.config.queue_mode == "desk" and self.services.hold is not None:
+        if self.services.hold.mode(action.department) != "platform":
             await self._enter_queue(action)
             return
         log.info("call %s: transfer to %s (%s)", self.call_id, action.queue, action.reason)
@@ -505,10 +506,24 @@ class CallSession:
 
     async def finish(self, outcome: str) -> None:
         """The held call is over (a callback or message taken, the agent hung up)."""
+        await self.finish_quietly(outcome)
+        self._tasks.spawn(self._hand_over(HangUp(outcome)), "hang up")
+
+    async def store_queue(self, **values: Any) -> None:
+        if self.call_id is not None:
+            await self.services.store.set_queue(self.call_id, **values)
+
+    async def transfer_to(self, department: str, target: str) -> None:
+        """Dial mode: the platform connects the caller to the agent's phone or SIP address."""
+        dept = self.kb.kb.departments.get(department)
+        await self.finish_quietly("agent")
+        self._tasks.spawn(self._hand_over(TransferCall(department, dept.queue if dept else "",
+                                                       "agent", target)), "dial agent")
+
+    async def finish_quietly(self, outcome: str) -> None:
         if self.call_id is not None:
             await self.services.store.record_outcome(
                 self.call_id, outcome=outcome, ended_at=self.clock.time(), reason="contact")
-        self._tasks.spawn(self._hand_over(HangUp(outcome)), "hang up")
 
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
         self._tasks.spawn(coro, name)

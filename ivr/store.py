@@ -50,7 +50,8 @@ _UNRESOLVED = (
 )
 
 # Float epoch columns that get an "<name>_iso" companion in every returned dict.
-_TIME_KEYS = ("started_at", "ended_at", "speech_end_at", "recognized_at", "reply_started_at", "at")
+_TIME_KEYS = ("started_at", "ended_at", "speech_end_at", "recognized_at", "reply_started_at", "at",
+              "queued_at", "connected_at")
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,13 @@ def _with_iso(row: Mapping[Any, Any]) -> dict[str, Any]:
         if key in out:
             out[f"{key}_iso"] = _iso(out[key])
     return out
+
+
+def _with_queue_wait(call: dict[str, Any]) -> dict[str, Any]:
+    """Seconds the caller waited in the contact centre's queue (until answered or the end)."""
+    queued, until = call.get("queued_at"), call.get("connected_at") or call.get("ended_at")
+    call["queue_wait_s"] = round(until - queued, 1) if queued and until else None
+    return call
 
 
 def _store_url(target: str | Path) -> str:
@@ -184,6 +192,20 @@ class CallStore:
             conn.execute(update(Call).where(Call.call_sid == call_sid).values(
                 transfer_department=department, transfer_queue=queue, transfer_reason=reason))
 
+    def set_queue(self, call_sid: str, *, queued_at: float | None = None,
+                  connected_at: float | None = None, agent_id: str | None = None,
+                  transfer_target: str | None = None) -> None:
+        """What the contact centre did with the call; only the fields given change."""
+        values = {k: v for k, v in dict(queued_at=queued_at, connected_at=connected_at,
+                                        agent_id=agent_id,
+                                        transfer_target=transfer_target).items()
+                  if v is not None}
+        if not values:
+            return
+        with self._tx() as conn:
+            self._ensure_call(conn, call_sid, None, "queue")
+            conn.execute(update(Call).where(Call.call_sid == call_sid).values(**values))
+
     def record_outcome(self, call_sid: str, *, outcome: str, ended_at: float, reason: str) -> None:
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}; expected one of {sorted(OUTCOMES)}")
@@ -227,7 +249,7 @@ class CallStore:
             row = conn.execute(select(Call).where(Call.call_sid == call_sid)).mappings().first()
             if row is None:
                 return None
-            call = _with_iso(row)
+            call = _with_queue_wait(_with_iso(row))
             call["parameters"] = json.loads(call["parameters"])
             turns = conn.execute(select(Turn).where(Turn.call_sid == call_sid)
                                  .order_by(Turn.idx)).mappings().all()
@@ -246,12 +268,12 @@ class CallStore:
     def transfer_for(self, call_sid: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(Call.transfer_department, Call.transfer_queue,
-                                      Call.transfer_reason)
+                                      Call.transfer_reason, Call.transfer_target)
                                .where(Call.call_sid == call_sid)).first()
         if row is None or row[0] is None:
             return None
-        department, queue, reason = row
-        return {"department": department, "queue": queue, "reason": reason}
+        department, queue, reason, target = row
+        return {"department": department, "queue": queue, "reason": reason, "target": target}
 
     def list_calls(self, limit: int = 50) -> list[dict[str, Any]]:
         """Most recent calls first, without turns/events but with their counts."""
@@ -265,7 +287,7 @@ class CallStore:
                 .limit(limit))
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).mappings().all()
-        calls = [_with_iso(row) for row in rows]
+        calls = [_with_queue_wait(_with_iso(row)) for row in rows]
         for call in calls:
             call["parameters"] = json.loads(call["parameters"])
         return calls
@@ -326,6 +348,9 @@ class AsyncCallStore:
 
     async def set_transfer(self, call_sid: str, department: str, queue: str, reason: str) -> None:
         await self._run(self.sync.set_transfer, call_sid, department, queue, reason)
+
+    async def set_queue(self, call_sid: str, **values: Any) -> None:
+        await self._run(lambda: self.sync.set_queue(call_sid, **values))
 
     async def record_outcome(self, call_sid: str, *, outcome: str, ended_at: float,
                              reason: str) -> None:

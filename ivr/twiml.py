@@ -95,6 +95,22 @@ def transfer_twiml(queue: str, department_name: str, say_text: str | None) -> st
     return _document(children)
 
 
+DIAL_TIMEOUT_S = 30  # an agent's phone that rings this long unanswered ends the dial
+
+
+def dial_twiml(target: str, department_name: str) -> str:
+    """Connect the caller to the agent who accepted them: a SIP URI (`<Dial><Sip>`) or a phone
+    number (`<Dial><Number>`), as Twilio's TwiML reference defines them."""
+    target = target.strip()
+    if not target:
+        raise ValueError("dial_twiml needs a number or SIP URI")
+    noun = "Sip" if target.lower().startswith(("sip:", "sips:")) else "Number"
+    children = [_comment(f"agent of {department_name}")] if department_name else []
+    children.append(_element("Dial", {"timeout": str(DIAL_TIMEOUT_S)},
+                             _element(noun, {}, _text(target))))
+    return _document(children)
+
+
 def hangup_twiml() -> str:
     """End the call."""
     return _document([_element("Hangup", {})])

@@ -44,8 +44,8 @@ class Caller:
         self.hung_up = False
         self.requeued: list[tuple[str, str]] = []
 
-    def connect(self, agent: AgentEnd, agent_id: str) -> None:
-        self.agent, self.agent_id = agent, agent_id
+    def connect(self, agent: AgentEnd, agent_id: str, dial_target: str | None) -> None:
+        self.agent, self.agent_id, self.dial_target = agent, agent_id, dial_target
 
     def agent_audio(self, pcm: bytes) -> None:
         self.heard.append(pcm)

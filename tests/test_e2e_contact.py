@@ -7,6 +7,8 @@ time, and an agent on a real websocket client (`WS /agent/ws`) with their own AP
    hangs up and writes a wrap-up note; the record shows it all.
 2. With nobody on duty, a caller says "不等了，回电话给我吧", confirms the read-back number
    with 1, and the callback waits in the API until an agent takes it and marks it done.
+3. A queue in `dial` mode: once the agent accepts, the bot hands the call to Twilio, whose
+   `<Connect action>` then answers `<Dial><Sip>` to the agent's address.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ FRAME = 160  # 20 ms at 8 kHz
 def desk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     tmp = tmp_path_factory.mktemp("contact")
     proc, server = launch_server(tmp, extra_env={"IVR_QUEUE_MODE": "desk",
+                                                 "IVR_QUEUE_MODES": "hrss=dial",
                                                  "IVR_HOLD_ANNOUNCE_S": "8"})
     try:
         yield server
@@ -132,9 +135,11 @@ def _request(server: RunningServer, method: str, path: str, body: object = None,
         return err.code, json.loads(err.read())
 
 
-def _new_agent(server: RunningServer, agent_id: str) -> str:
+def _new_agent(server: RunningServer, agent_id: str, department: str = "housing_fund",
+               dial_target: str | None = None) -> str:
     status, body = _request(server, "POST", "/api/agents",
-                            {"agent_id": agent_id, "name": "李敏", "skills": ["housing_fund"]})
+                            {"agent_id": agent_id, "name": "李敏", "skills": [department],
+                             "dial_target": dial_target})
     assert status == 201, body
     return str(body["key"])
 
@@ -183,7 +188,8 @@ def test_a_caller_who_asks_for_a_person_is_connected_and_both_hear_each_other(
     assert len(context["said"]) == 2 and context["intent"]  # what the caller told the bot
     assert connected["call_id"] == caller.call_sid == offer["call_id"]
     record = desk_server.call_record(caller.call_sid)
-    assert record["outcome"] == "agent"
+    assert record["outcome"] == "agent" and record["agent_id"] == "li"
+    assert record["queue_wait_s"] >= 5  # offered at once, accepted after 6 s
     kinds = [e["kind"] for e in record["events"]]
     assert {"queued", "connected", "wrapup"} <= set(kinds), kinds
     assert "您是下一位" in _bot_texts(record)  # the place in the queue and the wait
@@ -231,3 +237,39 @@ def test_with_nobody_on_duty_a_caller_takes_a_callback_that_an_agent_completes(
     status, closed = _request(desk_server, "GET", "/api/callbacks?status=closed",
                               key="test-admin-key-not-secret")
     assert any(c["id"] == cb and c["note"] == "已回电说明" for c in closed)
+
+
+def test_a_dial_mode_queue_hands_the_caller_to_the_agents_phone(
+        desk_server: RunningServer) -> None:
+    import urllib.parse
+    import urllib.request
+    sip = "sip:zhou@pbx.example.gov.cn"
+    key = _new_agent(desk_server, "zhou", "hrss", dial_target=sip)
+
+    async def call() -> tuple[ReplayClient, dict[str, Any]]:
+        async with AgentClient(desk_server, key) as agent:
+            caller = ReplayClient(desk_server.ws, "twilio", from_number=CALLER_ID,
+                                  turn_timeout_s=30)
+            async with caller.connected():
+                await caller.wait_quiet()
+                await caller.speak(_clip(HOTLINE / "A01_tel8k.wav"))  # 社保卡丢了 (hrss)
+                await caller.wait_quiet(since=time.monotonic())
+                await caller.speak(_clip(HOTLINE / "A40_tel8k.wav"))  # 转人工
+                offer = await agent.expect("offer")
+                await agent.send(type="accept", call_id=offer["call_id"])
+                await agent.expect("connected")
+                deadline = time.monotonic() + 20
+                while not caller.closed and time.monotonic() < deadline:  # noqa: ASYNC110
+                    await asyncio.sleep(0.1)
+        return caller, offer
+
+    caller, offer = asyncio.run(call())
+    assert caller.closed and offer["department"] == "hrss"
+    record = desk_server.call_record(caller.call_sid)
+    assert record["outcome"] == "agent" and record["agent_id"] == "zhou"
+    assert record["transfer_target"] == sip and record["queue_wait_s"] is not None
+    body = urllib.parse.urlencode({"CallSid": caller.call_sid}).encode()
+    with urllib.request.urlopen(desk_server.http + "/twilio/after-stream", data=body,
+                                timeout=10) as resp:
+        twiml = resp.read().decode()
+    assert f"<Dial timeout=\"30\"><Sip>{sip}</Sip></Dial>" in twiml, twiml

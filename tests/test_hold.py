@@ -146,6 +146,13 @@ def test_an_agent_connecting_stops_the_hold_and_bridges() -> None:
     assert step(state, Key("1"))[1] == []  # keys go to the agent's conversation now
 
 
+def test_in_dial_mode_the_platform_dials_the_agent_instead_of_a_bridge() -> None:
+    state, _ = step(WAITING, Began(OPEN_3))
+    state, actions = step(state, hold.AgentConnected("sip:li@pbx.example"))
+    assert state.phase == "connected" and actions[-1] == hold.DialAgent("sip:li@pbx.example")
+    assert "请稍候" in actions[-2].text  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize(("caller_id", "number"), [
     ("+8613800001111", "13800001111"), ("008602512345678", "02512345678"),
     ("13800001111", "13800001111"), ("+14155550100", "14155550100"), ("anonymous", "")])

@@ -86,7 +86,13 @@ def test_round_trip(store: CallStore) -> None:
     assert call["events"][0]["at_iso"] == "2023-11-14T22:13:31.000+00:00"
 
     assert store.transfer_for("CA1") == {
-        "department": "12333", "queue": "social", "reason": "caller asked for an agent"}
+        "department": "12333", "queue": "social", "reason": "caller asked for an agent",
+        "target": None}
+    store.set_queue("CA1", queued_at=T0, connected_at=T0 + 42.5, agent_id="li",
+                    transfer_target="sip:li@pbx")
+    queued = store.get_call("CA1")
+    assert queued is not None and queued["queue_wait_s"] == 42.5 and queued["agent_id"] == "li"
+    assert store.transfer_for("CA1")["target"] == "sip:li@pbx"  # type: ignore[index]
 
 
 def test_unknown_sid(store: CallStore) -> None:
@@ -250,7 +256,7 @@ def test_async_wrapper_keeps_order_off_loop() -> None:
     assert [t["caller_text"] for t in call["turns"]] == [f"t{i}" for i in range(30)]
     assert [e["detail"] for e in call["events"]] == [str(i) for i in range(30)]
     assert call["outcome"] == "transferred"
-    assert transfer == {"department": "12315", "queue": "q", "reason": "r"}
+    assert transfer == {"department": "12315", "queue": "q", "reason": "r", "target": None}
     assert listed == 2
     assert len(spy.threads) == 1 and loop_thread not in spy.threads  # one worker, not the loop
 

@@ -52,8 +52,9 @@ RECENT_HANDLE_TIMES = 50
 class CallEnd(Protocol):
     """The waiting caller's side (the call session)."""
 
-    def connect(self, agent: AgentEnd, agent_id: str) -> None:
-        """An agent accepted: bridge the caller's audio to them."""
+    def connect(self, agent: AgentEnd, agent_id: str, dial_target: str | None) -> None:
+        """An agent accepted: bridge the caller's audio to them, or (dial mode) have the
+        platform dial `dial_target`, the agent's phone or SIP address."""
 
     def agent_audio(self, pcm: bytes) -> None:
         """The agent's microphone (16-bit little-endian PCM, 8 kHz), to the caller."""
@@ -272,7 +273,7 @@ class ContactCentre:
                             "sample_rate": 8000, "waited_s": round(action.waited_s, 1),
                             "context": waiting.context})
         self._ends[action.call_id] = waiting.end
-        waiting.end.connect(agent[1], action.agent_id)
+        waiting.end.connect(agent[1], action.agent_id, agent[0].dial_target)
 
     def _end_conversation(self, agent_id: str, reason: str) -> None:
         talk = self._talking.pop(agent_id, None)

@@ -46,6 +46,7 @@ class HoldTexts:
     record_message: str = "请在提示音后说出您的问题和联系方式，说完请停顿。"
     message_taken: str = "您的留言已记录，我们会尽快处理并回复您。感谢您的来电，再见。"
     connecting: str = "已为您接通人工服务，请讲。"
+    dialling: str = "正在为您接通人工服务，请稍候。"
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,9 @@ class Key:
 
 @dataclass(frozen=True)
 class AgentConnected:
-    pass
+    """An agent accepted; `dial_target` set when the platform must dial them (dial mode)."""
+
+    dial_target: str = ""
 
 
 @dataclass(frozen=True)
@@ -163,12 +166,19 @@ class Bridge:
 
 
 @dataclass(frozen=True)
+class DialAgent:
+    """Hand the call to the platform, to dial the agent who accepted it."""
+
+    target: str
+
+
+@dataclass(frozen=True)
 class EndCall:
     outcome: str  # callback | message
 
 
 HoldAction = (Say | PlayHoldAudio | StopAudio | StartTimer | CancelTimer | LeaveQueue
-              | TakeCallback | TakeMessage | Bridge | EndCall)
+              | TakeCallback | TakeMessage | Bridge | DialAgent | EndCall)
 Step = tuple[HoldState, list[HoldAction]]
 ANNOUNCE = "hold-announce"
 MESSAGE = "hold-message"
@@ -183,10 +193,11 @@ def step(state: HoldState, event: HoldEvent, texts: HoldTexts = HoldTexts(),
             return _began(state, view, texts, config)
         case Announce(view):
             return _announce(state, view, texts, config)
-        case AgentConnected():
+        case AgentConnected(dial_target):
+            last: HoldAction = DialAgent(dial_target) if dial_target else Bridge()
             return replace(state, phase="connected"), [
-                CancelTimer(ANNOUNCE), StopAudio(), Say("hold-connected", texts.connecting),
-                Bridge()]
+                CancelTimer(ANNOUNCE), StopAudio(),
+                Say("hold-connected", texts.dialling if dial_target else texts.connecting), last]
         case Key(digit):
             return _key(state, digit, texts, config)
         case Heard(text):

@@ -34,6 +34,11 @@ class Call(Base):
     transfer_queue: Mapped[str | None] = mapped_column(Text)
     transfer_reason: Mapped[str | None] = mapped_column(Text)
     worker: Mapped[str | None] = mapped_column(String(200))
+    # the contact centre (migration 0004): queue wait = connected_at - queued_at
+    queued_at: Mapped[float | None] = mapped_column(Float)
+    connected_at: Mapped[float | None] = mapped_column(Float)
+    agent_id: Mapped[str | None] = mapped_column(String(100))
+    transfer_target: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         Index("calls_started", "started_at"),

@@ -143,8 +143,11 @@ class L16MediaProtocol(StartedStreamProtocol):
             call.converter.reset()
             return [dump_json({"event": "clear"})]
         if isinstance(command, TransferCall):
-            return [dump_json({"event": "transfer", "department": command.department,
-                               "queue": command.queue, "reason": command.reason})]
+            message = {"event": "transfer", "department": command.department,
+                       "queue": command.queue, "reason": command.reason}
+            if command.target:
+                message["target"] = command.target
+            return [dump_json(message)]
         raise TypeError(f"unsupported outbound command {command!r}")
 
 

@@ -23,4 +23,7 @@ async def healthz(request: Request) -> dict[str, Any]:
             "tts_engine": tts.get("engine", ""), "tts_reason": tts.get("reason", ""),
             "tts": tts,
             "intents": len(svc.kb.intents), "active_calls": len(calls_of(request)),
+            "contact_centre": {"queue_mode": svc.config.queue_mode,
+                               "agents_signed_in": len(svc.centre.state.agents),
+                               "callers_waiting": len(svc.centre.state.calls)},
             "media": {name: p.path for name, p in PROVIDERS.items()}}

@@ -2,8 +2,9 @@
 
 `POST /twilio/voice` answers an incoming call with `<Connect><Stream>` pointing at our media
 socket; when the stream closes, Twilio asks `POST /twilio/after-stream` what next: the human
-queue the bot chose (`<Enqueue>`) or `<Hangup/>`. Both check X-Twilio-Signature when
-`IVR_TWILIO_AUTH_TOKEN` is set. See docs/twilio.md.
+queue the bot chose (`<Enqueue>`), the agent who accepted the caller in the bot's own queue
+(`<Dial>` to their number or SIP address, queues in `dial` mode) or `<Hangup/>`. Both check
+X-Twilio-Signature when `IVR_TWILIO_AUTH_TOKEN` is set. See docs/twilio.md.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ivr.config import ServerConfig
 from ivr.media.registry import Handshake
 from ivr.twiml import (
     AFTER_STREAM_PATH,
+    dial_twiml,
     hangup_twiml,
     http_url_for,
     stream_url_for,
@@ -57,7 +59,9 @@ async def twilio_after_stream(request: Request) -> Response:
     transfer = await svc.store.transfer_for(call_sid) if call_sid else None
     if transfer:
         dept = svc.kb.departments.get(transfer["department"])
-        xml = transfer_twiml(transfer["queue"], dept.name if dept else "", None)
+        name = dept.name if dept else ""
+        xml = (dial_twiml(transfer["target"], name) if transfer.get("target")
+               else transfer_twiml(transfer["queue"], name, None))
     else:
         xml = hangup_twiml()
     return Response(xml, media_type=XML)
