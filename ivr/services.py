@@ -39,6 +39,7 @@ from ivr.contact.hours import parse_hours
 from ivr.contact.queues import mode_for, parse_queue_modes
 from ivr.db.engine import DatabaseUnavailable, database_url, display_url, is_sqlite
 from ivr.hold_audio import hold_audio
+from ivr.metrics import Metrics
 from ivr.speakable import VERSION as SPEAKABLE_VERSION
 from ivr.speakable import Clause, clauses, parse_terms, speakable
 from ivr.store import AsyncCallStore, CallStore
@@ -82,6 +83,7 @@ class Services:
     started_at: float
     routing: RoutingModels = field(default_factory=lambda: RoutingModels(None))
     clock: Clock = SYSTEM_CLOCK
+    metrics: Metrics = field(default_factory=Metrics)
     hold: HoldSetup = field(init=False)
     agents: AgentStore = field(init=False)
 

@@ -92,6 +92,7 @@ class CallSession:
         self._caller = ""
         self._heard: list[str] = []  # what the caller said to the bot (an agent's context)
         self._intent: str | None = None
+        self._outcome: str | None = None
         cfg = services.config
         self.playback = Playback(self._send_command, self._on_heard, self._on_started,
                                  mark_grace_s=cfg.mark_grace_s, clock=clock)
@@ -177,7 +178,8 @@ class CallSession:
             speculate_after_s=cfg.speculate_after_s)
         if _listen_for_tones(cfg.inband_dtmf, self.protocol):
             self._keys = InbandKeys(rate)
-        self._turns = TurnTracker(svc.store, event.call_id, cfg.end_silence_s, self.clock)
+        self._turns = TurnTracker(svc.store, event.call_id, cfg.end_silence_s, self.clock,
+                                  svc.metrics.reply_latency.observe)
         self._tasks.spawn(self.playback.run(), "playback")
         self._consumer = self._tasks.spawn(self._consume_recognition(self._stream), "recognition")
         log.info("call %s started (%s, %s → %s, %d Hz)", event.call_id, self.protocol.name,
@@ -259,6 +261,7 @@ class CallSession:
                  match.score, match.action)
         self._heard.append(text)
         self._intent = match.intent or self._intent
+        self._measure(ev, match)
         if self._turns:
             self._turns.recognized(ev.transcript, match, ev.wait_s)
         if self._hanging_up:
@@ -374,6 +377,7 @@ class CallSession:
             return  # a held call's outcome is how the hold ended (`finish`, `close`)
         if self._turns:
             await self._turns.flush()
+        self._note_outcome(outcome)
         await self.services.store.record_outcome(
             self.call_id, outcome=outcome, ended_at=self.clock.time(), reason=self._state.phase)
 
@@ -419,7 +423,21 @@ class CallSession:
         self._bot_closed = True
         await self._close_socket()
 
+    def _measure(self, ev: Final, match: MatchResult) -> None:
+        metrics, t = self.services.metrics, ev.transcript
+        metrics.turns.labels(action=match.action).inc()
+        if match.intent is None and not match.routed:
+            metrics.no_match.inc()
+        metrics.asr_latency.observe(t.decode_s)
+        if t.audio_s > 0:
+            metrics.asr_rtf.observe(t.decode_s / t.audio_s)
+
+    def _note_outcome(self, outcome: str) -> None:
+        """The first outcome recorded is the call's (as in the store); counted at close."""
+        self._outcome = self._outcome or outcome
+
     async def _record_event(self, kind: str, detail: str) -> None:
+        self.services.metrics.events.labels(kind=kind).inc()
         if self.call_id is None:  # before `start`: kept and written once the call has an id
             self._early_events.append((kind, detail, self.clock.time()))
             return
@@ -452,6 +470,7 @@ class CallSession:
         if self._hold is not None and self.call_id is not None:
             outcome = self._hold.caller_left()
             if outcome:
+                self._note_outcome(outcome)
                 await self.services.store.record_outcome(
                     self.call_id, outcome=outcome, ended_at=self.clock.time(), reason="caller")
         if self.call_id is not None:
@@ -465,6 +484,8 @@ class CallSession:
         if self._stream:
             await self._stream.close()
         self._tasks.cancel()  # playback, the recognition consumer, and anything still running
+        if self.call_id is not None:
+            self.services.metrics.calls.labels(outcome=self._outcome or "unknown").inc()
         if self.call_id is None and self._early_events:
             log.warning("stream closed before start after %d bad messages: %s",
                         len(self._early_events), self._early_events[:3])
@@ -521,6 +542,7 @@ class CallSession:
                                                        "agent", target)), "dial agent")
 
     async def finish_quietly(self, outcome: str) -> None:
+        self._note_outcome(outcome)
         if self.call_id is not None:
             await self.services.store.record_outcome(
                 self.call_id, outcome=outcome, ended_at=self.clock.time(), reason="contact")

@@ -396,6 +396,8 @@ class PromptCache:
         self._memory: OrderedDict[str, bytes] = OrderedDict()
         self._memory_entries = memory_entries
         self._lock = threading.Lock()
+        # requests by where the audio came from (the /metrics prompt-cache counter)
+        self.served = {"recording": 0, "cached": 0, "rendered": 0}
 
     def key_for(self, text: str) -> str:
         """The cache key of `text` for this voice, rate, variant and format version."""
@@ -456,9 +458,11 @@ class PromptCache:
         if recording is not None:
             audio = self._load_recording(recording)
             if audio is not None:
+                self.served["recording"] += 1
                 yield audio
                 return
         cached = self._cached(self.key_for(text))
+        self.served["cached" if cached is not None else "rendered"] += 1
         if cached is not None:
             yield cached
         elif self._speak is None:

@@ -9,6 +9,7 @@ dropped socket at any point keeps what was heard. Writes to the store; no other 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from asr.base import Transcript
@@ -36,8 +37,11 @@ class TurnTracker:
     """Turns of one call: `pending` is being heard, `current` has been answered."""
 
     def __init__(self, store: AsyncCallStore, call_id: str, end_silence_s: float,
-                 clock: Clock = SYSTEM_CLOCK) -> None:
+                 clock: Clock = SYSTEM_CLOCK,
+                 on_latency: Callable[[float], None] | None = None) -> None:
+        """`on_latency` hears each turn's reply latency in seconds (the /metrics histogram)."""
         self._store = store
+        self._on_latency = on_latency
         self._clock = clock
         self._call_id = call_id
         self._end_silence_s = end_silence_s
@@ -87,6 +91,8 @@ class TurnTracker:
         turn = self._current
         if turn is not None and turn.reply_started_at is None:
             turn.reply_started_at = self._clock.time()
+            if self._on_latency is not None and turn.speech_end_at is not None:
+                self._on_latency(turn.reply_started_at - turn.speech_end_at)
             await self._write(turn)
 
     async def flush(self) -> None:

@@ -67,6 +67,7 @@ class DeskConnection:
 async def agent_socket(ws: WebSocket) -> None:
     principal = await authenticate(ws)
     if principal is None or principal.agent is None:
+        services_of(ws).metrics.rejected.labels(reason="agent key required").inc()
         await ws.close(code=POLICY_VIOLATION, reason="an agent's API key is required")
         return
     await ws.accept()

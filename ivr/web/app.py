@@ -15,10 +15,37 @@ from fastapi import FastAPI
 
 from ivr.config import ServerConfig
 from ivr.services import Services, build_services
-from ivr.web import agent_ws, agents_api, callbacks_api, calls_api, health, kb_api, twilio_webhooks
+from ivr.web import (
+    agent_ws,
+    agents_api,
+    callbacks_api,
+    calls_api,
+    health,
+    kb_api,
+    metrics_api,
+    twilio_webhooks,
+)
 from ivr.web.media import media_router
 
 KB_WATCH_INTERVAL_S = 2.0
+
+
+def _live_metrics(svc: Services, calls: dict[int, object]) -> None:
+    """The gauges /metrics reads when scraped."""
+    m = svc.metrics
+    m.live("ivr_active_calls", "Calls in progress", lambda: len(calls))
+    work = getattr(svc.asr_executor, "_work_queue", None)  # ThreadPoolExecutor's backlog
+    if work is not None:
+        m.live("ivr_decode_queue_depth", "Utterances waiting for a recognizer thread",
+               work.qsize)
+    m.live("ivr_queue_callers_waiting", "Callers in the contact centre's queues",
+           lambda: len(svc.centre.state.calls))
+    m.live("ivr_agents_signed_in", "Agents signed in to a desk on this server",
+           lambda: len(svc.centre.state.agents))
+    served = getattr(svc.prompts, "served", None)
+    if isinstance(served, dict):
+        m.live("ivr_tts_prompts", "Prompt audio served, by source (cached, rendered, "
+               "recording)", lambda: dict(served), kind="counter", label="source")
 
 
 def create_app(config: ServerConfig, services: Services | None = None) -> FastAPI:
@@ -31,6 +58,7 @@ def create_app(config: ServerConfig, services: Services | None = None) -> FastAP
             None, build_services, config)
         app.state.services = svc
         app.state.calls = {}
+        _live_metrics(svc, app.state.calls)
 
         def on_reload(ok: bool, message: str) -> None:
             if ok:
@@ -53,4 +81,5 @@ def create_app(config: ServerConfig, services: Services | None = None) -> FastAP
     app.include_router(agents_api.router)
     app.include_router(callbacks_api.router)
     app.include_router(agent_ws.router)
+    app.include_router(metrics_api.router)
     return app

@@ -59,6 +59,7 @@ async def _refuse(ws: WebSocket, reason: str) -> None:
     """
     client = f"{ws.client.host}:{ws.client.port}" if ws.client else "unknown client"
     log.warning("refused %s from %s: %s", ws.url.path, client, reason)
+    services_of(ws).metrics.rejected.labels(reason=reason[:60]).inc()
     with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
         await ws.accept()
         await ws.close(code=POLICY_VIOLATION, reason=reason)
