@@ -87,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     from dialog.tools.kbcli import add_kb_parser
     from ivr.agents_cli import add_agents_parser
     from ivr.bench.cli import add_bench_parser
+    from ivr.bench.loadtest_cli import add_loadtest_parser
     from ivr.db.cli import add_db_parser
     from ivr.store import read_unresolved_utterances
 
@@ -96,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     add_bench_parser(sub)
     add_db_parser(sub)
     add_agents_parser(sub)
+    add_loadtest_parser(sub)
     return p
 
 

@@ -33,6 +33,9 @@ from pcm.files import read_audio, write_wav
 from pcm.resample import resample
 
 FRAME_S = 0.02
+# a silence in the bot's audio this long is taken for the pause between two prompts, not a
+# gap inside one (the load test's "largest gap between outbound frames")
+PROMPT_PAUSE_S = 0.5
 
 
 @dataclass
@@ -66,9 +69,13 @@ class _Platform:
     last_audio_at: float = 0.0
     first_audio_after: dict[float, float] = field(default_factory=dict)
     received_any: asyncio.Event = field(default_factory=asyncio.Event)
+    max_gap_s: float = 0.0  # longest wait between two bot audio messages inside one prompt
 
     def add_audio(self, samples: np.ndarray) -> None:
         now = time.monotonic()
+        gap = now - self.last_audio_at
+        if self.last_audio_at and gap < PROMPT_PAUSE_S:
+            self.max_gap_s = max(self.max_gap_s, gap)
         self.last_audio_at = now
         for since in list(self.first_audio_after):
             if self.first_audio_after[since] == 0.0:
@@ -194,6 +201,11 @@ class ReplayClient:
         return np.concatenate(self.platform.heard).astype(np.int16) if self.platform.heard \
             else np.zeros(0, np.int16)
 
+    async def turn(self, path: Path, clip: np.ndarray) -> TurnReport:
+        """One caller turn: speak `clip`, then wait for the reply to start and end; the
+        latency is from the end of the clip to the first reply audio."""
+        return await self._turn(path, clip)
+
     async def _turn(self, path: Path, clip: np.ndarray) -> TurnReport:
         await self.speak(clip)
         end = time.monotonic()
@@ -312,6 +324,11 @@ def _media_url(url: str, protocol: str) -> str:
     if base.count("/") > 2:  # a path was given: use it as is
         return base
     return f"{base}/{'twilio' if protocol == 'twilio' else 'l16'}/media"
+
+
+def load_clip(path: Path, rate: int) -> np.ndarray:
+    """An audio file as int16 samples at `rate` (any format libsndfile reads)."""
+    return _load_clip(path, rate)
 
 
 def _load_clip(path: Path, rate: int) -> np.ndarray:

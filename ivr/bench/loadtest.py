@@ -1,0 +1,208 @@
+"""`ivr loadtest`: many simultaneous scripted callers against a server on this machine.
+
+Each caller is a real-time replay (`ivr.replay.ReplayClient`): it waits for the greeting, says
+each recorded turn of the script, waits for the reply, presses keys, then hangs up. Per
+concurrency level the report gives reply latency (end of the caller's audio to the first reply
+audio) p50/p95/p99, the largest gap inside the bot's audio, calls failed and turns unanswered,
+intent accuracy against the script (from the call records, with an API key), and the server's
+CPU time and memory from `/metrics`. Bounded: loopback addresses only, at most `MAX_CALLS`
+calls and `MAX_CONCURRENCY` at once, and a deadline after which calls still running are
+cancelled and counted as failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import time
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from ivr.config import REPO_ROOT
+from ivr.replay import ReplayClient, ReplayReport, attach_record, fetch_record, load_clip
+
+MAX_CALLS = 1000
+MAX_CONCURRENCY = 200
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+HOTLINE = REPO_ROOT / "audio_fixtures" / "hotline"
+DEFAULT_SCRIPT: tuple[dict[str, str], ...] = (
+    {"say": str(HOTLINE / "A10_tel8k.wav"), "expect": "medical_reimburse"},
+    {"say": str(HOTLINE / "A34_tel8k.wav"), "expect": "office_hours"},
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    say: Path | None = None
+    expect: str | None = None
+    press: str = ""
+
+
+@dataclass
+class CallResult:
+    latencies_s: list[float] = field(default_factory=list)
+    unanswered: int = 0
+    expected: int = 0
+    correct: int = 0
+    max_gap_s: float = 0.0
+    failed: str | None = None
+
+
+@dataclass
+class LevelReport:
+    concurrency: int
+    calls: int
+    failed: int
+    unanswered_turns: int
+    p50_s: float | None
+    p95_s: float | None
+    p99_s: float | None
+    max_frame_gap_ms: float | None
+    intent_accuracy: float | None
+    server_cpu_s: float | None
+    server_rss_mb: float | None
+    wall_s: float
+    errors: list[str] = field(default_factory=list)
+
+
+def check_loopback(url: str) -> None:
+    host = urlsplit(url).hostname or ""
+    if host not in LOOPBACK:
+        raise ValueError(f"{url}: the load test only calls a server on this machine "
+                         f"({', '.join(sorted(LOOPBACK))})")
+
+
+def read_script(path: Path | None) -> list[Step]:
+    """A JSON list of steps: {"say": "file.wav", "expect": "intent"} and {"press": "0"};
+    relative paths are read from the script's folder."""
+    raw: Sequence[dict[str, Any]] = DEFAULT_SCRIPT
+    base = REPO_ROOT
+    if path is not None:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        base = path.parent
+        if not isinstance(raw, list) or not all(isinstance(s, dict) for s in raw):
+            raise ValueError(f"{path}: expected a JSON list of steps")
+    steps = []
+    for n, s in enumerate(raw, start=1):
+        say = Path(s["say"]) if s.get("say") else None
+        if say is not None and not say.is_absolute():
+            say = base / say
+        if say is not None and not say.is_file():
+            raise ValueError(f"step {n}: no such audio file {say}")
+        press = str(s.get("press", ""))
+        if say is None and not press:
+            raise ValueError(f"step {n}: needs \"say\" or \"press\"")
+        steps.append(Step(say, s.get("expect"), press))
+    return steps
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The q-th percentile by nearest rank (None for no values)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+def server_process(http: str) -> tuple[float, float] | None:
+    """(CPU seconds, resident MB) of the server from its /metrics, None if unreadable."""
+    try:
+        with urllib.request.urlopen(http + "/metrics", timeout=5) as resp:
+            text = resp.read().decode()
+    except OSError:
+        return None
+    values = {}
+    for line in text.splitlines():
+        if line.startswith(("process_cpu_seconds_total ", "process_resident_memory_bytes ")):
+            name, value = line.split()
+            values[name] = float(value)
+    if len(values) < 2:
+        return None
+    return values["process_cpu_seconds_total"], values["process_resident_memory_bytes"] / 2**20
+
+
+async def one_call(url: str, protocol: str, steps: list[Step], clips: dict[Path, np.ndarray],
+                   api_key: str, n: int) -> CallResult:
+    result = CallResult()
+    client = ReplayClient(url, protocol, from_number=f"+86139{n:08d}", turn_timeout_s=30)
+    turns = []
+    async with client.connected():
+        await client.wait_quiet()
+        for step in steps:
+            if client.closed:
+                break
+            if step.say is not None:
+                turns.append((step, await client.turn(step.say, clips[step.say])))
+            for key in step.press:
+                pressed = time.monotonic()
+                await client.press(key)
+                await client.wait_quiet(since=pressed)
+    result.max_gap_s = client.platform.max_gap_s
+    for _, t in turns:
+        if t.latency_ms is None:
+            result.unanswered += 1
+        else:
+            result.latencies_s.append(t.latency_ms / 1000)
+    if api_key and any(s.expect for s, _ in turns):
+        record = await asyncio.to_thread(fetch_record, client.url, client.call_sid, 5.0,
+                                         api_key)
+        report = ReplayReport(client.call_sid, [t for _, t in turns])
+        attach_record(report, record)
+        for (step, _), t in zip(turns, report.turns, strict=True):
+            if step.expect:
+                result.expected += 1
+                result.correct += int(t.intent == step.expect)
+    return result
+
+
+async def run_level(url: str, protocol: str, steps: list[Step], calls: int, concurrency: int,
+                    api_key: str, deadline_s: float,
+                    progress: Callable[[int, int, int], None] | None = None) -> LevelReport:
+    """`calls` calls, at most `concurrency` at once, all cancelled after `deadline_s`."""
+    clips = {s.say: load_clip(s.say, 8000) for s in steps if s.say is not None}
+    http = url.replace("ws://", "http://").rstrip("/")
+    before = await asyncio.to_thread(server_process, http)
+    gate = asyncio.Semaphore(concurrency)
+    done = failed = 0
+    results: list[CallResult] = []
+    errors: list[str] = []
+
+    async def guarded(n: int) -> None:
+        nonlocal done, failed
+        async with gate:
+            try:
+                results.append(await one_call(url, protocol, steps, clips, api_key, n))
+            except Exception as exc:  # a refused or broken call is a result, not a crash
+                failed += 1
+                errors.append(f"call {n}: {type(exc).__name__}: {exc}"[:200])
+            done += 1
+            if progress:
+                progress(done, failed, calls)
+
+    t0 = time.monotonic()
+    tasks = [asyncio.create_task(guarded(n)) for n in range(calls)]
+    _, pending = await asyncio.wait(tasks, timeout=deadline_s)
+    for task in pending:
+        task.cancel()
+    failed += len(pending)
+    if pending:
+        errors.append(f"{len(pending)} calls still running after {deadline_s:.0f} s: cancelled")
+    wall = time.monotonic() - t0
+    after = await asyncio.to_thread(server_process, http)
+    latencies = [x for r in results for x in r.latencies_s]
+    expected = sum(r.expected for r in results)
+    gaps = [r.max_gap_s for r in results if r.max_gap_s]
+    return LevelReport(
+        concurrency, calls, failed, sum(r.unanswered for r in results),
+        percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99),
+        round(max(gaps) * 1000, 1) if gaps else None,
+        sum(r.correct for r in results) / expected if expected else None,
+        round(after[0] - before[0], 2) if before and after else None,
+        round(after[1], 1) if after else None, round(wall, 1), errors[:5])

@@ -1,0 +1,53 @@
+"""`ivr loadtest` against the session's real server (Whisper, the voice chain): two scripted
+callers at once, each asking two recorded questions in real time; and its bounds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ivr.bench.loadtest import check_loopback, percentile, read_script
+from ivr.cli import main
+from tests.conftest import FIXTURES, TEST_ADMIN_KEY, RunningServer
+
+
+def test_two_simultaneous_callers_are_answered_and_measured(
+        server: RunningServer, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["loadtest", "--url", server.ws, "--calls", "2", "--concurrency", "2",
+                 "--api-key", TEST_ADMIN_KEY, "--max-seconds", "180", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    [level] = [json.loads(line) for line in out.splitlines()]
+    assert level["concurrency"] == 2 and level["calls"] == 2 and level["failed"] == 0
+    assert level["unanswered_turns"] == 0
+    # a sanity bound, not a speed check: speed is the benchmark table's (docs/benchmarks.md)
+    assert 0 < level["p50_s"] <= level["p95_s"] <= level["p99_s"] < 60
+    assert level["intent_accuracy"] is not None and level["intent_accuracy"] >= 0.5
+    assert level["server_rss_mb"] > 50 and level["server_cpu_s"] > 0
+    assert level["max_frame_gap_ms"] is not None
+    assert "[c=2] 2/2 calls done, 0 failed" in err
+
+
+@pytest.mark.parametrize("url", ["ws://10.0.0.1:8080", "ws://example.gov.cn"])
+def test_only_this_machine_is_called(url: str) -> None:
+    with pytest.raises(ValueError, match="this machine"):
+        check_loopback(url)
+    assert main(["loadtest", "--url", url]) == 2
+
+
+def test_scripts_and_bounds(tmp_path: Path) -> None:
+    script = tmp_path / "s.json"
+    (tmp_path / "a.wav").write_bytes((FIXTURES / "hotline" / "A40_tel8k.wav").read_bytes())
+    script.write_text(json.dumps([{"say": "a.wav", "expect": "human_agent"}, {"press": "0"}]))
+    steps = read_script(script)
+    assert steps[0].say == tmp_path / "a.wav" and steps[1].press == "0"
+    script.write_text(json.dumps([{"say": "missing.wav"}]))
+    with pytest.raises(ValueError, match="no such audio file"):
+        read_script(script)
+    assert main(["loadtest", "--calls", "5000"]) == 2
+    assert main(["loadtest", "--concurrency", "0"]) == 2
+    assert percentile([], 50) is None
+    assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.0
+    assert percentile([1.0, 2.0, 3.0, 4.0], 99) == 4.0
