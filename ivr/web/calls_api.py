@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
 from ivr.web.deps import services_of
 
 router = APIRouter(prefix="/api/calls", tags=["calls"])
+MAX_LIST_LIMIT = 500  # one page of the list; the table itself may hold millions
 
 
 @router.get("")
-async def list_calls(request: Request, limit: int = 50) -> JSONResponse:
+async def list_calls(
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIST_LIMIT,
+                                description="how many of the newest calls")] = 50,
+) -> JSONResponse:
     return JSONResponse(await services_of(request).store.list_calls(limit))
 
 
