@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--no-prerender", dest="prerender", action="store_const", const=False,
                    help="render prompts on first use instead of at start-up")
     s.add_argument("--log-level", help="DEBUG, INFO, WARNING (default INFO)")
+    _add_limit_arguments(s)
     s.set_defaults(func=_serve)
 
     from dialog.tools.matchcli import add_match_arguments
@@ -107,6 +108,7 @@ def _serve(args: argparse.Namespace) -> int:
     from ivr.services import build_services
     from ivr.tts import TtsError
     from ivr.web.app import create_app
+    from ivr.web.proxies import parse_trusted_proxies
 
     try:
         config = ServerConfig.from_env().with_overrides(
@@ -116,6 +118,8 @@ def _serve(args: argparse.Namespace) -> int:
             asr_language=args.asr_language, inband_dtmf=args.inband_dtmf,
             tts_engine=args.tts_engine, tts_model=args.tts_model, tts_speed=args.tts_speed,
             public_url=args.public_url, prerender=args.prerender, log_level=args.log_level)
+        config = config.with_overrides(**_limit_overrides(args))
+        parse_trusted_proxies(config.trusted_proxies)
     except ValueError as exc:
         print(f"ivr serve: {exc}", file=sys.stderr)
         return 2
@@ -132,7 +136,8 @@ def _serve(args: argparse.Namespace) -> int:
           flush=True)
     uvicorn.run(create_app(config, services), host=config.host, port=config.port,
                 log_level=config.log_level.lower(), ws_max_size=1 << 20,
-                log_config=uvicorn_log_config())
+                log_config=uvicorn_log_config(),
+                proxy_headers=False)  # X-Forwarded-*: ivr.web.proxies, IVR_TRUSTED_PROXIES
     return 0
 
 
@@ -170,6 +175,19 @@ def _replay(args: argparse.Namespace) -> int:
           f"call {report.call_sid}: outcome {report.outcome}, "
           f"{report.bot_audio_s:.1f} s of bot audio")
     return 0
+
+
+# ---- hostile input and limits (issue 11; docs/limits.md) ------------------------------------
+
+
+def _add_limit_arguments(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--trusted-proxies", help="comma-separated IPs/CIDRs of the proxies whose "
+                   "X-Forwarded-Host/-Proto/-For are believed (default none); "
+                   "IVR_TRUSTED_PROXIES")
+
+
+def _limit_overrides(args: argparse.Namespace) -> dict[str, object]:
+    return {"trusted_proxies": args.trusted_proxies}
 
 
 if __name__ == "__main__":

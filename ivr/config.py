@@ -65,6 +65,9 @@ class ServerConfig:
     # in-band DTMF detection: auto (on unless the platform reports keys itself), on, off
     inband_dtmf: str = "auto"
     log_level: str = "INFO"
+    # ---- hostile input and limits (issue 11; docs/limits.md) ----
+    # proxies whose X-Forwarded-Host/-Proto/-For are believed: comma-separated IPs or CIDRs
+    trusted_proxies: str = ""
 
     @property
     def worker(self) -> str:

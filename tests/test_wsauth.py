@@ -184,7 +184,9 @@ def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthServer
         port = int(s.getsockname()[1])
     config = ServerConfig(host="127.0.0.1", port=port, db_path=tmp / "calls.sqlite3",
                           kb_path=REPO / "intents.yaml", router_model_path=tmp / "none.json",
-                          prerender=False, twilio_auth_token=TWILIO_TOKEN, l16_token=L16_TOKEN)
+                          prerender=False, twilio_auth_token=TWILIO_TOKEN, l16_token=L16_TOKEN,
+                          # the tests play the TLS proxy from localhost (ivr.web.proxies)
+                          trusted_proxies="127.0.0.1")
     app = create_app(config, build_services(config))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
                                            ws_max_size=1 << 20))
