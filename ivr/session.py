@@ -85,6 +85,7 @@ class CallSession:
         self._listening = OPEN
         self._consumer: asyncio.Task[None] | None = None
         self._hanging_up = False  # the caller is gone: still record what was heard, say nothing
+        self.refusal: str | None = None  # why the stream was turned away (closed with 1008)
         cfg = services.config
         self.playback = Playback(self._send_command, self._on_heard, self._on_started,
                                  mark_grace_s=cfg.mark_grace_s, clock=clock)
@@ -155,11 +156,18 @@ class CallSession:
             await self._record_event("protocol_error", "second start on one stream")
             return
         svc, cfg = self.services, self.services.config
+        if not await svc.store.start_call(
+                event.call_id, stream_sid=event.stream_id, protocol=self.protocol.name,
+                from_number=event.from_number, to_number=event.to_number,
+                started_at=self.clock.time(), parameters=dict(event.parameters)):
+            # Call ids are the client's choice: one already recorded (or live) is another
+            # caller's. Refuse the stream and leave that record untouched.
+            log.warning("protocol error: start reuses call id %r, which is already a call; "
+                        "stream refused", event.call_id)
+            self.refusal = "call id already in use"
+            self._stop_reason = "refused: call id already in use"
+            return
         self.call_id = event.call_id
-        await svc.store.start_call(
-            event.call_id, stream_sid=event.stream_id, protocol=self.protocol.name,
-            from_number=event.from_number, to_number=event.to_number, started_at=self.clock.time(),
-            parameters=dict(event.parameters))
         for kind, detail, at in self._early_events:
             await svc.store.add_event(event.call_id, kind, detail, at)
         self._early_events.clear()

@@ -140,9 +140,15 @@ class CallStore:
             log.warning("%s for unknown call %s: created placeholder call row", what, call_sid)
 
     def start_call(self, call_sid: str, *, stream_sid: str, protocol: str, from_number: str,
-                   to_number: str, started_at: float, parameters: dict[str, str]) -> None:
-        # A reconnect repeats `start`: keep the first real start, but do fill a placeholder
-        # that an early turn/event created (placeholders are the rows with NULL stream_sid).
+                   to_number: str, started_at: float, parameters: dict[str, str]) -> bool:
+        """Record a new call; False (and nothing changed) when `call_sid` is already a call.
+
+        Call ids are chosen by the client, so a start that reuses one must not join another
+        caller's record: the first real start is kept and the session refuses the stream. A
+        placeholder that an early turn/event created (a row with NULL stream_sid) is filled.
+        One INSERT … ON CONFLICT, so two starts racing for one id (on one server or several
+        sharing a database) cannot both win.
+        """
         values = dict(stream_sid=stream_sid, protocol=protocol, from_number=from_number,
                       to_number=to_number, started_at=started_at, worker=self.worker,
                       parameters=json.dumps(parameters, ensure_ascii=False))
@@ -152,7 +158,10 @@ class CallStore:
                 index_elements=["call_sid"], set_={k: stmt.excluded[k] for k in values},
                 where=Call.stream_sid.is_(None)).returning(Call.call_sid)
             if conn.execute(stmt).first() is None:
-                log.info("duplicate start for call %s ignored (kept the first)", call_sid)
+                log.warning("start for call %s refused: that call id is already recorded",
+                            call_sid)
+                return False
+            return True
 
     def add_turn(self, call_sid: str, turn: TurnRecord) -> int:
         with self._tx() as conn:
@@ -298,10 +307,10 @@ class AsyncCallStore:
 
     async def start_call(self, call_sid: str, *, stream_sid: str, protocol: str,
                          from_number: str, to_number: str, started_at: float,
-                         parameters: dict[str, str]) -> None:
-        await self._run(self.sync.start_call, call_sid, stream_sid=stream_sid, protocol=protocol,
-                        from_number=from_number, to_number=to_number, started_at=started_at,
-                        parameters=parameters)
+                         parameters: dict[str, str]) -> bool:
+        return await self._run(self.sync.start_call, call_sid, stream_sid=stream_sid,
+                               protocol=protocol, from_number=from_number, to_number=to_number,
+                               started_at=started_at, parameters=parameters)
 
     async def add_turn(self, call_sid: str, turn: TurnRecord) -> int:
         return await self._run(self.sync.add_turn, call_sid, turn)

@@ -7,14 +7,16 @@ server enforces (uvicorn's) are in tests/test_limits_server.py.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
+from starlette.testclient import TestClient, WebSocketTestSession
 
 from dialog.kbholder import KnowledgeBaseHolder
-from tests.inprocess import FakeWorld, app_with_fakes, shared_kb_holder
+from tests.inprocess import FakeWorld, TwilioCaller, app_with_fakes, shared_kb_holder
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +57,64 @@ def test_calls_list_limit_in_range(app: tuple[TestClient, FakeWorld]) -> None:
     client, _ = app
     for limit in ("1", "50", "500"):
         assert client.get(f"/api/calls?limit={limit}").json() == []
+
+
+# ---- call ids are the client's choice ---------------------------------------------------------
+
+
+def l16_start(call_id: str, caller: str = "+8613800000001") -> str:
+    return json.dumps({"event": "start", "call_id": call_id, "sample_rate": 8000,
+                       "from": caller, "to": "12345"})
+
+
+def close_of(ws: WebSocketTestSession) -> tuple[int, str]:
+    """Read until the server closes the socket; its close code and reason."""
+    while True:
+        message = ws.receive()
+        if message["type"] == "websocket.close":
+            return message.get("code", 1000), message.get("reason", "")
+
+
+def record_of(client: TestClient, sid: str) -> dict[str, Any]:
+    response = client.get(f"/api/calls/{sid}")
+    assert response.status_code == 200
+    record: dict[str, Any] = response.json()
+    return record
+
+
+def test_a_start_reusing_a_finished_calls_id_is_refused_and_the_record_kept(
+        app: tuple[TestClient, FakeWorld]) -> None:
+    client, world = app
+    with client.websocket_connect("/l16/media") as ws:
+        ws.send_text(l16_start("CAvictim"))
+        assert ws.receive().get("bytes")  # the greeting
+        ws.send_text(json.dumps({"event": "stop"}))
+        close_of(ws)
+    world.wait_until_calls_served()
+    before = record_of(client, "CAvictim")
+    assert before["from_number"] == "+8613800000001" and before["ended_at"]
+
+    with client.websocket_connect("/l16/media") as ws:
+        ws.send_text(l16_start("CAvictim", caller="+8619999999999"))
+        ws.send_text(json.dumps({"event": "dtmf", "digit": "0"}))
+        ws.send_bytes(b"\0\0" * 160)
+        assert close_of(ws) == (1008, "call id already in use")
+    world.wait_until_calls_served()
+    assert record_of(client, "CAvictim") == before  # no turn, no event, no new outcome
+
+
+def test_a_start_reusing_a_live_calls_id_is_refused_and_that_call_goes_on(
+        app: tuple[TestClient, FakeWorld]) -> None:
+    client, world = app
+    with client.websocket_connect("/twilio/media") as live:
+        caller = TwilioCaller(live, world, "CAlive")
+        caller.dial()
+        with client.websocket_connect("/l16/media") as intruder:
+            intruder.send_text(l16_start("CAlive"))
+            assert close_of(intruder) == (1008, "call id already in use")
+        caller.ask("社保卡丢了怎么补办")
+        caller.hear()  # the answer: the live call was not disturbed
+        caller.stop()
+    record = record_of(client, "CAlive")
+    assert record["protocol"] == "twilio" and len(record["turns"]) == 1
+    assert not any("call id" in e["detail"] for e in record["events"])

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
@@ -24,7 +25,18 @@ from ivr.web.deps import calls_of, config_of, services_of
 from ivr.wsauth import POLICY_VIOLATION
 
 log = logging.getLogger(__name__)
-Outbox = asyncio.Queue[WireMessage | None]  # None: close the socket after what is queued
+
+
+@dataclass(frozen=True)
+class CloseFrame:
+    """Close the socket after what is queued, with this code and reason."""
+
+    code: int
+    reason: str = ""
+
+
+NORMAL_CLOSE = CloseFrame(1000)
+Outbox = asyncio.Queue[WireMessage | CloseFrame | None]  # None: close normally (1000)
 
 
 def media_router(providers: dict[str, MediaProvider] = PROVIDERS) -> APIRouter:
@@ -82,7 +94,9 @@ async def serve_call(ws: WebSocket, protocol: MediaProtocol) -> None:
             try:
                 await session.run(_read_messages(ws, writer))
             finally:
-                outbox.put_nowait(None)  # the writer sends what is queued, then closes
+                # the writer sends what is queued, then closes
+                outbox.put_nowait(CloseFrame(POLICY_VIOLATION, session.refusal)
+                                  if session.refusal else None)
     finally:
         calls.pop(id(session), None)
         if ws.application_state != WebSocketState.DISCONNECTED:
@@ -113,9 +127,10 @@ async def _read_messages(ws: WebSocket, writer: asyncio.Task[None]) -> AsyncIter
 async def _write_loop(ws: WebSocket, outbox: Outbox) -> None:
     while True:
         message = await outbox.get()
-        if message is None:
+        if message is None or isinstance(message, CloseFrame):
+            close = message or NORMAL_CLOSE
             with contextlib.suppress(Exception):
-                await ws.close()
+                await ws.close(code=close.code, reason=close.reason)
             return
         try:
             if isinstance(message, str):
