@@ -68,6 +68,8 @@ class ServerConfig:
     # ---- hostile input and limits (issue 11; docs/limits.md) ----
     # proxies whose X-Forwarded-Host/-Proto/-For are believed: comma-separated IPs or CIDRs
     trusted_proxies: str = ""
+    max_junk_events: int = 50  # protocol errors/unknown events stored per call; then counted
+    event_detail_chars: int = 300  # longest detail stored with an event
 
     @property
     def worker(self) -> str:

@@ -42,6 +42,7 @@ from ivr.events import (
     UnknownEvent,
 )
 from ivr.inband_keys import InbandKeys, KeyHeard
+from ivr.junk import MAX_NUMBER_CHARS, JunkBudget, clip, clip_parameters
 from ivr.listening import OPEN, profile_for
 from ivr.media.base import MediaProtocol, WireMessage
 from ivr.playback import Playback, PlaybackStream
@@ -87,6 +88,7 @@ class CallSession:
         self._hanging_up = False  # the caller is gone: still record what was heard, say nothing
         self.refusal: str | None = None  # why the stream was turned away (closed with 1008)
         cfg = services.config
+        self._junk = JunkBudget(cfg.max_junk_events)  # bounds what a peer's junk may store
         self.playback = Playback(self._send_command, self._on_heard, self._on_started,
                                  mark_grace_s=cfg.mark_grace_s, clock=clock)
 
@@ -143,11 +145,14 @@ class CallSession:
             await self._record_event("stop", event.reason)
             self._stop_reason = "platform stop"
         elif isinstance(event, ProtocolError):
-            log.warning("call %s: protocol error: %s", self.call_id, event.message)
-            raw = (event.raw or "")[:200]
-            await self._record_event("protocol_error", f"{event.message}: {raw}")
+            if self._junk.admit("protocol_error"):
+                log.warning("call %s: protocol error: %s", self.call_id,
+                            clip(event.message, 200))
+                raw = (event.raw or "")[:200]
+                await self._record_event("protocol_error", f"{event.message}: {raw}")
         elif isinstance(event, UnknownEvent):
-            await self._record_event("unknown_event", event.event)
+            if self._junk.admit("unknown_event"):
+                await self._record_event("unknown_event", event.event)
         elif isinstance(event, Connected):
             pass
 
@@ -158,8 +163,9 @@ class CallSession:
         svc, cfg = self.services, self.services.config
         if not await svc.store.start_call(
                 event.call_id, stream_sid=event.stream_id, protocol=self.protocol.name,
-                from_number=event.from_number, to_number=event.to_number,
-                started_at=self.clock.time(), parameters=dict(event.parameters)):
+                from_number=clip(event.from_number, MAX_NUMBER_CHARS),
+                to_number=clip(event.to_number, MAX_NUMBER_CHARS),
+                started_at=self.clock.time(), parameters=clip_parameters(event.parameters)):
             # Call ids are the client's choice: one already recorded (or live) is another
             # caller's. Refuse the stream and leave that record untouched.
             log.warning("protocol error: start reuses call id %r, which is already a call; "
@@ -398,6 +404,7 @@ class CallSession:
         await self._close_socket()
 
     async def _record_event(self, kind: str, detail: str) -> None:
+        detail = clip(detail, self.services.config.event_detail_chars)
         if self.call_id is None:  # before `start`: kept and written once the call has an id
             self._early_events.append((kind, detail, self.clock.time()))
             return
@@ -431,6 +438,8 @@ class CallSession:
             await self._dispatch(pol.CallerHungUp())
             if self._turns:
                 await self._turns.flush()
+            if summary := self._junk.summary():
+                await self._record_event("junk_suppressed", summary)
             await self._record_event("closed", reason)
         self._closed = True
         self._timers.cancel_all()
@@ -440,7 +449,8 @@ class CallSession:
         self._tasks.cancel()  # playback, the recognition consumer, and anything still running
         if self.call_id is None and self._early_events:
             log.warning("stream closed before start after %d bad messages: %s",
-                        len(self._early_events), self._early_events[:3])
+                        len(self._early_events) + self._junk.suppressed,
+                        self._early_events[:3])
         log.info("call %s closed: %s", self.call_id, reason)
 
 

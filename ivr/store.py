@@ -230,7 +230,10 @@ class CallStore:
                         len(sids), ", ".join(sids[:10]) + (" …" if len(sids) > 10 else ""))
         return sids
 
-    def get_call(self, call_sid: str) -> dict[str, Any] | None:
+    def get_call(self, call_sid: str, *, max_events: int | None = None) -> dict[str, Any] | None:
+        """One call with its turns and its events in order, or None. With `max_events`, only
+        the first that many events (`event_count` says how many there are), so one record's
+        answer stays bounded however much a peer made the call record."""
         with self.engine.connect() as conn:
             row = conn.execute(select(Call).where(Call.call_sid == call_sid)).mappings().first()
             if row is None:
@@ -241,7 +244,10 @@ class CallStore:
                                  .order_by(Turn.idx)).mappings().all()
             events = conn.execute(select(Event.seq, Event.kind, Event.detail, Event.at)
                                   .where(Event.call_sid == call_sid)
-                                  .order_by(Event.seq)).mappings().all()
+                                  .order_by(Event.seq).limit(max_events)).mappings().all()
+            event_count = (len(events) if max_events is None or len(events) < max_events
+                           else conn.execute(select(func.count()).where(
+                               Event.call_sid == call_sid)).scalar_one())
         call["turns"] = []
         for row in turns:
             turn = _with_iso(row)
@@ -249,6 +255,7 @@ class CallStore:
             del turn["call_sid"]
             call["turns"].append(turn)
         call["events"] = [_with_iso(row) for row in events]
+        call["event_count"] = int(event_count)
         return call
 
     def transfer_for(self, call_sid: str) -> dict[str, Any] | None:
@@ -329,8 +336,9 @@ class AsyncCallStore:
         await self._run(self.sync.record_outcome, call_sid, outcome=outcome, ended_at=ended_at,
                         reason=reason)
 
-    async def get_call(self, call_sid: str) -> dict[str, Any] | None:
-        return await self._run(self.sync.get_call, call_sid)
+    async def get_call(self, call_sid: str, *, max_events: int | None = None
+                       ) -> dict[str, Any] | None:
+        return await self._run(self.sync.get_call, call_sid, max_events=max_events)
 
     async def transfer_for(self, call_sid: str) -> dict[str, Any] | None:
         return await self._run(self.sync.transfer_for, call_sid)

@@ -118,3 +118,67 @@ def test_a_start_reusing_a_live_calls_id_is_refused_and_that_call_goes_on(
     record = record_of(client, "CAlive")
     assert record["protocol"] == "twilio" and len(record["turns"]) == 1
     assert not any("call id" in e["detail"] for e in record["events"])
+
+
+# ---- junk is bounded per event and per call -----------------------------------------------------
+
+MB = 1 << 20
+
+
+def _end_l16(ws: WebSocketTestSession, world: FakeWorld, reason: str = "bye") -> None:
+    ws.send_text(json.dumps({"event": "stop", "reason": reason}))
+    close_of(ws)
+    world.wait_until_calls_served()
+
+
+def test_junk_events_are_stored_cut_short_and_only_the_first_fifty(
+        app: tuple[TestClient, FakeWorld]) -> None:
+    client, world = app
+    with client.websocket_connect("/l16/media") as ws:
+        for n in range(30):  # before start: kept and written once the call has an id
+            ws.send_text("not json " * 1000 if n % 2 else json.dumps({"event": "x" * MB}))
+        ws.send_text(l16_start("CAjunk"))
+        for n in range(300):
+            ws.send_text(json.dumps({"event": f"{n}" + "y" * MB if n < 3 else "ping"}))
+        ws.send_bytes(b"\0")  # odd-length frame: a protocol error too
+        _end_l16(ws, world, reason="z" * MB)
+    response = client.get("/api/calls/CAjunk")
+    record = response.json()
+    junk = [e for e in record["events"] if e["kind"] in ("protocol_error", "unknown_event")]
+    assert len(junk) == 50
+    assert all(len(e["detail"]) < 400 for e in record["events"])
+    (summary,) = [e["detail"] for e in record["events"] if e["kind"] == "junk_suppressed"]
+    assert summary.startswith("281 more junk events not stored")
+    assert "protocol_error 16" in summary and "unknown_event 315" in summary
+    assert record["events"][-1]["kind"] == "closed"
+    assert len(response.content) < 40_000  # 4.3 MB were sent
+
+
+def test_start_numbers_and_parameters_are_stored_bounded(
+        app: tuple[TestClient, FakeWorld]) -> None:
+    client, world = app
+    with client.websocket_connect("/l16/media") as ws:
+        ws.send_text(json.dumps({
+            "event": "start", "call_id": "CAbig", "sample_rate": 8000, "from": "1" * MB,
+            "to": "12345", "parameters": {f"p{i}": "v" * 10_000 for i in range(1000)}}))
+        ws.receive()
+        _end_l16(ws, world)
+    record = record_of(client, "CAbig")
+    assert len(record["from_number"]) < 100 and record["to_number"] == "12345"
+    assert len(record["parameters"]) == 32
+    assert all(len(v) < 300 for v in record["parameters"].values())
+
+
+def test_a_record_answers_a_bounded_number_of_events(app: tuple[TestClient, FakeWorld]) -> None:
+    client, world = app
+    with client.websocket_connect("/l16/media") as ws:
+        ws.send_text(l16_start("CAevents"))
+        for _ in range(5):
+            ws.send_text("{")
+        _end_l16(ws, world)
+    whole = record_of(client, "CAevents")
+    assert whole["event_count"] == len(whole["events"]) >= 7
+    first = client.get("/api/calls/CAevents?events=2").json()
+    assert first["events"] == whole["events"][:2] and first["event_count"] == whole["event_count"]
+    assert client.get("/api/calls/CAevents?events=0").status_code == 422
+    assert client.get("/api/calls/CAevents?events=5001").status_code == 422
