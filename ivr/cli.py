@@ -108,6 +108,7 @@ def _serve(args: argparse.Namespace) -> int:
     from ivr.services import build_services
     from ivr.tts import TtsError
     from ivr.web.app import create_app
+    from ivr.web.limits import refusals_of, uvicorn_settings
     from ivr.web.proxies import parse_trusted_proxies
 
     try:
@@ -134,10 +135,11 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"hotline-ivr listening on http://{config.host}:{config.port} "
           f"(Twilio webhook POST /twilio/voice, media WS /twilio/media and /l16/media)",
           flush=True)
-    uvicorn.run(create_app(config, services), host=config.host, port=config.port,
-                log_level=config.log_level.lower(), ws_max_size=1 << 20,
-                log_config=uvicorn_log_config(),
-                proxy_headers=False)  # X-Forwarded-*: ivr.web.proxies, IVR_TRUSTED_PROXIES
+    app = create_app(config, services)
+    uvicorn.run(app, host=config.host, port=config.port,
+                log_level=config.log_level.lower(), log_config=uvicorn_log_config(),
+                proxy_headers=False,  # X-Forwarded-*: ivr.web.proxies, IVR_TRUSTED_PROXIES
+                **uvicorn_settings(config, refusals_of(app)))
     return 0
 
 
@@ -180,14 +182,35 @@ def _replay(args: argparse.Namespace) -> int:
 # ---- hostile input and limits (issue 11; docs/limits.md) ------------------------------------
 
 
+# (flag, type, help); each flag sets the ServerConfig field of its name (docs/limits.md)
+_LIMIT_FLAGS: tuple[tuple[str, type, str], ...] = (
+    ("max-media-connections", int, "media websockets open at once (512)"),
+    ("max-connections-per-address", int, "media websockets from one client address (64)"),
+    ("max-message-bytes", int, "largest websocket message (65536)"),
+    ("handshake-timeout-s", float, "seconds a media socket has to start a call (10)"),
+    ("max-body-bytes", int, "largest HTTP request body (262144)"),
+    ("body-timeout-s", float, "seconds to receive an HTTP request body (10)"),
+    ("header-timeout-s", float, "seconds to send HTTP request headers (10)"),
+    ("keep-alive-s", int, "seconds an idle HTTP keep-alive connection stays open (5)"),
+    ("max-header-bytes", int, "largest HTTP request header block (16384)"),
+    ("limit-concurrency", int, "uvicorn's limit of connections+tasks, then 503 (1024; 0: none)"),
+    ("max-junk-events", int, "protocol errors/unknown events stored per call (50)"),
+    ("event-detail-chars", int, "longest detail stored with an event (300)"),
+)
+
+
 def _add_limit_arguments(s: argparse.ArgumentParser) -> None:
     s.add_argument("--trusted-proxies", help="comma-separated IPs/CIDRs of the proxies whose "
                    "X-Forwarded-Host/-Proto/-For are believed (default none); "
                    "IVR_TRUSTED_PROXIES")
+    for flag, kind, text in _LIMIT_FLAGS:
+        s.add_argument(f"--{flag}", type=kind,
+                       help=f"{text}; IVR_{flag.replace('-', '_').upper()}")
 
 
 def _limit_overrides(args: argparse.Namespace) -> dict[str, object]:
-    return {"trusted_proxies": args.trusted_proxies}
+    names = ["trusted_proxies", *(flag.replace("-", "_") for flag, _, _ in _LIMIT_FLAGS)]
+    return {name: getattr(args, name) for name in names}
 
 
 if __name__ == "__main__":

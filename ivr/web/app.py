@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from ivr.config import ServerConfig
 from ivr.services import Services, build_services
-from ivr.web import calls_api, health, kb_api, twilio_webhooks
+from ivr.web import calls_api, health, kb_api, limits, twilio_webhooks
 from ivr.web.media import media_router
 from ivr.web.proxies import ForwardedHeaders
 
@@ -51,5 +51,6 @@ def create_app(config: ServerConfig, services: Services | None = None) -> FastAP
     app.include_router(media_router())
     app.include_router(calls_api.router)
     app.include_router(kb_api.router)
-    app.add_middleware(ForwardedHeaders, trusted=config.trusted_proxies)
+    limits.install(app, config)
+    app.add_middleware(ForwardedHeaders, trusted=config.trusted_proxies)  # outermost
     return app

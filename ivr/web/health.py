@@ -1,5 +1,5 @@
 """`GET /healthz`: is the server up, which recognizer and voice it runs and why, how many calls
-are live."""
+are live, and how often each limit refused something (ivr.web.limits)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 
 from ivr.media.registry import PROVIDERS
 from ivr.web.deps import calls_of, services_of
+from ivr.web.limits import refusals_of
 
 router = APIRouter(tags=["health"])
 
@@ -23,4 +24,5 @@ async def healthz(request: Request) -> dict[str, Any]:
             "tts_engine": tts.get("engine", ""), "tts_reason": tts.get("reason", ""),
             "tts": tts,
             "intents": len(svc.kb.intents), "active_calls": len(calls_of(request)),
-            "media": {name: p.path for name, p in PROVIDERS.items()}}
+            "media": {name: p.path for name, p in PROVIDERS.items()},
+            "refused": refusals_of(request.app).snapshot()}
