@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--no-prerender", dest="prerender", action="store_const", const=False,
                    help="render prompts on first use instead of at start-up")
     s.add_argument("--log-level", help="DEBUG, INFO, WARNING (default INFO)")
+    _add_limit_arguments(s)
     s.set_defaults(func=_serve)
 
     from dialog.tools.matchcli import add_match_arguments
@@ -113,6 +114,8 @@ def _serve(args: argparse.Namespace) -> int:
     from ivr.services import build_services
     from ivr.tts import TtsError
     from ivr.web.app import create_app
+    from ivr.web.limits import refusals_of, uvicorn_settings
+    from ivr.web.proxies import parse_trusted_proxies
 
     try:
         config = ServerConfig.from_env().with_overrides(
@@ -122,6 +125,8 @@ def _serve(args: argparse.Namespace) -> int:
             asr_language=args.asr_language, inband_dtmf=args.inband_dtmf,
             tts_engine=args.tts_engine, tts_model=args.tts_model, tts_speed=args.tts_speed,
             public_url=args.public_url, prerender=args.prerender, log_level=args.log_level)
+        config = config.with_overrides(**_limit_overrides(args))
+        parse_trusted_proxies(config.trusted_proxies)
     except ValueError as exc:
         print(f"ivr serve: {exc}", file=sys.stderr)
         return 2
@@ -136,9 +141,11 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"hotline-ivr listening on http://{config.host}:{config.port} "
           f"(Twilio webhook POST /twilio/voice, media WS /twilio/media and /l16/media)",
           flush=True)
-    uvicorn.run(create_app(config, services), host=config.host, port=config.port,
-                log_level=config.log_level.lower(), ws_max_size=1 << 20,
-                log_config=uvicorn_log_config())
+    app = create_app(config, services)
+    uvicorn.run(app, host=config.host, port=config.port,
+                log_level=config.log_level.lower(), log_config=uvicorn_log_config(),
+                proxy_headers=False,  # X-Forwarded-*: ivr.web.proxies, IVR_TRUSTED_PROXIES
+                **uvicorn_settings(config, refusals_of(app)))
     return 0
 
 
@@ -177,6 +184,40 @@ def _replay(args: argparse.Namespace) -> int:
           f"call {report.call_sid}: outcome {report.outcome}, "
           f"{report.bot_audio_s:.1f} s of bot audio")
     return 0
+
+
+# ---- hostile input and limits (issue 11; docs/limits.md) ------------------------------------
+
+
+# (flag, type, help); each flag sets the ServerConfig field of its name (docs/limits.md)
+_LIMIT_FLAGS: tuple[tuple[str, type, str], ...] = (
+    ("max-media-connections", int, "media websockets open at once (512)"),
+    ("max-connections-per-address", int, "media websockets from one client address (64)"),
+    ("max-message-bytes", int, "largest websocket message (65536)"),
+    ("handshake-timeout-s", float, "seconds a media socket has to start a call (10)"),
+    ("max-body-bytes", int, "largest HTTP request body (262144)"),
+    ("body-timeout-s", float, "seconds to receive an HTTP request body (10)"),
+    ("header-timeout-s", float, "seconds to send HTTP request headers (10)"),
+    ("keep-alive-s", int, "seconds an idle HTTP keep-alive connection stays open (5)"),
+    ("max-header-bytes", int, "largest HTTP request header block (16384)"),
+    ("limit-concurrency", int, "uvicorn's limit of connections+tasks, then 503 (1024; 0: none)"),
+    ("max-junk-events", int, "protocol errors/unknown events stored per call (50)"),
+    ("event-detail-chars", int, "longest detail stored with an event (300)"),
+)
+
+
+def _add_limit_arguments(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--trusted-proxies", help="comma-separated IPs/CIDRs of the proxies whose "
+                   "X-Forwarded-Host/-Proto/-For are believed (default none); "
+                   "IVR_TRUSTED_PROXIES")
+    for flag, kind, text in _LIMIT_FLAGS:
+        s.add_argument(f"--{flag}", type=kind,
+                       help=f"{text}; IVR_{flag.replace('-', '_').upper()}")
+
+
+def _limit_overrides(args: argparse.Namespace) -> dict[str, object]:
+    names = ["trusted_proxies", *(flag.replace("-", "_") for flag, _, _ in _LIMIT_FLAGS)]
+    return {name: getattr(args, name) for name in names}
 
 
 if __name__ == "__main__":

@@ -83,6 +83,25 @@ class ServerConfig:
     hold_announce_s: float = 30.0  # position and wait are said again this often
     callback_offer_after_s: float = 120.0  # an estimated wait this long suggests a callback
     offer_timeout_s: float = 20.0  # an agent who does not answer an offer in time is skipped
+    # ---- hostile input and limits (issue 11; docs/limits.md) ----
+    # proxies whose X-Forwarded-Host/-Proto/-For are believed: comma-separated IPs or CIDRs
+    trusted_proxies: str = ""
+    max_junk_events: int = 50  # protocol errors/unknown events stored per call; then counted
+    event_detail_chars: int = 300  # longest detail stored with an event
+    # media websockets: open at most, from one client address, largest message, seconds
+    # from connecting to an accepted start (ivr/web/limits.py)
+    max_media_connections: int = 512
+    max_connections_per_address: int = 64
+    max_message_bytes: int = 64 * 1024
+    handshake_timeout_s: float = 10.0
+    # HTTP: largest body, seconds to receive it, seconds to send the request headers, idle
+    # keep-alive seconds, largest header block, uvicorn's connection+task limit (0: none)
+    max_body_bytes: int = 256 * 1024
+    body_timeout_s: float = 10.0
+    header_timeout_s: float = 10.0
+    keep_alive_s: int = 5
+    max_header_bytes: int = 16 * 1024
+    limit_concurrency: int = 1024
 
     @property
     def worker(self) -> str:

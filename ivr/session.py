@@ -45,6 +45,7 @@ from ivr.events import (
     UnknownEvent,
 )
 from ivr.inband_keys import InbandKeys, KeyHeard
+from ivr.junk import MAX_NUMBER_CHARS, JunkBudget, clip, clip_parameters
 from ivr.listening import OPEN, profile_for
 from ivr.media.base import MediaProtocol, WireMessage
 from ivr.playback import Playback, PlaybackStream
@@ -93,7 +94,9 @@ class CallSession:
         self._heard: list[str] = []  # what the caller said to the bot (an agent's context)
         self._intent: str | None = None
         self._outcome: str | None = None
+        self.refusal: str | None = None  # why the stream was turned away (closed with 1008)
         cfg = services.config
+        self._junk = JunkBudget(cfg.max_junk_events)  # bounds what a peer's junk may store
         self.playback = Playback(self._send_command, self._on_heard, self._on_started,
                                  mark_grace_s=cfg.mark_grace_s, clock=clock)
 
@@ -150,11 +153,14 @@ class CallSession:
             await self._record_event("stop", event.reason)
             self._stop_reason = "platform stop"
         elif isinstance(event, ProtocolError):
-            log.warning("call %s: protocol error: %s", self.call_id, event.message)
-            raw = (event.raw or "")[:200]
-            await self._record_event("protocol_error", f"{event.message}: {raw}")
+            if self._junk.admit("protocol_error"):
+                log.warning("call %s: protocol error: %s", self.call_id,
+                            clip(event.message, 200))
+                raw = (event.raw or "")[:200]
+                await self._record_event("protocol_error", f"{event.message}: {raw}")
         elif isinstance(event, UnknownEvent):
-            await self._record_event("unknown_event", event.event)
+            if self._junk.admit("unknown_event"):
+                await self._record_event("unknown_event", event.event)
         elif isinstance(event, Connected):
             pass
 
@@ -163,11 +169,19 @@ class CallSession:
             await self._record_event("protocol_error", "second start on one stream")
             return
         svc, cfg = self.services, self.services.config
+        if not await svc.store.start_call(
+                event.call_id, stream_sid=event.stream_id, protocol=self.protocol.name,
+                from_number=clip(event.from_number, MAX_NUMBER_CHARS),
+                to_number=clip(event.to_number, MAX_NUMBER_CHARS),
+                started_at=self.clock.time(), parameters=clip_parameters(event.parameters)):
+            # Call ids are the client's choice: one already recorded (or live) is another
+            # caller's. Refuse the stream and leave that record untouched.
+            log.warning("protocol error: start reuses call id %r, which is already a call; "
+                        "stream refused", event.call_id)
+            self.refusal = "call id already in use"
+            self._stop_reason = "refused: call id already in use"
+            return
         self.call_id, self._caller = event.call_id, event.from_number
-        await svc.store.start_call(
-            event.call_id, stream_sid=event.stream_id, protocol=self.protocol.name,
-            from_number=event.from_number, to_number=event.to_number, started_at=self.clock.time(),
-            parameters=dict(event.parameters))
         for kind, detail, at in self._early_events:
             await svc.store.add_event(event.call_id, kind, detail, at)
         self._early_events.clear()
@@ -438,6 +452,7 @@ class CallSession:
 
     async def _record_event(self, kind: str, detail: str) -> None:
         self.services.metrics.events.labels(kind=kind).inc()
+        detail = clip(detail, self.services.config.event_detail_chars)
         if self.call_id is None:  # before `start`: kept and written once the call has an id
             self._early_events.append((kind, detail, self.clock.time()))
             return
@@ -477,6 +492,8 @@ class CallSession:
             await self._dispatch(pol.CallerHungUp())
             if self._turns:
                 await self._turns.flush()
+            if summary := self._junk.summary():
+                await self._record_event("junk_suppressed", summary)
             await self._record_event("closed", reason)
         self._closed = True
         self._timers.cancel_all()
@@ -488,7 +505,8 @@ class CallSession:
             self.services.metrics.calls.labels(outcome=self._outcome or "unknown").inc()
         if self.call_id is None and self._early_events:
             log.warning("stream closed before start after %d bad messages: %s",
-                        len(self._early_events), self._early_events[:3])
+                        len(self._early_events) + self._junk.suppressed,
+                        self._early_events[:3])
         log.info("call %s closed: %s", self.call_id, reason)
 
 

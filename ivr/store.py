@@ -149,9 +149,15 @@ class CallStore:
             log.warning("%s for unknown call %s: created placeholder call row", what, call_sid)
 
     def start_call(self, call_sid: str, *, stream_sid: str, protocol: str, from_number: str,
-                   to_number: str, started_at: float, parameters: dict[str, str]) -> None:
-        # A reconnect repeats `start`: keep the first real start, but do fill a placeholder
-        # that an early turn/event created (placeholders are the rows with NULL stream_sid).
+                   to_number: str, started_at: float, parameters: dict[str, str]) -> bool:
+        """Record a new call; False (and nothing changed) when `call_sid` is already a call.
+
+        Call ids are chosen by the client, so a start that reuses one must not join another
+        caller's record: the first real start is kept and the session refuses the stream. A
+        placeholder that an early turn/event created (a row with NULL stream_sid) is filled.
+        One INSERT … ON CONFLICT, so two starts racing for one id (on one server or several
+        sharing a database) cannot both win.
+        """
         values = dict(stream_sid=stream_sid, protocol=protocol, from_number=from_number,
                       to_number=to_number, started_at=started_at, worker=self.worker,
                       parameters=json.dumps(parameters, ensure_ascii=False))
@@ -161,7 +167,10 @@ class CallStore:
                 index_elements=["call_sid"], set_={k: stmt.excluded[k] for k in values},
                 where=Call.stream_sid.is_(None)).returning(Call.call_sid)
             if conn.execute(stmt).first() is None:
-                log.info("duplicate start for call %s ignored (kept the first)", call_sid)
+                log.warning("start for call %s refused: that call id is already recorded",
+                            call_sid)
+                return False
+            return True
 
     def add_turn(self, call_sid: str, turn: TurnRecord) -> int:
         with self._tx() as conn:
@@ -244,7 +253,10 @@ class CallStore:
                         len(sids), ", ".join(sids[:10]) + (" …" if len(sids) > 10 else ""))
         return sids
 
-    def get_call(self, call_sid: str) -> dict[str, Any] | None:
+    def get_call(self, call_sid: str, *, max_events: int | None = None) -> dict[str, Any] | None:
+        """One call with its turns and its events in order, or None. With `max_events`, only
+        the first that many events (`event_count` says how many there are), so one record's
+        answer stays bounded however much a peer made the call record."""
         with self.engine.connect() as conn:
             row = conn.execute(select(Call).where(Call.call_sid == call_sid)).mappings().first()
             if row is None:
@@ -255,7 +267,10 @@ class CallStore:
                                  .order_by(Turn.idx)).mappings().all()
             events = conn.execute(select(Event.seq, Event.kind, Event.detail, Event.at)
                                   .where(Event.call_sid == call_sid)
-                                  .order_by(Event.seq)).mappings().all()
+                                  .order_by(Event.seq).limit(max_events)).mappings().all()
+            event_count = (len(events) if max_events is None or len(events) < max_events
+                           else conn.execute(select(func.count()).where(
+                               Event.call_sid == call_sid)).scalar_one())
         call["turns"] = []
         for row in turns:
             turn = _with_iso(row)
@@ -263,6 +278,7 @@ class CallStore:
             del turn["call_sid"]
             call["turns"].append(turn)
         call["events"] = [_with_iso(row) for row in events]
+        call["event_count"] = int(event_count)
         return call
 
     def transfer_for(self, call_sid: str) -> dict[str, Any] | None:
@@ -332,10 +348,10 @@ class AsyncCallStore:
 
     async def start_call(self, call_sid: str, *, stream_sid: str, protocol: str,
                          from_number: str, to_number: str, started_at: float,
-                         parameters: dict[str, str]) -> None:
-        await self._run(self.sync.start_call, call_sid, stream_sid=stream_sid, protocol=protocol,
-                        from_number=from_number, to_number=to_number, started_at=started_at,
-                        parameters=parameters)
+                         parameters: dict[str, str]) -> bool:
+        return await self._run(self.sync.start_call, call_sid, stream_sid=stream_sid,
+                               protocol=protocol, from_number=from_number, to_number=to_number,
+                               started_at=started_at, parameters=parameters)
 
     async def add_turn(self, call_sid: str, turn: TurnRecord) -> int:
         return await self._run(self.sync.add_turn, call_sid, turn)
@@ -357,8 +373,9 @@ class AsyncCallStore:
         await self._run(self.sync.record_outcome, call_sid, outcome=outcome, ended_at=ended_at,
                         reason=reason)
 
-    async def get_call(self, call_sid: str) -> dict[str, Any] | None:
-        return await self._run(self.sync.get_call, call_sid)
+    async def get_call(self, call_sid: str, *, max_events: int | None = None
+                       ) -> dict[str, Any] | None:
+        return await self._run(self.sync.get_call, call_sid, max_events=max_events)
 
     async def transfer_for(self, call_sid: str) -> dict[str, Any] | None:
         return await self._run(self.sync.transfer_for, call_sid)

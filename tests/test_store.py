@@ -35,12 +35,12 @@ def turn(text: str = "我要查社保", *, at: float = T0 + 1, **kw: object) -> 
     return TurnRecord(**base)  # type: ignore[arg-type]
 
 
-def start(store: CallStore, sid: str = "CA1", **kw: object) -> None:
+def start(store: CallStore, sid: str = "CA1", **kw: object) -> bool:
     args: dict[str, object] = dict(
         stream_sid="MZ1", protocol="twilio", from_number="+8613800000000", to_number="12345",
         started_at=T0, parameters={"lang": "zh"})
     args.update(kw)
-    store.start_call(sid, **args)  # type: ignore[arg-type]
+    return store.start_call(sid, **args)  # type: ignore[arg-type]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -135,12 +135,39 @@ def test_file_db_uses_wal(tmp_path: Path) -> None:
 
 
 def test_duplicate_start_keeps_first(store: CallStore) -> None:
-    start(store)
-    start(store, stream_sid="MZ2", started_at=T0 + 99, parameters={"x": "y"})
+    assert store.start_call("CA1", stream_sid="MZ1", protocol="l16", from_number="a",
+                            to_number="b", started_at=T0, parameters={"lang": "zh"}) is True
+    store.add_event("CA1", "dtmf", "1", T0 + 1)
+    # a client-chosen id that is already a call is refused, and the record stays as it was
+    assert store.start_call("CA1", stream_sid="MZ2", protocol="twilio", from_number="x",
+                            to_number="y", started_at=T0 + 99, parameters={"x": "y"}) is False
     call = store.get_call("CA1")
     assert call is not None
     assert (call["stream_sid"], call["started_at"], call["parameters"]) == (
         "MZ1", T0, {"lang": "zh"})
+    assert (call["protocol"], call["from_number"], len(call["events"])) == ("l16", "a", 1)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_racing_starts_for_one_id_have_one_winner(
+        backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    # a file, not the in-memory database, whose one shared connection is not for threads
+    store = CallStore(tmp_path / "race.sqlite3" if backend == "sqlite"
+                      else request.getfixturevalue("postgres_url"))
+    barrier = threading.Barrier(8)
+    won: list[bool] = []
+
+    def race(n: int) -> None:
+        barrier.wait()
+        won.append(start(store, "CArace", stream_sid=f"MZ{n}"))
+
+    threads = [threading.Thread(target=race, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    store.close()
+    assert sorted(won) == [False] * 7 + [True]
 
 
 def test_first_outcome_wins_but_ended_at_filled(store: CallStore) -> None:
@@ -180,7 +207,7 @@ def test_placeholder_for_unknown_call(store: CallStore, caplog: pytest.LogCaptur
     assert call["stream_sid"] is None and call["started_at"] == T0 + 3
     assert len(call["turns"]) == 1 and call["events"][0]["detail"] == "bad json"
     # A late real start fills the placeholder rather than being ignored as a duplicate.
-    start(store, "LOST", stream_sid="MZ9", started_at=T0 + 1)
+    assert start(store, "LOST", stream_sid="MZ9", started_at=T0 + 1) is True
     call = store.get_call("LOST")
     assert call is not None and call["stream_sid"] == "MZ9" and call["started_at"] == T0 + 1
     assert len(call["turns"]) == 1

@@ -186,7 +186,9 @@ def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthServer
     config = ServerConfig(host="127.0.0.1", port=port, db_path=tmp / "calls.sqlite3",
                           kb_path=REPO / "intents.yaml", router_model_path=tmp / "none.json",
                           prerender=False, twilio_auth_token=TWILIO_TOKEN, l16_token=L16_TOKEN,
-                          api_keys=f"admin:{TEST_ADMIN_KEY}")
+                          api_keys=f"admin:{TEST_ADMIN_KEY}",
+                          # the tests play the TLS proxy from localhost (ivr.web.proxies)
+                          trusted_proxies="127.0.0.1")
     app = create_app(config, build_services(config))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
                                            ws_max_size=1 << 20))

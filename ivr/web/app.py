@@ -22,10 +22,12 @@ from ivr.web import (
     calls_api,
     health,
     kb_api,
+    limits,
     metrics_api,
     twilio_webhooks,
 )
 from ivr.web.media import media_router
+from ivr.web.proxies import ForwardedHeaders
 
 KB_WATCH_INTERVAL_S = 2.0
 
@@ -82,4 +84,6 @@ def create_app(config: ServerConfig, services: Services | None = None) -> FastAP
     app.include_router(callbacks_api.router)
     app.include_router(agent_ws.router)
     app.include_router(metrics_api.router)
+    limits.install(app, config)
+    app.add_middleware(ForwardedHeaders, trusted=config.trusted_proxies)  # outermost
     return app

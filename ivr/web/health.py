@@ -1,5 +1,5 @@
 """`GET /healthz`: is the server up, which recognizer and voice it runs and why, how many calls
-are live."""
+are live, and how often each limit refused something (ivr.web.limits)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 
 from ivr.media.registry import PROVIDERS
 from ivr.web.deps import calls_of, services_of
+from ivr.web.limits import refusals_of
 
 router = APIRouter(tags=["health"])
 
@@ -26,4 +27,5 @@ async def healthz(request: Request) -> dict[str, Any]:
             "contact_centre": {"queue_mode": svc.config.queue_mode,
                                "agents_signed_in": len(svc.centre.state.agents),
                                "callers_waiting": len(svc.centre.state.calls)},
-            "media": {name: p.path for name, p in PROVIDERS.items()}}
+            "media": {name: p.path for name, p in PROVIDERS.items()},
+            "refused": refusals_of(request.app).snapshot()}

@@ -37,6 +37,8 @@ async def route_letter(request: Request) -> JSONResponse:
     """The responsible department for a written message (web form, SMS, letter)."""
     try:
         body = await request.json()
+    except RecursionError as exc:  # json's C decoder recurses per nesting level
+        raise HTTPException(400, "body is JSON nested too deeply to parse") from exc
     except ValueError as exc:
         raise HTTPException(400, 'body must be JSON: {"text": "…", "title": "…"}') from exc
     text, title = (body.get(k, "") if isinstance(body, dict) else None for k in ("text", "title"))

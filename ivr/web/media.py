@@ -13,18 +13,37 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from ivr.events import HangUp
 from ivr.media.base import MediaProtocol, WireMessage
 from ivr.media.registry import PROVIDERS, Handshake, MediaProvider
 from ivr.session import CallSession
 from ivr.web.deps import calls_of, config_of, services_of
+from ivr.web.limits import (
+    MESSAGE_TOO_BIG,
+    TRY_AGAIN_LATER,
+    connections_of,
+    refusals_of,
+)
 from ivr.wsauth import POLICY_VIOLATION
 
 log = logging.getLogger(__name__)
-Outbox = asyncio.Queue[WireMessage | None]  # None: close the socket after what is queued
+
+
+@dataclass(frozen=True)
+class CloseFrame:
+    """Close the socket after what is queued, with this code and reason."""
+
+    code: int
+    reason: str = ""
+
+
+NORMAL_CLOSE = CloseFrame(1000)
+Outbox = asyncio.Queue[WireMessage | CloseFrame | None]  # None: close normally (1000)
 
 
 def media_router(providers: dict[str, MediaProvider] = PROVIDERS) -> APIRouter:
@@ -38,13 +57,23 @@ def media_router(providers: dict[str, MediaProvider] = PROVIDERS) -> APIRouter:
 
 def _endpoint(provider: MediaProvider) -> Callable[[WebSocket], Awaitable[None]]:
     async def media_socket(ws: WebSocket) -> None:
-        handshake = Handshake({k.lower(): v for k, v in ws.headers.items()}, ws.url.query,
-                              ws.url.scheme)
-        refusal = provider.refusal(handshake, config_of(ws))
-        if refusal:
-            await _refuse(ws, refusal)
+        limiter, address = connections_of(ws.app), ws.client.host if ws.client else "unknown"
+        capped = limiter.acquire(address)
+        if capped:  # before anything else: a flood of sockets costs one counter each
+            kind, reason = capped
+            refusals_of(ws.app).refuse(kind, f"{ws.url.path} from {address}: {reason}")
+            await _close_unserved(ws, TRY_AGAIN_LATER, reason)
             return
-        await serve_call(ws, provider.protocol())
+        try:
+            handshake = Handshake({k.lower(): v for k, v in ws.headers.items()}, ws.url.query,
+                                  ws.url.scheme)
+            refusal = provider.refusal(handshake, config_of(ws))
+            if refusal:
+                await _refuse(ws, refusal)
+                return
+            await serve_call(ws, provider.protocol())
+        finally:
+            limiter.release(address)
 
     media_socket.__doc__ = f"Media stream: {provider.description or provider.name}."
     return media_socket
@@ -60,9 +89,15 @@ async def _refuse(ws: WebSocket, reason: str) -> None:
     client = f"{ws.client.host}:{ws.client.port}" if ws.client else "unknown client"
     log.warning("refused %s from %s: %s", ws.url.path, client, reason)
     services_of(ws).metrics.rejected.labels(reason=reason[:60]).inc()
+    refusals_of(ws.app).counts["auth"] += 1  # each one logged: they are worth reading
+    await _close_unserved(ws, POLICY_VIOLATION, reason)
+
+
+async def _close_unserved(ws: WebSocket, code: int, reason: str) -> None:
+    """Complete the handshake only to close with `code` and `reason`; read nothing."""
     with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
         await ws.accept()
-        await ws.close(code=POLICY_VIOLATION, reason=reason)
+        await ws.close(code=code, reason=reason)
 
 
 async def serve_call(ws: WebSocket, protocol: MediaProtocol) -> None:
@@ -77,13 +112,35 @@ async def serve_call(ws: WebSocket, protocol: MediaProtocol) -> None:
     session = CallSession(protocol, outbox.put, close_socket, services, services.clock)
     calls = calls_of(ws)
     calls[id(session)] = session
+    config, refusals = services.config, refusals_of(ws.app)
+    peer = f"{ws.url.path} from {ws.client.host if ws.client else 'unknown'}"
+
+    def no_start() -> None:  # the handshake deadline: a socket must start a call in time
+        if session.call_id is not None or session.refusal:
+            return
+        reason = f"no start within {config.handshake_timeout_s:g} s"
+        refusals.refuse("handshake_timeout", f"{peer}: {reason}")
+        for message in protocol.send(HangUp(reason)):
+            outbox.put_nowait(message)
+        outbox.put_nowait(CloseFrame(POLICY_VIOLATION, reason))
+
+    deadline = (services.clock.call_later(config.handshake_timeout_s, no_start)
+                if config.handshake_timeout_s > 0 else None)
     try:
         async with asyncio.TaskGroup() as group:
             writer = group.create_task(_write_loop(ws, outbox), name="media writer")
             try:
-                await session.run(_read_messages(ws, writer))
+                await session.run(_read_messages(ws, writer, config.max_message_bytes,
+                                                 outbox, lambda d: refusals.refuse(
+                                                     "message_too_big", f"{peer}: {d}")))
             finally:
-                outbox.put_nowait(None)  # the writer sends what is queued, then closes
+                if deadline is not None:
+                    deadline.cancel()
+                if session.refusal:
+                    refusals.refuse("call_id_in_use", f"{peer}: {session.refusal}")
+                # the writer sends what is queued, then closes
+                outbox.put_nowait(CloseFrame(POLICY_VIOLATION, session.refusal)
+                                  if session.refusal else None)
     finally:
         calls.pop(id(session), None)
         if ws.application_state != WebSocketState.DISCONNECTED:
@@ -91,8 +148,13 @@ async def serve_call(ws: WebSocket, protocol: MediaProtocol) -> None:
                 await ws.close()
 
 
-async def _read_messages(ws: WebSocket, writer: asyncio.Task[None]) -> AsyncIterator[WireMessage]:
-    """The platform's messages until it disconnects or the writer closed the socket."""
+async def _read_messages(ws: WebSocket, writer: asyncio.Task[None], max_bytes: int,
+                         outbox: Outbox, too_big: Callable[[str], None],
+                         ) -> AsyncIterator[WireMessage]:
+    """The platform's messages until it disconnects or the writer closed the socket.
+
+    A message over `max_bytes` closes the socket with 1009: uvicorn refuses such frames on
+    the wire (`ws_max_size`), and this holds under any other server too."""
     while True:
         receive = asyncio.ensure_future(ws.receive())
         done, _ = await asyncio.wait({receive, writer}, return_when=asyncio.FIRST_COMPLETED)
@@ -104,19 +166,30 @@ async def _read_messages(ws: WebSocket, writer: asyncio.Task[None]) -> AsyncIter
         except (WebSocketDisconnect, RuntimeError):
             return
         if message["type"] == "websocket.disconnect":
+            if message.get("code") == MESSAGE_TOO_BIG:  # uvicorn's own size check
+                too_big(f"a message over {max_bytes} bytes")
             return
-        if message.get("text") is not None:
-            yield message["text"]
-        elif message.get("bytes") is not None:
-            yield message["bytes"]
+        data: WireMessage | None = message.get("text")
+        if data is None:
+            data = message.get("bytes")
+        if data is None:
+            continue
+        size = len(data) if isinstance(data, bytes) or len(data) * 4 <= max_bytes \
+            else len(data.encode("utf-8", "surrogatepass"))
+        if max_bytes and size > max_bytes:
+            too_big(f"a {size}-byte message (at most {max_bytes})")
+            outbox.put_nowait(CloseFrame(MESSAGE_TOO_BIG, "message too big"))
+            return
+        yield data
 
 
 async def _write_loop(ws: WebSocket, outbox: Outbox) -> None:
     while True:
         message = await outbox.get()
-        if message is None:
+        if message is None or isinstance(message, CloseFrame):
+            close = message or NORMAL_CLOSE
             with contextlib.suppress(Exception):
-                await ws.close()
+                await ws.close(code=close.code, reason=close.reason)
             return
         try:
             if isinstance(message, str):

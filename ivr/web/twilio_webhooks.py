@@ -70,7 +70,12 @@ async def twilio_after_stream(request: Request) -> Response:
 def _check_signature(request: Request, form: dict[str, Any], config: ServerConfig) -> None:
     if not config.twilio_auth_token:
         return
-    url = str(request.url)
+    # The URL Twilio requested, read by the rule the TwiML was built by: the forwarded host
+    # and scheme only from a trusted proxy (ivr.web.proxies removed them from anyone else).
+    seen = Handshake({k.lower(): v for k, v in request.headers.items()}, scheme=request.url.scheme)
+    url = f"{seen.scheme_hint}://{seen.host}{request.url.path}"
+    if request.url.query:
+        url += "?" + request.url.query
     if config.public_url:
         url = config.public_url.rstrip("/") + request.url.path
         if request.url.query:

@@ -1,0 +1,200 @@
+"""The limits of issue 11 item 4, in-process through the real app: media connection caps per
+address and in all, the websocket message size, the handshake deadline, the HTTP body size;
+each refusal counted (`/healthz` "refused"). What only the real server enforces (uvicorn's
+wire checks, half-sent requests) is in tests/test_limits_server.py."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient, WebSocketTestSession
+
+from dialog.kbholder import KnowledgeBaseHolder
+from ivr.web.limits import ConnectionLimiter, Refusals
+from tests.inprocess import FakeWorld, app_with_fakes, shared_kb_holder
+
+A = ("198.51.100.1", 5000)
+B = ("198.51.100.2", 5000)
+
+
+@pytest.fixture(scope="module")
+def holder() -> KnowledgeBaseHolder:
+    return shared_kb_holder()
+
+
+@pytest.fixture
+def app(tmp_path: Path, holder: KnowledgeBaseHolder) -> Iterator[tuple[TestClient, FakeWorld]]:
+    with app_with_fakes(tmp_path, holder, max_connections_per_address=2,
+                        max_media_connections=3) as running:
+        yield running
+
+
+def close_of(ws: WebSocketTestSession) -> tuple[int, str, list[str]]:
+    """Read until the server closes the socket: its code, reason and the texts before."""
+    texts: list[str] = []
+    while True:
+        message = ws.receive()
+        if message["type"] == "websocket.close":
+            return message.get("code", 1000), message.get("reason", ""), texts
+        if message.get("text"):
+            texts.append(message["text"])
+
+
+def refused(client: TestClient) -> dict[str, int]:
+    counts: dict[str, int] = client.get("/healthz").json()["refused"]
+    return counts
+
+
+def peer(world: FakeWorld, address: tuple[str, int]) -> TestClient:
+    assert world.app is not None
+    return TestClient(world.app, client=address)
+
+
+def l16_start(call_id: str) -> str:
+    return json.dumps({"event": "start", "call_id": call_id, "sample_rate": 8000})
+
+
+# ---- pure ---------------------------------------------------------------------------------------
+
+
+def test_the_limiter_caps_per_address_and_in_all() -> None:
+    limiter = ConnectionLimiter(total=3, per_address=2)
+    assert limiter.acquire("a") is None and limiter.acquire("a") is None
+    assert limiter.acquire("a") == ("too_many_from_address",
+                                    "too many media connections from this address")
+    assert limiter.acquire("b") is None
+    assert limiter.acquire("c") == ("too_many_connections",
+                                    "server busy: too many media connections")
+    limiter.release("a")
+    assert limiter.acquire("c") is None
+    assert ConnectionLimiter(0, 0).acquire("x") is None  # 0: no cap
+
+
+def test_refusals_are_counted_each_and_logged_once_a_minute(
+        caplog: pytest.LogCaptureFixture) -> None:
+    now = [0.0]
+    refusals = Refusals(log_every_s=60, clock=lambda: now[0])
+    with caplog.at_level("WARNING", logger="ivr.web.limits"):
+        for _ in range(100):
+            refusals.refuse("body_too_large", "POST /api/route from 192.0.2.1")
+        refusals.refuse("header_timeout", "from 192.0.2.1")
+        now[0] = 61
+        refusals.refuse("body_too_large", "POST /api/route from 192.0.2.1")
+    assert refusals.snapshot() == {"body_too_large": 101, "header_timeout": 1}
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 3
+    assert lines[-1].endswith("(and 99 more since the last such line)")
+
+
+# ---- media sockets ---------------------------------------------------------------------------
+
+
+def test_connections_from_one_address_and_in_all_are_capped(
+        app: tuple[TestClient, FakeWorld]) -> None:
+    client, world = app
+    with ExitStack() as held:
+        for _ in range(2):
+            held.enter_context(peer(world, A).websocket_connect("/l16/media"))
+        with peer(world, A).websocket_connect("/l16/media") as third:
+            assert close_of(third)[:2] == (1013, "too many media connections from this address")
+        held.enter_context(peer(world, B).websocket_connect("/l16/media"))
+        with peer(world, B).websocket_connect("/l16/media") as fourth:
+            assert close_of(fourth)[:2] == (1013, "server busy: too many media connections")
+        assert refused(client) == {"too_many_from_address": 1, "too_many_connections": 1}
+    world.wait_until_calls_served()
+    # the slots come back when the sockets close
+    with peer(world, A).websocket_connect("/l16/media") as ws:
+        ws.send_text(l16_start("CAafter"))
+        assert ws.receive().get("bytes")  # the greeting: served
+        ws.send_text('{"event":"stop"}')
+        assert close_of(ws)[0] == 1000
+        world.wait_until_calls_served()
+
+
+def test_a_message_over_the_limit_closes_the_socket_with_1009(
+        app: tuple[TestClient, FakeWorld]) -> None:
+    client, world = app
+    with client.websocket_connect("/l16/media") as ws:
+        ws.send_text(l16_start("CAhuge"))
+        ws.send_bytes(b"\0" * (64 * 1024 + 2))
+        assert close_of(ws)[:2] == (1009, "message too big")
+        world.wait_until_calls_served()
+    with client.websocket_connect("/l16/media") as ws:  # text is measured in UTF-8 bytes
+        ws.send_text(json.dumps({"event": "ping", "x": "话" * 22_000}, ensure_ascii=False))
+        assert close_of(ws)[:2] == (1009, "message too big")
+        world.wait_until_calls_served()
+    assert refused(client) == {"message_too_big": 2}
+    record = client.get("/api/calls/CAhuge").json()
+    assert record["ended_at"] and record["events"][-1]["kind"] == "closed"
+
+
+@pytest.mark.parametrize("first", [None, '{"event":"connected","protocol":"Call"}', "{"])
+def test_a_socket_that_never_starts_is_closed_after_the_handshake_timeout(
+        app: tuple[TestClient, FakeWorld], first: str | None) -> None:
+    client, world = app
+    with client.websocket_connect("/twilio/media") as ws:
+        if first:
+            ws.send_text(first)
+        world.clock.wait_for_timer(10.0)
+        world.clock.advance(10.0)
+        assert close_of(ws)[:2] == (1008, "no start within 10 s")
+        world.wait_until_calls_served()
+    assert refused(client) == {"handshake_timeout": 1}
+    assert client.get("/api/calls").json() == []  # no call record
+
+
+def test_an_l16_socket_that_never_starts_is_told_hangup_then_closed(
+        app: tuple[TestClient, FakeWorld]) -> None:
+    client, world = app
+    with client.websocket_connect("/l16/media") as ws:
+        ws.send_text(json.dumps({"event": "start", "call_id": "c1", "sample_rate": 44100}))
+        world.clock.wait_for_timer(10.0)
+        world.clock.advance(10.0)
+        code, reason, texts = close_of(ws)
+    assert (code, reason) == (1008, "no start within 10 s")
+    assert [json.loads(t) for t in texts] == [{"event": "hangup",
+                                               "reason": "no start within 10 s"}]
+    world.wait_until_calls_served()
+
+
+def test_a_call_that_started_is_not_closed_by_the_handshake_timeout(
+        app: tuple[TestClient, FakeWorld]) -> None:
+    client, world = app
+    with client.websocket_connect("/l16/media") as ws:
+        ws.send_text(l16_start("CAstarted"))
+        assert ws.receive().get("bytes")
+        world.clock.advance(10.0)
+        ws.send_text('{"event":"stop"}')
+        assert close_of(ws)[0] == 1000
+        world.wait_until_calls_served()
+    assert "handshake_timeout" not in refused(client)
+
+
+# ---- HTTP bodies ---------------------------------------------------------------------------------
+
+
+def test_a_body_over_the_limit_is_413_by_length_or_as_it_arrives(
+        app: tuple[TestClient, FakeWorld]) -> None:
+    client, _ = app
+    big = json.dumps({"text": "路" * 100_000}).encode()  # 300 kB > 256 KiB
+    response = client.post("/api/route", content=big,
+                           headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+    assert response.json() == {"detail": "request body over 262144 bytes"}
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
+        for i in range(0, len(big), 16_384):
+            yield big[i:i + 16_384]
+
+    response = client.post("/api/route", content=chunks(),
+                           headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+    assert client.post("/twilio/voice", content=b"x" * 300_000,
+                       headers={"Content-Type": "application/x-www-form-urlencoded"}
+                       ).status_code == 413
+    assert refused(client) == {"body_too_large": 3}
+    assert client.post("/api/route", json={"text": "路灯坏了"}).status_code == 200
