@@ -15,7 +15,16 @@ from fastapi import FastAPI
 
 from ivr.config import ServerConfig
 from ivr.services import Services, build_services
-from ivr.web import agent_ws, agents_api, callbacks_api, calls_api, health, kb_api, twilio_webhooks
+from ivr.web import (
+    agent_ws,
+    agents_api,
+    callbacks_api,
+    calls_api,
+    desk,
+    health,
+    kb_api,
+    twilio_webhooks,
+)
 from ivr.web.media import media_router
 
 KB_WATCH_INTERVAL_S = 2.0
@@ -53,4 +62,5 @@ def create_app(config: ServerConfig, services: Services | None = None) -> FastAP
     app.include_router(agents_api.router)
     app.include_router(callbacks_api.router)
     app.include_router(agent_ws.router)
+    app.include_router(desk.router)
     return app
