@@ -8,6 +8,9 @@ const $ = (id) => document.getElementById(id);
 const STATUS_NAMES = { available: "空闲", busy: "通话中", "wrap-up": "话后整理", offline: "离线" };
 const CALLBACK_STATUS = { pending: "待处理", taken: "处理中", done: "已完成", failed: "失败" };
 const OUTCOMES = { "done": "已回电", "no-answer": "无人接听", "failed": "无法联系" };
+const REASONS = { caller_request: "来电者要求转人工", intent: "该业务需人工办理",
+                  dtmf: "来电者按键转人工", no_match: "机器人未能听懂" };
+const INTENTS = { human_agent: "转人工" };
 const WITHDRAWN = { rejected: "已拒接", timeout: "超时未接", "agent-left": "坐席离开",
                     "caller-left": "来电者已挂机" };
 
@@ -133,7 +136,7 @@ function handle(m) {
 function showStatus(status, reason) {
   stats.status = status;
   if ([...$("status").options].some((o) => o.value === status)) $("status").value = status;
-  $("status-reason").textContent = status === "busy" ? "通话中" : (reason ? `（${reason}）` : "");
+  $("status-reason").textContent = reason ? `（${reason}）` : "";
 }
 
 // ---- the offer ----------------------------------------------------------------------------
@@ -144,10 +147,10 @@ function showOffer(m) {
   stats.state = "offered";
   const c = m.context || {};
   setText("offer-number", c.from_number);
-  setText("offer-intent", c.intent);
+  setText("offer-intent", INTENTS[c.intent] ? `${INTENTS[c.intent]}（${c.intent}）` : c.intent);
   setText("offer-department", c.department_name ? `${c.department_name}（${c.department || m.department}）`
                                                  : (c.department || m.department));
-  setText("offer-reason", c.reason);
+  setText("offer-reason", REASONS[c.reason] || c.reason);
   fillList("offer-said", c.said || []);
   fillList("offer-earlier", (c.earlier_calls || []).map((e) =>
     `${e.started_at_iso || e.started_at || ""} ${e.outcome || ""} ${e.transfer_department || ""}`.trim()));
