@@ -274,7 +274,8 @@ class CallSession:
         log.info("call %s heard %r → %s (%.2f, %s)", self.call_id, text, match.intent,
                  match.score, match.action)
         self._heard.append(text)
-        self._intent = match.intent or self._intent
+        if match.intent and self.kb.kb.intents[match.intent].kind != "system":
+            self._intent = match.intent  # what the caller asked about, not "转人工" itself
         self._measure(ev, match)
         if self._turns:
             self._turns.recognized(ev.transcript, match, ev.wait_s)

