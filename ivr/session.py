@@ -518,7 +518,9 @@ class CallSession:
         earlier = await self.services.store.calls_from(self._caller, before=self.call_id)
         names = {d.id: d.name for d in self.kb.kb.departments.values()}
         context = {"call_id": self.call_id, "from_number": self._caller, "said": self._heard,
-                   "intent": self._intent, "department": action.department,
+                   "intent": self._intent,
+                   "intent_name": self.kb.kb.intents[self._intent].name if self._intent else None,
+                   "department": action.department,
                    "department_name": names.get(action.department, action.department),
                    "reason": action.reason, "earlier_calls": earlier, "notes": []}
         self._hold = CallHold(self, self.services.hold, self.clock, self.call_id,

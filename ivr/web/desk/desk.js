@@ -147,7 +147,8 @@ function showOffer(m) {
   stats.state = "offered";
   const c = m.context || {};
   setText("offer-number", c.from_number);
-  setText("offer-intent", INTENTS[c.intent] ? `${INTENTS[c.intent]}（${c.intent}）` : c.intent);
+  const intentName = c.intent_name || INTENTS[c.intent];
+  setText("offer-intent", intentName ? `${intentName}（${c.intent}）` : (c.intent || "—"));
   setText("offer-department", c.department_name ? `${c.department_name}（${c.department || m.department}）`
                                                  : (c.department || m.department));
   setText("offer-reason", REASONS[c.reason] || c.reason);
