@@ -32,11 +32,11 @@ import numpy as np
 
 from dialog.phonetic import Utterance
 
-__all__ = ["L2", "TEMPERATURE", "IntentClassifier", "features", "train"]
+__all__ = ["L2", "TEMPERATURE", "IntentClassifier", "clear_cache", "features", "train"]
 
 L2 = 5e-5  # weight of the L2 penalty, per training example (chosen on the blind dev split)
 TEMPERATURE = 0.5  # scores ÷ this before the softmax (see the module docstring)
-_ITERATIONS = 200
+_ITERATIONS = 40  # converged for what it decides: 40 and 200 give the same dev scores
 _HISTORY = 5  # L-BFGS memory
 _CHAR_NGRAMS = (1, 2, 3)
 
@@ -107,6 +107,11 @@ def train(examples: Sequence[tuple[int, Utterance]], classes: int, l2: float = L
     Classes without examples keep zero weights and a very low bias (never predicted)."""
     model = _train_cached(tuple(examples), classes, l2)
     return IntentClassifier(model.vocabulary, model.weights, model.bias, temperature)
+
+
+def clear_cache() -> None:
+    """Forget the trained models (for timing a training from scratch)."""
+    _train_cached.cache_clear()
 
 
 @lru_cache(maxsize=8)

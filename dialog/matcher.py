@@ -179,6 +179,10 @@ class Matcher:
         best = np.zeros(len(self._intents))
         if self._embedder is None or self._embedded is None:
             return best
+        vectors, owners = self._embedded
+        sims = vectors @ self._embedder.encode([text])[0]
+        np.maximum.at(best, owners, sims)
+        return best
 
     def _documents(self, examples: list[tuple[int, Utterance]]) -> list[list[str]]:
         docs: list[list[str]] = [[] for _ in self._intents]
