@@ -24,6 +24,7 @@ keywords, each once. Pure numpy; no I/O.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -39,18 +40,36 @@ TEMPERATURE = 0.5  # scores ÷ this before the softmax (see the module docstring
 _ITERATIONS = 40  # converged for what it decides: 40 and 200 give the same dev scores
 _HISTORY = 5  # L-BFGS memory
 _CHAR_NGRAMS = (1, 2, 3)
+_UNIT = re.compile(r"[A-Za-z0-9]+|.", re.DOTALL)
 
 
 def features(utt: Utterance) -> list[str]:
     """Character 1–3-grams and loosened-pinyin syllables and syllable pairs ("~" marks sound).
 
     A character alone carries meaning in Chinese (税, 厂, 吵); pairs and triples carry words
-    (公积金, 营业执照) and word order; sounds survive homophone recognition errors."""
-    text, loose = utt.text, utt.loose
-    grams = [text[i : i + n] for n in _CHAR_NGRAMS for i in range(len(text) - n + 1)]
-    grams += [f"~{s}" for s in loose]
-    grams += [f"~{loose[i]} {loose[i + 1]}" for i in range(len(loose) - 1)]
+    (公积金, 营业执照) and word order; sounds survive homophone recognition errors. A run of
+    Latin letters or digits (APP, 12345, an English sentence) is one unit: its letters alone
+    would make any two English sentences look alike."""
+    units, sounds = _units(utt)
+    grams = ["".join(units[i : i + n]) for n in _CHAR_NGRAMS for i in range(len(units) - n + 1)]
+    grams += [f"~{s}" for s in sounds]
+    grams += [f"~{sounds[i]} {sounds[i + 1]}" for i in range(len(sounds) - 1)]
     return grams
+
+
+def _units(utt: Utterance) -> tuple[list[str], list[str]]:
+    """The utterance as units (a Chinese character, or a whole run of ASCII letters and
+    digits) and their sounds (the loosened syllable; the run itself)."""
+    units: list[str] = []
+    sounds: list[str] = []
+    for run in _UNIT.finditer(utt.text):
+        if len(run.group()) > 1 or run.group().isascii():
+            units.append(run.group())
+            sounds.append(run.group().lower())
+        else:
+            units.append(run.group())
+            sounds.append(utt.loose[run.start()])
+    return units, sounds
 
 
 @dataclass(frozen=True)
