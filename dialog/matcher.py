@@ -21,6 +21,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from dialog.background import BACKGROUND
+from dialog.classifier import IntentClassifier, train
 from dialog.embeddings import SentenceEncoder
 from dialog.examples import ExampleIndex, strip_frames
 from dialog.intents import Intent, KnowledgeBase
@@ -73,6 +75,15 @@ _EXAMPLE_FLOOR = 0.4
 _EXAMPLE_SHARE = 0.9
 _SEMANTIC_FLOOR = 0.3
 _SEMANTIC_SHARE = 0.5
+# The classifier's probability (dialog.classifier) above _LEARNED_FLOOR — what out-of-scope
+# chatter reaches — lifted onto 0..1 and weighted by _LEARNED_SHARE.
+_LEARNED_FLOOR = 0.3
+_LEARNED_SHARE = 0.9
+# When the classifier puts at least this much on chatter no intent serves (dialog.background)
+# the utterance is not answered or routed, unless a keyword at least _VETO_KEYWORD strong
+# (three characters, heard as such) names what the caller wants.
+_NONE_VETO = 0.7
+_VETO_KEYWORD = 0.6
 # Optional sentence embeddings (dialog.embeddings): cosine mapped linearly onto the semantic
 # scale, _EMBEDDING_LOW → 0 and _EMBEDDING_HIGH → 1 (the semantic floor above then leaves
 # cosines under about 0.5, what unrelated sentences reach with sentence-transformers models).
@@ -113,7 +124,7 @@ class Matcher:
     def __init__(
         self, kb: KnowledgeBase, threshold: float = ANSWER_THRESHOLD,
         clarify_threshold: float | None = None, route_threshold: float = ROUTE_THRESHOLD,
-        embedder: SentenceEncoder | None = None,
+        embedder: SentenceEncoder | None = None, learned: bool = True,
     ) -> None:
         self.kb = kb
         self.threshold = threshold
@@ -135,6 +146,27 @@ class Matcher:
         self._router = DepartmentRouter(kb, self.canon)
         self._embedder = embedder
         self._embedded = self._embed_examples(embedder) if embedder is not None else None
+        self._classifier = self._train_classifier(examples) if learned else None
+
+    def _train_classifier(self, examples: list[tuple[int, Utterance]]) -> IntentClassifier:
+        """The learned signal (dialog.classifier), trained on every example, spoken name and
+        keyword of every intent, and one class more for chatter no intent serves
+        (dialog.background). (A class per department for its other problems, trained on
+        its keywords and duties, was tried: it took probability from the FAQ intents and
+        lost 2 points on the blind dev split.)"""
+        phrases = [(o, analyse(self.canon(p))) for o, i in enumerate(self._intents)
+                   for p in (i.name, *i.keywords) if p]
+        chatter = [(len(self._intents), analyse(self.canon(t))) for t in BACKGROUND]
+        return train([(o, u) for o, u in examples + phrases + chatter if u.text],
+                     len(self._intents) + 1)
+
+    def _learned(self, utt: Utterance) -> tuple[np.ndarray, float]:
+        """Per intent, the classifier's probability, and the probability of chatter no intent
+        serves (zeros without a classifier)."""
+        if self._classifier is None:
+            return np.zeros(len(self._intents)), 0.0
+        probs = self._classifier.probabilities(utt)
+        return probs[:-1], float(probs[-1])
 
     def _embed_examples(self, embedder: SentenceEncoder) -> tuple[np.ndarray, np.ndarray]:
         """Unit vectors of every example and, per row, the intent that owns it."""
@@ -190,7 +222,8 @@ class Matcher:
         # An embedding model, when configured, lifts the semantic signal where it finds a
         # paraphrase the vocabulary misses; it never lowers it.
         semantic = np.maximum(semantic, embedding_semantic(embedding))
-        scores = self._combine(keyword, np.maximum(chars, sounds), semantic)
+        learned, background = self._learned(utt)
+        scores = self._combine(keyword, np.maximum(chars, sounds), semantic, learned)
         scores = self._adjust_yes_no(scores, keyword, self._yes_no_coverage(hits, norm),
                                      len(norm))
         order = np.argsort(-scores, kind="stable")
@@ -204,6 +237,9 @@ class Matcher:
             "semantic": float(semantic[best]),
             "margin": margin,
         }
+        if self._classifier is not None:
+            signals["classifier"] = float(learned[best])
+            signals["classifier_none"] = background
         if self._embedder is not None:
             signals["embedding"] = float(embedding[best])
         return Evidence(utt, query_terms, scores, order, signals, self._candidates(scores, order),
@@ -228,6 +264,9 @@ class Matcher:
         """Thresholds applied to the evidence: answer, clarify, route, or no match."""
         best = int(ev.order[0])
         top = float(ev.scores[best])
+        if self._chatter(ev):
+            return MatchResult(None, top, None, "none", text=text, signals=ev.signals,
+                               candidates=ev.candidates)
         confident = top >= self.threshold
         if confident and not self._too_close(ev.scores, ev.order):
             return self._result(self._intents[best], top, text, ev.signals, ev.candidates)
@@ -256,6 +295,12 @@ class Matcher:
                                candidates=ev.candidates)
         return MatchResult(None, top, None, "none", text=text, signals=ev.signals,
                            candidates=ev.candidates)
+
+    def _chatter(self, ev: Evidence) -> bool:
+        """The classifier reads the utterance as chatter and no long keyword says otherwise."""
+        return (ev.signals.get("classifier_none", 0.0) >= _NONE_VETO
+                and ev.signals["keyword"] < _VETO_KEYWORD
+                and self.route(ev).keyword < _VETO_KEYWORD)
 
     def _misheard_faq_of(self, department: str | None, faq: Candidate, ev: Evidence) -> bool:
         """Is the department's own FAQ what the caller asked, in misheard words?
@@ -308,12 +353,14 @@ class Matcher:
             for i in picked)
 
     def _combine(
-        self, keyword: np.ndarray, examples: np.ndarray, semantic: np.ndarray
+        self, keyword: np.ndarray, examples: np.ndarray, semantic: np.ndarray,
+        learned: np.ndarray,
     ) -> np.ndarray:
         lifted = np.clip((examples - _EXAMPLE_FLOOR) / (1.0 - _EXAMPLE_FLOOR), 0.0, 1.0)
         sem = np.clip((semantic - _SEMANTIC_FLOOR) / (1.0 - _SEMANTIC_FLOOR), 0.0, 1.0)
+        cls = np.clip((learned - _LEARNED_FLOOR) / (1.0 - _LEARNED_FLOOR), 0.0, 1.0)
         return 1.0 - (1.0 - keyword) * (1.0 - _EXAMPLE_SHARE * lifted) * (
-            1.0 - _SEMANTIC_SHARE * sem)
+            1.0 - _SEMANTIC_SHARE * sem) * (1.0 - _LEARNED_SHARE * cls)
 
     # ---- yes / no -------------------------------------------------------------------------
 

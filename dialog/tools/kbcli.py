@@ -1,4 +1,5 @@
-"""`ivr kb check | eval | suggest | train-router | route`: validate, measure and grow the KB.
+"""`ivr kb check | eval | bench | suggest | expand | train-router | route`: validate, measure
+and grow the KB.
 
 `add_kb_parser(subparsers, read_unresolved=...)` registers the `kb` command and its
 subcommands on the main CLI (the two routing ones live in `dialog.tools.routecli`); each sets
@@ -7,8 +8,11 @@ exit 2) and lists style warnings (exit 1 with --strict); `eval` reports accuracy
 rates, out-of-scope rejection, confusions and per-utterance match time for a TSV of (text,
 expected), or same-intent accuracy for a question-pair file with --pairs; `suggest` clusters
 the unresolved utterances of the call database, which `read_unresolved` reads (the call store
-is the server's, and dialog does not import ivr: `ivr.cli` hands its reader in). Reads files,
-writes to stdout/stderr only.
+is the server's, and dialog does not import ivr: `ivr.cli` hands its reader in); `bench` times
+building the matcher (the classifier's training) and matching, with and without the
+classifier; `expand` proposes paraphrases of an intent into a review file
+(`dialog.tools.expand`), never into the knowledge base. Reads files, writes to stdout/stderr
+and, for `expand`, the review file.
 """
 
 from __future__ import annotations
@@ -79,6 +83,23 @@ def add_kb_parser(subparsers: Any, *, read_unresolved: UtteranceReader,
     sg.add_argument("--json", action="store_true", help="print a JSON list")
     sg.add_argument("--min-count", type=int, default=1, help="smallest cluster to show")
     sg.set_defaults(func=lambda args: run_suggest(args, read_unresolved))
+
+    ex = sub.add_parser("expand", help="propose paraphrases of an intent for review")
+    ex.add_argument("intent", help="intent id")
+    _kb_option(ex)
+    ex.add_argument("--limit", type=int, default=30, help="most proposals to make")
+    ex.add_argument("--out", type=Path, default=None, help="review file to write (default "
+                    "var/kb_expand/<intent>.review.yaml)")
+    ex.add_argument("--json", action="store_true", help="print a JSON list as well")
+    ex.set_defaults(func=run_expand)
+
+    bench = sub.add_parser("bench", help="time training and matching, with and without "
+                           "the classifier")
+    bench.add_argument("files", type=Path, nargs="*", help="evaluation files whose lines to "
+                       "match (default: the blind dev split, kb_eval.tsv and setA)")
+    _kb_option(bench)
+    bench.add_argument("--repeats", type=int, default=5, help="timed passes over the lines")
+    bench.set_defaults(func=run_bench)
     add_route_parsers(sub, _kb_option, _load)
     return kb
 
@@ -182,3 +203,41 @@ def run_suggest(args: argparse.Namespace, read_unresolved: UtteranceReader) -> i
 def _default_db() -> Path:
     """The server's database: IVR_DB_PATH, else its default var/ivr.sqlite3 (ivr.config)."""
     return Path(os.environ.get("IVR_DB_PATH") or REPO / "var" / "ivr.sqlite3")
+
+
+def run_expand(args: argparse.Namespace) -> int:
+    from dialog.tools.expand import format_proposals, propose, write_review
+
+    kb = _load(args, "expand")
+    if kb is None:
+        return EXIT_ERROR
+    if args.intent not in kb.intents:
+        print(f"ivr kb expand: no intent {args.intent!r} in the knowledge base",
+              file=sys.stderr)
+        return EXIT_ERROR
+    intent = kb.intents[args.intent]
+    proposals = propose(Matcher(kb), args.intent, limit=args.limit)
+    out = args.out or REPO / "var" / "kb_expand" / f"{args.intent}.review.yaml"
+    write_review(out, intent, proposals)
+    if args.json:
+        print(json.dumps([p.to_json() for p in proposals], ensure_ascii=False))
+    else:
+        print(format_proposals(intent, proposals), end="")
+    print(f"review file: {out} (nothing was added to the knowledge base)", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    from dialog.tools.matchbench import DEFAULT_FILES, bench, format_bench
+
+    kb = _load(args, "bench")
+    if kb is None:
+        return EXIT_ERROR
+    files = args.files or [REPO / f for f in DEFAULT_FILES]
+    missing = [str(f) for f in files if not Path(f).is_file()]
+    if missing:
+        print(f"ivr kb bench: no such file: {', '.join(missing)}", file=sys.stderr)
+        return EXIT_ERROR
+    texts = [line.text for f in files for line in read_eval_file(f)]
+    print(format_bench(bench(kb, texts, repeats=args.repeats), len(texts)), end="")
+    return EXIT_OK
