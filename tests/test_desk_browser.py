@@ -26,8 +26,7 @@ import numpy as np
 import pytest
 
 from ivr.replay import ReplayClient
-from pcm.files import read_audio
-from pcm.resample import resample
+from tests.audio_compare import clip_8k, similarity
 from tests.conftest import ADMIN_HEADERS, FIXTURES, RunningServer, launch_server, stop_server
 from tests.services import service_unavailable
 
@@ -62,23 +61,6 @@ def desk_server(tmp_path_factory: pytest.TempPathFactory, chromium: Path
         yield server
     finally:
         stop_server(proc)
-
-
-def _clip(path: Path) -> np.ndarray:
-    samples, rate = read_audio(path)
-    return resample(samples, rate, 8000) if rate != 8000 else samples
-
-
-def _similarity(heard: np.ndarray, clip: np.ndarray) -> float:
-    """The best normalised cross-correlation of `clip` anywhere in `heard`."""
-    heard, clip = heard.astype(np.float64), clip.astype(np.float64)
-    n = 1 << int(np.ceil(np.log2(len(heard) + len(clip))))
-    corr = np.fft.irfft(np.fft.rfft(heard, n) * np.conj(np.fft.rfft(clip, n)), n)[:len(heard)]
-    energy = np.concatenate([[0.0], np.cumsum(heard ** 2)])
-    windows = energy[len(clip):] - energy[:-len(clip)]
-    corr = corr[:len(windows)]
-    norm = np.sqrt(np.maximum(windows, 1e-9) * float(np.sum(clip ** 2)))
-    return float(np.max(corr / norm))
 
 
 def _new_agent(server: RunningServer) -> str:
@@ -128,7 +110,7 @@ def test_an_agent_in_the_browser_takes_a_call_and_both_sides_hear_each_other(
 
     key = _new_agent(desk_server)
     shots = Shots(tmp_path)
-    agent_voice = _clip(AGENT_MIC)
+    agent_voice = clip_8k(AGENT_MIC)
     measured: dict[str, Any] = {}
 
     async def run() -> ReplayClient:
@@ -156,9 +138,9 @@ def test_an_agent_in_the_browser_takes_a_call_and_both_sides_hear_each_other(
                                   turn_timeout_s=30)
             async with caller.connected():
                 await caller.wait_quiet()  # the greeting
-                await caller.speak(_clip(HOTLINE / "A13_tel8k.wav"))  # 公积金 question
+                await caller.speak(clip_8k(HOTLINE / "A13_tel8k.wav"))  # 公积金 question
                 await caller.wait_quiet(since=time.monotonic())
-                await caller.speak(_clip(HOTLINE / "A40_tel8k.wav"))  # 转人工
+                await caller.speak(clip_8k(HOTLINE / "A40_tel8k.wav"))  # 转人工
                 await page.wait_for_selector("#offer:not([hidden])", timeout=60_000)
                 # The caller's context is on the page before the agent accepts.
                 measured["offer_number"] = await page.text_content("#offer-number")
@@ -174,7 +156,7 @@ def test_an_agent_in_the_browser_takes_a_call_and_both_sides_hear_each_other(
                              "window.deskStats.micStarted", 20)
                 heard_before = len(caller.bot_audio())
                 await asyncio.sleep(3.5)  # "已为您接通人工服务，请讲。"
-                await caller.speak(_clip(HOTLINE / "A31_tel8k.wav"))
+                await caller.speak(clip_8k(HOTLINE / "A31_tel8k.wav"))
                 await asyncio.sleep(max(0.0, 2 * len(agent_voice) / 8000 - 4))
                 await shots.take(page, "3-connected")
                 measured["received_bytes"] = await _stat(page, "receivedAudioBytes")
@@ -205,11 +187,11 @@ def test_an_agent_in_the_browser_takes_a_call_and_both_sides_hear_each_other(
     # The caller heard the agent's microphone: the WAV, through the worklet and μ-law.
     heard = measured["heard"]
     rms = float(np.sqrt(np.mean(heard.astype(np.float64) ** 2))) if len(heard) else 0.0
-    similarity = _similarity(heard, agent_voice)
+    alike = similarity(heard, agent_voice)
     print(f"caller heard {len(heard) / 8000:.1f} s after connect, rms {rms:.0f}, "
-          f"similarity to the agent's WAV {similarity:.3f}")
+          f"similarity to the agent's WAV {alike:.3f}")
     assert rms > 300, rms
-    assert similarity > 0.6, similarity
+    assert alike > 0.6, alike
     assert not measured["errors"], measured["errors"]
     record = desk_server.call_record(caller.call_sid)
     assert record["outcome"] == "agent"

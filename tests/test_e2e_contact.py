@@ -17,7 +17,6 @@ import asyncio
 import json
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,8 +24,7 @@ import pytest
 import websockets
 
 from ivr.replay import ReplayClient
-from pcm.files import read_audio
-from pcm.resample import resample
+from tests.audio_compare import clip_8k, similarity
 from tests.conftest import ADMIN_HEADERS, FIXTURES, RunningServer, launch_server, stop_server
 
 HOTLINE = FIXTURES / "hotline"
@@ -45,24 +43,6 @@ def desk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSer
         yield server
     finally:
         stop_server(proc)
-
-
-def _clip(path: Path) -> np.ndarray:
-    samples, rate = read_audio(path)
-    return resample(samples, rate, 8000) if rate != 8000 else samples
-
-
-def _similarity(heard: np.ndarray, clip: np.ndarray) -> float:
-    """The best normalised cross-correlation of `clip` anywhere in `heard` (1.0: identical,
-    μ-law and resampling leave about 0.99; unrelated audio stays well under 0.3)."""
-    heard, clip = heard.astype(np.float64), clip.astype(np.float64)
-    n = 1 << int(np.ceil(np.log2(len(heard) + len(clip))))
-    corr = np.fft.irfft(np.fft.rfft(heard, n) * np.conj(np.fft.rfft(clip, n)), n)[:len(heard)]
-    energy = np.concatenate([[0.0], np.cumsum(heard ** 2)])
-    windows = energy[len(clip):] - energy[:-len(clip)]
-    corr = corr[:len(windows)]
-    norm = np.sqrt(np.maximum(windows, 1e-9) * float(np.sum(clip ** 2)))
-    return float(np.max(corr / norm))
 
 
 class AgentClient:
@@ -151,7 +131,8 @@ def _bot_texts(record: dict[str, Any]) -> str:
 def test_a_caller_who_asks_for_a_person_is_connected_and_both_hear_each_other(
         desk_server: RunningServer) -> None:
     key = _new_agent(desk_server, "li")
-    agent_voice, caller_voice = _clip(HOTLINE / "A34_tel8k.wav"), _clip(HOTLINE / "A31_tel8k.wav")
+    agent_voice = clip_8k(HOTLINE / "A34_tel8k.wav")
+    caller_voice = clip_8k(HOTLINE / "A31_tel8k.wav")
 
     async def call() -> tuple[ReplayClient, dict[str, Any], dict[str, Any]]:
         async with AgentClient(desk_server, key) as agent:
@@ -159,9 +140,9 @@ def test_a_caller_who_asks_for_a_person_is_connected_and_both_hear_each_other(
                                   turn_timeout_s=30)
             async with caller.connected():
                 await caller.wait_quiet()  # the greeting
-                await caller.speak(_clip(HOTLINE / "A13_tel8k.wav"))  # 公积金 question
+                await caller.speak(clip_8k(HOTLINE / "A13_tel8k.wav"))  # 公积金 question
                 await caller.wait_quiet(since=time.monotonic())
-                await caller.speak(_clip(HOTLINE / "A40_tel8k.wav"))  # 转人工
+                await caller.speak(clip_8k(HOTLINE / "A40_tel8k.wav"))  # 转人工
                 offer = await agent.expect("offer")
                 await asyncio.sleep(6)  # the caller hears the transfer and their place
                 await agent.send(type="accept", call_id=offer["call_id"])
@@ -169,8 +150,8 @@ def test_a_caller_who_asks_for_a_person_is_connected_and_both_hear_each_other(
                 await asyncio.sleep(3.5)  # "已为您接通人工服务，请讲。"
                 await asyncio.gather(agent.talk(agent_voice), caller.speak(caller_voice))
                 await asyncio.sleep(1.0)
-                assert _similarity(agent.heard(), caller_voice) > 0.8
-                assert _similarity(caller.bot_audio(), agent_voice) > 0.8
+                assert similarity(agent.heard(), caller_voice) > 0.8
+                assert similarity(caller.bot_audio(), agent_voice) > 0.8
                 await agent.send(type="hangup")
                 ended = await agent.expect("call_ended")
                 assert ended["call_id"] == caller.call_sid
@@ -204,11 +185,11 @@ def test_with_nobody_on_duty_a_caller_takes_a_callback_that_an_agent_completes(
                               turn_timeout_s=30)
         async with caller.connected():
             await caller.wait_quiet()
-            await caller.speak(_clip(HOTLINE / "A13_tel8k.wav"))
+            await caller.speak(clip_8k(HOTLINE / "A13_tel8k.wav"))
             await caller.wait_quiet(since=time.monotonic())
-            await caller.speak(_clip(HOTLINE / "A40_tel8k.wav"))
+            await caller.speak(clip_8k(HOTLINE / "A40_tel8k.wav"))
             await caller.wait_quiet(since=time.monotonic())  # transfer, then "无人值守…"
-            await caller.speak(_clip(CONTACT / "callback_please_tel8k.wav"))
+            await caller.speak(clip_8k(CONTACT / "callback_please_tel8k.wav"))
             await caller.wait_quiet(since=time.monotonic())  # the number read back
             await caller.press("1")
             deadline = time.monotonic() + 30
@@ -252,9 +233,9 @@ def test_a_dial_mode_queue_hands_the_caller_to_the_agents_phone(
                                   turn_timeout_s=30)
             async with caller.connected():
                 await caller.wait_quiet()
-                await caller.speak(_clip(HOTLINE / "A01_tel8k.wav"))  # 社保卡丢了 (hrss)
+                await caller.speak(clip_8k(HOTLINE / "A01_tel8k.wav"))  # 社保卡丢了 (hrss)
                 await caller.wait_quiet(since=time.monotonic())
-                await caller.speak(_clip(HOTLINE / "A40_tel8k.wav"))  # 转人工
+                await caller.speak(clip_8k(HOTLINE / "A40_tel8k.wav"))  # 转人工
                 offer = await agent.expect("offer")
                 await agent.send(type="accept", call_id=offer["call_id"])
                 await agent.expect("connected")
