@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from ivr.apikeys import parse_api_keys
-from ivr.contact.hours import parse_hours
+from ivr.contact.hours import parse_hours, parse_hours_by_department
 from ivr.contact.queues import parse_queue_modes
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -78,6 +78,8 @@ class ServerConfig:
     queue_mode: str = "platform"
     queue_modes: str = ""  # per department, e.g. "hrss=dial,tax=platform" (ivr.contact.queues)
     queue_hours: str = ""  # e.g. "mon-fri 08:30-17:30; sat 09:00-12:00"; empty: always open
+    # per department, overriding queue_hours: "hrss=mon-fri 08:30-17:30 | market=mon-sat ..."
+    queue_hours_by_dept: str = ""
     queue_timezone: str = ""  # IANA name such as Asia/Shanghai; empty: the server's local time
     hold_audio: str = ""  # a recording played between announcements; empty: a soft chime
     hold_announce_s: float = 30.0  # position and wait are said again this often
@@ -118,6 +120,7 @@ class ServerConfig:
         parse_api_keys(self.api_keys)  # raises naming the bad entry
         parse_queue_modes(self.queue_mode, self.queue_modes)
         parse_hours(self.queue_hours)
+        parse_hours_by_department(self.queue_hours_by_dept)
         if not 0.5 <= self.tts_speed <= 2.0:
             raise ValueError(f"IVR_TTS_SPEED={self.tts_speed}: expected 0.5 to 2.0")
 

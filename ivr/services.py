@@ -35,7 +35,7 @@ from ivr.contact.callback_store import CallbackStore
 from ivr.contact.centre import ContactCentre
 from ivr.contact.dispatch_types import DispatchConfig
 from ivr.contact.hold import HoldConfig
-from ivr.contact.hours import parse_hours
+from ivr.contact.hours import hours_for, parse_hours, parse_hours_by_department
 from ivr.contact.queues import mode_for, parse_queue_modes
 from ivr.db.engine import DatabaseUnavailable, database_url, display_url, is_sqlite
 from ivr.hold_audio import hold_audio
@@ -145,10 +145,12 @@ def _progress(done: int, total: int, text: str) -> None:
 def build_hold(config: ServerConfig, callbacks: CallbackStore, clock: Clock) -> HoldSetup:
     """The contact centre and what held calls share, from the configuration."""
     hours = parse_hours(config.queue_hours)
+    by_department = parse_hours_by_department(config.queue_hours_by_dept)
     zone = ZoneInfo(config.queue_timezone) if config.queue_timezone else None
 
     def is_open(department: str) -> bool:
-        return hours.is_open(datetime.fromtimestamp(clock.time(), zone))
+        now = datetime.fromtimestamp(clock.time(), zone)
+        return hours_for(department, hours, by_department).is_open(now)
 
     modes = parse_queue_modes(config.queue_mode, config.queue_modes)
 

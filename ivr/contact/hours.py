@@ -3,6 +3,9 @@
 Empty means always open (a fresh install takes calls at any hour). Days are mon..sun, single
 or as a range; several time ranges may follow one day spec ("mon-fri 09:00-12:00 13:30-17:00").
 A bad spec raises at start-up, naming the part that is wrong.
+
+Each department's queue may keep its own hours (`parse_hours_by_department`): social security
+may close at 17:30 while the citizen line's queue is staffed round the clock.
 """
 
 from __future__ import annotations
@@ -61,3 +64,26 @@ def parse_hours(spec: str) -> Hours:
         for day in _days(days):
             ranges[day].extend(_minutes(t) for t in times)
     return Hours(tuple(tuple(r) for r in ranges))
+
+
+def parse_hours_by_department(spec: str) -> dict[str, Hours]:
+    """`IVR_QUEUE_HOURS_BY_DEPT` ("hrss=mon-fri 08:30-17:30 | market=mon-sat 09:00-18:00")
+    → {department: Hours}. Departments are separated by `|` because `;` already separates
+    day specs within one department's hours. ValueError names the department whose entry
+    is wrong."""
+    out: dict[str, Hours] = {}
+    for entry in filter(None, (p.strip() for p in spec.split("|"))):
+        department, sep, hours = (x.strip() for x in entry.partition("="))
+        if not sep or not department:
+            raise ValueError(f"IVR_QUEUE_HOURS_BY_DEPT entry {entry!r}: expected "
+                             "department=hours, entries separated by |")
+        try:
+            out[department] = parse_hours(hours)
+        except ValueError as exc:
+            raise ValueError(f"IVR_QUEUE_HOURS_BY_DEPT, department {department!r}: {exc}") \
+                from exc
+    return out
+
+
+def hours_for(department: str, default: Hours, by_department: dict[str, Hours]) -> Hours:
+    return by_department.get(department, default)
