@@ -93,6 +93,10 @@ class ServerConfig:
     # media websockets: open at most, from one client address, largest message, seconds
     # from connecting to an accepted start (ivr/web/limits.py)
     max_media_connections: int = 512
+    # admission control: calls served at once (0: no limit). At the limit a new call is
+    # refused (Twilio: a busy message and <Hangup/>; media socket: close 1013) and calls in
+    # progress are unaffected. Set it at the capacity `ivr loadtest` measures (docs/limits.md)
+    max_calls: int = 0
     max_connections_per_address: int = 64
     max_message_bytes: int = 64 * 1024
     handshake_timeout_s: float = 10.0

@@ -111,6 +111,16 @@ def dial_twiml(target: str, department_name: str) -> str:
     return _document(children)
 
 
+BUSY_TEXT = "线路繁忙，请稍后再拨。"
+
+
+def busy_twiml(text: str = BUSY_TEXT) -> str:
+    """The line is full (admission control): say so, then hang up, rather than stream a call
+    the server cannot serve in time."""
+    return _document([_element("Say", {"language": SAY_LANGUAGE}, _text(text)),
+                      _element("Hangup", {})])
+
+
 def hangup_twiml() -> str:
     """End the call."""
     return _document([_element("Hangup", {})])

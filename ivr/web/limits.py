@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from ivr.config import ServerConfig
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
+    from fastapi import FastAPI, Request, WebSocket
 
 log = logging.getLogger(__name__)
 
@@ -294,3 +294,15 @@ def h11_protocol(header_timeout_s: float, refusals: Refusals) -> type[asyncio.Pr
             self.transport.close()
 
     return HeaderTimeoutH11Protocol
+
+
+def line_full(conn: Request | WebSocket) -> str:
+    """Admission control: why a new call is refused now (`IVR_MAX_CALLS` calls are in
+    progress), or "" to take it. Refusing at the door keeps the calls already answered
+    within their reply time instead of slowing every caller down."""
+    limit = int(conn.app.state.config.max_calls)
+    in_progress = len(getattr(conn.app.state, "calls", {}))
+    if limit > 0 and in_progress >= limit:
+        conn.app.state.services.metrics.rejected.labels(reason="line busy").inc()
+        return f"line busy: {in_progress} calls in progress (IVR_MAX_CALLS={limit})"
+    return ""

@@ -27,6 +27,7 @@ from ivr.web.limits import (
     MESSAGE_TOO_BIG,
     TRY_AGAIN_LATER,
     connections_of,
+    line_full,
     refusals_of,
 )
 from ivr.wsauth import POLICY_VIOLATION
@@ -63,6 +64,12 @@ def _endpoint(provider: MediaProvider) -> Callable[[WebSocket], Awaitable[None]]
             kind, reason = capped
             refusals_of(ws.app).refuse(kind, f"{ws.url.path} from {address}: {reason}")
             await _close_unserved(ws, TRY_AGAIN_LATER, reason)
+            return
+        full = line_full(ws)
+        if full:  # admission control: calls in progress keep their share of the machine
+            refusals_of(ws.app).refuse("line_busy", f"{ws.url.path} from {address}: {full}")
+            limiter.release(address)
+            await _close_unserved(ws, TRY_AGAIN_LATER, full)
             return
         try:
             handshake = Handshake({k.lower(): v for k, v in ws.headers.items()}, ws.url.query,

@@ -18,6 +18,7 @@ from ivr.config import ServerConfig
 from ivr.media.registry import Handshake
 from ivr.twiml import (
     AFTER_STREAM_PATH,
+    busy_twiml,
     dial_twiml,
     hangup_twiml,
     http_url_for,
@@ -27,6 +28,7 @@ from ivr.twiml import (
     voice_twiml,
 )
 from ivr.web.deps import config_of, services_of
+from ivr.web.limits import line_full, refusals_of
 
 router = APIRouter(tags=["telephony webhooks"])
 XML = "application/xml"
@@ -37,6 +39,10 @@ async def twilio_voice(request: Request) -> Response:
     config = config_of(request)
     form = dict((await request.form()).items())
     _check_signature(request, form, config)
+    full = line_full(request)
+    if full:
+        refusals_of(request.app).refuse("line_busy", f"/twilio/voice: {full}")
+        return Response(busy_twiml(), media_type=XML)
     # Host and scheme read exactly as the media socket's handshake check reads them
     seen = Handshake({k.lower(): v for k, v in request.headers.items()}, scheme=request.url.scheme)
     host, scheme = seen.host, seen.scheme_hint
