@@ -21,7 +21,7 @@ from ivr.calltasks import CallTimers
 from ivr.clock import Clock
 from ivr.contact import hold
 from ivr.contact.callback_store import CallbackStore
-from ivr.contact.centre import AgentEnd, ContactCentre
+from ivr.contact.centre import AgentEnd, Centre
 from pcm.resample import Resampler
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class HoldHost(Protocol):
 class HoldSetup:
     """What every held call of a server shares (built once, from the configuration)."""
 
-    centre: ContactCentre
+    centre: Centre
     callbacks: CallbackStore
     audio: np.ndarray
     is_open: Callable[[str], bool]  # department id → within its opening hours now

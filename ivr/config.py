@@ -85,6 +85,12 @@ class ServerConfig:
     hold_announce_s: float = 30.0  # position and wait are said again this often
     callback_offer_after_s: float = 120.0  # an estimated wait this long suggests a callback
     offer_timeout_s: float = 20.0  # an agent who does not answer an offer in time is skipped
+    # scale-out (docs/contact-centre.md): with a Redis URL, workers on one PostgreSQL database
+    # share queues, desks and offers; `worker_url` is how desks on other workers reach this
+    # one's audio socket (default ws://HOST:PORT); keys in Redis start with `redis_prefix`
+    redis_url: str = ""
+    redis_prefix: str = "ivr"
+    worker_url: str = ""
     # ---- hostile input and limits (issue 11; docs/limits.md) ----
     # proxies whose X-Forwarded-Host/-Proto/-For are believed: comma-separated IPs or CIDRs
     trusted_proxies: str = ""
@@ -114,6 +120,14 @@ class ServerConfig:
         """`worker_id`, or host:port, which tells apart workers on one machine or several."""
         return self.worker_id or f"{socket.gethostname()}:{self.port}"
 
+    @property
+    def audio_base_url(self) -> str:
+        """Where desks on other workers open this worker's `WS /agent/audio`."""
+        if self.worker_url:
+            return self.worker_url.rstrip("/")
+        host = socket.gethostname() if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"ws://{host}:{self.port}"
+
     def __post_init__(self) -> None:
         if self.inband_dtmf not in INBAND_DTMF_CHOICES:
             raise ValueError(f"IVR_INBAND_DTMF={self.inband_dtmf!r}: expected one of "
@@ -125,6 +139,10 @@ class ServerConfig:
         parse_queue_modes(self.queue_mode, self.queue_modes)
         parse_hours(self.queue_hours)
         parse_hours_by_department(self.queue_hours_by_dept)
+        if self.redis_url and not self.database_url.startswith("postgresql"):
+            raise ValueError("IVR_REDIS_URL: several workers share one contact centre only on "
+                             "a shared database; set IVR_DATABASE_URL=postgresql+psycopg://… "
+                             "(or unset IVR_REDIS_URL to run one server on SQLite)")
         if not 0.5 <= self.tts_speed <= 2.0:
             raise ValueError(f"IVR_TTS_SPEED={self.tts_speed}: expected 0.5 to 2.0")
 

@@ -32,11 +32,13 @@ from ivr.clock import SYSTEM_CLOCK, Clock
 from ivr.config import ServerConfig
 from ivr.contact.agent_store import AgentStore
 from ivr.contact.callback_store import CallbackStore
-from ivr.contact.centre import ContactCentre
+from ivr.contact.centre import Centre, ContactCentre
 from ivr.contact.dispatch_types import DispatchConfig
 from ivr.contact.hold import HoldConfig
 from ivr.contact.hours import hours_for, parse_hours, parse_hours_by_department
 from ivr.contact.queues import mode_for, parse_queue_modes
+from ivr.contact.redis_bus import RedisBus
+from ivr.contact.shared_centre import SharedCentre
 from ivr.db.engine import DatabaseUnavailable, database_url, display_url, is_sqlite
 from ivr.hold_audio import hold_audio
 from ivr.metrics import Metrics
@@ -86,14 +88,16 @@ class Services:
     metrics: Metrics = field(default_factory=Metrics)
     hold: HoldSetup = field(init=False)
     agents: AgentStore = field(init=False)
+    # the Redis bus of a shared contact centre (IVR_REDIS_URL); started with the app
+    cluster: RedisBus | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         engine = self.store.sync.engine
         self.agents = AgentStore(engine)
-        self.hold = build_hold(self.config, CallbackStore(engine), self.clock)
+        self.hold, self.cluster = build_hold(self.config, CallbackStore(engine), self.clock)
 
     @property
-    def centre(self) -> ContactCentre:
+    def centre(self) -> Centre:
         return self.hold.centre
 
     @property
@@ -109,6 +113,8 @@ class Services:
             log.error("pre-rendering prompts: %s", exc)
 
     async def aclose(self) -> None:
+        if self.cluster is not None:
+            await self.cluster.stop()
         self.asr_executor.shutdown(wait=False, cancel_futures=True)
         self.synthesizer.close()
         await self.store.close()
@@ -142,8 +148,10 @@ def _progress(done: int, total: int, text: str) -> None:
         log.info("pre-rendering prompts: %d/%d", done, total)
 
 
-def build_hold(config: ServerConfig, callbacks: CallbackStore, clock: Clock) -> HoldSetup:
-    """The contact centre and what held calls share, from the configuration."""
+def build_hold(config: ServerConfig, callbacks: CallbackStore, clock: Clock
+               ) -> tuple[HoldSetup, RedisBus | None]:
+    """The contact centre and what held calls share, from the configuration; with
+    IVR_REDIS_URL, a centre shared with the other workers and the bus to start."""
     hours = parse_hours(config.queue_hours)
     by_department = parse_hours_by_department(config.queue_hours_by_dept)
     zone = ZoneInfo(config.queue_timezone) if config.queue_timezone else None
@@ -157,11 +165,20 @@ def build_hold(config: ServerConfig, callbacks: CallbackStore, clock: Clock) -> 
     def mode(department: str) -> str:
         return mode_for(department, config.queue_mode, modes)
 
-    centre = ContactCentre(clock, DispatchConfig(offer_timeout_s=config.offer_timeout_s))
-    return HoldSetup(centre, callbacks, hold_audio(Path(config.hold_audio) if config.hold_audio
-                                                   else None), is_open, mode,
-                     config=HoldConfig(announce_every_s=config.hold_announce_s,
-                                       offer_callback_after_s=config.callback_offer_after_s))
+    dispatch_config = DispatchConfig(offer_timeout_s=config.offer_timeout_s)
+    bus: RedisBus | None = None
+    centre: Centre
+    if config.redis_url:
+        bus = RedisBus(config.redis_url, config.redis_prefix, config.worker, clock,
+                       dispatch_config)
+        centre = SharedCentre(clock, bus, config.worker, config.audio_base_url)
+    else:
+        centre = ContactCentre(clock, dispatch_config)
+    setup = HoldSetup(centre, callbacks, hold_audio(Path(config.hold_audio) if config.hold_audio
+                                                    else None), is_open, mode,
+                      config=HoldConfig(announce_every_s=config.hold_announce_s,
+                                        offer_callback_after_s=config.callback_offer_after_s))
+    return setup, bus
 
 
 def open_call_store(config: ServerConfig) -> CallStore:

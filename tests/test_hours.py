@@ -79,5 +79,5 @@ def test_a_held_call_sees_its_own_departments_hours() -> None:
                           queue_hours_by_dept="hrss=sat 09:00-12:00")
     engine = create_engine("sqlite://")
     Base.metadata.create_all(engine)
-    setup = build_hold(config, CallbackStore(engine), clock)
+    setup, _bus = build_hold(config, CallbackStore(engine), clock)
     assert setup.is_open("market") and not setup.is_open("hrss")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -80,6 +81,65 @@ class AgentEnd(Protocol):
         """Close the desk connection (signed in elsewhere)."""
 
 
+class Centre(Protocol):
+    """What held calls, desks and the API use of a contact centre: this single-server one,
+    or `ivr.contact.shared_centre.SharedCentre` on a cluster of workers."""
+
+    last_call: dict[str, str]
+
+    @property
+    def state(self) -> DispatchState: ...
+
+    def enqueue(self, call_id: str, department: str, end: CallEnd,
+                context: dict[str, Any]) -> None: ...
+
+    def leave(self, call_id: str, reason: str) -> None: ...
+
+    def view(self, call_id: str, is_open: bool = True) -> QueueView: ...
+
+    def sign_in(self, account: AgentAccount, end: AgentEnd) -> None: ...
+
+    def sign_out(self, agent_id: str, end: AgentEnd) -> None: ...
+
+    def set_status(self, agent_id: str, status: AgentStatus) -> None: ...
+
+    def accept(self, agent_id: str, call_id: str) -> None: ...
+
+    def reject(self, agent_id: str, call_id: str) -> None: ...
+
+    def hang_up(self, agent_id: str) -> None: ...
+
+    def transfer(self, agent_id: str, department: str, note: str) -> None: ...
+
+    def agent_audio(self, agent_id: str, pcm: bytes) -> None: ...
+
+    def talking_to(self, agent_id: str) -> str | None: ...
+
+    def agent_view(self) -> list[dict[str, Any]]: ...
+
+    def queue_view(self, department: str) -> dict[str, Any]: ...
+
+
+def queue_view_of(state: DispatchState, position: int, department: str,
+                  handle_times_s: Sequence[float], is_open: bool) -> QueueView:
+    """A waiting caller's position and estimated wait."""
+    on_duty = dispatch.agents_on_duty(state, department) if department else 0
+    return QueueView(position, estimated_wait_s(position, on_duty, handle_times_s), is_open)
+
+
+def queue_summary(state: DispatchState, department: str, now: float) -> dict[str, Any]:
+    """A department's queue for the API: callers waiting, the oldest wait, agents (`now` on
+    the clock the state was kept with)."""
+    waiting = [c for c in state.calls.values() if c.department == department]
+    oldest = min((c.enqueued_at for c in waiting), default=None)
+    available = sum(1 for a in state.agents.values()
+                    if department in a.skills and a.status == "available")
+    return {"waiting": len(waiting),
+            "oldest_wait_s": round(now - oldest, 1) if oldest is not None else None,
+            "agents_available": available,
+            "agents_on_duty": dispatch.agents_on_duty(state, department)}
+
+
 @dataclass
 class Waiting:
     end: CallEnd
@@ -140,9 +200,8 @@ class ContactCentre:
         """Where a waiting caller stands (position, estimate) for the hold announcements."""
         waiting = self._waiting.get(call_id)
         pos = dispatch.position(self.state, call_id) or 1
-        on_duty = dispatch.agents_on_duty(self.state, waiting.department) if waiting else 0
-        wait = estimated_wait_s(pos, on_duty, list(self.stats.handle_times_s))
-        return QueueView(pos, wait, is_open)
+        return queue_view_of(self.state, pos, waiting.department if waiting else "",
+                             list(self.stats.handle_times_s), is_open)
 
     # ---- agents --------------------------------------------------------------------------
 
@@ -223,15 +282,7 @@ class ContactCentre:
         return out
 
     def queue_view(self, department: str) -> dict[str, Any]:
-        now = self.clock.monotonic()
-        waiting = [c for c in self.state.calls.values() if c.department == department]
-        oldest = min((c.enqueued_at for c in waiting), default=None)
-        available = sum(1 for a in self.state.agents.values()
-                        if department in a.skills and a.status == "available")
-        return {"waiting": len(waiting),
-                "oldest_wait_s": round(now - oldest, 1) if oldest is not None else None,
-                "agents_available": available,
-                "agents_on_duty": dispatch.agents_on_duty(self.state, department)}
+        return queue_summary(self.state, department, self.clock.monotonic())
 
     # ---- the dispatcher ------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from ivr.contact import agent_protocol as proto
 from ivr.contact.agent_store import AgentAccount
-from ivr.contact.centre import ContactCentre
+from ivr.contact.centre import Centre
 from ivr.services import Services
 from ivr.web.auth import authenticate
 from ivr.web.deps import services_of
@@ -95,7 +95,7 @@ async def agent_socket(ws: WebSocket) -> None:
 
 async def _carry_out(command: proto.AgentCommand, agent: AgentAccount, desk: DeskConnection,
                      svc: Services) -> None:
-    centre: ContactCentre = svc.centre
+    centre: Centre = svc.centre
     agent_id = agent.agent_id
     if isinstance(command, proto.AgentAudio):
         centre.agent_audio(agent_id, command.pcm)

@@ -14,8 +14,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ivr.config import ServerConfig
+from ivr.contact.shared_centre import SharedCentre
 from ivr.services import Services, build_services
 from ivr.web import (
+    agent_audio,
     agent_ws,
     agents_api,
     callbacks_api,
@@ -62,6 +64,8 @@ def create_app(config: ServerConfig, services: Services | None = None) -> FastAP
         app.state.services = svc
         app.state.calls = {}
         _live_metrics(svc, app.state.calls)
+        if svc.cluster is not None and isinstance(svc.centre, SharedCentre):
+            await svc.cluster.start(svc.centre.on_message)
 
         def on_reload(ok: bool, message: str) -> None:
             if ok:
@@ -84,6 +88,7 @@ def create_app(config: ServerConfig, services: Services | None = None) -> FastAP
     app.include_router(agents_api.router)
     app.include_router(callbacks_api.router)
     app.include_router(agent_ws.router)
+    app.include_router(agent_audio.router)
     app.include_router(metrics_api.router)
     app.include_router(desk.router)
     limits.install(app, config)

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from ivr.media.registry import PROVIDERS
+from ivr.services import Services
 from ivr.web.deps import calls_of, services_of
 from ivr.web.limits import refusals_of
 
@@ -26,6 +27,15 @@ async def healthz(request: Request) -> dict[str, Any]:
             "intents": len(svc.kb.intents), "active_calls": len(calls_of(request)),
             "contact_centre": {"queue_mode": svc.config.queue_mode,
                                "agents_signed_in": len(svc.centre.state.agents),
-                               "callers_waiting": len(svc.centre.state.calls)},
+                               "callers_waiting": len(svc.centre.state.calls),
+                               "cluster": _cluster(svc)},
             "media": {name: p.path for name, p in PROVIDERS.items()},
             "refused": refusals_of(request.app).snapshot()}
+
+
+def _cluster(svc: Services) -> dict[str, Any] | None:
+    """On a cluster (IVR_REDIS_URL): this worker's name and whether it leads now."""
+    if svc.cluster is None:
+        return None
+    return {"worker": svc.config.worker, "leader": svc.cluster.is_leader,
+            "audio_url": svc.config.audio_base_url}

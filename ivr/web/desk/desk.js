@@ -23,6 +23,8 @@ let offer = null;
 let countdownTimer = null;
 let callTimer = null;
 let audio = null;
+// On a cluster the caller may be on another worker: `connected` then names its audio socket.
+let audioWs = null;
 let departments = [];
 
 function say(text, isError = false) {
@@ -205,8 +207,26 @@ function showCall(m) {
     setText("call-timer", `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`);
     setText("rx-seconds", (stats.receivedAudioBytes / 16000).toFixed(1));
   }, 500);
+  if (m.audio_url) openAudioSocket(m.audio_url);
   startAudio().catch((e) => say(`无法开启麦克风：${e}`, true));
 }
+
+function openAudioSocket(url) {
+  closeAudioSocket();
+  audioWs = new WebSocket(url);
+  audioWs.binaryType = "arraybuffer";
+  audioWs.onmessage = (event) => {
+    if (typeof event.data !== "string") callerAudio(event.data);
+  };
+}
+
+function closeAudioSocket() {
+  if (audioWs) { audioWs.onmessage = null; audioWs.close(); }
+  audioWs = null;
+}
+
+// Microphone frames go where the caller's audio comes from.
+function audioOut() { return audioWs || ws; }
 
 function endCall(m) {
   stats.state = "wrap-up";
@@ -258,8 +278,9 @@ async function startAudio() {
   a.source = a.context.createMediaStreamSource(a.stream);
   a.capture = new AudioWorkletNode(a.context, "desk-capture", { numberOfOutputs: 0 });
   a.capture.port.onmessage = (event) => {
-    if (stats.state !== "connected" || !ws || ws.readyState !== WebSocket.OPEN) return;
-    ws.send(event.data);
+    const out = audioOut();
+    if (stats.state !== "connected" || !out || out.readyState !== WebSocket.OPEN) return;
+    out.send(event.data);
     stats.sentAudioBytes += event.data.byteLength;
   };
   a.source.connect(a.capture);
@@ -268,6 +289,7 @@ async function startAudio() {
 }
 
 function stopAudio() {
+  closeAudioSocket();
   if (!audio) return;
   if (audio.source) audio.source.disconnect();
   if (audio.capture) { audio.capture.port.onmessage = null; audio.capture.disconnect(); }
