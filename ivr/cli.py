@@ -39,6 +39,12 @@ def _parser() -> argparse.ArgumentParser:
                    "e.g. postgresql+psycopg://host/ivr; IVR_DATABASE_URL")
     s.add_argument("--worker-id", help="this server's name in the calls it holds (default "
                    "host:port); IVR_WORKER_ID")
+    s.add_argument("--redis-url", help="share the contact centre's queues and desks with the "
+                   "other workers through this Redis (needs --database-url on PostgreSQL); "
+                   "IVR_REDIS_URL")
+    s.add_argument("--worker-url", help="ws:// or wss:// base URL at which desks on other "
+                   "workers reach this one's audio socket (default ws://HOST:PORT); "
+                   "IVR_WORKER_URL")
     s.add_argument("--kb", dest="kb_path", type=Path, help="knowledge base (intents.yaml)")
     s.add_argument("--cache-dir", type=Path, help="models and prompt audio cache")
     s.add_argument("--asr-engine", choices=["auto", "whisper", "vosk"])
@@ -121,6 +127,7 @@ def _serve(args: argparse.Namespace) -> int:
         config = ServerConfig.from_env().with_overrides(
             host=args.host, port=args.port, db_path=args.db_path, kb_path=args.kb_path,
             database_url=args.database_url, worker_id=args.worker_id,
+            redis_url=args.redis_url, worker_url=args.worker_url,
             cache_dir=args.cache_dir, asr_engine=args.asr_engine, asr_model=args.asr_model,
             asr_language=args.asr_language, inband_dtmf=args.inband_dtmf,
             tts_engine=args.tts_engine, tts_model=args.tts_model, tts_speed=args.tts_speed,

@@ -20,7 +20,12 @@ import pytest
 from dialog.intents import KnowledgeBase, load_knowledge_base
 from dialog.matcher import Matcher
 from dialog.tools.department_training import RoutedExample, read_examples
-from tests.services import postgres_database, postgres_url  # noqa: F401 - fixtures
+from tests.services import (  # noqa: F401 - fixtures
+    postgres_database,
+    postgres_url,
+    redis_prefix,
+    redis_url,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "audio_fixtures"

@@ -1,4 +1,4 @@
-"""Real PostgreSQL (and, later, Redis) for the tests that need them.
+"""Real PostgreSQL and Redis for the tests that need them.
 
 On a developer's machine without the service these tests skip and say why; CI sets
 IVR_REQUIRE_SERVICES=1 (in .ci/run), which turns the skip into a failure, so the tests can
@@ -53,3 +53,35 @@ def postgres_url(postgres_database: str) -> str:
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
     return postgres_database
+
+
+REDIS_URL = os.environ.get("IVR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis server, checked reachable (its keys are the test's own: see `redis_prefix`)."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except Exception as exc:
+        service_unavailable(f"Redis at {REDIS_URL!r}", exc)
+    finally:
+        client.close()
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix no other test uses; its keys are deleted afterwards."""
+    import redis
+
+    prefix = f"ivrtest-{uuid.uuid4().hex[:12]}"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)
+    client.close()

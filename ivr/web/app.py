@@ -8,12 +8,14 @@ the web layer is its own router module; adding one is a line here.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from ivr.config import ServerConfig
+from ivr.contact.redis_bus import ClusterUnavailable
 from ivr.contact.shared_centre import SharedCentre
 from ivr.services import Services, build_services
 from ivr.web import (
@@ -32,6 +34,7 @@ from ivr.web import (
 from ivr.web.media import media_router
 from ivr.web.proxies import ForwardedHeaders
 
+log = logging.getLogger(__name__)
 KB_WATCH_INTERVAL_S = 2.0
 
 
@@ -65,7 +68,11 @@ def create_app(config: ServerConfig, services: Services | None = None) -> FastAP
         app.state.calls = {}
         _live_metrics(svc, app.state.calls)
         if svc.cluster is not None and isinstance(svc.centre, SharedCentre):
-            await svc.cluster.start(svc.centre.on_message)
+            try:
+                await svc.cluster.start(svc.centre.on_message)
+            except ClusterUnavailable as exc:
+                log.error("%s", exc)
+                raise
 
         def on_reload(ok: bool, message: str) -> None:
             if ok:
