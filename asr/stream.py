@@ -4,9 +4,10 @@
 session can call it for every 20 ms media frame on the event loop. While the caller speaks,
 the utterance's audio goes to the recognizer as it arrives (so a streaming engine such as Vosk
 has little left to do when the utterance ends); at the end of each utterance `finish()` gives
-the final. All recognizer calls run on the shared thread pool via `loop.run_in_executor`,
-never on the loop, one at a time per call and in order, so finals come out in utterance order
-while other calls use the other workers. Engine errors become `RecognitionFailed` events
+the final. All recognizer calls run on the shared decode pool (`asr.scheduler`: streamed
+audio first, then finals shortest first, then speculative decodes), never on the loop, one at
+a time per call and in order, so finals come out in utterance order while other calls use the
+other workers. Engine errors become `RecognitionFailed` events
 instead of exceptions. No I/O of its own.
 
 Engines that decode whole utterances (Whisper: its recognizer has `decode_utterance`) gain
@@ -27,7 +28,7 @@ import logging
 import math
 from collections import deque
 from collections.abc import AsyncIterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -44,6 +45,7 @@ from asr.events import (
     StreamEvent,
     UtteranceEnded,
 )
+from asr.scheduler import FINAL, SPECULATIVE, STREAM, PriorityPool, promote, submit_at
 from pcm.resample import Resampler
 from pcm.samples import as_int16
 
@@ -105,9 +107,11 @@ class _SetPhrases:
 _Job = object  # np.ndarray (speech audio so far), _Finish or _STOP
 
 
-def make_executor(max_workers: int = 2) -> ThreadPoolExecutor:
-    """The bounded pool every call's decoding shares (size it to the CPU cores)."""
-    return ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="asr")
+def make_executor(max_workers: int = 2) -> PriorityPool:
+    """The bounded pool every call's decoding shares (size it to the CPU cores), taking
+    streamed audio first, then finals shortest first, then speculative decodes
+    (asr.scheduler)."""
+    return PriorityPool(max_workers=max(1, max_workers), thread_name_prefix="asr")
 
 
 class RecognitionStream:
@@ -125,7 +129,7 @@ class RecognitionStream:
         self,
         engine: RecognizerEngine,
         input_rate: int,
-        executor: ThreadPoolExecutor,
+        executor: Executor,
         *,
         phrases: list[str] | None = None,
         speculate_after_s: float = DEFAULT_SPECULATE_AFTER_S,
@@ -316,7 +320,9 @@ class RecognitionStream:
         samples = self._endpointer.utterance_audio()[: speech + self._tail]
         recognizer = self._recognizer
         try:
-            future = self._executor.submit(self._decode_whole_blocking, recognizer, samples)
+            seconds = samples.size / self.engine.sample_rate
+            future = submit_at(self._executor, SPECULATIVE, seconds,
+                               self._decode_whole_blocking, recognizer, samples)
         except RuntimeError:  # the pool is shutting down: the final decode will report it
             return
         self._speculation = _Speculation(samples, speech, recognizer, future)
@@ -377,9 +383,9 @@ class RecognitionStream:
     async def _accept(self, samples: np.ndarray) -> None:
         if self._failed is not None:
             return  # this utterance is lost already; its finish reports the failure
-        loop = asyncio.get_running_loop()
         try:
-            partial = await loop.run_in_executor(self._executor, self._accept_blocking, samples)
+            partial = await asyncio.wrap_future(
+                submit_at(self._executor, STREAM, 0.0, self._accept_blocking, samples))
         except Exception as exc:
             log.exception("%s recognizer failed on streamed audio", self.engine.name)
             self._failed = f"{type(exc).__name__}: {exc}"
@@ -399,18 +405,20 @@ class RecognitionStream:
             speculation.future.cancel()  # decoded before a phrase-list switch: not this audio
             self.speculations_wasted += 1
             speculation = None
+        if speculation is not None:  # the caller waits for it now: no longer a guess
+            promote(self._executor, speculation.future, FINAL)
+        seconds = job.remainder.size / self.engine.sample_rate
         try:
             if speculation is not None:
                 transcript = await asyncio.wrap_future(speculation.future)
                 self.speculations_used += 1
             elif self._whole:
-                transcript = await loop.run_in_executor(
-                    self._executor, self._decode_whole_blocking, self._recognizer, job.remainder
-                )
+                transcript = await asyncio.wrap_future(submit_at(
+                    self._executor, FINAL, seconds, self._decode_whole_blocking,
+                    self._recognizer, job.remainder))
             else:
-                transcript = await loop.run_in_executor(
-                    self._executor, self._finish_blocking, job.remainder
-                )
+                transcript = await asyncio.wrap_future(submit_at(
+                    self._executor, FINAL, seconds, self._finish_blocking, job.remainder))
         except Exception as exc:  # any engine failure: the dialog falls back, the call goes on
             log.exception("%s recognizer failed", self.engine.name)
             return RecognitionFailed(f"{type(exc).__name__}: {exc}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -78,7 +78,7 @@ class Services:
     config: ServerConfig
     kb_holder: KnowledgeBaseHolder
     engine: RecognizerEngine
-    asr_executor: ThreadPoolExecutor
+    asr_executor: Executor
     prompts: Prompts
     synthesizer: Closeable
     store: AsyncCallStore

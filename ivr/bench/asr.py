@@ -24,7 +24,7 @@ import resource
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -168,7 +168,7 @@ async def stream_file(
     engine: RecognizerEngine,
     samples: np.ndarray,
     rate: int,
-    executor: ThreadPoolExecutor,
+    executor: Executor,
     *,
     speculate_after_s: float = DEFAULT_SPECULATE_AFTER_S,
     realtime: bool = False,
@@ -249,7 +249,7 @@ class Pacing:
             raise ValueError("concurrent calls need real-time pacing (--realtime): fed as "
                              "fast as possible, they only measure a queue")
 
-    def executor(self) -> ThreadPoolExecutor:
+    def executor(self) -> Executor:
         return make_executor(self.pool)
 
 
@@ -308,7 +308,7 @@ async def bench_file(
     engine: RecognizerEngine,
     row: ManifestRow,
     band: Band,
-    executor: ThreadPoolExecutor,
+    executor: Executor,
     pacing: Pacing | None = None,
 ) -> FileResult:
     samples, rate = band_audio(row.path, band)

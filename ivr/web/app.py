@@ -42,10 +42,10 @@ def _live_metrics(svc: Services, calls: dict[int, object]) -> None:
     """The gauges /metrics reads when scraped."""
     m = svc.metrics
     m.live("ivr_active_calls", "Calls in progress", lambda: len(calls))
-    work = getattr(svc.asr_executor, "_work_queue", None)  # ThreadPoolExecutor's backlog
-    if work is not None:
-        m.live("ivr_decode_queue_depth", "Utterances waiting for a recognizer thread",
-               work.qsize)
+    backlog = getattr(svc.asr_executor, "qsize", None)  # asr.scheduler.PriorityPool
+    if backlog is not None:
+        m.live("ivr_decode_queue_depth", "Recognizer jobs waiting for a decode thread",
+               backlog)
     m.live("ivr_queue_callers_waiting", "Callers in the contact centre's queues",
            lambda: len(svc.centre.state.calls))
     m.live("ivr_agents_signed_in", "Agents signed in to a desk on this server",
