@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 ModelArg = str | Path | None
 ENGINES = ("vosk", "whisper")  # auto tries them in this order
+BENCH_ENGINES = ("fixed",)  # asr.fixed_engine: for capacity measurements, never chosen by auto
 
 _cache: dict[tuple[str, str, str, str], RecognizerEngine] = {}
 _lock = threading.Lock()
@@ -118,6 +119,10 @@ def _load_auto(model: ModelArg, root: Path | None, language: str) -> RecognizerE
 
 
 def _load_named(name: str, model: ModelArg, root: Path | None, language: str) -> RecognizerEngine:
+    if name == "fixed":
+        from asr.fixed_engine import FixedEngine
+
+        return FixedEngine()
     if name == "vosk":
         engine = _load_vosk(model, root, language)
         return _set_reason(engine, f"vosk: requested; {getattr(engine, 'reason', '')}")
@@ -139,8 +144,9 @@ def load_engine(
     `models/` folder `ivr models pull` fills. `language` is what callers speak (ISO 639-1).
     The returned engine has `name` and `reason` (why it was chosen).
     """
-    if name != "auto" and name not in ENGINES:
-        raise ValueError(f"unknown ASR engine {name!r}; choose auto, {', '.join(ENGINES)}")
+    if name != "auto" and name not in ENGINES + BENCH_ENGINES:
+        raise ValueError(f"unknown ASR engine {name!r}; choose auto, {', '.join(ENGINES)} "
+                         f"(or {', '.join(BENCH_ENGINES)} to benchmark without recognition)")
     if model_dir is None or not str(model_dir):
         model_dir = os.environ.get(ENV_ASR_MODEL) or None
     key = (name, str(model_dir or ""), str(cache_dir or ""), language)

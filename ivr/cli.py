@@ -47,7 +47,10 @@ def _parser() -> argparse.ArgumentParser:
                    "IVR_WORKER_URL")
     s.add_argument("--kb", dest="kb_path", type=Path, help="knowledge base (intents.yaml)")
     s.add_argument("--cache-dir", type=Path, help="models and prompt audio cache")
-    s.add_argument("--asr-engine", choices=["auto", "whisper", "vosk"])
+    s.add_argument("--asr-engine", choices=["auto", "whisper", "vosk", "fixed"],
+                   help="recognizer (default auto: Vosk where a model for the language is "
+                   "installed, else Whisper); fixed hears IVR_FIXED_TRANSCRIPT in every "
+                   "utterance, to measure capacity without recognition (never for callers)")
     s.add_argument("--asr-model", help="recognizer model: a local Vosk/Whisper folder or a "
                    "catalogue name (see `ivr models list`)")
     s.add_argument("--asr-language", help="recognition language (default zh)")

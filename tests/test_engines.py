@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from asr import engines
@@ -175,3 +176,19 @@ def test_whisper_by_name(tmp_path: Path, fake_whisper: list[FakeWhisper]) -> Non
 def test_unknown_engine_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="unknown ASR engine 'kaldi'"):
         load_engine("kaldi")
+
+
+def test_the_fixed_benchmark_engine_hears_its_text_in_every_utterance(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from asr.fixed_engine import ENV_FIXED_TRANSCRIPT
+
+    monkeypatch.setenv(ENV_FIXED_TRANSCRIPT, "我要转人工")
+    engine = load_engine("fixed", cache_dir="/nonexistent-fixed-test")
+    assert engine.name == "fixed" and "never for callers" in getattr(engine, "reason", "")
+    recognizer = engine.new_recognizer()
+    recognizer.accept_audio(np.zeros(16000, np.int16))
+    assert recognizer.finish().text == "我要转人工"
+    recognizer.accept_audio(np.zeros(1000, np.int16))  # under 0.2 s: nothing said
+    assert recognizer.finish().text == ""
+    with pytest.raises(ValueError, match="fixed to benchmark"):
+        load_engine("nonsense")

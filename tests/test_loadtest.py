@@ -27,6 +27,8 @@ def test_two_simultaneous_callers_are_answered_and_measured(
     assert level["intent_accuracy"] is not None and level["intent_accuracy"] >= 0.5
     assert level["server_rss_mb"] > 50 and level["server_cpu_s"] > 0
     assert level["max_frame_gap_ms"] is not None
+    after = level["server_after"]  # what a soak watches for leaks
+    assert after["open_fds"] > 0 and after["threads"] > 1 and after["tasks"] >= 1
     assert "[c=2] 2/2 calls done, 0 failed" in err
 
 

@@ -29,6 +29,7 @@ from ivr.config import REPO_ROOT
 from ivr.replay import ReplayClient, ReplayReport, attach_record, fetch_record, load_clip
 
 MAX_CALLS = 1000
+SETTLE_S = 2.0
 MAX_CONCURRENCY = 200
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 HOTLINE = REPO_ROOT / "audio_fixtures" / "hotline"
@@ -70,6 +71,9 @@ class LevelReport:
     server_rss_mb: float | None
     wall_s: float
     errors: list[str] = field(default_factory=list)
+    # before → after the level, read once the calls have ended: a leak grows them
+    server_before: ServerProcess | None = None
+    server_after: ServerProcess | None = None
 
 
 def check_loopback(url: str) -> None:
@@ -111,8 +115,24 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
-def server_process(http: str) -> tuple[float, float] | None:
-    """(CPU seconds, resident MB) of the server from its /metrics, None if unreadable."""
+@dataclass(frozen=True)
+class ServerProcess:
+    """The server's resources from its /metrics: what grows in a leak."""
+
+    cpu_s: float
+    rss_mb: float
+    open_fds: float | None = None
+    threads: float | None = None
+    tasks: float | None = None
+
+
+PROCESS_METRICS = ("process_cpu_seconds_total", "process_resident_memory_bytes",
+                   "process_open_fds", "ivr_threads", "ivr_asyncio_tasks")
+
+
+def server_process(http: str) -> ServerProcess | None:
+    """The server's CPU seconds, resident MB, open files, threads and tasks; None if its
+    /metrics cannot be read."""
     try:
         with urllib.request.urlopen(http + "/metrics", timeout=5) as resp:
             text = resp.read().decode()
@@ -120,12 +140,15 @@ def server_process(http: str) -> tuple[float, float] | None:
         return None
     values = {}
     for line in text.splitlines():
-        if line.startswith(("process_cpu_seconds_total ", "process_resident_memory_bytes ")):
-            name, value = line.split()
+        name, _, value = line.partition(" ")
+        if name in PROCESS_METRICS:
             values[name] = float(value)
-    if len(values) < 2:
+    if "process_cpu_seconds_total" not in values or "process_resident_memory_bytes" not in values:
         return None
-    return values["process_cpu_seconds_total"], values["process_resident_memory_bytes"] / 2**20
+    return ServerProcess(values["process_cpu_seconds_total"],
+                         values["process_resident_memory_bytes"] / 2**20,
+                         values.get("process_open_fds"), values.get("ivr_threads"),
+                         values.get("ivr_asyncio_tasks"))
 
 
 async def one_call(url: str, protocol: str, steps: list[Step], clips: dict[Path, np.ndarray],
@@ -195,6 +218,7 @@ async def run_level(url: str, protocol: str, steps: list[Step], calls: int, conc
     if pending:
         errors.append(f"{len(pending)} calls still running after {deadline_s:.0f} s: cancelled")
     wall = time.monotonic() - t0
+    await asyncio.sleep(SETTLE_S)  # the server tears the last calls down
     after = await asyncio.to_thread(server_process, http)
     latencies = [x for r in results for x in r.latencies_s]
     expected = sum(r.expected for r in results)
@@ -204,5 +228,5 @@ async def run_level(url: str, protocol: str, steps: list[Step], calls: int, conc
         percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99),
         round(max(gaps) * 1000, 1) if gaps else None,
         sum(r.correct for r in results) / expected if expected else None,
-        round(after[0] - before[0], 2) if before and after else None,
-        round(after[1], 1) if after else None, round(wall, 1), errors[:5])
+        round(after.cpu_s - before.cpu_s, 2) if before and after else None,
+        round(after.rss_mb, 1) if after else None, round(wall, 1), errors[:5], before, after)

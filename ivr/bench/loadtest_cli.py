@@ -25,6 +25,8 @@ from ivr.bench.loadtest import (
 
 COLUMNS = ("concurrency", "calls", "failed", "unanswered_turns", "p50_s", "p95_s", "p99_s",
            "max_frame_gap_ms", "intent_accuracy", "server_cpu_s", "server_rss_mb", "wall_s")
+# before → after each level, from /metrics: what grows when something leaks
+GROWTH = (("fds", "open_fds"), ("threads", "threads"), ("tasks", "tasks"))
 
 
 def add_loadtest_parser(sub: Any) -> None:
@@ -59,6 +61,12 @@ def _cell(value: object) -> str:
     return f"{value:.2f}" if isinstance(value, float) else str(value)
 
 
+def _growth(report: LevelReport, key: str) -> str:
+    before = getattr(report.server_before, key, None)
+    after = getattr(report.server_after, key, None)
+    return "–" if before is None or after is None else f"{before:.0f}→{after:.0f}"
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         check_loopback(args.url)
@@ -82,9 +90,11 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(asdict(report), ensure_ascii=False), flush=True)
     if not args.json:
-        print("| " + " | ".join(COLUMNS) + " |")
-        print("|" + "---|" * len(COLUMNS))
+        header = [*COLUMNS, *(name for name, _ in GROWTH)]
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
         for r in reports:
             row = asdict(r)
-            print("| " + " | ".join(_cell(row[c]) for c in COLUMNS) + " |")
+            cells = [_cell(row[c]) for c in COLUMNS] + [_growth(r, key) for _, key in GROWTH]
+            print("| " + " | ".join(cells) + " |")
     return 1 if any(r.failed for r in reports) else 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -38,10 +39,15 @@ log = logging.getLogger(__name__)
 KB_WATCH_INTERVAL_S = 2.0
 
 
-def _live_metrics(svc: Services, calls: dict[int, object]) -> None:
-    """The gauges /metrics reads when scraped."""
+def _live_metrics(svc: Services, calls: dict[int, object],
+                  loop: asyncio.AbstractEventLoop) -> None:
+    """The gauges /metrics reads when scraped (process_open_fds and memory come from
+    prometheus-client's process collector; threads and tasks show leaks in a soak)."""
     m = svc.metrics
     m.live("ivr_active_calls", "Calls in progress", lambda: len(calls))
+    m.live("ivr_threads", "Threads in the server process", threading.active_count)
+    m.live("ivr_asyncio_tasks", "asyncio tasks on the server's event loop",
+           lambda: len(asyncio.all_tasks(loop)))
     backlog = getattr(svc.asr_executor, "qsize", None)  # asr.scheduler.PriorityPool
     if backlog is not None:
         m.live("ivr_decode_queue_depth", "Recognizer jobs waiting for a decode thread",
@@ -66,7 +72,7 @@ def create_app(config: ServerConfig, services: Services | None = None) -> FastAP
             None, build_services, config)
         app.state.services = svc
         app.state.calls = {}
-        _live_metrics(svc, app.state.calls)
+        _live_metrics(svc, app.state.calls, loop)
         if svc.cluster is not None and isinstance(svc.centre, SharedCentre):
             try:
                 await svc.cluster.start(svc.centre.on_message)
