@@ -33,7 +33,7 @@ ModelArg = str | Path | None
 ENGINES = ("vosk", "whisper")  # auto tries them in this order
 BENCH_ENGINES = ("fixed",)  # asr.fixed_engine: for capacity measurements, never chosen by auto
 
-_cache: dict[tuple[str, str, str, str], RecognizerEngine] = {}
+_cache: dict[tuple[str, str, str, str, int], RecognizerEngine] = {}
 _lock = threading.Lock()
 
 
@@ -43,12 +43,16 @@ def _set_reason(engine: RecognizerEngine, reason: str) -> RecognizerEngine:
     return engine
 
 
+_whisper_beam = threading.local()  # the beam size of the load in progress (load_engine)
+
+
 def _load_whisper(model: ModelArg, root: Path | None, language: str) -> RecognizerEngine:
     from asr.whisper_engine import WhisperEngine  # deferred: imports CTranslate2
 
     path = resolve_whisper_model(model, cache_dir=models_dir(root) / "whisper-base")
-    log.info("ASR model: Whisper from %s", path)
-    return WhisperEngine(path, language=language)
+    beam = getattr(_whisper_beam, "size", 5)
+    log.info("ASR model: Whisper from %s (beam %d)", path, beam)
+    return WhisperEngine(path, language=language, beam_size=beam)
 
 
 def _whisper_label(model: ModelArg) -> str:
@@ -135,6 +139,7 @@ def load_engine(
     model_dir: ModelArg = None,
     cache_dir: str | Path | None = None,
     language: str = "zh",
+    beam_size: int = 5,
 ) -> RecognizerEngine:
     """The process-wide engine for these arguments, loading it on first use.
 
@@ -142,17 +147,22 @@ def load_engine(
     name (default `$IVR_ASR_MODEL`; for Whisper then `$IVR_WHISPER_MODEL`, else the base model
     from PyPI). `cache_dir` is the hotline-ivr cache root (default `$IVR_CACHE_DIR`), whose
     `models/` folder `ivr models pull` fills. `language` is what callers speak (ISO 639-1).
-    The returned engine has `name` and `reason` (why it was chosen).
+    `beam_size` is Whisper's (1 decodes greedily: faster, slightly less accurate; the
+    capacity table in docs/benchmarks.md measures both). The returned engine has `name` and
+    `reason` (why it was chosen).
     """
+    if not 1 <= beam_size <= 10:
+        raise ValueError(f"beam size {beam_size}: expected 1 to 10")
     if name != "auto" and name not in ENGINES + BENCH_ENGINES:
         raise ValueError(f"unknown ASR engine {name!r}; choose auto, {', '.join(ENGINES)} "
                          f"(or {', '.join(BENCH_ENGINES)} to benchmark without recognition)")
     if model_dir is None or not str(model_dir):
         model_dir = os.environ.get(ENV_ASR_MODEL) or None
-    key = (name, str(model_dir or ""), str(cache_dir or ""), language)
+    key = (name, str(model_dir or ""), str(cache_dir or ""), language, beam_size)
     with _lock:  # two calls racing at start-up must not load the model twice
         if key not in _cache:
             root = Path(cache_dir) if cache_dir is not None else None
+            _whisper_beam.size = beam_size
             if name == "auto":
                 engine = _load_auto(model_dir, root, language)
             else:

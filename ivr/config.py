@@ -45,6 +45,7 @@ class ServerConfig:
     asr_model: str = ""
     asr_language: str = "zh"
     asr_threads: int = 2
+    asr_beam_size: int = 5  # Whisper's beam (1: greedy, faster; docs/benchmarks.md capacity)
     public_url: str = ""
     twilio_auth_token: str = ""
     l16_token: str = ""  # when set, /l16/media clients must present it (docs/l16-protocol.md)
