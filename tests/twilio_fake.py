@@ -5,7 +5,9 @@ https://www.twilio.com/docs/voice/api/call-resource and docs/usage/twilios-respo
 `/2010-04-01/Accounts/{AccountSid}/Calls.json`, HTTP Basic auth AccountSid:AuthToken (else 401
 with error 20003 "Authenticate"), a form-encoded body with `To`, `From` and `Url` or `Twiml`
 (else 400 with error 21201 / 21205), `To` in E.164 (else 400 with error 21211); a good request
-gets 201 and the Call resource with a fresh `CA…` sid. Every request is kept in `requests`.
+gets 201 and the Call resource with a fresh `CA…` sid. Every request is kept in `requests`;
+`refuse` makes it answer any request with a given error (say, 21215 for a number the account
+may not call).
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class FakeTwilio:
     url: str
     requests: list[SeenRequest] = field(default_factory=list)
     placed: list[dict[str, Any]] = field(default_factory=list)
+    # when set, every request is refused with this (HTTP status, Twilio code, message)
+    refuse: tuple[int, int, str] | None = None
 
     def env(self) -> dict[str, str]:
         """The server settings that point outbound calls at this fake."""
@@ -96,7 +100,7 @@ def fake_twilio() -> Iterator[FakeTwilio]:
             seen = SeenRequest(self.command, self.path, self.headers.get("Authorization", ""),
                                self.headers.get("Content-Type", ""), form)
             fake.requests.append(seen)
-            status, reply = answer(seen)
+            status, reply = _error(*fake.refuse) if fake.refuse else answer(seen)
             if status == 201:
                 fake.placed.append(reply)
             data = json.dumps(reply).encode()

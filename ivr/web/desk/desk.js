@@ -24,6 +24,7 @@ let countdownTimer = null;
 let callTimer = null;
 let audio = null;
 let departments = [];
+let outbound = { available: false, reason: "" };  // GET /agent/outbound: may 回拨 dial out?
 
 function say(text, isError = false) {
   const box = $("message");
@@ -341,6 +342,7 @@ async function loadCallbacks() {
     };
     if (cb.status === "pending") button("领取", "take");
     if (cb.status === "taken" && cb.agent_id === me) {
+      if (outbound.available) button("回拨", "call");
       for (const [outcome, label] of Object.entries(OUTCOMES)) button(label, outcome);
     }
     tr.appendChild(actions);
@@ -348,7 +350,31 @@ async function loadCallbacks() {
   }
 }
 
+async function loadOutbound() {
+  try { outbound = await api("GET", "/agent/outbound"); } catch (e) { outbound = { available: false, reason: e.message }; }
+  $("outbound-hint").textContent = outbound.available
+    ? "回拨：先拨打您的话机，接听后自动呼叫来电者；通话结束后请记录结果。" : outbound.reason;
+}
+
+// 回拨 through the platform: the result (Twilio's call sid, or its reason) stays on the page.
+async function callBack(id) {
+  const result = $("callback-result");
+  result.className = "muted";
+  result.textContent = "正在发起回拨…";
+  try {
+    const data = await api("POST", `/api/callbacks/${id}/call`);
+    result.textContent = `已发起回拨，通话编号 ${data.call.sid}（${data.call.status}），请接听您的话机`;
+    result.dataset.sid = data.call.sid;
+  } catch (e) {
+    result.className = "error";
+    result.textContent = e.message.startsWith("回拨失败") ? e.message : `回拨失败：${e.message}`;
+    delete result.dataset.sid;
+  }
+  loadCallbacks();
+}
+
 async function callbackAction(id, action) {
+  if (action === "call") { await callBack(id); return; }
   try {
     if (action === "take") await api("POST", `/api/callbacks/${id}/take`);
     else await api("POST", `/api/callbacks/${id}/outcome`, { outcome: action, note: "" });
@@ -375,7 +401,7 @@ function start() {
   $("wrapup-done").addEventListener("click", wrapUp);
   $("callbacks-refresh").addEventListener("click", loadCallbacks);
   loadDepartments().catch((e) => say(`部门列表加载失败：${e.message}`, true)).finally(connect);
-  loadCallbacks();
+  loadOutbound().finally(loadCallbacks);
   setInterval(loadCallbacks, 15000);
   setInterval(() => send({ type: "ping" }), 20000);
 }
