@@ -132,11 +132,16 @@ async def _desk(browser: Any, server: RunningServer, key: str, name: str,
     return page
 
 
-async def _ask_for_an_agent(caller: ReplayClient) -> None:
-    """After the greeting the caller keys 0: queued for the default department (gov_service),
-    no recognizer needed."""
-    await caller.wait_quiet()
-    await caller.press("0")
+@asynccontextmanager
+async def _offered_to(server: RunningServer, page: Any) -> AsyncIterator[ReplayClient]:
+    """A caller who keys 0 after the greeting (queued for the default department,
+    gov_service, no recognizer needed), once `page` shows the offer; hangs up on exit."""
+    caller = _caller(server)
+    async with caller.connected():
+        await caller.wait_quiet()
+        await caller.press("0")
+        await page.wait_for_selector("#offer:not([hidden])", timeout=60_000)
+        yield caller
 
 
 class Shots:
@@ -270,10 +275,7 @@ def test_a_rejected_offer_goes_to_the_next_agent_while_the_caller_keeps_waiting(
     async def run() -> ReplayClient:
         async with _browser(chromium) as browser:
             first = await _desk(browser, desk_server, first_key, "吴敏", errors)
-            caller = _caller(desk_server)
-            async with caller.connected():
-                await _ask_for_an_agent(caller)
-                await first.wait_for_selector("#offer:not([hidden])", timeout=60_000)
+            async with _offered_to(desk_server, first) as caller:
                 measured["first_offer"] = await first.text_content("#offer-number")
                 # A second agent signs in while the first holds the offer.
                 second = await _desk(browser, desk_server, second_key, "郑军", errors)
@@ -313,10 +315,7 @@ def test_an_agent_transfers_a_call_with_a_note_that_the_next_agent_sees(
         async with _browser(chromium) as browser:
             first = await _desk(browser, desk_server, first_key, "孙雪", errors)
             other = await _desk(browser, desk_server, next_key, "钱峰", errors)
-            caller = _caller(desk_server)
-            async with caller.connected():
-                await _ask_for_an_agent(caller)
-                await first.wait_for_selector("#offer:not([hidden])", timeout=60_000)
+            async with _offered_to(desk_server, first) as caller:
                 await first.click("#accept")
                 await _until(first, "window.deskStats.state === 'connected'", 20)
                 await first.select_option("#transfer-department", "hrss")

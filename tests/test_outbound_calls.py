@@ -17,14 +17,7 @@ from starlette.testclient import TestClient
 from dialog.kbholder import KnowledgeBaseHolder
 from tests.inprocess import FakeWorld, app_with_fakes, shared_kb_holder
 from tests.test_agents_api import SUPERVISOR_KEY, _as
-from tests.twilio_fake import (
-    ACCOUNT_SID,
-    AUTH_TOKEN,
-    FROM_NUMBER,
-    UNREACHABLE,
-    FakeTwilio,
-    fake_twilio,
-)
+from tests.twilio_fake import FROM_NUMBER, UNREACHABLE, FakeTwilio, fake_twilio
 
 KEYS = f"admin:test-admin-key-not-secret,supervisor:{SUPERVISOR_KEY}"
 DESK_PHONE = "sip:li@desk.hotline.example"
@@ -44,9 +37,7 @@ def fake() -> Iterator[FakeTwilio]:
 @pytest.fixture
 def app(tmp_path: Path, holder: KnowledgeBaseHolder,
         fake: FakeTwilio) -> Iterator[tuple[TestClient, FakeWorld]]:
-    with app_with_fakes(tmp_path, holder, api_keys=KEYS, twilio_account_sid=ACCOUNT_SID,
-                        twilio_auth_token=AUTH_TOKEN, twilio_from_number=FROM_NUMBER,
-                        twilio_api_base=fake.url) as running:
+    with app_with_fakes(tmp_path, holder, api_keys=KEYS, **fake.settings()) as running:
         yield running
 
 

@@ -46,10 +46,14 @@ class FakeTwilio:
     # when set, every request is refused with this (HTTP status, Twilio code, message)
     refuse: tuple[int, int, str] | None = None
 
+    def settings(self) -> dict[str, str]:
+        """The `ServerConfig` fields that point outbound calls at this fake."""
+        return {"twilio_account_sid": ACCOUNT_SID, "twilio_auth_token": AUTH_TOKEN,
+                "twilio_from_number": FROM_NUMBER, "twilio_api_base": self.url}
+
     def env(self) -> dict[str, str]:
-        """The server settings that point outbound calls at this fake."""
-        return {"IVR_TWILIO_ACCOUNT_SID": ACCOUNT_SID, "IVR_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                "IVR_TWILIO_FROM_NUMBER": FROM_NUMBER, "IVR_TWILIO_API_BASE": self.url}
+        """The same as a server's environment (`IVR_TWILIO_…`)."""
+        return {f"IVR_{name.upper()}": value for name, value in self.settings().items()}
 
 
 def _error(status: int, code: int, message: str) -> tuple[int, dict[str, Any]]:
