@@ -11,7 +11,8 @@ from xml.etree import ElementTree
 
 import pytest
 
-from ivr.contact.outbound import OutboundSettings, e164, refusal
+from ivr.config import ServerConfig
+from ivr.contact.outbound import OutboundSettings, e164, refusal, too_soon
 from ivr.twilio_rest import (
     CallRefused,
     PlacedCall,
@@ -118,3 +119,23 @@ def test_outbound_calling_says_what_it_is_missing() -> None:
         "IVR_TWILIO_FROM_NUMBER" in none_set and "手动拨打" in none_set
     no_phone = refusal(OutboundSettings(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER), None)
     assert no_phone is not None and "dial_target" in no_phone
+
+
+def test_a_call_back_is_not_placed_twice_within_half_a_minute() -> None:
+    placed = {"at": 100.0, "sid": "CA1"}
+    refused = {"at": 120.0, "error": "Twilio 21215: …"}
+    assert too_soon([], 100.0) is None
+    assert too_soon([placed], 129.0) is not None and "CA1" in str(too_soon([placed], 129.0))
+    assert too_soon([placed], 131.0) is None
+    assert too_soon([refused], 121.0) is None  # a refused call may be tried again at once
+
+
+def test_the_api_base_setting_must_be_a_url() -> None:
+    env = {"IVR_TWILIO_ACCOUNT_SID": ACCOUNT_SID, "IVR_TWILIO_FROM_NUMBER": FROM_NUMBER,
+           "IVR_TWILIO_API_BASE": "http://127.0.0.1:9", "IVR_TWILIO_API_TIMEOUT_S": "2.5"}
+    config = ServerConfig.from_env(env)
+    assert (config.twilio_account_sid, config.twilio_from_number, config.twilio_api_base,
+            config.twilio_api_timeout_s) == (ACCOUNT_SID, FROM_NUMBER, "http://127.0.0.1:9", 2.5)
+    assert ServerConfig().twilio_api_base == "https://api.twilio.com"
+    with pytest.raises(ValueError, match="IVR_TWILIO_API_BASE"):
+        ServerConfig(twilio_api_base="api.twilio.com")

@@ -15,6 +15,9 @@ from typing import Any
 SETTINGS = {"account_sid": "IVR_TWILIO_ACCOUNT_SID", "auth_token": "IVR_TWILIO_AUTH_TOKEN",
             "from_number": "IVR_TWILIO_FROM_NUMBER"}
 BY_HAND = "请手动拨打并记录回电结果（dial the number by hand and record the outcome）"
+# a second call back this soon after one Twilio placed is refused: a double click (or two
+# tabs) must not ring the agent's phone twice while the first call is still being set up
+REDIAL_AFTER_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -62,3 +65,14 @@ def attempt(at: float, agent_id: str, to: str, agent_target: str, *,
     if error is not None:
         entry.update(error=error, code=code)
     return entry
+
+
+def too_soon(dials: list[dict[str, Any]], now: float,
+             after_s: float = REDIAL_AFTER_S) -> str | None:
+    """Why another call back may not be placed yet (one was placed under `after_s` ago)."""
+    placed = [d for d in dials if d.get("sid")]
+    if placed and now - float(placed[-1]["at"]) < after_s:
+        waited = now - float(placed[-1]["at"])
+        return (f"回拨已发起（{placed[-1]['sid']}，{waited:.0f} 秒前）：请接听您的话机，或 "
+                f"{after_s:.0f} 秒后再试（a call back was placed {waited:.0f} s ago）")
+    return None

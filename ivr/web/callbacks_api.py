@@ -11,6 +11,7 @@ attempt is kept on the callback whatever Twilio answered.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
@@ -27,6 +28,7 @@ from ivr.twiml import callback_twiml
 from ivr.web.auth import Principal, require
 from ivr.web.deps import config_of, outbound_settings_of, services_of
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/callbacks", tags=["callbacks"])
 Reader = Annotated[Principal, Depends(require("supervisor", "agent"))]
 Agent = Annotated[Principal, Depends(require("agent"))]
@@ -135,7 +137,8 @@ async def call(request: Request, callback_id: int, who: Agent) -> JSONResponse:
     not_taken = may_call(callback_of(current), agent_id)
     if not_taken is not None:
         raise HTTPException(409, not_taken.reason)
-    refused = outbound.refusal(settings, who.agent.dial_target)
+    refused = (outbound.refusal(settings, who.agent.dial_target)
+               or outbound.too_soon(current["dials"], services_of(request).clock.time()))
     if refused is not None:
         raise HTTPException(409, refused)
     return await call_back(request, current, who.agent)
@@ -160,6 +163,8 @@ async def call_back(request: Request, current: dict[str, Any],
                                 sid=result.sid, status=result.status)
     row = await asyncio.to_thread(svc.hold.callbacks.add_dial, current["id"], dial,
                                   svc.clock.time())
+    log.info("call back %s by %s: %s", current["id"], agent.agent_id,
+             dial.get("sid") or dial.get("error"))
     if isinstance(result, CallRefused):
         return JSONResponse({"detail": f"回拨失败：{result.describe()}",
                              "twilio": asdict(result), "callback": row}, status_code=502)

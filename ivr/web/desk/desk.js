@@ -357,7 +357,11 @@ async function loadOutbound() {
 }
 
 // 回拨 through the platform: the result (Twilio's call sid, or its reason) stays on the page.
+const calling = new Set();  // callbacks whose 回拨 is on its way: a double click dials once
+
 async function callBack(id) {
+  if (calling.has(id)) return;
+  calling.add(id);
   const result = $("callback-result");
   result.className = "muted";
   result.textContent = "正在发起回拨…";
@@ -369,6 +373,8 @@ async function callBack(id) {
     result.className = "error";
     result.textContent = e.message.startsWith("回拨失败") ? e.message : `回拨失败：${e.message}`;
     delete result.dataset.sid;
+  } finally {
+    calling.delete(id);
   }
   loadCallbacks();
 }
