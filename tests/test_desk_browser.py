@@ -387,6 +387,7 @@ def test_callbacks_are_taken_called_back_through_twilio_and_closed_in_the_page(
             await page.click(_row_button(called, "call"))
             await page.wait_for_selector("#callback-result[data-sid]")
             measured["result"] = await page.text_content("#callback-result")
+            await page.wait_for_selector("#callbacks td:has-text('已回拨 1 次')")
             await shots.take(page, "callbacks-2-called-back")
             await page.click(_row_button(called, "done"))
             await page.wait_for_selector(_row_button(called, "done"), state="detached")

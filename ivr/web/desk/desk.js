@@ -324,7 +324,7 @@ async function loadCallbacks() {
     const cells = [cb.number, departmentName(cb.department),
                    cb.agent_id ? `${status}（${cb.agent_id}）${cb.overdue ? " 已超时" : ""}`
                                : `${status}${cb.overdue ? " 已超时" : ""}`,
-                   String(cb.attempts), said];
+                   String(cb.attempts) + dialled(cb.dials || []), said];
     for (const value of cells) {
       const td = document.createElement("td");
       td.textContent = value;
@@ -377,6 +377,12 @@ async function callBack(id) {
     calling.delete(id);
   }
   loadCallbacks();
+}
+
+// The call backs placed through the platform, so they show after a reload too.
+function dialled(dials) {
+  const placed = dials.filter((d) => d.sid);
+  return placed.length ? `（已回拨 ${placed.length} 次，最近 ${placed[placed.length - 1].sid}）` : "";
 }
 
 async function callbackAction(id, action) {
