@@ -153,7 +153,8 @@ class CallHold:
         self._from_agent.put_nowait(b"")
         self.department = department or self.department
         notes = [*self.context.get("notes", []), note] if note else self.context.get("notes", [])
-        self.context = {**self.context, "department": self.department, "notes": notes}
+        self.context = {**self.context, "department": self.department, "notes": notes,
+                        "department_name": self.names.get(self.department, self.department)}
         self.state = hold.HoldState(self.names.get(self.department, self.department),
                                     self.caller_number)
         self.host.spawn(self.begin(), "requeued")

@@ -48,6 +48,13 @@ class ServerConfig:
     asr_beam_size: int = 5  # Whisper's beam (1: greedy, faster; docs/benchmarks.md capacity)
     public_url: str = ""
     twilio_auth_token: str = ""
+    # outbound calls through Twilio's REST API (an agent's call back, docs/contact-centre.md):
+    # the account, the caller ID the citizen sees (a Twilio number or verified caller ID),
+    # the API's base URL (tests point it at a local fake) and how long one request may take
+    twilio_account_sid: str = ""
+    twilio_from_number: str = ""
+    twilio_api_base: str = "https://api.twilio.com"
+    twilio_api_timeout_s: float = 10.0
     l16_token: str = ""  # when set, /l16/media clients must present it (docs/l16-protocol.md)
     # keys for the private API: role:key,… with role admin or supervisor (ivr.web.auth)
     api_keys: str = ""
@@ -144,6 +151,9 @@ class ServerConfig:
             raise ValueError("IVR_REDIS_URL: several workers share one contact centre only on "
                              "a shared database; set IVR_DATABASE_URL=postgresql+psycopg://… "
                              "(or unset IVR_REDIS_URL to run one server on SQLite)")
+        if not self.twilio_api_base.startswith(("https://", "http://")):
+            raise ValueError(f"IVR_TWILIO_API_BASE={self.twilio_api_base!r}: expected an "
+                             "http(s) URL such as https://api.twilio.com")
         if not 0.5 <= self.tts_speed <= 2.0:
             raise ValueError(f"IVR_TTS_SPEED={self.tts_speed}: expected 0.5 to 2.0")
 

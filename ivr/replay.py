@@ -28,6 +28,7 @@ import numpy as np
 import websockets
 
 from ivr.media.codecs import array_to_pcm16, mulaw_decode, mulaw_encode, pcm16_to_array
+from ivr.twiml import twilio_signature
 from ivr.wsauth import POLICY_VIOLATION
 from pcm.files import read_audio, write_wav
 from pcm.resample import resample
@@ -121,9 +122,11 @@ class ReplayClient:
 
     def __init__(self, url: str, protocol: str, *, sample_rate: int = 8000,
                  from_number: str = "+8613800000000", to_number: str = "12345",
-                 quiet_s: float = 1.0, turn_timeout_s: float = 120.0, token: str = "") -> None:
+                 quiet_s: float = 1.0, turn_timeout_s: float = 120.0, token: str = "",
+                 twilio_auth_token: str = "") -> None:
         self.protocol = protocol
         self.token = token
+        self.twilio_auth_token = twilio_auth_token  # signs the handshake, as Twilio does
         self.url = _media_url(url, protocol)
         self.rate = 8000 if protocol == "twilio" else sample_rate
         self.call_sid = "CA" + uuid.uuid4().hex
@@ -159,8 +162,8 @@ class ReplayClient:
     async def connected(self) -> AsyncIterator[ReplayClient]:
         """The call as a script drives it step by step (`speak`, `press`, `wait_quiet`):
         connected and started on entry, stopped and closed on exit."""
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else None
-        async with websockets.connect(self.url, max_size=None, additional_headers=headers) as ws:
+        async with websockets.connect(self.url, max_size=None,
+                                      additional_headers=self._headers()) as ws:
             self._ws = ws
             tasks = [asyncio.create_task(self._receive()), asyncio.create_task(self._clock())]
             await self._send_start()
@@ -176,6 +179,15 @@ class ReplayClient:
         if self._refused is not None:
             raise ConnectionRefusedError(f"server refused the call (close {POLICY_VIOLATION}: "
                                          f"{self._refused})")
+
+    def _headers(self) -> dict[str, str] | None:
+        """The L16 bearer token, or Twilio's signature of the stream URL (a server with
+        IVR_TWILIO_AUTH_TOKEN refuses an unsigned /twilio/media handshake)."""
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        if self.twilio_auth_token:
+            headers["X-Twilio-Signature"] = twilio_signature(self.url, {},
+                                                             self.twilio_auth_token)
+        return headers or None
 
     async def speak(self, clip: np.ndarray) -> None:
         """Stream `clip` (at the call's rate) in real time; returns when its last frame is

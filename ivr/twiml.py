@@ -111,6 +111,26 @@ def dial_twiml(target: str, department_name: str) -> str:
     return _document(children)
 
 
+CALLBACK_AGENT_TEXT = "正在回拨来电者，请稍候。"
+CALLBACK_AFTER_TEXT = "回拨已结束，请在工作台记录结果。"
+
+
+def callback_twiml(citizen: str, caller_id: str, department_name: str = "") -> str:
+    """The agent's leg of a call back (遇忙回拨), placed agent first: the agent who clicked
+    hears a short line, then Twilio dials the citizen showing the hotline's number
+    (`callerId`), so a citizen never answers to a silent line while an agent is found.
+    Whatever the dial came to, the agent is reminded to record the outcome at the desk."""
+    if not citizen.strip() or not caller_id.strip():
+        raise ValueError("callback_twiml needs the citizen's number and the caller ID")
+    children = [_comment(f"call back for {department_name}")] if department_name else []
+    children.append(_element("Say", {"language": SAY_LANGUAGE}, _text(CALLBACK_AGENT_TEXT)))
+    children.append(_element("Dial", {"callerId": caller_id.strip(),
+                                      "timeout": str(DIAL_TIMEOUT_S)},
+                             _element("Number", {}, _text(citizen.strip()))))
+    children.append(_element("Say", {"language": SAY_LANGUAGE}, _text(CALLBACK_AFTER_TEXT)))
+    return _document(children)
+
+
 BUSY_TEXT = "线路繁忙，请稍后再拨。"
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, insert, select, update
@@ -41,9 +41,15 @@ def _to_callback(row: Row[Any]) -> Callback:
                     row.attempts, row.agent_id, row.note)
 
 
+def callback_of(view: dict[str, Any]) -> Callback:
+    """The pure callback behind a stored view (what `get` and `list` return)."""
+    return Callback(**{f.name: view[f.name] for f in fields(Callback)})
+
+
 def _view(row: Row[Any], now: float) -> dict[str, Any]:
     out = dict(row._mapping)
     out["context"] = json.loads(out["context"])
+    out["dials"] = json.loads(out["dials"])
     out["overdue"] = is_overdue(_to_callback(row), now)
     return out
 
@@ -90,6 +96,22 @@ class CallbackStore:
                        now: float) -> dict[str, Any] | CallbackError:
         return self._change(callback_id, now, lambda cb: record_outcome(
             cb, agent_id, outcome, note, self.config))
+
+    def add_dial(self, callback_id: int, dial: dict[str, Any], now: float) -> dict[str, Any]:
+        """Keep one call-back attempt on the callback, whatever state it is in by now: a call
+        Twilio placed (or refused) is recorded even if the agent released it meanwhile."""
+        with self.engine.begin() as conn:
+            stmt = select(CallbackRow.dials).where(CallbackRow.id == callback_id)
+            if conn.dialect.name == "postgresql":
+                stmt = stmt.with_for_update()
+            dials = conn.execute(stmt).scalar()
+            if dials is None:
+                raise CallbackNotFound(f"no callback {callback_id}")
+            kept = [*json.loads(dials), dial]
+            conn.execute(update(CallbackRow).where(CallbackRow.id == callback_id).values(
+                dials=json.dumps(kept, ensure_ascii=False), updated_at=now))
+            row = conn.execute(select(CallbackRow).where(CallbackRow.id == callback_id)).one()
+        return _view(row, now)
 
     def claim_next(self, agent_id: str, skills: Iterable[str],
                    now: float) -> dict[str, Any] | None:

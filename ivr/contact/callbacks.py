@@ -61,6 +61,14 @@ def release(cb: Callback, agent_id: str) -> Callback | CallbackError:
     return replace(cb, status="pending", agent_id=None)
 
 
+def may_call(cb: Callback, agent_id: str) -> CallbackError | None:
+    """Only the agent who took a callback calls the citizen back (no two agents ringing one
+    citizen at once)."""
+    if cb.status != "taken" or cb.agent_id != agent_id:
+        return CallbackError(f"callback is not taken by {agent_id}: take it first")
+    return None
+
+
 def record_outcome(cb: Callback, agent_id: str, outcome: str, note: str = "",
                    config: CallbackConfig = DEFAULTS) -> Callback | CallbackError:
     """What the agent's call back came to. No answer puts it back in the list until

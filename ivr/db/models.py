@@ -114,5 +114,7 @@ class CallbackRow(Base):
     agent_id: Mapped[str | None] = mapped_column(String(100))
     note: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
     updated_at: Mapped[float] = mapped_column(Float, nullable=False)
+    # every call back placed through the platform, placed or refused (migration 0005)
+    dials: Mapped[str] = mapped_column(Text, nullable=False, server_default="[]")
 
     __table_args__ = (Index("callbacks_open", "status", "due_at"),)

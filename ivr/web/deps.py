@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import Request, WebSocket
 
 from ivr.config import ServerConfig
+from ivr.contact.outbound import OutboundSettings
 from ivr.services import Services
 
 if TYPE_CHECKING:
@@ -31,3 +32,10 @@ def calls_of(conn: Request | WebSocket) -> dict[int, CallSession]:
     """The calls in progress on this server, by session id."""
     calls: dict[int, Any] = conn.app.state.calls
     return calls
+
+
+def outbound_settings_of(conn: Request | WebSocket) -> OutboundSettings:
+    """What outbound calling (an agent's call back through Twilio) needs from the config."""
+    config = config_of(conn)
+    return OutboundSettings(config.twilio_account_sid, config.twilio_auth_token,
+                            config.twilio_from_number)

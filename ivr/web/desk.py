@@ -20,8 +20,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from ivr.contact.outbound import refusal
 from ivr.web.auth import COOKIE, Principal, authenticate, require
-from ivr.web.deps import services_of
+from ivr.web.deps import outbound_settings_of, services_of
 
 router = APIRouter(tags=["agent desk"])
 AgentOnly = Annotated[Principal, Depends(require("agent"))]
@@ -102,6 +103,16 @@ async def departments(request: Request, _: AgentOnly) -> list[dict[str, Any]]:
     their own)."""
     return [{"department": d.id, "name": d.name}
             for d in services_of(request).kb.departments.values()]
+
+
+@router.get("/agent/outbound")
+async def outbound(request: Request, who: AgentOnly) -> dict[str, Any]:
+    """Whether this agent's call back can be placed through the platform (the desk then shows
+    回拨 on their taken callbacks), else why not: they dial by hand and record the outcome."""
+    if who.agent is None:
+        raise HTTPException(403, "only an agent's desk places calls back (use an agent's key)")
+    reason = refusal(outbound_settings_of(request), who.agent.dial_target)
+    return {"available": reason is None, "reason": reason or ""}
 
 
 async def _principal_of_key(request: Request, key: str) -> Principal | None:

@@ -26,6 +26,7 @@ let audio = null;
 // On a cluster the caller may be on another worker: `connected` then names its audio socket.
 let audioWs = null;
 let departments = [];
+let outbound = { available: false, reason: "" };  // GET /agent/outbound: may 回拨 dial out?
 
 function say(text, isError = false) {
   const box = $("message");
@@ -345,7 +346,7 @@ async function loadCallbacks() {
     const cells = [cb.number, departmentName(cb.department),
                    cb.agent_id ? `${status}（${cb.agent_id}）${cb.overdue ? " 已超时" : ""}`
                                : `${status}${cb.overdue ? " 已超时" : ""}`,
-                   String(cb.attempts), said];
+                   String(cb.attempts) + dialled(cb.dials || []), said];
     for (const value of cells) {
       const td = document.createElement("td");
       td.textContent = value;
@@ -363,6 +364,7 @@ async function loadCallbacks() {
     };
     if (cb.status === "pending") button("领取", "take");
     if (cb.status === "taken" && cb.agent_id === me) {
+      if (outbound.available) button("回拨", "call");
       for (const [outcome, label] of Object.entries(OUTCOMES)) button(label, outcome);
     }
     tr.appendChild(actions);
@@ -370,7 +372,43 @@ async function loadCallbacks() {
   }
 }
 
+async function loadOutbound() {
+  try { outbound = await api("GET", "/agent/outbound"); } catch (e) { outbound = { available: false, reason: e.message }; }
+  $("outbound-hint").textContent = outbound.available
+    ? "回拨：先拨打您的话机，接听后自动呼叫来电者；通话结束后请记录结果。" : outbound.reason;
+}
+
+// 回拨 through the platform: the result (Twilio's call sid, or its reason) stays on the page.
+const calling = new Set();  // callbacks whose 回拨 is on its way: a double click dials once
+
+async function callBack(id) {
+  if (calling.has(id)) return;
+  calling.add(id);
+  const result = $("callback-result");
+  result.className = "muted";
+  result.textContent = "正在发起回拨…";
+  try {
+    const data = await api("POST", `/api/callbacks/${id}/call`);
+    result.textContent = `已发起回拨，通话编号 ${data.call.sid}（${data.call.status}），请接听您的话机`;
+    result.dataset.sid = data.call.sid;
+  } catch (e) {
+    result.className = "error";
+    result.textContent = e.message.startsWith("回拨失败") ? e.message : `回拨失败：${e.message}`;
+    delete result.dataset.sid;
+  } finally {
+    calling.delete(id);
+  }
+  loadCallbacks();
+}
+
+// The call backs placed through the platform, so they show after a reload too.
+function dialled(dials) {
+  const placed = dials.filter((d) => d.sid);
+  return placed.length ? `（已回拨 ${placed.length} 次，最近 ${placed[placed.length - 1].sid}）` : "";
+}
+
 async function callbackAction(id, action) {
+  if (action === "call") { await callBack(id); return; }
   try {
     if (action === "take") await api("POST", `/api/callbacks/${id}/take`);
     else await api("POST", `/api/callbacks/${id}/outcome`, { outcome: action, note: "" });
@@ -397,7 +435,7 @@ function start() {
   $("wrapup-done").addEventListener("click", wrapUp);
   $("callbacks-refresh").addEventListener("click", loadCallbacks);
   loadDepartments().catch((e) => say(`部门列表加载失败：${e.message}`, true)).finally(connect);
-  loadCallbacks();
+  loadOutbound().finally(loadCallbacks);
   setInterval(loadCallbacks, 15000);
   setInterval(() => send({ type: "ping" }), 20000);
 }
