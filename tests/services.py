@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -30,18 +31,8 @@ def service_unavailable(what: str, why: object) -> None:
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A new, empty database on the PostgreSQL server, dropped at the end of the session."""
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"ivr_test_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        admin.dispose()
-        service_unavailable(f"PostgreSQL at {make_url(POSTGRES_ADMIN_URL)!r}", exc)
-    yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with own_database() as url:
+        yield url
 
 
 @pytest.fixture
@@ -76,12 +67,46 @@ def redis_url() -> str:
 @pytest.fixture
 def redis_prefix(redis_url: str) -> Iterator[str]:
     """A key prefix no other test uses; its keys are deleted afterwards."""
+    with own_prefix() as (_url, prefix):
+        yield prefix
+
+
+@contextmanager
+def own_database() -> Iterator[str]:
+    """A new database for a group of tests (several servers share it), dropped afterwards."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"ivr_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        admin.dispose()
+        service_unavailable(f"PostgreSQL at {make_url(POSTGRES_ADMIN_URL)!r}", exc)
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(
+            hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def own_prefix() -> Iterator[tuple[str, str]]:
+    """The Redis URL and a key prefix of its own, whose keys are deleted afterwards."""
     import redis
 
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except Exception as exc:
+        client.close()
+        service_unavailable(f"Redis at {REDIS_URL!r}", exc)
     prefix = f"ivrtest-{uuid.uuid4().hex[:12]}"
-    yield prefix
-    client = redis.Redis.from_url(redis_url)
-    keys = list(client.scan_iter(f"{prefix}:*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
+    try:
+        yield REDIS_URL, prefix
+    finally:
+        keys = list(client.scan_iter(f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+        client.close()

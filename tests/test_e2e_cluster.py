@@ -21,30 +21,42 @@ import websockets
 from ivr.replay import ReplayClient
 from tests.audio_compare import clip_8k, similarity
 from tests.conftest import FIXTURES, RunningServer, launch_server, stop_server
+from tests.services import own_database, own_prefix
+from tests.test_desk_browser import (
+    AGENT_MIC,
+    Shots,
+    _browser,
+    _desk,
+    _stat,
+    _until,
+    chromium,  # noqa: F401 - a fixture
+)
 from tests.test_e2e_contact import CALLER_ID, FRAME, AgentClient, _new_agent, _request
 
 pytestmark = pytest.mark.e2e
 HOTLINE = FIXTURES / "hotline"
 
 
-@pytest.fixture
-def cluster(tmp_path: Path, postgres_url: str, redis_url: str,
-            redis_prefix: str) -> Iterator[tuple[RunningServer, RunningServer]]:
-    procs, servers = [], []
-    try:
-        for name in ("A", "B"):
-            tmp = tmp_path / name
-            tmp.mkdir()
-            proc, server = launch_server(tmp, extra_env={
-                "IVR_DATABASE_URL": postgres_url, "IVR_REDIS_URL": redis_url,
-                "IVR_REDIS_PREFIX": redis_prefix, "IVR_WORKER_ID": name,
-                "IVR_QUEUE_MODE": "desk", "IVR_HOLD_ANNOUNCE_S": "8"})
-            procs.append(proc)
-            servers.append(server)
-        yield servers[0], servers[1]
-    finally:
-        for proc in procs:
-            stop_server(proc)
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory
+            ) -> Iterator[tuple[RunningServer, RunningServer]]:
+    """Workers A and B on a database and a Redis key prefix of their own, for this module."""
+    with own_database() as url, own_prefix() as (redis_url, prefix):
+        procs, servers = [], []
+        try:
+            for name in ("A", "B"):
+                tmp = tmp_path_factory.mktemp(f"worker-{name}")
+                proc, server = launch_server(tmp, extra_env={
+                    "IVR_DATABASE_URL": url, "IVR_REDIS_URL": redis_url,
+                    "IVR_REDIS_PREFIX": prefix, "IVR_WORKER_ID": name,
+                    "IVR_QUEUE_MODE": "desk", "IVR_HOLD_ANNOUNCE_S": "8",
+                    "IVR_OFFER_TIMEOUT_S": "60"})
+                procs.append(proc)
+                servers.append(server)
+            yield servers[0], servers[1]
+        finally:
+            for proc in procs:
+                stop_server(proc)
 
 
 class AudioSocket:
@@ -136,3 +148,44 @@ def test_a_caller_on_worker_a_is_answered_by_an_agent_on_worker_b(
     assert "您是下一位" in said  # the place in the cluster's queue, announced on A
     health = [s.get("/healthz")["contact_centre"]["cluster"] for s in (a, b)]
     assert sorted(h["leader"] for h in health) == [False, True]  # exactly one leads
+
+
+def test_the_browser_desk_on_worker_b_talks_to_a_caller_on_worker_a(
+        cluster: tuple[RunningServer, RunningServer],
+        chromium: Path, tmp_path: Path) -> None:  # noqa: F811 - the fixture imported above
+    """The desk page served by B opens the audio socket on A by itself (connected.audio_url)."""
+    a, b = cluster
+    key = _new_agent(a, "qian", "gov_service")
+    shots, errors, measured = Shots(tmp_path), [], {}
+    agent_voice = clip_8k(AGENT_MIC)
+
+    async def run() -> ReplayClient:
+        async with _browser(chromium) as browser:
+            page = await _desk(browser, b, key, "李敏", errors)
+            caller = ReplayClient(a.ws, "twilio", from_number=CALLER_ID, turn_timeout_s=30)
+            async with caller.connected():
+                await caller.wait_quiet()
+                await caller.press("0")  # a person, please: the default department's queue
+                await page.wait_for_selector("#offer:not([hidden])", timeout=60_000)
+                measured["offer_number"] = await page.text_content("#offer-number")
+                await page.click("#accept")
+                await _until(page, "window.deskStats.state === 'connected' && "
+                             "window.deskStats.micStarted", 20)
+                heard_before = len(caller.bot_audio())
+                await asyncio.sleep(3.5)  # "已为您接通人工服务，请讲。"
+                await caller.speak(clip_8k(HOTLINE / "A31_tel8k.wav"))
+                await asyncio.sleep(max(0.0, 2 * len(agent_voice) / 8000 - 4))
+                await shots.take(page, "cluster-connected")
+                measured["received_bytes"] = await _stat(page, "receivedAudioBytes")
+                measured["heard"] = caller.bot_audio()[heard_before:]
+                await page.click("#hangup")
+                await page.wait_for_selector("#wrapup:not([hidden])", timeout=10_000)
+        return caller
+
+    caller = asyncio.run(run())
+    assert measured["offer_number"] == CALLER_ID
+    assert measured["received_bytes"] > 3 * 16000, measured["received_bytes"]
+    alike = similarity(measured["heard"], agent_voice)
+    assert alike > 0.6, alike  # the browser's microphone reached the caller on A
+    assert not errors, errors
+    assert b.call_record(caller.call_sid)["agent_id"] == "qian"
