@@ -24,10 +24,12 @@ class ClusterLeader:
         self.state = state or cluster.ClusterState()
         self._timer: TimerHandle | None = None
         self._timer_at: float | None = None
+        self.version = 0  # events applied: the transport saves and broadcasts when it moves
 
     def handle(self, event: Mapping[str, Any]) -> None:
         """One event from a worker (or the leader's own tick / worker-lost)."""
         self.state, envelopes = cluster.step(self.state, event, self.clock.time(), self.config)
+        self.version += 1
         for envelope in envelopes:
             if envelope.worker:
                 self.send(envelope)

@@ -38,6 +38,7 @@ CAMPAIGN_EVERY_S = 1.0
 BEAT_EVERY_S = 2.0
 BEAT_TTL_S = 6
 CHECK_WORKERS_EVERY_S = 2.0
+VIEW_EVERY_S = 5.0  # the view is sent again this often even when nothing changed
 STREAM_MAXLEN = 100_000
 RETRY_S = 1.0
 RENEW = """if redis.call('get', KEYS[1]) == ARGV[1] then
@@ -216,19 +217,23 @@ class RedisBus:
     async def _lead(self, last_id: str) -> None:
         assert self._redis is not None and self.leader is not None
         leader, stream = self.leader, self.key("events")
-        next_check = 0.0
+        next_check = next_view = 0.0
+        saved = -1
         while self.leader is leader:
             batch: Any = await self._redis.xread({stream: last_id}, count=200, block=500)
             for _name, entries in batch or []:
                 for entry_id, fields in entries:
                     last_id = entry_id
                     self._apply(leader, fields.get("e", ""))
-            if self.clock.monotonic() >= next_check:
-                next_check = self.clock.monotonic() + CHECK_WORKERS_EVERY_S
+            now = self.clock.monotonic()
+            if now >= next_check:
+                next_check = now + CHECK_WORKERS_EVERY_S
                 leader.workers_gone(await self._alive(cluster.workers_in(leader.state)))
-            await self._redis.set(self.key("snapshot"), json.dumps(
-                {"state": cluster.to_json(leader.state), "last_id": last_id}))
-            self.to_worker(cluster.EVERY_WORKER, leader.view())
+            if leader.version != saved or now >= next_view:  # changed, or a periodic resend
+                saved, next_view = leader.version, now + VIEW_EVERY_S
+                await self._redis.set(self.key("snapshot"), json.dumps(
+                    {"state": cluster.to_json(leader.state), "last_id": last_id}))
+                self.to_worker(cluster.EVERY_WORKER, leader.view())
 
     def _apply(self, leader: ClusterLeader, payload: str) -> None:
         try:
