@@ -144,6 +144,24 @@ async def _offered_to(server: RunningServer, page: Any) -> AsyncIterator[ReplayC
         yield caller
 
 
+async def accept_and_talk(page: Any, caller: ReplayClient, shots: Shots, shot: str
+                          ) -> dict[str, Any]:
+    """Accept the offer on `page`, let the caller speak while the fake microphone plays the
+    agent's WAV, screenshot; what each side received (bytes on the page, the caller's audio
+    since the connection)."""
+    await page.click("#accept")
+    await _until(page, "window.deskStats.state === 'connected' && "
+                 "window.deskStats.micStarted", 20)
+    heard_before = len(caller.bot_audio())
+    await asyncio.sleep(3.5)  # "已为您接通人工服务，请讲。"
+    await caller.speak(clip_8k(HOTLINE / "A31_tel8k.wav"))
+    await asyncio.sleep(max(0.0, 2 * len(clip_8k(AGENT_MIC)) / 8000 - 4))
+    await shots.take(page, shot)
+    return {"received_bytes": await _stat(page, "receivedAudioBytes"),
+            "sent_bytes": await _stat(page, "sentAudioBytes"),
+            "heard": caller.bot_audio()[heard_before:]}
+
+
 class Shots:
     """Screenshots into tmp_path, copied to IVR_TEST_ARTIFACTS when that is set."""
 
@@ -211,17 +229,7 @@ def test_an_agent_in_the_browser_takes_a_call_and_both_sides_hear_each_other(
                 await shots.take(page, "2-offer-with-context")
                 await asyncio.sleep(5)  # the caller hears the transfer and their place
 
-                await page.click("#accept")
-                await _until(page, "window.deskStats.state === 'connected' && "
-                             "window.deskStats.micStarted", 20)
-                heard_before = len(caller.bot_audio())
-                await asyncio.sleep(3.5)  # "已为您接通人工服务，请讲。"
-                await caller.speak(clip_8k(HOTLINE / "A31_tel8k.wav"))
-                await asyncio.sleep(max(0.0, 2 * len(agent_voice) / 8000 - 4))
-                await shots.take(page, "3-connected")
-                measured["received_bytes"] = await _stat(page, "receivedAudioBytes")
-                measured["sent_bytes"] = await _stat(page, "sentAudioBytes")
-                measured["heard"] = caller.bot_audio()[heard_before:]
+                measured.update(await accept_and_talk(page, caller, shots, "3-connected"))
 
                 await page.click("#hangup")
                 await page.wait_for_selector("#wrapup:not([hidden])", timeout=10_000)

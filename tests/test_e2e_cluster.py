@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 import websockets
 
@@ -27,11 +26,10 @@ from tests.test_desk_browser import (
     Shots,
     _browser,
     _desk,
-    _stat,
-    _until,
+    accept_and_talk,
     chromium,  # noqa: F401 - a fixture
 )
-from tests.test_e2e_contact import CALLER_ID, FRAME, AgentClient, _new_agent, _request
+from tests.test_e2e_contact import CALLER_ID, AgentClient, _new_agent, _request
 
 pytestmark = pytest.mark.e2e
 HOTLINE = FIXTURES / "hotline"
@@ -59,37 +57,19 @@ def cluster(tmp_path_factory: pytest.TempPathFactory
                 stop_server(proc)
 
 
-class AudioSocket:
-    """The desk's audio socket on the caller's worker (`connected.audio_url`)."""
+class AudioSocket(AgentClient):
+    """The desk's audio socket on the caller's worker (`connected.audio_url`): binary audio
+    both ways, the one-time token in the URL instead of the agent's key."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
-        self.audio: list[bytes] = []
-        self._ws: Any = None
-        self._reader: asyncio.Task[None] | None = None
+        self.url, self.key = url, ""
+        self.messages, self.audio = [], []
+        self._ws, self._reader = None, None
 
     async def __aenter__(self) -> AudioSocket:
         self._ws = await websockets.connect(self.url)
         self._reader = asyncio.create_task(self._read())
         return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._ws.close()
-        if self._reader:
-            self._reader.cancel()
-
-    async def _read(self) -> None:
-        async for message in self._ws:
-            if isinstance(message, bytes):
-                self.audio.append(message)
-
-    async def talk(self, clip: np.ndarray) -> None:
-        for i in range(0, len(clip), FRAME):
-            await self._ws.send(clip[i:i + FRAME].astype("<i2").tobytes())
-            await asyncio.sleep(0.02)
-
-    def heard(self) -> np.ndarray:
-        return np.frombuffer(b"".join(self.audio), "<i2")
 
 
 def _wait_for(check: Any, timeout_s: float = 15.0) -> None:
@@ -168,16 +148,8 @@ def test_the_browser_desk_on_worker_b_talks_to_a_caller_on_worker_a(
                 await caller.press("0")  # a person, please: the default department's queue
                 await page.wait_for_selector("#offer:not([hidden])", timeout=60_000)
                 measured["offer_number"] = await page.text_content("#offer-number")
-                await page.click("#accept")
-                await _until(page, "window.deskStats.state === 'connected' && "
-                             "window.deskStats.micStarted", 20)
-                heard_before = len(caller.bot_audio())
-                await asyncio.sleep(3.5)  # "已为您接通人工服务，请讲。"
-                await caller.speak(clip_8k(HOTLINE / "A31_tel8k.wav"))
-                await asyncio.sleep(max(0.0, 2 * len(agent_voice) / 8000 - 4))
-                await shots.take(page, "cluster-connected")
-                measured["received_bytes"] = await _stat(page, "receivedAudioBytes")
-                measured["heard"] = caller.bot_audio()[heard_before:]
+                measured.update(await accept_and_talk(page, caller, shots,
+                                                      "cluster-connected"))
                 await page.click("#hangup")
                 await page.wait_for_selector("#wrapup:not([hidden])", timeout=10_000)
         return caller
