@@ -46,6 +46,7 @@ from ivr.speakable import VERSION as SPEAKABLE_VERSION
 from ivr.speakable import Clause, clauses, parse_terms, speakable
 from ivr.store import AsyncCallStore, CallStore
 from ivr.tts import PromptCache, TtsError
+from ivr.twiml import BUSY_TEXT
 from ivr.voices.chain import build_voice_chain
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,7 @@ class Services:
 def spoken_texts(kb: KnowledgeBase) -> list[str]:
     """Every fixed text the bot may say: prompts and FAQ answers (pre-rendered at start-up)."""
     texts = [t for key, t in kb.prompts.items() if "{" not in t and key]
+    texts.append(BUSY_TEXT)  # said to a caller turned away at the call limit
     texts += [i.answer for i in kb.intents.values() if i.answer]
     for dept in kb.departments.values():
         for key in ("transfer", "route"):

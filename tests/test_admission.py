@@ -1,6 +1,7 @@
 """Admission control (issue 11): with `IVR_MAX_CALLS` calls in progress a real server turns
 new calls away at the door — `/twilio/voice` answers a busy message and `<Hangup/>`, a media
-socket is closed with 1013 (try again later) and its reason — while the call in progress goes
+socket hears the recorded busy prompt and is closed with 1013 (try again later) and its reason
+(one that never starts is closed at once) — while the call in progress goes
 on answering its caller; once it ends, the next call is taken again."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 import websockets
 
@@ -55,27 +57,43 @@ async def _refused_socket(srv: RunningServer) -> tuple[int | None, str | None]:
         return ws.close_code, ws.close_reason
 
 
+async def _turned_away_caller(srv: RunningServer) -> np.ndarray:
+    """A caller whose platform streams to us at the limit: what they heard before the close."""
+    caller = ReplayClient(srv.ws, "twilio", turn_timeout_s=30)
+    async with caller.connected():
+        deadline = time.monotonic() + 15
+        while not caller.closed and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+        assert caller.closed, "the server kept a call it had no line for"
+    return caller.bot_audio()
+
+
 def test_at_the_limit_new_calls_are_refused_and_the_call_in_progress_is_served(
         one_line: RunningServer) -> None:
     assert "<Connect" in _voice_webhook(one_line)  # a free line: the call is streamed
 
-    async def scenario() -> tuple[ReplayClient, str, tuple[int | None, str | None]]:
+    async def scenario() -> tuple[ReplayClient, str, tuple[int | None, str | None],
+                                  np.ndarray]:
         caller = ReplayClient(one_line.ws, "twilio", turn_timeout_s=30)
         async with caller.connected():
             await caller.wait_quiet()  # the greeting
             busy = await asyncio.to_thread(_voice_webhook, one_line)
             refused = await _refused_socket(one_line)
+            heard = await _turned_away_caller(one_line)
             await caller.speak(clip_8k(HOTLINE / "A13_tel8k.wav"))  # a question, answered
             await caller.wait_quiet(since=time.monotonic())
-        return caller, busy, refused
+        return caller, busy, refused, heard
 
-    caller, busy, (code, reason) = asyncio.run(scenario())
+    caller, busy, (code, reason), heard = asyncio.run(scenario())
+    # a platform that streams straight to us hears the busy prompt before the line drops
+    rms = float(np.sqrt(np.mean(heard.astype(np.float64) ** 2))) if len(heard) else 0.0
+    assert len(heard) > 8000 and rms > 300, (len(heard), rms)
     assert "<Hangup/>" in busy and BUSY_TEXT in busy and "<Connect" not in busy
     assert code == 1013 and reason and "line busy" in reason
     record = one_line.call_record(caller.call_sid)
     answered = [t for t in record["turns"] if t["caller_text"] and t["bot_text"]]
     assert record["ended_at"] and answered, record["turns"]  # the question got its answer
-    assert one_line.get("/healthz")["refused"]["line_busy"] == 2
+    assert one_line.get("/healthz")["refused"]["line_busy"] == 3
     deadline = time.monotonic() + 10  # the line is free again once the call has ended
     while "<Connect" not in _voice_webhook(one_line):
         assert time.monotonic() < deadline, "the line stayed busy after the call ended"

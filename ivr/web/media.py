@@ -22,6 +22,8 @@ from ivr.events import HangUp
 from ivr.media.base import MediaProtocol, WireMessage
 from ivr.media.registry import PROVIDERS, Handshake, MediaProvider
 from ivr.session import CallSession
+from ivr.twiml import BUSY_TEXT
+from ivr.web.busy_line import turn_away
 from ivr.web.deps import calls_of, config_of, services_of
 from ivr.web.limits import (
     MESSAGE_TOO_BIG,
@@ -68,8 +70,12 @@ def _endpoint(provider: MediaProvider) -> Callable[[WebSocket], Awaitable[None]]
         full = line_full(ws)
         if full:  # admission control: calls in progress keep their share of the machine
             refusals_of(ws.app).refuse("line_busy", f"{ws.url.path} from {address}: {full}")
-            limiter.release(address)
-            await _close_unserved(ws, TRY_AGAIN_LATER, full)
+            try:
+                prompts = services_of(ws).prompts
+                await turn_away(ws, provider.protocol(), full,
+                                lambda: prompts.get_samples(BUSY_TEXT))
+            finally:
+                limiter.release(address)
             return
         try:
             handshake = Handshake({k.lower(): v for k, v in ws.headers.items()}, ws.url.query,
