@@ -28,7 +28,7 @@ TRANSFER = ("say", "transfer")
 CASES: list[tuple[str, list[Event], list[tuple[str, ...]]]] = [
     ("doubtful no-match re-asks shorter", [*BEGIN, doubtful()], [CANCEL, REASK]),
     ("confident no-match is a plain no-match", [*BEGIN, doubtful(0.9)], [CANCEL, NO_MATCH]),
-    ("at the threshold it is not doubtful", [*BEGIN, doubtful(0.5)], [CANCEL, NO_MATCH]),
+    ("at the threshold it is not doubtful", [*BEGIN, doubtful(0.6)], [CANCEL, NO_MATCH]),
     ("no confidence (text, DTMF, Vosk without words) never re-asks",
      [*BEGIN, nomatch()], [CANCEL, NO_MATCH]),
     ("only one re-ask per question",
@@ -72,7 +72,7 @@ def test_reask_prompt_from_the_kb() -> None:
     (0.0, 1, NO_MATCH),  # off
     (0.35, 1, REASK),
     (0.25, 1, NO_MATCH),
-    (0.5, 0, NO_MATCH),
+    (0.6, 0, NO_MATCH),
 ])
 def test_reask_config(threshold: float, max_reasks: int, expected: tuple[str, str]) -> None:
     policy = DialogPolicy(KB, PolicyConfig(reask_confidence=threshold, max_reasks=max_reasks))
