@@ -21,13 +21,16 @@ from asr.base import Transcript
 from asr.whisper_models import assemble_whisper_base
 from dialog.intents import load_knowledge_base
 from dialog.matcher import Matcher
+from dialog.policy import DialogPolicy
 from dialog.tools.evaluate import EvalLine
 from ivr.bench.blind_audio import (
     TEL_RATE,
     Rendered,
     Renderer,
     TranscriptCache,
+    evaluate_answer_audio,
     evaluate_audio,
+    format_answer_report,
     format_audio_report,
 )
 from ivr.bench.blind_audio_cli import DEFAULT_SHARED, run_blind_audio
@@ -116,6 +119,29 @@ def test_unrendered_lines_are_counted_and_transcripts_cached(
     assert again.metrics() == m
     out = format_audio_report(report, "x", show_lines=False)
     assert "unrendered lines       1" in out and "无法合成" not in out
+
+
+def test_answers_are_read_by_the_policy_after_the_question(
+    tmp_path: Path, kb_matcher: Matcher,
+) -> None:
+    # Rows written here in the blind set's format (not blind-set lines).
+    confirm = {"kind": "answer", "label": "yes", "text": "对的对的",
+               "context": {"prompt": "confirm", "a": "sbk_reissue"}}
+    closing = {"kind": "answer", "label": "no", "text": "没有了谢谢",
+               "context": {"prompt": "anything_else"}}
+    survey = {"kind": "answer", "label": "1", "text": "满意",
+              "context": {"prompt": "survey"}}
+    engine = EchoEngine("对的")  # hears a yes in every line, with confidence 0.3
+    renderer = FakeRenderer(tmp_path / "no-kit", tmp_path / "cache")
+    report = asyncio.run(evaluate_answer_audio(
+        DialogPolicy(kb_matcher.kb), kb_matcher, [confirm, closing, survey], engine,  # type: ignore[arg-type]
+        renderer))
+    m = report.metrics()
+    assert (m["lines"], m["skipped"], m["unrendered"]) == (2, 1, 0)
+    assert m["text_right"] == 1.0
+    assert m["audio_right"] == 0.5  # the yes confirms; after 还有其他问题吗 it is not a no
+    assert [r.got for r in report.audio] == ["sbk_reissue", "yes"]
+    assert "| confirm | 1 | 1.000 | 1.000 |" in format_answer_report(report)
 
 
 def test_renderer_without_the_kit_says_where_it_looked(tmp_path: Path) -> None:

@@ -35,8 +35,10 @@ from asr.base import RecognizerEngine
 from asr.stream import make_executor
 from asr.textnorm import cer
 from dialog.matcher import Matcher
+from dialog.policy import DialogPolicy
 from dialog.policy_types import PolicyConfig
 from dialog.routing import DepartmentPrior
+from dialog.tools.answer_eval import AnswerResult, expected_reading, policy_reading
 from dialog.tools.evaluate import EvalLine, EvalReport, LineResult, judge
 from ivr.bench.asr import stream_file
 from pcm.files import read_audio
@@ -263,6 +265,92 @@ async def evaluate_audio(
         executor.shutdown(wait=True)
     return AudioReport(EvalReport(text_results), EvalReport(audio_results), heard,
                        unrendered, failed)
+
+
+@dataclass
+class AnswerAudioReport:
+    """Answers to the bot's own questions (`kind: answer`), read by the policy right after
+    the question, from the text and from the transcript."""
+
+    text: list[AnswerResult]
+    audio: list[AnswerResult]
+    cers: list[float]
+    unrendered: int
+    skipped: int  # questions the policy does not ask (survey)
+
+    def metrics(self) -> dict[str, object]:
+        prompts = sorted({r.prompt for r in self.text})
+        return {
+            "lines": len(self.text), "unrendered": self.unrendered, "skipped": self.skipped,
+            "text_right": _right(self.text), "audio_right": _right(self.audio),
+            "cer_mean": statistics.fmean(self.cers) if self.cers else float("nan"),
+            "by_question": {p: {"lines": sum(r.prompt == p for r in self.text),
+                                "text_right": _right([r for r in self.text if r.prompt == p]),
+                                "audio_right": _right([r for r in self.audio if r.prompt == p])}
+                            for p in prompts},
+        }
+
+
+def _right(results: list[AnswerResult]) -> float:
+    return sum(r.correct for r in results) / len(results) if results else float("nan")
+
+
+async def evaluate_answer_audio(
+    policy: DialogPolicy,
+    matcher: Matcher,
+    rows: list[dict[str, Any]],
+    engine: RecognizerEngine,
+    renderer: Renderer,
+    *,
+    progress: Progress | None = None,
+    use_cache: bool = True,
+) -> AnswerAudioReport:
+    """Every answer line the policy has a question for: rendered, heard as a call does, and
+    handed to the policy in the state right after that question, as text and as heard."""
+    asked = [(row, expected) for row in rows
+             if (expected := expected_reading(row)) is not None]
+    report = AnswerAudioReport([], [], [], 0, len(rows) - len(asked))
+    cache = TranscriptCache(renderer, engine) if use_cache else None
+    executor = make_executor(1)
+    try:
+        for i, (row, expected) in enumerate(asked, start=1):
+            try:
+                audio = renderer.render(row["text"])
+            except RuntimeError:
+                report.unrendered += 1
+                continue
+            got = cache.get(row["text"]) if cache is not None else None
+            if got is None:
+                got = await hear(engine, audio.samples, executor)
+                if cache is not None:
+                    cache.put(row["text"], got)
+            prompt, row_id = row["context"]["prompt"], row.get("id", "")
+            report.text.append(AnswerResult(row_id, prompt, expected,
+                                            policy_reading(policy, matcher, row)))
+            heard_row = {**row, "text": got.transcript}
+            report.audio.append(AnswerResult(row_id, prompt, expected, policy_reading(
+                policy, matcher, heard_row, got.confidence)))
+            report.cers.append(cer(row["text"], got.transcript))
+            if progress:
+                progress("answers", i, len(asked))
+    finally:
+        executor.shutdown(wait=True)
+    return report
+
+
+def format_answer_report(report: AnswerAudioReport) -> str:
+    m = report.metrics()
+    out = ["", "  answers to the bot's own questions (policy right after the question)",
+           "  | question | lines | text right | audio right |", "  |---|---|---|---|",
+           f"  | all | {m['lines']} | {_fmt(m['text_right'])} | {_fmt(m['audio_right'])} |"]
+    by_question = m["by_question"]
+    assert isinstance(by_question, dict)
+    for prompt, q in by_question.items():
+        out.append(f"  | {prompt} | {q['lines']} | {_fmt(q['text_right'])} "
+                   f"| {_fmt(q['audio_right'])} |")
+    out += [f"  answer transcript CER mean {_fmt(m['cer_mean'])}; unrendered {m['unrendered']};"
+            f" skipped (no such question yet) {m['skipped']}"]
+    return "\n".join(out) + "\n"
 
 
 _METRIC_ROWS = ("lines", "accuracy", "in_scope_top1", "in_scope_decided_correct",

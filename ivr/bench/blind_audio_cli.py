@@ -21,9 +21,18 @@ from asr.base import ModelNotAvailable
 from asr.engines import load_engine
 from dialog.intents import KnowledgeBaseError, load_knowledge_base
 from dialog.matcher import Matcher
+from dialog.policy import DialogPolicy
+from dialog.tools.answer_eval import read_answers
 from dialog.tools.evaluate import read_eval_file
 from dialog.tools.matchcli import default_kb_path
-from ivr.bench.blind_audio import AudioReport, Renderer, evaluate_audio, format_audio_report
+from ivr.bench.blind_audio import (
+    AudioReport,
+    Renderer,
+    evaluate_answer_audio,
+    evaluate_audio,
+    format_answer_report,
+    format_audio_report,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_SHARED = REPO.parent / "shared"
@@ -50,6 +59,9 @@ def add_blind_audio_parser(kinds: Any) -> None:
     p.add_argument("--model", help="local model directory for the engine")
     p.add_argument("--limit", type=int, help="only the first N request lines")
     p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    p.add_argument("--answers", action="store_true",
+                   help="also the answers to the bot's own questions (kind: answer), read by "
+                   "the policy right after the question, from the text and from the audio")
     p.add_argument("--no-transcript-cache", action="store_true",
                    help="recognize every line again (transcripts are cached per recognizer "
                    "beside the audio, so a matcher change re-scores in seconds)")
@@ -86,12 +98,22 @@ def run_blind_audio(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(f"ivr bench blind-audio: {exc}", file=sys.stderr)
         return 2
+    answers = None
+    if getattr(args, "answers", False):
+        answers = asyncio.run(evaluate_answer_audio(
+            DialogPolicy(kb), Matcher(kb), read_answers(args.file), engine, renderer,
+            progress=_progress, use_cache=not args.no_transcript_cache))
     if args.dump:
         write_dump(report, args.dump)
     if args.json:
-        print(json.dumps(_clean(report_json(report)), ensure_ascii=False))
+        payload = report_json(report)
+        if answers is not None:
+            payload["answers"] = answers.metrics()
+        print(json.dumps(_clean(payload), ensure_ascii=False))
     else:
         print(format_audio_report(report, str(args.file), show_lines=args.show_lines), end="")
+        if answers is not None:
+            print(format_answer_report(answers), end="")
     return 0
 
 
