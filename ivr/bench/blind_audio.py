@@ -340,7 +340,7 @@ async def evaluate_answer_audio(
 
 def format_answer_report(report: AnswerAudioReport) -> str:
     m = report.metrics()
-    out = ["", "  answers to the bot's own questions (policy right after the question)",
+    out = ["answers to the bot's own questions (the policy right after the question)", "",
            "  | question | lines | text right | audio right |", "  |---|---|---|---|",
            f"  | all | {m['lines']} | {_fmt(m['text_right'])} | {_fmt(m['audio_right'])} |"]
     by_question = m["by_question"]

@@ -57,11 +57,12 @@ def add_blind_audio_parser(kinds: Any) -> None:
     p.add_argument("--kb", type=Path, default=None, help="knowledge base (default intents.yaml)")
     p.add_argument("--engine", choices=["auto", "whisper", "vosk"], default="whisper")
     p.add_argument("--model", help="local model directory for the engine")
-    p.add_argument("--limit", type=int, help="only the first N request lines")
+    p.add_argument("--limit", type=int, help="only the first N lines")
     p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     p.add_argument("--answers", action="store_true",
-                   help="also the answers to the bot's own questions (kind: answer), read by "
-                   "the policy right after the question, from the text and from the audio")
+                   help="score the answers to the bot's own questions (kind: answer) instead "
+                   "of the requests: each read by the policy right after its question, from "
+                   "the text and from the audio")
     p.add_argument("--no-transcript-cache", action="store_true",
                    help="recognize every line again (transcripts are cached per recognizer "
                    "beside the audio, so a matcher change re-scores in seconds)")
@@ -78,42 +79,38 @@ def run_blind_audio(args: argparse.Namespace) -> int:
     """Entry point; returns the exit status."""
     if (args.show_lines or args.dump) and args.file.name in HELD_OUT_NAMES:
         print("ivr bench blind-audio: --show-lines and --dump are refused on the held-out "
-              "test split "
-              "(only its aggregate metrics may be read)", file=sys.stderr)
+              "test split (only its aggregate metrics may be read)", file=sys.stderr)
         return 2
     try:
         lines = read_eval_file(args.file)
+        rows = read_answers(args.file) if getattr(args, "answers", False) else []
         kb = load_knowledge_base(args.kb or default_kb_path())
         engine = load_engine(args.engine, model_dir=args.model)
     except (OSError, ValueError, KnowledgeBaseError, ModelNotAvailable) as exc:
         print(f"ivr bench blind-audio: {exc}", file=sys.stderr)
         return 2
-    if args.limit:
-        lines = lines[: args.limit]
     renderer = Renderer(args.shared, args.cache)
+    cached = not args.no_transcript_cache
     try:
-        report = asyncio.run(evaluate_audio(Matcher(kb), lines, engine, renderer,
-                                            progress=_progress,
-                                            use_cache=not args.no_transcript_cache))
+        if getattr(args, "answers", False):
+            answers = asyncio.run(evaluate_answer_audio(
+                DialogPolicy(kb), Matcher(kb), rows[: args.limit] if args.limit else rows,
+                engine, renderer, progress=_progress, use_cache=cached))
+            print(json.dumps(_clean(answers.metrics()), ensure_ascii=False) if args.json
+                  else format_answer_report(answers), end="\n" if args.json else "")
+            return 0
+        report = asyncio.run(evaluate_audio(
+            Matcher(kb), lines[: args.limit] if args.limit else lines, engine, renderer,
+            progress=_progress, use_cache=cached))
     except FileNotFoundError as exc:
         print(f"ivr bench blind-audio: {exc}", file=sys.stderr)
         return 2
-    answers = None
-    if getattr(args, "answers", False):
-        answers = asyncio.run(evaluate_answer_audio(
-            DialogPolicy(kb), Matcher(kb), read_answers(args.file), engine, renderer,
-            progress=_progress, use_cache=not args.no_transcript_cache))
     if args.dump:
         write_dump(report, args.dump)
     if args.json:
-        payload = report_json(report)
-        if answers is not None:
-            payload["answers"] = answers.metrics()
-        print(json.dumps(_clean(payload), ensure_ascii=False))
+        print(json.dumps(_clean(report_json(report)), ensure_ascii=False))
     else:
         print(format_audio_report(report, str(args.file), show_lines=args.show_lines), end="")
-        if answers is not None:
-            print(format_answer_report(answers), end="")
     return 0
 
 
