@@ -8,7 +8,8 @@ see dialog.keywords), the best fuzzy similarity to an example on characters and 
 threshold the intent is taken; between the clarify and the answer threshold (or when two
 intents are too close) the result asks which of the top two the caller meant; below, a
 problem that names a responsible department is routed there (unless that department's own
-FAQ sounds like what was asked: misheard, it is answered), anything else is "no match".
+FAQ is plausible, or sounds like what was asked: then it is answered), anything else is "no
+match". The learned signal counts only as far as the utterance's own words support it.
 Yes/no get explicit negation handling (不是 is a no, never a yes) and give way to the question
 a long utterance asks. Everything derived from the knowledge base is precomputed in the
 constructor, so `match` takes about a millisecond and never mutates the matcher (one instance
@@ -79,6 +80,14 @@ _SEMANTIC_SHARE = 0.5
 # chatter reaches — lifted onto 0..1 and weighted by _LEARNED_SHARE.
 _LEARNED_FLOOR = 0.3
 _LEARNED_SHARE = 0.9
+# The learned signal counts only as far as the utterance has some lexical support for the
+# intent: its best keyword, example similarity or BM25 coverage (raw, 0..1) from
+# _SUPPORT_LOW (counts nothing) to _SUPPORT_HIGH (counts fully). Without it the classifier
+# alone sent 你吃饭了吗 to market supervision (food_safety 0.84): nothing in it is a word of
+# that intent, only a 饭. Chosen on the blind dev split (grid 0.25–0.4 × width 0.05–0.3):
+# out-of-scope rejected 88.9 → 92.6 %, accuracy unchanged; kb_dev and setA unchanged.
+_SUPPORT_LOW = 0.3
+_SUPPORT_HIGH = 0.4
 # When the classifier puts at least this much on chatter no intent serves (dialog.background)
 # the utterance is not answered or routed, unless a keyword at least _VETO_KEYWORD strong
 # (three characters, heard as such) names what the caller wants.
@@ -96,6 +105,11 @@ _EMBEDDING_HIGH = 0.85
 # (loosened pinyin) and at least _MISHEARD_GAP more alike than they read (characters).
 _MISHEARD_SOUND = 0.5
 _MISHEARD_GAP = 0.2
+# ... and its FAQ is answered anyway when it scores at least this: the department and the
+# question agree (欠薪怎么投诉 routed to the labour bureau whose own wage_arrears FAQ answers
+# it). Chosen on the blind dev split: any value from 0.15 to 0.35 gives +1.2 points
+# (84.2 → 85.4 %) without changing one routed problem line; kb_dev and setA unchanged.
+_OWN_FAQ = 0.25
 
 # Keywords looked for across a removed question word are at least this long: two words
 # (户口 + 迁移), not a word and a stray syllable.
@@ -223,7 +237,9 @@ class Matcher:
         # paraphrase the vocabulary misses; it never lowers it.
         semantic = np.maximum(semantic, embedding_semantic(embedding))
         learned, background = self._learned(utt)
-        scores = self._combine(keyword, np.maximum(chars, sounds), semantic, learned)
+        examples = np.maximum(chars, sounds)
+        support = _learned_support(keyword, examples, semantic)
+        scores = self._combine(keyword, examples, semantic, learned, support)
         scores = self._adjust_yes_no(scores, keyword, self._yes_no_coverage(hits, norm),
                                      len(norm))
         order = np.argsort(-scores, kind="stable")
@@ -239,6 +255,7 @@ class Matcher:
         }
         if self._classifier is not None:
             signals["classifier"] = float(learned[best])
+            signals["classifier_support"] = float(support[best])
             signals["classifier_none"] = background
         if self._embedder is not None:
             signals["embedding"] = float(embedding[best])
@@ -282,7 +299,7 @@ class Matcher:
         ):
             return MatchResult(None, faq[0].score, None, "clarify", text=text,
                                signals=ev.signals, candidates=self._to_clarify(faq))
-        if routed and faq and self._misheard_faq_of(routing.department, faq[0], ev):
+        if routed and faq and self._own_faq_of(routing.department, faq[0], ev):
             # The department agrees with the FAQ: their evidence adds up (noisy-OR).
             intent = self._intents[self._index[faq[0].intent]]
             score = 1.0 - (1.0 - faq[0].score) * (1.0 - routing.score)
@@ -301,6 +318,14 @@ class Matcher:
         return (ev.signals.get("classifier_none", 0.0) >= _NONE_VETO
                 and ev.signals["keyword"] < _VETO_KEYWORD
                 and self.route(ev).keyword < _VETO_KEYWORD)
+
+    def _own_faq_of(self, department: str | None, faq: Candidate, ev: Evidence) -> bool:
+        """Is the routed department's own best FAQ what the caller asked? When it scores
+        at least _OWN_FAQ (a department never answers its FAQ's question better than the
+        FAQ does), or when it was misheard (`_misheard_faq_of`)."""
+        if faq.department != department:
+            return False
+        return faq.score >= _OWN_FAQ or self._misheard_faq_of(department, faq, ev)
 
     def _misheard_faq_of(self, department: str | None, faq: Candidate, ev: Evidence) -> bool:
         """Is the department's own FAQ what the caller asked, in misheard words?
@@ -354,11 +379,12 @@ class Matcher:
 
     def _combine(
         self, keyword: np.ndarray, examples: np.ndarray, semantic: np.ndarray,
-        learned: np.ndarray,
+        learned: np.ndarray, support: np.ndarray,
     ) -> np.ndarray:
+        """Noisy-OR of the four signals; the learned one scaled by its lexical `support`."""
         lifted = np.clip((examples - _EXAMPLE_FLOOR) / (1.0 - _EXAMPLE_FLOOR), 0.0, 1.0)
         sem = np.clip((semantic - _SEMANTIC_FLOOR) / (1.0 - _SEMANTIC_FLOOR), 0.0, 1.0)
-        cls = np.clip((learned - _LEARNED_FLOOR) / (1.0 - _LEARNED_FLOOR), 0.0, 1.0)
+        cls = support * np.clip((learned - _LEARNED_FLOOR) / (1.0 - _LEARNED_FLOOR), 0.0, 1.0)
         return 1.0 - (1.0 - keyword) * (1.0 - _EXAMPLE_SHARE * lifted) * (
             1.0 - _SEMANTIC_SHARE * sem) * (1.0 - _LEARNED_SHARE * cls)
 
@@ -438,6 +464,16 @@ class Matcher:
         if intent.kind == "faq":
             return "answer", intent.department
         return "none", None
+
+
+def _learned_support(keyword: np.ndarray, examples: np.ndarray,
+                     semantic: np.ndarray) -> np.ndarray:
+    """Per intent, how far the utterance's own words back the classifier (0..1): its
+    strongest lexical signal between _SUPPORT_LOW and _SUPPORT_HIGH."""
+    strongest = np.maximum(np.maximum(keyword, examples), semantic)
+    support: np.ndarray = np.clip(
+        (strongest - _SUPPORT_LOW) / (_SUPPORT_HIGH - _SUPPORT_LOW), 0.0, 1.0)
+    return support
 
 
 def _sound_share(hits: list[Hit], owner: int) -> float:

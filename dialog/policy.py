@@ -75,6 +75,9 @@ __all__ = [
 
 
 DEFAULT_CONFIG = PolicyConfig()
+# Said when a knowledge base has no `reask` prompt (older intents.yaml files).
+REASK_TEXT = "请您简短地再说一遍。"
+ASR_CONFIDENCE = "asr_confidence"  # the signal the call session adds (dialog.types)
 
 
 class DialogPolicy:
@@ -202,7 +205,21 @@ class DialogPolicy:
         intent = self.kb.intents.get(intent_id) if intent_id else None
         if match.action == "answer" and intent is not None and intent.answer:
             return self._answer(state, intent_id or "", intent.answer, intent.department)
+        if self._misheard(state, match):
+            return self._reask(state)
         return self._not_understood(state)
+
+    def _misheard(self, state: DialogState, match: MatchResult) -> bool:
+        """A no-match the recognizer itself doubted, with a re-ask left for this question."""
+        confidence = match.signals.get(ASR_CONFIDENCE)
+        return (confidence is not None and confidence < self.config.reask_confidence
+                and match.intent is None and match.action == "none"
+                and state.reasks < self.config.max_reasks)
+
+    def _reask(self, state: DialogState) -> Step:
+        """"Please say it again, shorter": not a misunderstanding, so no step to a transfer."""
+        text = self._prompt("reask") or REASK_TEXT
+        return self._say(replace(state, reasks=state.reasks + 1), "speaking", Say("reask", text))
 
     def _on_reply(self, state: DialogState, match: MatchResult, reply: str) -> Step | None:
         """A yes or no to the question just asked (its prompt key is `last_say_key`)."""
@@ -300,6 +317,7 @@ class DialogPolicy:
             state,
             answered=state.answered + 1,
             failures=0,
+            reasks=0,
             last_department=department or state.last_department,
         )
         return self._say(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 Action = Literal["answer", "transfer", "clarify", "none"]
@@ -45,6 +45,13 @@ class MatchResult:
     def routed(self) -> bool:
         """True when no intent fitted but the utterance was sent to a responsible department."""
         return self.intent is None and self.action == "transfer" and self.department is not None
+
+    def heard_with(self, confidence: float | None) -> MatchResult:
+        """This decision with the recognizer's confidence in the transcript as the signal
+        `asr_confidence` (the policy re-asks a doubtful no-match); unchanged for None."""
+        if confidence is None:
+            return self
+        return replace(self, signals={**self.signals, "asr_confidence": confidence})
 
     def to_json(self) -> dict[str, object]:
         return {

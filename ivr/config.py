@@ -72,6 +72,7 @@ class ServerConfig:
     tts_fallback_audio: Path = FALLBACK_AUDIO
     prerender: bool = True
     no_input_s: float = 8.0
+    reask_confidence: float = 0.6  # below it a no-match is re-asked once (PolicyConfig)
     end_silence_s: float = 0.6
     speculate_after_s: float = 0.25  # Whisper: decode from this much silence (0: off)
     barge_in_min_s: float = 0.3

@@ -271,6 +271,7 @@ class CallSession:
         if understood is None:
             return
         match, reply = understood
+        match = match.heard_with(ev.transcript.confidence)
         log.info("call %s heard %r → %s (%.2f, %s)", self.call_id, text, match.intent,
                  match.score, match.action)
         self._heard.append(text)

@@ -113,7 +113,8 @@ class ScriptedRecognizer:
     def finish(self) -> Transcript:
         audio_s, self._samples = self._samples / self._engine.sample_rate, 0
         text = self._engine.next_text()
-        return Transcript(text, 0.9 if text else None, audio_s, 0.001, self._engine.name)
+        confidence = self._engine.confidence if text else None
+        return Transcript(text, confidence, audio_s, 0.001, self._engine.name)
 
     def reset(self) -> None:
         self._samples = 0
@@ -135,6 +136,7 @@ class ScriptedEngine:
     def __init__(self, texts: Iterable[str] = (), default: str = "") -> None:
         self._texts = list(texts)
         self.default = default
+        self.confidence = 0.9  # what every transcript claims (lower it to test doubt)
         self._lock = threading.Lock()
         self.heard: list[str] = []
 

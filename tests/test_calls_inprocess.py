@@ -97,6 +97,22 @@ def test_question_answer_then_two_reprompts_then_goodbye(
     assert world.engine.heard == [LOST_CARD]
 
 
+def test_a_doubtful_transcript_that_matches_nothing_is_asked_again_shorter(
+        app: tuple[TestClient, FakeWorld], holder: KnowledgeBaseHolder) -> None:
+    client, world = app
+    prompts, kb = _prompts(holder), holder.current.kb
+    with _dialled(app, "CAreask") as caller:
+        world.engine.confidence = 0.3  # the recognizer doubts what it heard
+        caller.ask("吃饱咖啡偷了先帮我饭吃一下")
+        assert caller.hear() == prompts["reask"] == "请您简短地再说一遍。"
+        world.engine.confidence = 0.9
+        caller.ask(LOST_CARD)
+        assert caller.hear() == _answer_of(kb, "sbk_reissue")
+    turns = [t for t in _record(client, "CAreask")["turns"] if t["caller_text"]]
+    assert [(t["intent"], t["confidence"]) for t in turns] == [(None, 0.3),
+                                                               ("sbk_reissue", 0.9)]
+
+
 def test_asking_for_a_person_transfers_to_the_department_of_the_last_question(
         app: tuple[TestClient, FakeWorld], holder: KnowledgeBaseHolder) -> None:
     client = app[0]

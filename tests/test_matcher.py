@@ -244,7 +244,7 @@ def test_threshold_is_respected(kb: KnowledgeBase) -> None:
 
 
 SIGNALS = {"keyword", "keyword_sound", "example_chars", "example_pinyin", "semantic", "margin",
-           "classifier", "classifier_none"}
+           "classifier", "classifier_support", "classifier_none"}
 
 
 def test_signals_explain_the_score(matcher: Matcher) -> None:
@@ -436,3 +436,32 @@ def test_a_keyword_heard_only_by_sound_does_not_route_alone(matcher: Matcher) ->
     assert evidence is not None and matcher.route(evidence).keyword < 0.44
     result = matcher.match(text)
     assert not result.routed and result.department is None
+
+
+# ---- issue 10 item 3: lexical support for the classifier; the routed department's own FAQ ----
+
+
+def test_the_classifier_alone_does_not_transfer_chatter(matcher: Matcher) -> None:
+    # Nothing in it is a word of food_safety (the classifier alone said 0.84 for 饭).
+    result = matcher.match("你吃饭了吗")
+    assert (result.intent, result.action, result.department) == (None, "none", None)
+    # Its best guess is still food_safety, but backed by half a chance-level example only.
+    assert result.signals["classifier"] > 0.8 and result.signals["classifier_support"] < 0.6
+    assert result.score < CLARIFY_THRESHOLD
+
+
+def test_a_supported_question_keeps_the_classifier(matcher: Matcher) -> None:
+    result = matcher.match("社保卡丢了怎么补办")
+    assert result.intent == "sbk_reissue"
+    assert result.signals["classifier_support"] == 1.0 and result.signals["classifier"] > 0.5
+
+
+def test_the_routed_department_answers_with_its_own_faq(kb: KnowledgeBase) -> None:
+    # Thresholds so high that the FAQ alone is not answered: the problem is routed to the
+    # labour bureau, whose own wage-arrears FAQ fits, so that FAQ is taken (noisy-OR score).
+    strict = Matcher(kb, threshold=0.99, clarify_threshold=0.99)
+    text = "老板不给工资我该找谁"
+    faq_score = strict.evidence(text).candidates[0].score  # type: ignore[union-attr]
+    result = strict.match(text)
+    assert (result.intent, result.department) == ("wage_arrears", "hrss")
+    assert result.score > faq_score and "route" in result.signals

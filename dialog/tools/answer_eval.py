@@ -62,10 +62,14 @@ def _state_after(row: dict[str, Any]) -> DialogState:
                        clarify=pending if prompt in ("confirm", "clarification") else ())
 
 
-def policy_reading(policy: DialogPolicy, matcher: Matcher, row: dict[str, Any]) -> str:
-    """What the policy did with the caller's words, in the label vocabulary."""
+def policy_reading(policy: DialogPolicy, matcher: Matcher, row: dict[str, Any],
+                   confidence: float | None = None) -> str:
+    """What the policy did with the caller's words, in the label vocabulary. `confidence`:
+    the recognizer's, when the words are a transcript (`ivr bench blind-audio --answers`);
+    a doubtful no-match is then re-asked, which reads as not understood."""
     before = _state_after(row)
     match, reply = understand(matcher.match, before.last_say_key, row["text"], before.clarify)
+    match = match.heard_with(confidence)
     state, actions = policy.step(before, CallerSpoke(match, reply), 0.0)
     keys = [a.key for a in actions if isinstance(a, Say)]
     answered = [k.split(":", 1)[1] for k in keys if k.startswith("answer:")]

@@ -146,6 +146,15 @@ class StreamRun:
     max_gap_s: float
     speculations: int = 0  # speculative decodes started
     speculations_wasted: int = 0  # ... dropped because speech resumed
+    confidences: list[tuple[float, float]] = field(default_factory=list)  # (conf, audio s)
+
+    @property
+    def confidence(self) -> float | None:
+        """The finals' confidence weighted by their audio (None: the engine gives none)."""
+        weight = sum(s for _, s in self.confidences)
+        if not self.confidences or weight <= 0:
+            return None
+        return sum(c * s for c, s in self.confidences) / weight
 
 
 async def _tick(gaps: list[float]) -> None:
@@ -217,6 +226,8 @@ def _summarise(
         run.latencies_s.append(got_at - fed_at)
         if isinstance(event, Final):
             run.texts.append(event.transcript.text)
+            if event.transcript.confidence is not None:
+                run.confidences.append((event.transcript.confidence, event.transcript.audio_s))
             start = event.t_start_s if event.t_start_s is not None else event.t_end_s
             run.speech_s.append(event.t_end_s - start)
         elif isinstance(event, RecognitionFailed):

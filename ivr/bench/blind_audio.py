@@ -1,0 +1,398 @@
+"""Blind set through the live recognition path: render, stream, recognize, match, score.
+
+The blind set (tests/data/blind/) is scored as text by `ivr kb eval`; a caller is heard
+through a phone and a recognizer first. This renders each request line of a split to 8 kHz
+telephone-band caller audio with the shared speech kit (`splice.py`: real human word
+recordings, CC BY-SA), streams it through `RecognitionStream` in 20 ms frames as a call does
+(`ivr.bench.asr.stream_file`), and matches the transcript with the same matcher and judge as
+the text evaluation, so the two reports differ only by what recognition changed. Renders are
+cached by text (`var/blind_audio/`), so a second run only recognizes.
+
+A line the kit cannot render (an exception, or no audio) is counted and listed, never
+dropped silently; a line with characters the kit has no recording of is rendered with
+silence in their place (the caller mumbled), scored, and counted as `partly_rendered`.
+Reads the split and the kit, writes the cache; the shared folder is never imported by
+shipped code, only loaded from the path given at run time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import statistics
+import sys
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from asr.base import RecognizerEngine
+from asr.stream import make_executor
+from asr.textnorm import cer
+from dialog.matcher import Matcher
+from dialog.policy import DialogPolicy
+from dialog.policy_types import PolicyConfig
+from dialog.routing import DepartmentPrior
+from dialog.tools.answer_eval import AnswerResult, expected_reading, policy_reading
+from dialog.tools.evaluate import EvalLine, EvalReport, LineResult, judge
+from ivr.bench.asr import stream_file
+from pcm.files import read_audio
+
+TEL_RATE = 8000
+KIT_PATH = Path("audio") / "speech_kit" / "splice.py"
+CACHE_VERSION = "v1"  # part of the cache key: bump when the rendering changes
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One line's caller audio (8 kHz int16) and what the kit could not voice."""
+
+    samples: np.ndarray
+    missing: list[str]
+
+
+class Renderer:
+    """Caller audio for a sentence, from the speech kit, cached on disk by text.
+
+    The kit is loaded from `kit_root/audio/speech_kit/splice.py` only when a line is not in
+    the cache, so a cached run does not need the shared folder at all. The seed of the kit's
+    random gaps and room tone comes from the text, so a render does not depend on the
+    order of lines or on which split it came from.
+    """
+
+    def __init__(self, kit_root: Path, cache_dir: Path) -> None:
+        self.kit_root = kit_root
+        self.cache_dir = cache_dir
+        self._splicer: Any = None
+        self._kit: ModuleType | None = None
+
+    def key(self, text: str) -> str:
+        return hashlib.sha256(f"{CACHE_VERSION}\n{text}".encode()).hexdigest()[:20]
+
+    def cached(self, text: str) -> bool:
+        return (self.cache_dir / f"{self.key(text)}.wav").is_file()
+
+    def render(self, text: str) -> Rendered:
+        """The line's telephone-band audio; raises RuntimeError when it cannot be made."""
+        wav = self.cache_dir / f"{self.key(text)}.wav"
+        meta = wav.with_suffix(".json")
+        if wav.is_file() and meta.is_file():
+            samples, rate = read_audio(wav)
+            if rate != TEL_RATE:
+                raise RuntimeError(f"cached render {wav} is {rate} Hz, not {TEL_RATE}")
+            return Rendered(samples, list(json.loads(meta.read_text("utf-8"))["missing"]))
+        kit, splicer = self._load()
+        seed = int(self.key(text)[:8], 16) % 1_000_000
+        try:
+            audio, info = splicer.synth(text, seed=seed)
+            tel = kit.telephone(audio)  # 300–3400 Hz, 8 kHz, μ-law round trip
+        except Exception as exc:  # the kit is outside code: any failure is this line's
+            raise RuntimeError(f"speech kit failed: {type(exc).__name__}: {exc}") from exc
+        if tel.size == 0 or not np.any(tel):
+            raise RuntimeError("speech kit made no audio")
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        kit.write_wav(str(wav), tel, TEL_RATE)
+        meta.write_text(json.dumps({"text": text, "missing": info.get("missing", []),
+                                    "duration": info.get("duration")}, ensure_ascii=False),
+                        "utf-8")
+        samples, _rate = read_audio(wav)
+        return Rendered(samples, list(info.get("missing", [])))
+
+    def _load(self) -> tuple[ModuleType, Any]:
+        if self._kit is None:
+            path = self.kit_root / KIT_PATH
+            if not path.is_file():
+                raise FileNotFoundError(f"speech kit not found: {path} (give --shared DIR, "
+                                        "the shared folder holding audio/speech_kit/)")
+            spec = importlib.util.spec_from_file_location("speech_kit_splice", path)
+            if spec is None or spec.loader is None:
+                raise FileNotFoundError(f"cannot load the speech kit from {path}")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules.setdefault(spec.name, module)
+            spec.loader.exec_module(module)
+            self._kit, self._splicer = module, module.Splicer()
+        return self._kit, self._splicer
+
+
+@dataclass(frozen=True)
+class AudioLine:
+    """One line heard: its transcript, the recognizer's confidence, CER against the text."""
+
+    line: EvalLine
+    transcript: str
+    confidence: float | None
+    cer: float
+    missing: list[str]
+
+
+@dataclass
+class AudioReport:
+    """The text and the audio evaluation of the same lines, and what could not be heard."""
+
+    text: EvalReport
+    audio: EvalReport
+    heard: list[AudioLine]
+    unrendered: list[tuple[str, str]] = field(default_factory=list)  # (text, why)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # recognition errors
+    reask_confidence: float = PolicyConfig().reask_confidence
+
+    def metrics(self) -> dict[str, object]:
+        cers = [h.cer for h in self.heard]
+        confs = [h.confidence for h in self.heard if h.confidence is not None]
+        return {
+            "text": self.text.metrics(),
+            "audio": self.audio.metrics(),
+            "rendered": len(self.heard),
+            "unrendered": len(self.unrendered),
+            "partly_rendered": sum(bool(h.missing) for h in self.heard),
+            "recognition_failed": len(self.failed),
+            "empty_transcripts": sum(not h.transcript.strip() for h in self.heard),
+            "cer_mean": statistics.fmean(cers) if cers else float("nan"),
+            "cer_median": statistics.median(cers) if cers else float("nan"),
+            "confidence_mean": statistics.fmean(confs) if confs else float("nan"),
+            # No-matches the policy would re-ask ("请您简短地再说一遍") before any transfer.
+            "reasked_no_matches": sum(
+                r.got == "none" and h.confidence is not None
+                and h.confidence < self.reask_confidence
+                for h, r in zip(self.heard, self.audio.lines, strict=True)),
+            "audio_no_matches": sum(r.got == "none" for r in self.audio.lines),
+        }
+
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What the recognizer made of one line: finals joined, audio-weighted confidence."""
+
+    transcript: str
+    confidence: float | None
+    failures: list[str]
+
+
+def engine_key(engine: RecognizerEngine) -> str:
+    """Names the recognizer a cached transcript came from (engine, model, beam)."""
+    path = Path(str(getattr(engine, "model_dir", "") or ""))
+    model = path.parent.name if path.name == "model" else path.name
+    return f"{engine.name}-{model}-beam{getattr(engine, 'beam_size', '')}"
+
+
+async def hear(engine: RecognizerEngine, samples: np.ndarray, executor: Executor) -> Heard:
+    """Stream one line's 8 kHz audio as a call does (20 ms frames, the VAD endpointer, the
+    decode pool, speculative decoding), as fast as the recognizer keeps up."""
+    run = await stream_file(engine, samples, TEL_RATE, executor)
+    return Heard(" ".join(t for t in run.texts if t), run.confidence, run.failures)
+
+
+class TranscriptCache:
+    """Transcripts by (render, recognizer): a matcher change re-scores a split in seconds
+    instead of recognizing it again. Failed recognitions are not cached."""
+
+    def __init__(self, renderer: Renderer, engine: RecognizerEngine) -> None:
+        self.renderer, self.suffix = renderer, f".{engine_key(engine)}.heard.json"
+
+    def _path(self, text: str) -> Path:
+        return self.renderer.cache_dir / f"{self.renderer.key(text)}{self.suffix}"
+
+    def get(self, text: str) -> Heard | None:
+        path = self._path(text)
+        if not path.is_file():
+            return None
+        row = json.loads(path.read_text("utf-8"))
+        return Heard(row["transcript"], row["confidence"], [])
+
+    def put(self, text: str, heard: Heard) -> None:
+        if heard.failures:
+            return
+        self.renderer.cache_dir.mkdir(parents=True, exist_ok=True)
+        self._path(text).write_text(json.dumps(
+            {"text": text, "transcript": heard.transcript, "confidence": heard.confidence},
+            ensure_ascii=False), "utf-8")
+
+
+async def evaluate_audio(
+    matcher: Matcher,
+    lines: list[EvalLine],
+    engine: RecognizerEngine,
+    renderer: Renderer,
+    *,
+    prior: DepartmentPrior | None = None,
+    progress: Progress | None = None,
+    use_cache: bool = True,
+) -> AudioReport:
+    """Render every line, stream it through `engine` (or take its cached transcript), match
+    both the text and the transcript. The transcript goes to the matcher as a call's does,
+    with the recognizer's confidence as the `asr_confidence` signal."""
+    rendered: list[tuple[EvalLine, Rendered]] = []
+    unrendered: list[tuple[str, str]] = []
+    for i, line in enumerate(lines, start=1):
+        try:
+            rendered.append((line, renderer.render(line.text)))
+        except RuntimeError as exc:
+            unrendered.append((line.text, str(exc)))
+        if progress:
+            progress("render", i, len(lines))
+    executor = make_executor(1)
+    heard: list[AudioLine] = []
+    failed: list[tuple[str, str]] = []
+    text_results: list[LineResult] = []
+    audio_results: list[LineResult] = []
+    cache = TranscriptCache(renderer, engine) if use_cache else None
+    try:
+        for i, (line, audio) in enumerate(rendered, start=1):
+            got = cache.get(line.text) if cache is not None else None
+            if got is None:
+                got = await hear(engine, audio.samples, executor)
+                if cache is not None:
+                    cache.put(line.text, got)
+            if got.failures:
+                failed.append((line.text, "; ".join(got.failures)))
+            transcript, confidence = got.transcript, got.confidence
+            heard.append(AudioLine(line, transcript, confidence, cer(line.text, transcript),
+                                   audio.missing))
+            text_results.append(judge(line, matcher.match(line.text, prior)))
+            audio_results.append(judge(line, matcher.match(transcript, prior)
+                                       .heard_with(confidence)))
+            if progress:
+                progress("recognize", i, len(rendered))
+    finally:
+        executor.shutdown(wait=True)
+    return AudioReport(EvalReport(text_results), EvalReport(audio_results), heard,
+                       unrendered, failed)
+
+
+@dataclass
+class AnswerAudioReport:
+    """Answers to the bot's own questions (`kind: answer`), read by the policy right after
+    the question, from the text and from the transcript."""
+
+    text: list[AnswerResult]
+    audio: list[AnswerResult]
+    cers: list[float]
+    unrendered: int
+    skipped: int  # questions the policy does not ask (survey)
+
+    def metrics(self) -> dict[str, object]:
+        prompts = sorted({r.prompt for r in self.text})
+        return {
+            "lines": len(self.text), "unrendered": self.unrendered, "skipped": self.skipped,
+            "text_right": _right(self.text), "audio_right": _right(self.audio),
+            "cer_mean": statistics.fmean(self.cers) if self.cers else float("nan"),
+            "by_question": {p: {"lines": sum(r.prompt == p for r in self.text),
+                                "text_right": _right([r for r in self.text if r.prompt == p]),
+                                "audio_right": _right([r for r in self.audio if r.prompt == p])}
+                            for p in prompts},
+        }
+
+
+def _right(results: list[AnswerResult]) -> float:
+    return sum(r.correct for r in results) / len(results) if results else float("nan")
+
+
+async def evaluate_answer_audio(
+    policy: DialogPolicy,
+    matcher: Matcher,
+    rows: list[dict[str, Any]],
+    engine: RecognizerEngine,
+    renderer: Renderer,
+    *,
+    progress: Progress | None = None,
+    use_cache: bool = True,
+) -> AnswerAudioReport:
+    """Every answer line the policy has a question for: rendered, heard as a call does, and
+    handed to the policy in the state right after that question, as text and as heard."""
+    asked = [(row, expected) for row in rows
+             if (expected := expected_reading(row)) is not None]
+    report = AnswerAudioReport([], [], [], 0, len(rows) - len(asked))
+    cache = TranscriptCache(renderer, engine) if use_cache else None
+    executor = make_executor(1)
+    try:
+        for i, (row, expected) in enumerate(asked, start=1):
+            try:
+                audio = renderer.render(row["text"])
+            except RuntimeError:
+                report.unrendered += 1
+                continue
+            got = cache.get(row["text"]) if cache is not None else None
+            if got is None:
+                got = await hear(engine, audio.samples, executor)
+                if cache is not None:
+                    cache.put(row["text"], got)
+            prompt, row_id = row["context"]["prompt"], row.get("id", "")
+            report.text.append(AnswerResult(row_id, prompt, expected,
+                                            policy_reading(policy, matcher, row)))
+            heard_row = {**row, "text": got.transcript}
+            report.audio.append(AnswerResult(row_id, prompt, expected, policy_reading(
+                policy, matcher, heard_row, got.confidence)))
+            report.cers.append(cer(row["text"], got.transcript))
+            if progress:
+                progress("answers", i, len(asked))
+    finally:
+        executor.shutdown(wait=True)
+    return report
+
+
+def format_answer_report(report: AnswerAudioReport) -> str:
+    m = report.metrics()
+    out = ["answers to the bot's own questions (the policy right after the question)", "",
+           "  | question | lines | text right | audio right |", "  |---|---|---|---|",
+           f"  | all | {m['lines']} | {_fmt(m['text_right'])} | {_fmt(m['audio_right'])} |"]
+    by_question = m["by_question"]
+    assert isinstance(by_question, dict)
+    for prompt, q in by_question.items():
+        out.append(f"  | {prompt} | {q['lines']} | {_fmt(q['text_right'])} "
+                   f"| {_fmt(q['audio_right'])} |")
+    out += [f"  answer transcript CER mean {_fmt(m['cer_mean'])}; unrendered {m['unrendered']};"
+            f" skipped (no such question yet) {m['skipped']}"]
+    return "\n".join(out) + "\n"
+
+
+_METRIC_ROWS = ("lines", "accuracy", "in_scope_top1", "in_scope_decided_correct",
+                "routing_accuracy", "out_of_scope_recall", "out_of_scope_precision",
+                "clarify_rate", "no_match_rate")
+
+
+def format_audio_report(report: AudioReport, source: str, *, show_lines: bool) -> str:
+    """Text vs audio metrics side by side; with `show_lines`, the lines audio got wrong that
+    text got right (only ever for a split one may read: never the test split)."""
+    m = report.metrics()
+    text, audio = report.text.metrics(), report.audio.metrics()
+    out = [f"blind audio evaluation of {source}", "", "  | metric | text | audio |",
+           "  |---|---|---|"]
+    for key in _METRIC_ROWS:
+        t, a = text[key], audio[key]
+        out.append(f"  | {key} | {_fmt(t)} | {_fmt(a)} |")
+    out += ["", f"  rendered lines         {m['rendered']}",
+            f"  unrendered lines       {m['unrendered']}",
+            f"  partly rendered        {m['partly_rendered']} (characters the kit has no "
+            "recording of, silence in their place)",
+            f"  recognition failures   {m['recognition_failed']}",
+            f"  empty transcripts      {m['empty_transcripts']}",
+            f"  transcript CER mean    {_fmt(m['cer_mean'])}  (median {_fmt(m['cer_median'])},"
+            " normalised: asr.textnorm.cer)",
+            f"  confidence mean        {_fmt(m['confidence_mean'])}",
+            f"  no-matches as audio    {m['audio_no_matches']}, of them re-asked (confidence "
+            f"< {report.reask_confidence}) {m['reasked_no_matches']}"]
+    if report.unrendered:
+        out += ["", "  unrendered (count only)" if not show_lines else "  unrendered:"]
+        if show_lines:
+            out += [f"    {t}  ({why})" for t, why in report.unrendered]
+    if show_lines:
+        lost = [(h, a) for h, t, a in zip(report.heard, report.text.lines, report.audio.lines,
+                                          strict=True) if t.correct and not a.correct]
+        out += ["", f"  right as text, wrong as audio: {len(lost)}"]
+        out += [f"    {h.line.expected}: {h.line.text} → heard {h.transcript!r} → {a.got}"
+                for h, a in lost]
+    return "\n".join(out) + "\n"
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return "–" if value != value else f"{value:.3f}"
+    return str(value)
