@@ -51,6 +51,10 @@ class HoldHost(Protocol):
 
     async def transfer_to(self, department: str, target: str) -> None: ...
 
+    @property
+    def reports_dial_end(self) -> bool:
+        """The platform says when a dialled call ends (Twilio's <Dial action>)."""
+
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None: ...
 
 
@@ -84,6 +88,7 @@ class CallHold:
         self._to_agent: Resampler | None = None
         self._from_agent: asyncio.Queue[bytes] = asyncio.Queue()
         self.bridged = False
+        self.dialled = False  # handed to the platform to dial the agent
 
     # ---- from the session ----------------------------------------------------------------
 
@@ -125,7 +130,10 @@ class CallHold:
             return ""
         outcome = "agent" if self.state.phase == "connected" else "abandoned"
         self.state = hold.HoldState(self.state.department, self.caller_number, phase="done")
-        self.setup.centre.leave(self.call_id, "hung up")
+        if self.dialled and self.host.reports_dial_end:
+            self.setup.centre.dialled(self.call_id)  # the conversation goes on by phone
+        else:
+            self.setup.centre.leave(self.call_id, "hung up")
         return outcome
 
     # ---- from the contact centre (CallEnd) -----------------------------------------------
@@ -199,6 +207,7 @@ class CallHold:
             await self._answered(f"agent {self.agent_id}")
             host.spawn(self._forward_agent_audio(), "agent audio")
         elif isinstance(action, hold.DialAgent):
+            self.dialled = True
             await self._answered(f"agent {self.agent_id} by phone")
             await host.store_queue(transfer_target=action.target)
             await host.transfer_to(self.department, action.target)

@@ -563,6 +563,11 @@ class CallSession:
         self._tasks.spawn(self._hand_over(TransferCall(department, dept.queue if dept else "",
                                                        "agent", target)), "dial agent")
 
+    @property
+    def reports_dial_end(self) -> bool:
+        """Twilio reports a dialled agent's call ending (`<Dial action>`); L16 does not."""
+        return self.protocol.name == "twilio"
+
     async def finish_quietly(self, outcome: str) -> None:
         self._note_outcome(outcome)
         if self.call_id is not None:

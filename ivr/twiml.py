@@ -22,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 VOICE_PATH = "/twilio/voice"
 MEDIA_PATH = "/twilio/media"
 AFTER_STREAM_PATH = "/twilio/after-stream"
+DIAL_ENDED_PATH = "/twilio/dial-ended"  # Twilio reports here how a dialled agent's call ended
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 SAY_LANGUAGE = "zh-CN"
@@ -98,16 +99,20 @@ def transfer_twiml(queue: str, department_name: str, say_text: str | None) -> st
 DIAL_TIMEOUT_S = 30  # an agent's phone that rings this long unanswered ends the dial
 
 
-def dial_twiml(target: str, department_name: str) -> str:
+def dial_twiml(target: str, department_name: str, action: str | None = None) -> str:
     """Connect the caller to the agent who accepted them: a SIP URI (`<Dial><Sip>`) or a phone
-    number (`<Dial><Number>`), as Twilio's TwiML reference defines them."""
+    number (`<Dial><Number>`), as Twilio's TwiML reference defines them. With `action`,
+    Twilio requests that URL when the dialled call ends (DialCallStatus, DialCallDuration), so
+    the agent stays busy for the whole conversation and its length counts in the estimates."""
     target = target.strip()
     if not target:
         raise ValueError("dial_twiml needs a number or SIP URI")
     noun = "Sip" if target.lower().startswith(("sip:", "sips:")) else "Number"
     children = [_comment(f"agent of {department_name}")] if department_name else []
-    children.append(_element("Dial", {"timeout": str(DIAL_TIMEOUT_S)},
-                             _element(noun, {}, _text(target))))
+    attributes = {"timeout": str(DIAL_TIMEOUT_S)}
+    if action:
+        attributes.update(action=action, method="POST")
+    children.append(_element("Dial", attributes, _element(noun, {}, _text(target))))
     return _document(children)
 
 

@@ -22,6 +22,7 @@ from tests.inprocess import app_with_fakes, shared_kb_holder
 
 EXAMPLES = 25  # per operation, mode and key: bounded for CI
 PUBLIC = {"GET /healthz", "POST /twilio/voice", "POST /twilio/after-stream", "GET /metrics",
+          "POST /twilio/dial-ended",
           "POST /agent/sign-in", "POST /agent/sign-out", "POST /api/route"}
 SLOW = {"POST /api/kb/reload"}  # retrains the classifier: a handful of examples is enough
 

@@ -132,6 +132,11 @@ def test_asking_for_a_person_transfers_to_the_department_of_the_last_question(
     # the platform asks what next once the stream closed: the department's queue
     twiml = client.post("/twilio/after-stream", data={"CallSid": "CAhuman"}).text
     assert f"<Enqueue>{department.queue}</Enqueue>" in twiml
+    # a dial report for a call no agent is on, or for no call at all, is recorded or ignored
+    for sid in ("CAhuman", "CAnever-seen", ""):
+        reply = client.post("/twilio/dial-ended", data={"CallSid": sid,
+                                                        "DialCallStatus": "no-answer"})
+        assert reply.status_code == 200 and "<Hangup" in reply.text
 
 
 def test_key_zero_transfers_and_the_key_is_recorded(

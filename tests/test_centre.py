@@ -179,3 +179,35 @@ def test_signing_in_twice_replaces_the_older_desk() -> None:
         centre.sign_out("li", old)  # the old socket closing late changes nothing
         assert [a["agent_id"] for a in centre.agent_view()] == ["li"]
     run(test)
+
+
+def test_a_dialled_conversation_lasts_until_the_platform_reports_its_end() -> None:
+    async def test(centre: ContactCentre, clock: FakeClock) -> None:
+        desk, caller = Desk(), Caller()
+        centre.sign_in(account("li", "hrss"), desk)
+        centre.enqueue("CA1", "hrss", caller, CONTEXT)
+        centre.accept("li", "CA1")
+        centre.dialled("CA1")  # the caller's stream ended: Twilio dials the agent's phone
+        assert desk.last("call_dialled")["call_id"] == "CA1"
+        assert centre.talking_to("li") == "CA1" and "call_ended" not in desk.types()
+        clock.advance(240)
+        centre.dial_ended("CA1", "completed")
+        assert desk.last("call_ended")["reason"] == "phone call completed"
+        assert list(centre.stats.handle_times_s) == [240.0]
+        assert centre.agent_view()[0]["status"] == "wrap-up"
+        centre.dial_ended("CA1", "completed")  # a repeated report changes nothing
+        assert desk.types().count("call_ended") == 1
+    run(test)
+
+
+def test_a_dialled_conversation_nobody_reports_ends_after_the_bound() -> None:
+    async def test(centre: ContactCentre, clock: FakeClock) -> None:
+        desk = Desk()
+        centre.sign_in(account("li", "hrss"), desk)
+        centre.enqueue("CA1", "hrss", Caller(), CONTEXT)
+        centre.accept("li", "CA1")
+        centre.dialled("CA1")
+        clock.advance(centre.dial_follow_max_s + 1)
+        await asyncio.sleep(0)
+        assert desk.last("call_ended")["reason"] == "phone call not reported"
+    run(test)

@@ -8,7 +8,8 @@ time, and an agent on a real websocket client (`WS /agent/ws`) with their own AP
 2. With nobody on duty, a caller says "不等了，回电话给我吧", confirms the read-back number
    with 1, and the callback waits in the API until an agent takes it and marks it done.
 3. A queue in `dial` mode: once the agent accepts, the bot hands the call to Twilio, whose
-   `<Connect action>` then answers `<Dial><Sip>` to the agent's address.
+   `<Connect action>` then answers `<Dial action><Sip>` to the agent's address; the agent
+   stays in the conversation until Twilio reports the dialled call's end.
 """
 
 from __future__ import annotations
@@ -222,10 +223,9 @@ def test_with_nobody_on_duty_a_caller_takes_a_callback_that_an_agent_completes(
 
 def test_a_dial_mode_queue_hands_the_caller_to_the_agents_phone(
         desk_server: RunningServer) -> None:
-    import urllib.parse
-    import urllib.request
     sip = "sip:zhou@pbx.example.gov.cn"
     key = _new_agent(desk_server, "zhou", "hrss", dial_target=sip)
+    seen: dict[str, Any] = {}
 
     async def call() -> tuple[ReplayClient, dict[str, Any]]:
         async with AgentClient(desk_server, key) as agent:
@@ -242,15 +242,35 @@ def test_a_dial_mode_queue_hands_the_caller_to_the_agents_phone(
                 deadline = time.monotonic() + 20
                 while not caller.closed and time.monotonic() < deadline:  # noqa: ASYNC110
                     await asyncio.sleep(0.1)
+            # The stream is over; Twilio now dials the agent and follows that call.
+            await agent.expect("call_dialled", timeout_s=10)
+            seen["twiml"] = await asyncio.to_thread(
+                _form, desk_server, "/twilio/after-stream", {"CallSid": caller.call_sid})
+            assert not any(m["type"] == "call_ended" for m in agent.messages)  # still talking
+            seen["ended_twiml"] = await asyncio.to_thread(
+                _form, desk_server, "/twilio/dial-ended",
+                {"CallSid": caller.call_sid, "DialCallStatus": "completed",
+                 "DialCallDuration": "42"})
+            seen["ended"] = await agent.expect("call_ended", timeout_s=10)
         return caller, offer
 
     caller, offer = asyncio.run(call())
     assert caller.closed and offer["department"] == "hrss"
+    twiml = seen["twiml"]
+    assert f"<Sip>{sip}</Sip></Dial>" in twiml and "/twilio/dial-ended" in twiml, twiml
+    assert "<Hangup" in seen["ended_twiml"]
+    assert seen["ended"]["reason"] == "phone call completed"
     record = desk_server.call_record(caller.call_sid)
     assert record["outcome"] == "agent" and record["agent_id"] == "zhou"
     assert record["transfer_target"] == sip and record["queue_wait_s"] is not None
-    body = urllib.parse.urlencode({"CallSid": caller.call_sid}).encode()
-    with urllib.request.urlopen(desk_server.http + "/twilio/after-stream", data=body,
-                                timeout=10) as resp:
-        twiml = resp.read().decode()
-    assert f"<Dial timeout=\"30\"><Sip>{sip}</Sip></Dial>" in twiml, twiml
+    ended = [e for e in record["events"] if e["kind"] == "dial_ended"]
+    assert ended and ended[0]["detail"] == "completed, 42 s"
+
+
+def _form(server: RunningServer, path: str, fields: dict[str, str]) -> str:
+    """POST a Twilio-style form (the test server checks no signature) and read the TwiML."""
+    import urllib.parse
+    import urllib.request
+    body = urllib.parse.urlencode(fields).encode()
+    with urllib.request.urlopen(server.http + path, data=body, timeout=10) as resp:
+        return str(resp.read().decode())

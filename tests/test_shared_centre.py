@@ -230,3 +230,24 @@ def test_bad_events_are_ignored_with_a_reason() -> None:
                    "context": "not an object"}):
         new, out = cluster.step(state, event, 0.0)
         assert new == state and out[0].message["kind"] == "ignored"
+
+
+def test_a_dialled_call_is_followed_on_the_agents_worker_whichever_worker_hears_its_end(
+        ) -> None:
+    async def test(net: MemoryCluster, clock: FakeClock) -> None:
+        a, b = net.worker("A"), net.worker("B")
+        desk, caller = Desk(), Caller()
+        b.sign_in(account("li", "hrss"), desk)
+        a.enqueue("CA1", "hrss", caller, CONTEXT)
+        net.pump()
+        b.accept("li", "CA1")
+        net.pump()
+        a.dialled("CA1")  # the stream on A ended: the platform dials the agent
+        net.pump()
+        assert desk.last("call_dialled")["call_id"] == "CA1" and b.talking_to("li") == "CA1"
+        clock.advance(120)
+        a.dial_ended("CA1", "completed")  # Twilio's report reached A, not B
+        net.pump()
+        assert desk.last("call_ended")["reason"] == "phone call completed"
+        assert net.leader.state.handle_times == (120.0,)
+    run(test)

@@ -203,3 +203,13 @@ def test_repeated_parameters_sign_each_value_sorted() -> None:
     params = {"B": "b", "Aa": ["2", "1"]}
     assert validate_twilio_signature("https://h/x", params, reference_signature(signed, TOKEN),
                                      TOKEN)
+
+
+def test_a_dial_reports_its_end_to_the_action_url() -> None:
+    from ivr.twiml import dial_twiml
+
+    root = ET.fromstring(dial_twiml("sip:li@pbx.example", "人社局",
+                                    "https://ivr.example/twilio/dial-ended"))
+    dial = root.find("Dial")
+    assert dial is not None and dial.get("action") == "https://ivr.example/twilio/dial-ended"
+    assert dial.get("method") == "POST" and dial.findtext("Sip") == "sip:li@pbx.example"

@@ -119,6 +119,13 @@ class Centre(Protocol):
 
     def queue_view(self, department: str) -> dict[str, Any]: ...
 
+    def dialled(self, call_id: str) -> None: ...
+
+    def dial_ended(self, call_id: str, status: str) -> None: ...
+
+
+DIAL_FOLLOW_MAX_S = 3600.0  # a dialled conversation nobody reports ending is ended after this
+
 
 def queue_view_of(state: DispatchState, position: int, department: str,
                   handle_times_s: Sequence[float], is_open: bool) -> QueueView:
@@ -164,9 +171,11 @@ class CentreStats:
 
 
 class ContactCentre:
-    def __init__(self, clock: Clock, config: DispatchConfig = dispatch.DEFAULTS) -> None:
+    def __init__(self, clock: Clock, config: DispatchConfig = dispatch.DEFAULTS,
+                 dial_follow_max_s: float = DIAL_FOLLOW_MAX_S) -> None:
         self.clock = clock
         self.config = config
+        self.dial_follow_max_s = dial_follow_max_s
         self.state = DispatchState()
         self.stats = CentreStats()
         self._waiting: dict[str, Waiting] = {}
@@ -272,6 +281,24 @@ class ContactCentre:
     def talking_to(self, agent_id: str) -> str | None:
         talk = self._talking.get(agent_id)
         return talk.call_id if talk else None
+
+    def dialled(self, call_id: str) -> None:
+        """The platform took the caller to the agent's phone (dial mode): the conversation
+        goes on there until the platform reports its end (`dial_ended`), or for
+        `dial_follow_max_s` should it never do so; the agent stays busy meanwhile."""
+        self._ends.pop(call_id, None)
+        for agent_id, talk in self._talking.items():
+            if talk.call_id == call_id:
+                self._send(agent_id, {"type": "call_dialled", "call_id": call_id})
+                self.clock.call_later(self.dial_follow_max_s,
+                                      lambda: self.dial_ended(call_id, "not reported"))
+
+    def dial_ended(self, call_id: str, status: str) -> None:
+        """The dialled conversation ended (Twilio's DialCallStatus): the agent goes to
+        wrap-up, and the conversation's length counts in the wait estimates."""
+        for agent_id, talk in list(self._talking.items()):
+            if talk.call_id == call_id:
+                self._end_conversation(agent_id, f"phone call {status}")
 
     def agent_view(self) -> list[dict[str, Any]]:
         out = []

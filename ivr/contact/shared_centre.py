@@ -24,7 +24,14 @@ from typing import Any, Protocol
 from ivr.clock import Clock
 from ivr.contact import cluster, dispatch
 from ivr.contact.agent_store import AgentAccount
-from ivr.contact.centre import AgentEnd, CallEnd, Waiting, queue_summary, queue_view_of
+from ivr.contact.centre import (
+    DIAL_FOLLOW_MAX_S,
+    AgentEnd,
+    CallEnd,
+    Waiting,
+    queue_summary,
+    queue_view_of,
+)
 from ivr.contact.dispatch_types import AgentStatus, DispatchState
 from ivr.contact.hold import QueueView
 
@@ -89,8 +96,10 @@ class View:
 
 
 class SharedCentre:
-    def __init__(self, clock: Clock, bus: Bus, worker: str, audio_base_url: str) -> None:
+    def __init__(self, clock: Clock, bus: Bus, worker: str, audio_base_url: str,
+                 dial_follow_max_s: float = DIAL_FOLLOW_MAX_S) -> None:
         self.clock, self.bus, self.worker = clock, bus, worker
+        self.dial_follow_max_s = dial_follow_max_s
         self.audio_base_url = audio_base_url.rstrip("/")
         self._waiting: dict[str, Waiting] = {}
         self._agents: dict[str, tuple[AgentAccount, AgentEnd]] = {}
@@ -201,6 +210,21 @@ class SharedCentre:
 
     def queue_view(self, department: str) -> dict[str, Any]:
         return queue_summary(self._view.state, department, self.clock.time())
+
+    def dialled(self, call_id: str) -> None:
+        """Our caller went to the agent's phone (dial mode): the agent's worker follows the
+        conversation until the platform reports its end."""
+        link = self._drop_link(call_id, "dialled")
+        if link is not None:
+            self._to_worker(link.agent_worker, {"kind": "dialled", "call_id": call_id,
+                                                "agent_id": link.agent_id})
+
+    def dial_ended(self, call_id: str, status: str) -> None:
+        """The platform's report may reach any worker: every worker ends the conversation if
+        its agent holds it."""
+        message = {"kind": "dial_ended", "call_id": call_id, "status": status}
+        self._on_dial_ended(message)
+        self.bus.to_worker(cluster.EVERY_WORKER, message)
 
     # ---- the agent's audio socket on the caller's worker ----------------------------------
 
@@ -313,6 +337,18 @@ class SharedCentre:
         link = self._drop_link(m["call_id"], "transferred")
         if link is not None:
             link.end.requeue(m["department"], m["note"])
+
+    def _on_dialled(self, m: dict[str, Any]) -> None:
+        talk = self._talking.get(m["agent_id"])
+        if talk is not None and talk.call_id == m["call_id"]:
+            self._send(m["agent_id"], {"type": "call_dialled", "call_id": m["call_id"]})
+            self.clock.call_later(self.dial_follow_max_s, lambda: self._on_dial_ended(
+                {"call_id": m["call_id"], "status": "not reported"}))
+
+    def _on_dial_ended(self, m: dict[str, Any]) -> None:
+        for agent_id, talk in list(self._talking.items()):
+            if talk.call_id == m["call_id"]:
+                self._end_conversation(agent_id, f"phone call {m['status']}")
 
     def _on_worker_lost(self, m: dict[str, Any]) -> None:
         lost = m["worker"]

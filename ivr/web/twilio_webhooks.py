@@ -18,6 +18,7 @@ from ivr.config import ServerConfig
 from ivr.media.registry import Handshake
 from ivr.twiml import (
     AFTER_STREAM_PATH,
+    DIAL_ENDED_PATH,
     busy_twiml,
     dial_twiml,
     hangup_twiml,
@@ -66,11 +67,38 @@ async def twilio_after_stream(request: Request) -> Response:
     if transfer:
         dept = svc.kb.departments.get(transfer["department"])
         name = dept.name if dept else ""
-        xml = (dial_twiml(transfer["target"], name) if transfer.get("target")
-               else transfer_twiml(transfer["queue"], name, None))
+        xml = (dial_twiml(transfer["target"], name, _url(request, DIAL_ENDED_PATH))
+               if transfer.get("target") else transfer_twiml(transfer["queue"], name, None))
     else:
         xml = hangup_twiml()
     return Response(xml, media_type=XML)
+
+
+@router.post(DIAL_ENDED_PATH)
+async def twilio_dial_ended(request: Request) -> Response:
+    """Twilio's word that the call to a dialled agent ended: the agent's conversation ends
+    (wrap-up; its length counts in the wait estimates) and the record says how it went."""
+    form = dict((await request.form()).items())
+    _check_signature(request, form, config_of(request))
+    svc = services_of(request)
+    call_sid = str(form.get("CallSid", ""))[:64]
+    status = str(form.get("DialCallStatus", "unknown"))[:32]
+    duration = str(form.get("DialCallDuration", ""))[:12]
+    if call_sid:
+        svc.centre.dial_ended(call_sid, status)
+        await svc.store.add_event(call_sid, "dial_ended",
+                                  f"{status}, {duration or '?'} s", svc.clock.time())
+    return Response(hangup_twiml(), media_type=XML)
+
+
+def _url(request: Request, path: str) -> str | None:
+    """`path` on this server as Twilio reaches it (read like the voice webhook's URLs)."""
+    config = config_of(request)
+    seen = Handshake({k.lower(): v for k, v in request.headers.items()}, scheme=request.url.scheme)
+    try:
+        return http_url_for(seen.host, config.public_url or None, seen.scheme_hint, path)
+    except ValueError:
+        return None
 
 
 def _check_signature(request: Request, form: dict[str, Any], config: ServerConfig) -> None:

@@ -122,6 +122,9 @@ function handle(m) {
     case "connected":
       showCall(m);
       break;
+    case "call_dialled":
+      say("来电已转到您的电话，通话结束后自动进入话后整理");
+      break;
     case "call_ended":
       endCall(m);
       break;
