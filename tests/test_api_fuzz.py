@@ -75,7 +75,9 @@ def test_no_generated_request_gets_a_server_error(tmp_path: Path,
                 assert mode == schemathesis.GenerationMode.NEGATIVE, operation.label
     assert not failures, failures[:5]
     # it did reach the handlers: data was accepted, and (negative) rejected with a reason
-    assert sum(statuses.values()) > 300 and statuses[200] > 20, statuses
+    assert sum(statuses.values()) > 300, statuses
     if mode == schemathesis.GenerationMode.NEGATIVE:
         assert statuses[422] + statuses[400] > 50, statuses
+    else:
+        assert statuses[200] > 20, statuses
     assert not leaks, leaks[:5]
