@@ -299,7 +299,7 @@ class Matcher:
         ):
             return MatchResult(None, faq[0].score, None, "clarify", text=text,
                                signals=ev.signals, candidates=self._to_clarify(faq))
-        if routed and faq and self._own_faq_of(routing.department, faq[0], ev):
+        if routed and faq and self._own_faq_of(routing, faq[0], ev):
             # The department agrees with the FAQ: their evidence adds up (noisy-OR).
             intent = self._intents[self._index[faq[0].intent]]
             score = 1.0 - (1.0 - faq[0].score) * (1.0 - routing.score)
@@ -319,13 +319,16 @@ class Matcher:
                 and ev.signals["keyword"] < _VETO_KEYWORD
                 and self.route(ev).keyword < _VETO_KEYWORD)
 
-    def _own_faq_of(self, department: str | None, faq: Candidate, ev: Evidence) -> bool:
+    def _own_faq_of(self, routing: Routing, faq: Candidate, ev: Evidence) -> bool:
         """Is the routed department's own best FAQ what the caller asked? When it scores
-        at least _OWN_FAQ (a department never answers its FAQ's question better than the
-        FAQ does), or when it was misheard (`_misheard_faq_of`)."""
-        if faq.department != department:
+        at least _OWN_FAQ and the department was named in the caller's words (a routing
+        keyword: similarity alone routes English chatter to whichever department has
+        English examples), or when it was misheard (`_misheard_faq_of`)."""
+        if faq.department != routing.department:
             return False
-        return faq.score >= _OWN_FAQ or self._misheard_faq_of(department, faq, ev)
+        named = routing.keyword > 0 or ev.signals["keyword"] > 0
+        return (named and faq.score >= _OWN_FAQ) or self._misheard_faq_of(
+            routing.department, faq, ev)
 
     def _misheard_faq_of(self, department: str | None, faq: Candidate, ev: Evidence) -> bool:
         """Is the department's own FAQ what the caller asked, in misheard words?
