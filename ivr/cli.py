@@ -204,6 +204,8 @@ _LIMIT_FLAGS: tuple[tuple[str, type, str], ...] = (
     ("limit-concurrency", int, "uvicorn's limit of connections+tasks, then 503 (1024; 0: none)"),
     ("max-junk-events", int, "protocol errors/unknown events stored per call (50)"),
     ("event-detail-chars", int, "longest detail stored with an event (300)"),
+    ("asr-timeout-s", float, "seconds a recognizer job may take before the turn fails and the "
+     "caller is transferred (20; 0: no limit)"),
 )
 
 

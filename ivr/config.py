@@ -69,6 +69,9 @@ class ServerConfig:
     barge_in_min_s: float = 0.3
     max_utterance_s: float = 15.0
     mark_grace_s: float = 3.0
+    # faults (docs/limits.md#faults): a recognizer job with no result this long fails the
+    # turn (apology, transfer to a person) instead of hanging the call (0: wait for ever)
+    asr_timeout_s: float = 20.0
     # in-band DTMF detection: auto (on unless the platform reports keys itself), on, off
     inband_dtmf: str = "auto"
     log_level: str = "INFO"

@@ -189,7 +189,8 @@ class CallSession:
         self._stream = RecognitionStream(
             svc.engine, rate, svc.asr_executor, end_silence_s=cfg.end_silence_s,
             min_speech_s=cfg.barge_in_min_s, max_utterance_s=cfg.max_utterance_s,
-            speculate_after_s=cfg.speculate_after_s)
+            speculate_after_s=cfg.speculate_after_s, decode_timeout_s=cfg.asr_timeout_s,
+            timer=self.clock)
         if _listen_for_tones(cfg.inband_dtmf, self.protocol):
             self._keys = InbandKeys(rate)
         self._turns = TurnTracker(svc.store, event.call_id, cfg.end_silence_s, self.clock,
