@@ -72,6 +72,10 @@ class ServerConfig:
     # faults (docs/limits.md#faults): a recognizer job with no result this long fails the
     # turn (apology, transfer to a person) instead of hanging the call (0: wait for ever)
     asr_timeout_s: float = 20.0
+    # call-record writes kept in memory while the database is unavailable (then dropped and
+    # counted), and how often they are retried
+    db_backlog_max: int = 10_000
+    db_retry_s: float = 2.0
     # in-band DTMF detection: auto (on unless the platform reports keys itself), on, off
     inband_dtmf: str = "auto"
     log_level: str = "INFO"

@@ -88,6 +88,7 @@ class Services:
     agents: AgentStore = field(init=False)
 
     def __post_init__(self) -> None:
+        self.store.use_clock(self.clock)  # retries through a database outage
         engine = self.store.sync.engine
         self.agents = AgentStore(engine)
         self.hold = build_hold(self.config, CallbackStore(engine), self.clock)
@@ -224,7 +225,8 @@ def build_services(config: ServerConfig) -> Services:
     engine = load_engine(config.asr_engine, model_dir=config.asr_model or None,
                          cache_dir=config.cache_dir, language=config.asr_language)
     prompts, synth = build_prompts(config, recordings_for(kb))
-    store = AsyncCallStore(open_call_store(config))
+    store = AsyncCallStore(open_call_store(config), backlog_limit=config.db_backlog_max,
+                           retry_s=config.db_retry_s)
     log.info("services ready in %.1f s (engine=%s, intents=%d, db=%s)",
              time.monotonic() - t0, engine.name, len(kb.intents), store.sync.url)
     services = Services(config, holder, engine,

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from ivr.media.registry import PROVIDERS
+from ivr.services import Services
 from ivr.web.deps import calls_of, services_of
 from ivr.web.limits import refusals_of
 
@@ -28,4 +29,14 @@ async def healthz(request: Request) -> dict[str, Any]:
                                "agents_signed_in": len(svc.centre.state.agents),
                                "callers_waiting": len(svc.centre.state.calls)},
             "media": {name: p.path for name, p in PROVIDERS.items()},
+            "database": database_health(svc),
             "refused": refusals_of(request.app).snapshot()}
+
+
+def database_health(svc: Services) -> dict[str, Any]:
+    """Whether call records reach the database now, and what waits for it in memory
+    (ivr.store_backlog): `backlog` writes waiting, of at most `backlog_limit`."""
+    backlog = svc.store.backlog
+    with backlog.lock:
+        counts = backlog.snapshot()
+    return {"available": counts["backlog"] == 0, **counts}
