@@ -206,6 +206,8 @@ _LIMIT_FLAGS: tuple[tuple[str, type, str], ...] = (
     ("event-detail-chars", int, "longest detail stored with an event (300)"),
     ("asr-timeout-s", float, "seconds a recognizer job may take before the turn fails and the "
      "caller is transferred (20; 0: no limit)"),
+    ("tts-prompt-timeout-s", float, "seconds to wait for a prompt's audio before the recorded "
+     "apology plays instead (30; 0: no limit)"),
     ("db-backlog-max", int, "call-record writes kept in memory while the database is "
      "unavailable (10000)"),
     ("db-retry-s", float, "seconds between retries of those writes (2)"),

@@ -62,6 +62,8 @@ class ServerConfig:
     tts_timeout_s: float = 10.0
     tts_max_rss_mb: float = 1024.0
     tts_fallback_audio: Path = FALLBACK_AUDIO
+    # longest wait for a prompt's next piece of audio; then the apology above plays (0: none)
+    tts_prompt_timeout_s: float = 30.0
     prerender: bool = True
     no_input_s: float = 8.0
     end_silence_s: float = 0.6

@@ -28,7 +28,7 @@ from dialog.answers import ReplyKind, understand
 from dialog.types import MatchResult
 from ivr.call_hold import CallHold
 from ivr.calltasks import CallTasks, CallTimers
-from ivr.clock import Clock
+from ivr.clock import Clock, finished_within
 from ivr.events import (
     AudioIn,
     CallerHungUp,
@@ -49,6 +49,7 @@ from ivr.junk import MAX_NUMBER_CHARS, JunkBudget, clip, clip_parameters
 from ivr.listening import OPEN, profile_for
 from ivr.media.base import MediaProtocol, WireMessage
 from ivr.playback import Playback, PlaybackStream
+from ivr.prompt_timeout import PromptTimeout, apology
 from ivr.services import Services
 from ivr.turns import TurnTracker
 
@@ -331,13 +332,20 @@ class CallSession:
 
     async def _say(self, action: pol.Say) -> None:
         """Speak `action.text`: playback starts with its first rendered clause while the
-        rest is rendered (a cached text comes as one piece)."""
+        rest is rendered (a cached text comes as one piece). A voice that gives nothing
+        within `tts_prompt_timeout_s` is replaced by the recorded apology, so the caller
+        never waits in silence and the dialog (whose lock this holds) goes on."""
         if self._turns:
             await self._turns.bot_said(action.text)
-        loop = asyncio.get_running_loop()
         pieces = self.services.prompts.stream_samples(action.text)
         try:
-            first: np.ndarray | None = await loop.run_in_executor(None, next, pieces, None)
+            first = await self._next_piece(pieces)
+        except PromptTimeout as exc:
+            log.error("call %s: no audio for %r: %s; playing the apology", self.call_id,
+                      action.text, exc)
+            await self._record_event("tts_error", f"{action.key}: {exc}")
+            first = apology(self.services.config.tts_fallback_audio)
+            pieces = iter(())
         except Exception as exc:  # a TTS failure must not silence the dialog forever
             log.error("call %s: cannot synthesize %r: %s", self.call_id, action.text, exc)
             await self._record_event("tts_error", f"{action.key}: {exc}")
@@ -348,13 +356,23 @@ class CallSession:
         self._listen_after(action.key)
         self._tasks.spawn(self._feed(action.key, pieces, stream), "speech stream")
 
+    async def _next_piece(self, pieces: Iterator[np.ndarray]) -> np.ndarray | None:
+        """The next rendered piece (None after the last), off the loop; PromptTimeout when
+        the voice gives nothing within `tts_prompt_timeout_s` on the call's clock."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[np.ndarray | None] = loop.run_in_executor(None, next, pieces,
+                                                                          None)
+        limit = self.services.config.tts_prompt_timeout_s
+        if limit > 0 and not await finished_within(self.clock, future, limit):
+            raise PromptTimeout(f"no audio within {limit:g} s")
+        return await future
+
     async def _feed(self, key: str, pieces: Iterator[np.ndarray], stream: PlaybackStream
                     ) -> None:
         """Hand each further clause to playback as it is rendered; stop once it was cut."""
-        loop = asyncio.get_running_loop()
         try:
             while not stream.dropped:
-                piece = await loop.run_in_executor(None, next, pieces, None)
+                piece = await self._next_piece(pieces)
                 if piece is None:
                     break
                 stream.append(piece)

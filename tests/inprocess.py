@@ -30,7 +30,7 @@ from dialog.kbholder import KnowledgeBaseHolder
 from dialog.policy import PolicyConfig
 from dialog.routing_models import RoutingModels
 from ivr.config import ServerConfig
-from ivr.media.codecs import mulaw_encode
+from ivr.media.codecs import mulaw_decode, mulaw_encode
 from ivr.services import Services
 from ivr.store import AsyncCallStore, CallStore
 from ivr.web.app import create_app
@@ -185,6 +185,18 @@ class TwilioCaller:
             self.world.clock.advance(CHUNK / RATE)
             self._send("mark", mark={"name": mark["mark"]["name"]})
         return text
+
+    def hear_audio(self, samples: int) -> np.ndarray:
+        """Receive at least `samples` of the bot's audio whatever made it (a fallback voice,
+        the recorded apology: no text to name), echoing each chunk's mark as `hear` does."""
+        received: list[np.ndarray] = []
+        while sum(map(len, received)) < samples:
+            media = self._receive("media")
+            received.append(mulaw_decode(base64.b64decode(media["media"]["payload"])))
+            mark = self._receive("mark")
+            self.world.clock.advance(CHUNK / RATE)
+            self._send("mark", mark={"name": mark["mark"]["name"]})
+        return np.concatenate(received)
 
     def hear_start(self, chunks: int) -> str:
         """Receive the first `chunks` frames of a prompt without echoing its marks (it is

@@ -10,20 +10,29 @@ outage and dropped connections over a real server are in tests/test_faults_serve
 from __future__ import annotations
 
 import sqlite3
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 from starlette.testclient import TestClient
 
 from dialog.kbholder import KnowledgeBaseHolder
+from ivr.config import FALLBACK_AUDIO
+from ivr.prompt_timeout import apology
+from ivr.services import speech_for
 from ivr.store import CallStore
-from tests.fakes import ScriptedEngine
+from ivr.tts import PromptCache
+from ivr.voices.chain import VoiceChain
+from ivr.voices.client import WorkerVoiceClient
+from tests.fakes import ScriptedEngine, ToneTts
 from tests.inprocess import (
     TwilioCaller,
     app_with_fakes,
@@ -175,3 +184,126 @@ def test_a_full_backlog_drops_and_counts_instead_of_growing(
     assert record is not None
     assert [e["detail"] for e in record["events"] if e["kind"] == "dtmf"] == [
         "1 (out-of-band)", "2 (out-of-band)", "3 (out-of-band)"]  # the oldest are kept
+
+
+# ---- the voice --------------------------------------------------------------------------------
+
+# A voice worker that loads, then never answers a clause (a wedged native library).
+HUNG_WORKER = """
+import json, sys, time
+for line in sys.stdin:
+    request = json.loads(line)
+    if request.get("op") == "describe":
+        print(json.dumps({"id": request["id"], "ok": True, "identity": "hung/1",
+                          "rate": 8000}), flush=True)
+    else:
+        time.sleep(3600)
+"""
+
+
+class ToneVoice:
+    """A voice that always answers: a short tone per clause."""
+
+    name = "tone"
+    identity = "tone/1"
+    peak_rss_mb = 0.0
+    restarts = 0
+
+    def start(self) -> None:
+        pass
+
+    def synthesize(self, text: str) -> tuple[np.ndarray, int]:
+        t = np.arange(2000) / 8000
+        return (8000 * np.sin(2 * np.pi * 440 * t)).astype(np.int16), 8000
+
+    def close(self) -> None:
+        pass
+
+
+def _hung_voice(tmp_path: Path) -> WorkerVoiceClient:
+    voice = WorkerVoiceClient("hung", tmp_path, timeout_s=0.3,
+                              worker_cmd=[sys.executable, "-c", HUNG_WORKER])
+    voice.start()
+    return voice
+
+
+def _prompts(cache_dir: Path, chain: VoiceChain) -> PromptCache:
+    return PromptCache(cache_dir, chain, chain.identity, 0, speak=speech_for(""),
+                       fallback_audio=FALLBACK_AUDIO)
+
+
+@pytest.mark.parametrize("fallback", ["next voice", "recorded apology"])
+def test_a_hung_voice_falls_back_and_the_call_goes_on(
+        tmp_path: Path, holder: KnowledgeBaseHolder, fallback: str) -> None:
+    """The chain's own timeout: the hung worker is killed after 0.3 s (real time) and the
+    clause goes to the next voice, or, with none left, the recorded apology plays."""
+    chain = VoiceChain([_hung_voice(tmp_path), *([ToneVoice()] if fallback == "next voice"
+                                                 else [])], "test")
+    prompts = _prompts(tmp_path / "prompts", chain)
+    kb = holder.current.kb
+    reference = _prompts(tmp_path / "ref", VoiceChain([ToneVoice()], "ref"))
+
+    def expected(text: str) -> int:
+        if fallback == "next voice":
+            return len(reference.get_samples(text))
+        return len(apology(FALLBACK_AUDIO))
+
+    transfer = kb.prompts["transfer"].format(
+        department=kb.departments[kb.default_department].name)
+    try:
+        with app_with_fakes(tmp_path, holder, tts=prompts) as (client, world):  # type: ignore[arg-type]
+            with client.websocket_connect("/twilio/media") as ws:
+                caller = TwilioCaller(ws, world, "CAvoice")
+                caller.start()
+                heard = caller.hear_audio(expected(kb.prompts["greeting"]))
+                assert np.abs(heard).max() > 1000  # never silence
+                caller.press("0")  # the dialog goes on: to a person
+                caller.hear_audio(expected(transfer))
+                caller.expect_hang_up()
+            record = _record(client, "CAvoice")
+    finally:
+        chain.close()
+    assert (record["outcome"], record["transfer_reason"]) == ("transferred", "dtmf")
+    assert chain.voices[0].restarts >= 2  # killed on every clause it was given
+    if fallback == "next voice":
+        assert chain.fallbacks_used >= 2
+
+
+class HangingGreeting(ToneTts):
+    """The tone voice, except that the greeting's audio never comes (a prompt source that
+    hangs outside the voice chain's timeouts)."""
+
+    def __init__(self, greeting: str) -> None:
+        super().__init__()
+        self.greeting = greeting
+        self.released = threading.Event()
+
+    def stream_samples(self, text: str) -> Iterator[np.ndarray]:
+        if text == self.greeting:
+            self.released.wait(30.0)
+        yield self.get_samples(text)
+
+
+def test_a_prompt_that_never_comes_plays_the_apology_and_the_call_goes_on(
+        tmp_path: Path, holder: KnowledgeBaseHolder) -> None:
+    kb = holder.current.kb
+    tts = HangingGreeting(kb.prompts["greeting"])
+    with app_with_fakes(tmp_path, holder, tts=tts, tts_prompt_timeout_s=5.0) as (
+            client, world):
+        try:
+            with client.websocket_connect("/twilio/media") as ws:
+                caller = TwilioCaller(ws, world, "CAmute")
+                caller.start()
+                world.clock.wait_for_timer(5.0)
+                world.clock.advance(5.0)
+                caller.hear_audio(len(apology(FALLBACK_AUDIO)))  # the apology, not silence
+                caller.ask(LOST_CARD)  # the dialog listens after it, as after the greeting
+                assert caller.hear() == kb.intents["sbk_reissue"].answer
+                caller.hang_up()
+            record = _record(client, "CAmute")
+        finally:
+            tts.released.set()  # the stuck thread ends before the app's executor shuts down
+    assert [e["detail"] for e in record["events"] if e["kind"] == "tts_error"] == [
+        "greeting: no audio within 5 s"]
+    assert [t["intent"] for t in record["turns"] if t["caller_text"]] == ["sbk_reissue"]
+    assert record["outcome"] == "answered" and record["events"][-1]["kind"] == "closed"
