@@ -196,6 +196,9 @@ _LIMIT_FLAGS: tuple[tuple[str, type, str], ...] = (
     ("max-connections-per-address", int, "media websockets from one client address (64)"),
     ("max-message-bytes", int, "largest websocket message (65536)"),
     ("handshake-timeout-s", float, "seconds a media socket has to start a call (10)"),
+    ("ws-max-msgs-per-s", float, "messages a second a media websocket may send on average, "
+     "then it is closed with 1008 (200; 0: no limit)"),
+    ("ws-msg-burst", int, "messages a media websocket may send at once (400)"),
     ("max-body-bytes", int, "largest HTTP request body (262144)"),
     ("body-timeout-s", float, "seconds to receive an HTTP request body (10)"),
     ("header-timeout-s", float, "seconds to send HTTP request headers (10)"),

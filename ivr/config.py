@@ -109,6 +109,10 @@ class ServerConfig:
     max_connections_per_address: int = 64
     max_message_bytes: int = 64 * 1024
     handshake_timeout_s: float = 10.0
+    # messages a media socket may send: on average per second, and at once (ivr/web/rate.py);
+    # Twilio sends 50 a second per call. 0: no limit
+    ws_max_msgs_per_s: float = 200.0
+    ws_msg_burst: int = 400
     # HTTP: largest body, seconds to receive it, seconds to send the request headers, idle
     # keep-alive seconds, largest header block, uvicorn's connection+task limit (0: none)
     max_body_bytes: int = 256 * 1024
