@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from pathlib import Path
 
@@ -60,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--no-prerender", dest="prerender", action="store_const", const=False,
                    help="render prompts on first use instead of at start-up")
     s.add_argument("--log-level", help="DEBUG, INFO, WARNING (default INFO)")
+    s.add_argument("--log-format", choices=["text", "json"],
+                   help="text (default), or json: one object per line with the call id; "
+                   "IVR_LOG_FORMAT")
     _add_limit_arguments(s)
     s.set_defaults(func=_serve)
 
@@ -110,6 +112,7 @@ def _serve(args: argparse.Namespace) -> int:
     from dialog.intents import KnowledgeBaseError
     from ivr.db.engine import DatabaseUnavailable
     from ivr.db.migrate import SchemaError
+    from ivr.logformat import apply_to_uvicorn, configure_logging
     from ivr.logredact import uvicorn_log_config
     from ivr.services import build_services
     from ivr.tts import TtsError
@@ -124,14 +127,14 @@ def _serve(args: argparse.Namespace) -> int:
             cache_dir=args.cache_dir, asr_engine=args.asr_engine, asr_model=args.asr_model,
             asr_language=args.asr_language, inband_dtmf=args.inband_dtmf,
             tts_engine=args.tts_engine, tts_model=args.tts_model, tts_speed=args.tts_speed,
-            public_url=args.public_url, prerender=args.prerender, log_level=args.log_level)
+            public_url=args.public_url, prerender=args.prerender, log_level=args.log_level,
+            log_format=args.log_format)
         config = config.with_overrides(**_limit_overrides(args))
         parse_trusted_proxies(config.trusted_proxies)
     except ValueError as exc:
         print(f"ivr serve: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=config.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(config.log_level, config.log_format)
     try:
         services = build_services(config)
     except (ModelNotAvailable, KnowledgeBaseError, TtsError, EmbeddingUnavailable,
@@ -143,7 +146,8 @@ def _serve(args: argparse.Namespace) -> int:
           flush=True)
     app = create_app(config, services)
     uvicorn.run(app, host=config.host, port=config.port,
-                log_level=config.log_level.lower(), log_config=uvicorn_log_config(),
+                log_level=config.log_level.lower(),
+                log_config=apply_to_uvicorn(uvicorn_log_config(), config.log_format),
                 proxy_headers=False,  # X-Forwarded-*: ivr.web.proxies, IVR_TRUSTED_PROXIES
                 **uvicorn_settings(config, refusals_of(app)))
     return 0

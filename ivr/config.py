@@ -81,6 +81,7 @@ class ServerConfig:
     # in-band DTMF detection: auto (on unless the platform reports keys itself), on, off
     inband_dtmf: str = "auto"
     log_level: str = "INFO"
+    log_format: str = "text"  # text, or json: one object per line with the call id (ivr.logformat)
     # the contact centre (docs/contact-centre.md): what a transfer does — `platform` hands the
     # call to the telephony platform's queue (Twilio <Enqueue>, an L16 `transfer` message);
     # `desk` keeps the caller on the bot's line, in the queue, until an agent's desk takes it
@@ -134,6 +135,8 @@ class ServerConfig:
         if self.tts_engine not in TTS_ENGINE_CHOICES:
             raise ValueError(f"IVR_TTS_ENGINE={self.tts_engine!r}: expected one of "
                              f"{', '.join(TTS_ENGINE_CHOICES)}")
+        if self.log_format not in ("text", "json"):
+            raise ValueError(f"IVR_LOG_FORMAT={self.log_format!r}: expected text or json")
         parse_api_keys(self.api_keys)  # raises naming the bad entry
         parse_queue_modes(self.queue_mode, self.queue_modes)
         parse_hours(self.queue_hours)

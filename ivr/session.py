@@ -15,6 +15,7 @@ the rest). Time comes from the injected clock (`ivr.clock`). Does socket I/O thr
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from typing import Any
@@ -47,6 +48,7 @@ from ivr.events import (
 from ivr.inband_keys import InbandKeys, KeyHeard
 from ivr.junk import MAX_NUMBER_CHARS, JunkBudget, clip, clip_parameters
 from ivr.listening import OPEN, profile_for
+from ivr.logformat import set_call_id
 from ivr.media.base import MediaProtocol, WireMessage
 from ivr.playback import Playback, PlaybackStream
 from ivr.prompt_timeout import PromptTimeout, apology
@@ -183,6 +185,7 @@ class CallSession:
             self._stop_reason = "refused: call id already in use"
             return
         self.call_id, self._caller = event.call_id, event.from_number
+        set_call_id(event.call_id)  # every log line of this call from here on carries it
         for kind, detail, at in self._early_events:
             await svc.store.add_event(event.call_id, kind, detail, at)
         self._early_events.clear()
@@ -360,8 +363,12 @@ class CallSession:
         """The next rendered piece (None after the last), off the loop; PromptTimeout when
         the voice gives nothing within `tts_prompt_timeout_s` on the call's clock."""
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[np.ndarray | None] = loop.run_in_executor(None, next, pieces,
-                                                                          None)
+        in_call = contextvars.copy_context()  # the voice's log lines name the call too
+
+        def render() -> np.ndarray | None:
+            return in_call.run(next, pieces, None)
+
+        future: asyncio.Future[np.ndarray | None] = loop.run_in_executor(None, render)
         limit = self.services.config.tts_prompt_timeout_s
         if limit > 0 and not await finished_within(self.clock, future, limit):
             raise PromptTimeout(f"no audio within {limit:g} s")

@@ -10,6 +10,7 @@ fakes, are in tests/test_faults.py.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import urllib.request
 from pathlib import Path
@@ -115,7 +116,8 @@ async def _drop_mid_utterance(ws_url: str) -> str:
 
 def test_a_connection_dropped_mid_utterance_closes_the_call_and_keeps_the_words(
         tmp_path: Path) -> None:
-    proc, srv = launch_server(tmp_path)
+    """Also: the server logs in JSON (`--log-format json`), the call's lines with its id."""
+    proc, srv = launch_server(tmp_path, extra_args=("--log-format", "json"))
     try:
         call_sid = asyncio.run(_drop_mid_utterance(srv.ws))
         record = srv.call_record(call_sid, timeout_s=30.0)
@@ -128,3 +130,12 @@ def test_a_connection_dropped_mid_utterance_closes_the_call_and_keeps_the_words(
     heard = [t["caller_text"] for t in record["turns"] if t["caller_text"]]
     assert heard, "the words before the drop were decoded and kept"
     assert health["database"]["backlog"] == 0
+    # not log records: the banner `ivr serve` prints, and what the neural voice's native
+    # library writes straight to its worker process's stderr
+    foreign = ("hotline-ivr listening", "INFO: Created TensorFlow Lite")
+    lines = [json.loads(line) for line in srv.log().splitlines()
+             if line.strip() and not line.startswith(foreign)]
+    assert any(line["logger"].startswith("uvicorn") for line in lines)
+    ours = [line for line in lines if call_sid in line["message"]
+            and not line["logger"].startswith("uvicorn")]  # not the record API's requests
+    assert len(ours) >= 3 and all(line.get("call_id") == call_sid for line in ours)
