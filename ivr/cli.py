@@ -218,6 +218,7 @@ _LIMIT_FLAGS: tuple[tuple[str, type, str], ...] = (
     ("db-backlog-max", int, "call-record writes kept in memory while the database is "
      "unavailable (10000)"),
     ("db-retry-s", float, "seconds between retries of those writes (2)"),
+    ("db-write-wait-s", float, "seconds a call waits for one slow write before going on (2)"),
 )
 
 

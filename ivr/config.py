@@ -75,9 +75,10 @@ class ServerConfig:
     # turn (apology, transfer to a person) instead of hanging the call (0: wait for ever)
     asr_timeout_s: float = 20.0
     # call-record writes kept in memory while the database is unavailable (then dropped and
-    # counted), and how often they are retried
+    # counted), how often they are retried, and how long a call waits for a slow write
     db_backlog_max: int = 10_000
     db_retry_s: float = 2.0
+    db_write_wait_s: float = 2.0  # longest a call waits for one write before going on
     # in-band DTMF detection: auto (on unless the platform reports keys itself), on, off
     inband_dtmf: str = "auto"
     log_level: str = "INFO"

@@ -226,7 +226,7 @@ def build_services(config: ServerConfig) -> Services:
                          cache_dir=config.cache_dir, language=config.asr_language)
     prompts, synth = build_prompts(config, recordings_for(kb))
     store = AsyncCallStore(open_call_store(config), backlog_limit=config.db_backlog_max,
-                           retry_s=config.db_retry_s)
+                           retry_s=config.db_retry_s, write_wait_s=config.db_write_wait_s)
     log.info("services ready in %.1f s (engine=%s, intents=%d, db=%s)",
              time.monotonic() - t0, engine.name, len(kb.intents), store.sync.url)
     services = Services(config, holder, engine,

@@ -40,6 +40,8 @@ OUTCOMES = frozenset({"answered", "transferred", "abandoned", "no-input", "error
                       "interrupted", "agent", "callback", "message"})
 DEFAULT_WORKER = "main"
 DEFAULT_RETRY_S = 2.0  # how often writes kept through a database outage are retried
+# longest a call waits for one write (real time: a database that hangs rather than fails)
+DEFAULT_WRITE_WAIT_S = 2.0
 
 # Utterances the bot did not resolve: no intent and no routing (no match or a clarification),
 # plus clarifications that did name an intent. Key presses (empty text) are not utterances.
@@ -345,11 +347,14 @@ class AsyncCallStore:
     is every write after it while any wait, and they are written in order once a retry
     (every `retry_s` on the clock) gets through. Meanwhile writes return at once with a
     provisional result (a start is taken, a turn gets a ticket for its index), so a call
-    goes on as if nothing happened. Reads go to the database; the platform's question where
-    a call was transferred is answered from the backlog first."""
+    goes on as if nothing happened. A write that neither succeeds nor fails within
+    `write_wait_s` (a SQLite lock being waited out, a stalled server) is answered the same
+    way and left to land, in order, on the worker. Reads go to the database; the platform's
+    question where a call was transferred is answered from the backlog first."""
 
     def __init__(self, store: CallStore | str | Path, *, backlog_limit: int = DEFAULT_LIMIT,
-                 retry_s: float = DEFAULT_RETRY_S, clock: Clock = SYSTEM_CLOCK) -> None:
+                 retry_s: float = DEFAULT_RETRY_S, clock: Clock = SYSTEM_CLOCK,
+                 write_wait_s: float = DEFAULT_WRITE_WAIT_S) -> None:
         self.sync = store if isinstance(store, CallStore) else CallStore(store)
         # One worker: operations execute strictly FIFO, so turn/event order is the call order.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="call-store")
@@ -360,6 +365,9 @@ class AsyncCallStore:
         self._retry: TimerHandle | None = None
         self._flushing: asyncio.Future[int] | None = None
         self._closed = False
+        self.write_wait_s = write_wait_s
+        self._late: set[int] = set()  # writes whose caller stopped waiting (ids)
+        self._slow_logged = False
 
     def use_clock(self, clock: Clock) -> None:
         """Time retries on `clock` (the services' clock: a fake one in tests)."""
@@ -372,27 +380,62 @@ class AsyncCallStore:
     # ---- writes, kept through an outage ----------------------------------------------------
 
     async def _write(self, op: str, call_sid: str, *args: Any, **kwargs: Any) -> Any:
-        write = PendingWrite(op, call_sid, args, kwargs)
         with self.backlog.lock:
+            ticket = self.backlog.new_ticket() if op == "add_turn" else None
+            write = PendingWrite(op, call_sid, args, kwargs, ticket)
             if len(self.backlog) and not self._in_flight:
                 result = self._queue(write)  # in an outage: wait behind the others at once
                 self._schedule_retry()
                 return result
         self._in_flight += 1
+        future = asyncio.get_running_loop().run_in_executor(self._executor, self._attempt,
+                                                            write)
+        future.add_done_callback(lambda done: self._landed(done, write))
+        if self.write_wait_s <= 0:
+            return await future
         try:
-            return await self._run(self._attempt, write)
-        finally:
-            self._in_flight -= 1
-            self._schedule_retry()
+            return await asyncio.wait_for(asyncio.shield(future), self.write_wait_s)
+        except TimeoutError:
+            # A database that hangs (a SQLite lock waited out, a stalled server) must not
+            # hold up the call: the write stays queued on the worker, in order, and the
+            # call goes on with the answer an outage would give.
+            self._late.add(id(write))
+            if not self._slow_logged:
+                self._slow_logged = True
+                log.warning("call database slow: a %s took over %g s; the call goes on and "
+                            "the write lands when it can", op, self.write_wait_s)
+            return self._provisional(write)
+
+    def _landed(self, done: asyncio.Future[Any], write: PendingWrite) -> None:
+        """A write handed to the worker finished (on the loop)."""
+        self._in_flight -= 1
+        late = id(write) in self._late
+        self._late.discard(id(write))
+        if done.cancelled():
+            return
+        error = done.exception()
+        if late and error is not None:  # nobody awaits it any more: say so here
+            log.error("call %s: a delayed %s failed: %s", write.call_sid, write.op, error)
+        elif late and write.op == "start_call" and done.result() is False:
+            log.error("call %s: its start, written late, found the id already used by "
+                      "another call; the rest of its record is dropped", write.call_sid)
+            with self.backlog.lock:
+                self.backlog.refuse(write.call_sid)
+        elif not late:
+            self._slow_logged = False
+        self._schedule_retry()
 
     def _attempt(self, write: PendingWrite) -> Any:
         """On the worker: write now, or queue behind writes already waiting, or queue when
         the database turns out to be unavailable."""
         with self.backlog.lock:
+            if write.op != "start_call" and self.backlog.refused(write.call_sid):
+                self.backlog.counts.dropped += 1
+                return self._provisional(write)
             if len(self.backlog):
                 return self._queue(write)
         try:
-            return self._apply(write)
+            result = self._apply(write)
         except Exception as exc:
             if not is_unavailable(exc):
                 raise
@@ -402,6 +445,10 @@ class AsyncCallStore:
                               "memory (at most %d writes) and written when it is back",
                               _first_line(exc), self.backlog.limit)
                 return self._queue(write)
+        if write.ticket is not None:
+            with self.backlog.lock:
+                self.backlog.note_index(write.ticket, int(result))
+        return result
 
     def _queue(self, write: PendingWrite) -> Any:
         """Queue `write` (lock held); what its caller is told meanwhile."""
@@ -410,8 +457,14 @@ class AsyncCallStore:
         if self.backlog.counts.dropped > dropped and dropped == 0:
             log.error("call database backlog full (%d writes): newer call records are lost "
                       "until the database is back", self.backlog.limit)
+        return self._provisional(write)
+
+    @staticmethod
+    def _provisional(write: PendingWrite) -> Any:
+        """What a write not yet in the database answers: a start is taken (its id is checked
+        when it is written), a turn gets its ticket, the rest nothing."""
         if write.op == "start_call":
-            return True  # taken: the id is checked against the database when it is written
+            return True
         return write.ticket
 
     def _apply(self, write: PendingWrite) -> Any:

@@ -73,9 +73,8 @@ class WriteBacklog:
         """Queue `write`; returns it with its ticket if it adds a turn. When the backlog is
         full it is dropped and counted instead (its ticket never maps to a row, so the
         turn's later rewrites are dropped too). Caller holds `lock`."""
-        if write.op == "add_turn":
-            write = replace(write, ticket=self._next_ticket)
-            self._next_ticket -= 1
+        if write.op == "add_turn" and write.ticket is None:
+            write = replace(write, ticket=self.new_ticket())
         if self.limit and len(self._writes) >= self.limit:
             self.counts.dropped += 1
             return write
@@ -86,6 +85,22 @@ class WriteBacklog:
         self._writes.append(write)
         self.counts.buffered += 1
         return write
+
+    def new_ticket(self) -> int:
+        """A provisional index for a turn not yet written. Caller holds `lock`."""
+        ticket, self._next_ticket = self._next_ticket, self._next_ticket - 1
+        return ticket
+
+    def note_index(self, ticket: int, idx: int) -> None:
+        """The turn of `ticket` was written as row `idx`. Caller holds `lock`."""
+        self._tickets[ticket] = idx
+        while len(self._tickets) > MAX_TICKETS:
+            self._tickets.popitem(last=False)
+
+    def refuse(self, call_sid: str) -> None:
+        """A start taken on trust was refused by the database (its id is another call's):
+        the call's further writes are dropped. Caller holds `lock`."""
+        self._refused.add(call_sid)
 
     def _merge_turn(self, write: PendingWrite) -> bool:
         """A rewrite of a turn still waiting to be added replaces what that add writes."""
@@ -104,11 +119,9 @@ class WriteBacklog:
         self._writes.popleft()
         self.counts.written_late += 1
         if write.ticket is not None:
-            self._tickets[write.ticket] = int(result)
-            while len(self._tickets) > MAX_TICKETS:
-                self._tickets.popitem(last=False)
+            self.note_index(write.ticket, int(result))
         if write.op == "start_call" and result is False:
-            self._refused.add(write.call_sid)
+            self.refuse(write.call_sid)
 
     def discard(self) -> PendingWrite:
         """Give up on the first write (counted as dropped)."""

@@ -100,7 +100,8 @@ def fake_services(tmp_path: Path, kb_holder: KnowledgeBaseHolder, *, engine: obj
     return Services(cfg, kb_holder, engine,  # type: ignore[arg-type]
                     ThreadPoolExecutor(1, thread_name_prefix="asr"), tts, _Synth(),
                     AsyncCallStore(call_store or CallStore(cfg.db_path),
-                                   backlog_limit=cfg.db_backlog_max, retry_s=cfg.db_retry_s),
+                                   backlog_limit=cfg.db_backlog_max, retry_s=cfg.db_retry_s,
+                                   write_wait_s=cfg.db_write_wait_s),
                     clock.time(), RoutingModels(None),
                     clock)
 

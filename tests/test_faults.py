@@ -159,6 +159,41 @@ def test_a_database_outage_keeps_every_turn_and_the_outcome_for_later(
     assert [e["seq"] for e in record["events"]] == list(range(len(record["events"])))
 
 
+def test_a_locked_sqlite_file_does_not_hold_up_the_call(
+        tmp_path: Path, holder: KnowledgeBaseHolder) -> None:
+    """A real lock (another process's exclusive transaction): each write would wait out
+    SQLite's 30 s busy timeout; the call waits at most `db_write_wait_s` for any of them."""
+    kb = holder.current.kb
+    db = tmp_path / "calls.sqlite3"
+    with app_with_fakes(tmp_path, holder, db_write_wait_s=0.05) as (client, world):
+        with client.websocket_connect("/twilio/media") as ws:
+            caller = TwilioCaller(ws, world, "CAlocked")
+            caller.dial()
+            locker = sqlite3.connect(db, timeout=0, isolation_level=None)
+            locker.execute("BEGIN EXCLUSIVE")  # e.g. a backup tool holding the file
+            began = time.monotonic()
+            caller.ask(LOST_CARD)
+            assert caller.hear() == kb.intents["sbk_reissue"].answer
+            caller.hear()
+            caller.press("0")
+            caller.hear()
+            caller.expect_hang_up()
+            took = time.monotonic() - began
+            reader = sqlite3.connect(db)
+            written = reader.execute("SELECT count(*) FROM turns WHERE call_sid = 'CAlocked'"
+                                     ).fetchone()[0]
+            reader.close()
+            locker.execute("ROLLBACK")
+            locker.close()
+        record = client.get("/api/calls/CAlocked").json()  # after the writes, in order
+    assert took < 5.0, f"the call waited {took:.1f} s on a locked database"
+    assert written == 0  # nothing could be written while the lock was held
+    assert [t["intent"] for t in record["turns"]] == ["sbk_reissue", None]
+    assert record["turns"][1]["dtmf"] == "0"
+    assert (record["outcome"], record["transfer_reason"]) == ("transferred", "dtmf")
+    assert record["events"][-1]["kind"] == "closed"
+
+
 def test_a_full_backlog_drops_and_counts_instead_of_growing(
         tmp_path: Path, holder: KnowledgeBaseHolder) -> None:
     store = FlakyCallStore(tmp_path / "calls.sqlite3")
