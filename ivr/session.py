@@ -489,15 +489,17 @@ class CallSession:
         self._tasks.spawn(self._dispatch(pol.TimerFired(name)), f"timer {name}")
 
     async def _drain_recognition(self, timeout_s: float = DRAIN_TIMEOUT_S) -> None:
-        """Decode what the caller was saying when the line dropped, so the record keeps it."""
+        """Decode what the caller was saying when the line dropped, so the record keeps it;
+        waits at most `timeout_s` on the call's clock (a hung recognizer must not keep a
+        call that is over), and records when the words were lost."""
         if self._stream is None or self._consumer is None:
             return
         self._stream.flush()
-        try:
-            await asyncio.wait_for(asyncio.shield(self._consumer), timeout_s)
-        except (TimeoutError, asyncio.CancelledError):
+        if not await finished_within(self.clock, self._consumer, timeout_s):
             log.warning("call %s: last utterance not decoded within %.0f s", self.call_id,
                         timeout_s)
+            await self._record_event("asr_unfinished", "the caller's last words were not "
+                                     f"decoded within {timeout_s:g} s of the hang-up")
 
     async def close(self, reason: str) -> None:
         """The socket is gone (or the platform said stop): settle the record, stop all work.

@@ -83,6 +83,28 @@ def test_a_hung_recognizer_times_out_into_an_apology_and_a_transfer(
     assert record["events"][-1]["kind"] == "closed"
 
 
+def test_a_hang_up_while_the_recognizer_hangs_still_closes_the_call(
+        tmp_path: Path, holder: KnowledgeBaseHolder) -> None:
+    engine = ScriptedEngine([ScriptedEngine.HANG])
+    try:
+        with app_with_fakes(tmp_path, holder, engine=engine) as (client, world):
+            with client.websocket_connect("/twilio/media") as ws:
+                caller = TwilioCaller(ws, world, "CAgonehung")
+                caller.dial()
+                caller.speak(caller_speech(seconds=1.5), then_silence_s=0.0)  # mid-sentence
+                ws.close(1000)  # the line drops; the last words' decode never returns
+                world.clock.wait_for_timer(10.0)  # the wait for the last words
+                world.clock.advance(10.0)
+                world.wait_until_calls_served()
+            record = _record(client, "CAgonehung")
+    finally:
+        engine.release()
+    assert record["outcome"] == "abandoned" and record["ended_at"] is not None
+    kinds = [e["kind"] for e in record["events"]]
+    assert kinds[-2:] == ["asr_unfinished", "closed"]
+    assert record["events"][-1]["detail"] == "caller hung up"
+
+
 # ---- the database -----------------------------------------------------------------------------
 
 
