@@ -24,6 +24,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 from starlette.testclient import TestClient
 
+from asr.base import Transcript
 from dialog.kbholder import KnowledgeBaseHolder
 from ivr.config import FALLBACK_AUDIO
 from ivr.prompt_timeout import apology
@@ -32,7 +33,7 @@ from ivr.store import CallStore
 from ivr.tts import PromptCache
 from ivr.voices.chain import VoiceChain
 from ivr.voices.client import WorkerVoiceClient
-from tests.fakes import ScriptedEngine, ToneTts
+from tests.fakes import ScriptedEngine, ScriptedRecognizer, ToneTts
 from tests.inprocess import (
     TwilioCaller,
     app_with_fakes,
@@ -56,6 +57,51 @@ def _record(client: TestClient, sid: str) -> dict[str, Any]:
 
 
 # ---- the recognizer ---------------------------------------------------------------------------
+
+
+class BreakingRecognizer(ScriptedRecognizer):
+    """Streams like Vosk (audio fed as the caller speaks); breaks on the second utterance."""
+
+    def __init__(self, engine: ScriptedEngine) -> None:
+        super().__init__(engine)
+        self.finished = 0
+
+    def accept_audio(self, samples: np.ndarray) -> str | None:
+        if self.finished >= 1:
+            raise MemoryError("native recognizer ran out of memory")
+        return super().accept_audio(samples)
+
+    def finish(self) -> Transcript:
+        self.finished += 1
+        return super().finish()
+
+
+class StreamingCrash(ScriptedEngine):
+    def new_recognizer(self, phrases: list[str] | None = None) -> BreakingRecognizer:
+        return BreakingRecognizer(self)
+
+
+def test_a_recognizer_raising_mid_call_reaches_a_person_with_the_reason_recorded(
+        tmp_path: Path, holder: KnowledgeBaseHolder) -> None:
+    engine = StreamingCrash([LOST_CARD])
+    with app_with_fakes(tmp_path, holder, engine=engine) as (client, world):
+        kb = holder.current.kb
+        with client.websocket_connect("/twilio/media") as ws:
+            caller = TwilioCaller(ws, world, "CAmidcrash")
+            caller.dial()
+            caller.speak(caller_speech(seconds=2.0))
+            assert caller.hear() == kb.intents["sbk_reissue"].answer  # the first turn works
+            caller.hear()
+            caller.speak(caller_speech(seconds=2.0))  # the recognizer breaks on this one
+            assert caller.hear() == kb.prompts["error"]  # the apology
+            assert caller.hear().startswith(kb.prompts["transfer"].split("{")[0])
+            caller.expect_hang_up()
+        record = _record(client, "CAmidcrash")
+    assert (record["outcome"], record["transfer_reason"]) == ("transferred", "error")
+    errors = [e["detail"] for e in record["events"] if e["kind"] == "asr_error"]
+    assert errors == ["MemoryError: native recognizer ran out of memory"]
+    assert [t["intent"] for t in record["turns"] if t["caller_text"]] == ["sbk_reissue"]
+    assert record["events"][-1]["kind"] == "closed"
 
 
 def test_a_hung_recognizer_times_out_into_an_apology_and_a_transfer(
