@@ -393,6 +393,9 @@ class AsyncCallStore:
         future.add_done_callback(lambda done: self._landed(done, write))
         if self.write_wait_s <= 0:
             return await future
+        if self._late:  # the worker is stuck on a slow write: this one queues behind it
+            self._late.add(id(write))
+            return self._provisional(write)
         try:
             return await asyncio.wait_for(asyncio.shield(future), self.write_wait_s)
         except TimeoutError:
