@@ -97,6 +97,7 @@ def test_a_postgres_outage_mid_call_loses_nothing(tmp_path: Path, postgres_url: 
     assert [e["detail"] for e in record["events"] if e["kind"] == "dtmf"] == [
         "5 (out-of-band)", "0 (out-of-band)"]
     assert (record["outcome"], record["transfer_reason"]) == ("transferred", "dtmf")
+    assert [(t["dtmf"], bool(t["bot_text"])) for t in record["turns"]] == [("0", True)]
     assert record["events"][-1]["kind"] == "closed"
     assert "call database unavailable" in srv.log() and "call database back" in srv.log()
 
