@@ -19,6 +19,12 @@ again it is dropped (cancelled, or left to finish in its worker while the next d
 already run: `decode_utterance` is stateless). Both decode the same span, speech plus
 `speculate_after_s` of its trailing silence, so a speculative final is exactly what decoding
 at the end would give.
+
+A recognizer that never returns (a wedged native library) must not hang the call: with
+`decode_timeout_s`, a decode or streamed-audio job that gives nothing within that time
+becomes a `RecognitionFailed` (the dialog apologises and transfers), and the stream stops
+using the recognizer, which its worker thread may still hold. The deadline runs on the
+injected `timer` (the call's clock), so tests move it without waiting.
 """
 
 from __future__ import annotations
@@ -27,10 +33,10 @@ import asyncio
 import logging
 import math
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
@@ -69,6 +75,30 @@ _STOP = object()  # closes the decode pump after the last job
 # Trailing silence after which a whole-utterance engine starts decoding: long enough that the
 # gaps between words (mostly under 0.2 s) seldom trigger it, well before the 0.6 s endpoint.
 DEFAULT_SPECULATE_AFTER_S = 0.25
+
+
+class Cancellable(Protocol):
+    def cancel(self) -> None: ...
+
+
+class Timer(Protocol):
+    """Schedules a callback on the running loop after a delay (`ivr.clock.Clock` is one)."""
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> Cancellable: ...
+
+
+class _LoopTimer:
+    """The event loop's own timers: the default when no clock is injected."""
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> Cancellable:
+        return asyncio.get_running_loop().call_later(max(0.0, delay), callback)
+
+
+class RecognizerHung(Exception):
+    """The recognizer gave no result within the stream's `decode_timeout_s`."""
+
+
+T = TypeVar("T")
 
 
 @runtime_checkable
@@ -121,8 +151,9 @@ class RecognitionStream:
     preroll_s, energy_floor_dbfs, noise_margin_db, no_input_s) pass through as keyword
     arguments. `speculate_after_s` (whole-utterance engines only; 0 disables) is the trailing
     silence after which decoding starts speculatively, and also how much trailing silence
-    is decoded. `feed`, `flush`, `set_endpointing` and the no-input methods must be called
-    on the event loop thread that iterates `events()`.
+    is decoded. `decode_timeout_s` (0: none) bounds each recognizer job, timed on `timer`
+    (the loop's own by default). `feed`, `flush`, `set_endpointing` and the no-input methods
+    must be called on the event loop thread that iterates `events()`.
     """
 
     def __init__(
@@ -133,6 +164,8 @@ class RecognitionStream:
         *,
         phrases: list[str] | None = None,
         speculate_after_s: float = DEFAULT_SPECULATE_AFTER_S,
+        decode_timeout_s: float = 0.0,
+        timer: Timer | None = None,
         **endpointer_config: Any,
     ) -> None:
         if not speculate_after_s >= 0:
@@ -168,6 +201,9 @@ class RecognitionStream:
         self.utterances_ended = 0  # utterances handed to the recognizer to finish
         self.partial_text = ""  # the engine's latest partial hypothesis for this utterance
         self._pending_phrases: _SetPhrases | None = None  # applied when the utterance ends
+        self._decode_timeout_s = decode_timeout_s
+        self._timer: Timer = timer or _LoopTimer()
+        self._hung: str | None = None  # the recognizer stopped answering: never used again
 
     # ---- input (sync, on the loop) ----------------------------------------------------------
 
@@ -308,7 +344,7 @@ class RecognitionStream:
     def _maybe_speculate(self) -> None:
         """Start decoding once the pause is `speculate_after_s` long; drop it if speech
         resumed. Called after every feed, so at most one frame late."""
-        if not self._tail or not self._endpointer.in_speech:
+        if not self._tail or not self._endpointer.in_speech or self._hung is not None:
             return
         speech = self._endpointer.speech_samples
         if self._speculation is not None:
@@ -381,11 +417,14 @@ class RecognitionStream:
         return np.concatenate(chunks) if len(chunks) > 1 else first
 
     async def _accept(self, samples: np.ndarray) -> None:
-        if self._failed is not None:
+        if self._failed is not None or self._hung is not None:
             return  # this utterance is lost already; its finish reports the failure
         try:
-            partial = await asyncio.wrap_future(
-                submit_at(self._executor, STREAM, 0.0, self._accept_blocking, samples))
+            partial = await self._bounded(asyncio.wrap_future(
+                submit_at(self._executor, STREAM, 0.0, self._accept_blocking, samples)))
+        except RecognizerHung as exc:
+            self._failed = str(exc)
+            return
         except Exception as exc:
             log.exception("%s recognizer failed on streamed audio", self.engine.name)
             self._failed = f"{type(exc).__name__}: {exc}"
@@ -400,6 +439,8 @@ class RecognitionStream:
         failed, self._failed, self.partial_text = self._failed, None, ""
         if failed is not None:
             return RecognitionFailed(failed)
+        if self._hung is not None:
+            return RecognitionFailed(self._hung)
         speculation = job.speculation
         if speculation is not None and speculation.recognizer is not self._recognizer:
             speculation.future.cancel()  # decoded before a phrase-list switch: not this audio
@@ -410,22 +451,54 @@ class RecognitionStream:
         seconds = job.remainder.size / self.engine.sample_rate
         try:
             if speculation is not None:
-                transcript = await asyncio.wrap_future(speculation.future)
+                transcript = await self._bounded(asyncio.wrap_future(speculation.future))
                 self.speculations_used += 1
             elif self._whole:
-                transcript = await asyncio.wrap_future(submit_at(
+                transcript = await self._bounded(asyncio.wrap_future(submit_at(
                     self._executor, FINAL, seconds, self._decode_whole_blocking,
-                    self._recognizer, job.remainder))
+                    self._recognizer, job.remainder)))
             else:
-                transcript = await asyncio.wrap_future(submit_at(
-                    self._executor, FINAL, seconds, self._finish_blocking, job.remainder))
+                transcript = await self._bounded(asyncio.wrap_future(submit_at(
+                    self._executor, FINAL, seconds, self._finish_blocking, job.remainder)))
+        except RecognizerHung as exc:
+            return RecognitionFailed(str(exc))
         except Exception as exc:  # any engine failure: the dialog falls back, the call goes on
             log.exception("%s recognizer failed", self.engine.name)
             return RecognitionFailed(f"{type(exc).__name__}: {exc}")
         return Final(transcript, job.utterance.t_end_s, job.utterance.t_start_s,
                      wait_s=loop.time() - started)
 
+    async def _bounded(self, work: Awaitable[T]) -> T:
+        """`work`, or RecognizerHung once `decode_timeout_s` passed on the timer. The worker
+        thread cannot be interrupted: it is left to finish (or not) and its result dropped;
+        the recognizer it holds is never used again by this stream."""
+        future = asyncio.ensure_future(work)
+        if self._decode_timeout_s <= 0:
+            return await future
+        expired: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def expire() -> None:
+            if not expired.done():
+                expired.set_result(None)
+
+        handle = self._timer.call_later(self._decode_timeout_s, expire)
+        try:
+            pending: set[asyncio.Future[Any]] = {future, expired}
+            await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            handle.cancel()
+            expired.cancel()
+        if future.done():
+            return future.result()
+        future.cancel()
+        self._hung = (f"{self.engine.name} recognizer gave no result within "
+                      f"{self._decode_timeout_s:g} s")
+        log.error("%s; this call stops using it", self._hung)
+        raise RecognizerHung(self._hung)
+
     async def _switch_recognizer(self, phrases: list[str] | None) -> None:
+        if self._hung is not None:
+            return
         loop = asyncio.get_running_loop()
         try:
             self._recognizer = await loop.run_in_executor(

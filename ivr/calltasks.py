@@ -15,6 +15,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from ivr.clock import Clock, TimerHandle
+from ivr.logformat import set_call_id
 
 log = logging.getLogger(__name__)
 Work = Coroutine[Any, Any, None]
@@ -53,6 +54,7 @@ class CallTasks:
                 task.cancel()
 
     async def _guarded(self, work: Work, what: str) -> None:
+        set_call_id(self._label())  # tasks spawned from a timer's callback: its log lines too
         try:
             await work
         except Exception:  # a failed task must not cancel the rest of the call's group

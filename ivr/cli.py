@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from pathlib import Path
 
@@ -73,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--no-prerender", dest="prerender", action="store_const", const=False,
                    help="render prompts on first use instead of at start-up")
     s.add_argument("--log-level", help="DEBUG, INFO, WARNING (default INFO)")
+    s.add_argument("--log-format", choices=["text", "json"],
+                   help="text (default), or json: one object per line with the call id; "
+                   "IVR_LOG_FORMAT")
     _add_limit_arguments(s)
     s.set_defaults(func=_serve)
 
@@ -123,6 +125,7 @@ def _serve(args: argparse.Namespace) -> int:
     from dialog.intents import KnowledgeBaseError
     from ivr.db.engine import DatabaseUnavailable
     from ivr.db.migrate import SchemaError
+    from ivr.logformat import apply_to_uvicorn, configure_logging
     from ivr.logredact import uvicorn_log_config
     from ivr.services import build_services
     from ivr.tts import TtsError
@@ -139,14 +142,14 @@ def _serve(args: argparse.Namespace) -> int:
             asr_language=args.asr_language, asr_beam_size=args.asr_beam_size,
             asr_threads=args.asr_threads, inband_dtmf=args.inband_dtmf,
             tts_engine=args.tts_engine, tts_model=args.tts_model, tts_speed=args.tts_speed,
-            public_url=args.public_url, prerender=args.prerender, log_level=args.log_level)
+            public_url=args.public_url, prerender=args.prerender, log_level=args.log_level,
+            log_format=args.log_format)
         config = config.with_overrides(**_limit_overrides(args))
         parse_trusted_proxies(config.trusted_proxies)
     except ValueError as exc:
         print(f"ivr serve: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=config.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(config.log_level, config.log_format)
     try:
         services = build_services(config)
     except (ModelNotAvailable, KnowledgeBaseError, TtsError, EmbeddingUnavailable,
@@ -158,7 +161,8 @@ def _serve(args: argparse.Namespace) -> int:
           flush=True)
     app = create_app(config, services)
     uvicorn.run(app, host=config.host, port=config.port,
-                log_level=config.log_level.lower(), log_config=uvicorn_log_config(),
+                log_level=config.log_level.lower(),
+                log_config=apply_to_uvicorn(uvicorn_log_config(), config.log_format),
                 proxy_headers=False,  # X-Forwarded-*: ivr.web.proxies, IVR_TRUSTED_PROXIES
                 **uvicorn_settings(config, refusals_of(app)))
     return 0
@@ -211,6 +215,9 @@ _LIMIT_FLAGS: tuple[tuple[str, type, str], ...] = (
     ("max-connections-per-address", int, "media websockets from one client address (64)"),
     ("max-message-bytes", int, "largest websocket message (65536)"),
     ("handshake-timeout-s", float, "seconds a media socket has to start a call (10)"),
+    ("ws-max-msgs-per-s", float, "messages a second a media websocket may send on average, "
+     "then it is closed with 1008 (200; 0: no limit)"),
+    ("ws-msg-burst", int, "messages a media websocket may send at once (400)"),
     ("max-body-bytes", int, "largest HTTP request body (262144)"),
     ("body-timeout-s", float, "seconds to receive an HTTP request body (10)"),
     ("header-timeout-s", float, "seconds to send HTTP request headers (10)"),
@@ -219,6 +226,14 @@ _LIMIT_FLAGS: tuple[tuple[str, type, str], ...] = (
     ("limit-concurrency", int, "uvicorn's limit of connections+tasks, then 503 (1024; 0: none)"),
     ("max-junk-events", int, "protocol errors/unknown events stored per call (50)"),
     ("event-detail-chars", int, "longest detail stored with an event (300)"),
+    ("asr-timeout-s", float, "seconds a recognizer job may take before the turn fails and the "
+     "caller is transferred (20; 0: no limit)"),
+    ("tts-prompt-timeout-s", float, "seconds to wait for a prompt's audio before the recorded "
+     "apology plays instead (30; 0: no limit)"),
+    ("db-backlog-max", int, "call-record writes kept in memory while the database is "
+     "unavailable (10000)"),
+    ("db-retry-s", float, "seconds between retries of those writes (2)"),
+    ("db-write-wait-s", float, "seconds a call waits for one slow write before going on (2)"),
 )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class TimerHandle(Protocol):
@@ -74,3 +74,13 @@ async def wait_until(clock: Clock, condition: asyncio.Event, timeout_s: float) -
         waiter.cancel()
         timed_out.cancel()
     return condition.is_set()
+
+
+async def finished_within(clock: Clock, future: asyncio.Future[Any], timeout_s: float) -> bool:
+    """Wait for `future` or `timeout_s` on `clock`, whichever comes first; True if it is
+    done. The future is left running either way (a thread cannot be interrupted)."""
+    if future.done():
+        return True
+    done = asyncio.Event()
+    future.add_done_callback(lambda _: done.set())
+    return await wait_until(clock, done, timeout_s)

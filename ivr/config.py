@@ -70,6 +70,8 @@ class ServerConfig:
     tts_timeout_s: float = 10.0
     tts_max_rss_mb: float = 1024.0
     tts_fallback_audio: Path = FALLBACK_AUDIO
+    # longest wait for a prompt's next piece of audio; then the apology above plays (0: none)
+    tts_prompt_timeout_s: float = 30.0
     prerender: bool = True
     no_input_s: float = 8.0
     reask_confidence: float = 0.6  # below it a no-match is re-asked once (PolicyConfig)
@@ -78,9 +80,18 @@ class ServerConfig:
     barge_in_min_s: float = 0.3
     max_utterance_s: float = 15.0
     mark_grace_s: float = 3.0
+    # faults (docs/limits.md#faults): a recognizer job with no result this long fails the
+    # turn (apology, transfer to a person) instead of hanging the call (0: wait for ever)
+    asr_timeout_s: float = 20.0
+    # call-record writes kept in memory while the database is unavailable (then dropped and
+    # counted), how often they are retried, and how long a call waits for a slow write
+    db_backlog_max: int = 10_000
+    db_retry_s: float = 2.0
+    db_write_wait_s: float = 2.0  # longest a call waits for one write before going on
     # in-band DTMF detection: auto (on unless the platform reports keys itself), on, off
     inband_dtmf: str = "auto"
     log_level: str = "INFO"
+    log_format: str = "text"  # text, or json: one object per line with the call id (ivr.logformat)
     # the contact centre (docs/contact-centre.md): what a transfer does — `platform` hands the
     # call to the telephony platform's queue (Twilio <Enqueue>, an L16 `transfer` message);
     # `desk` keeps the caller on the bot's line, in the queue, until an agent's desk takes it
@@ -115,6 +126,10 @@ class ServerConfig:
     max_connections_per_address: int = 64
     max_message_bytes: int = 64 * 1024
     handshake_timeout_s: float = 10.0
+    # messages a media socket may send: on average per second, and at once (ivr/web/rate.py);
+    # Twilio sends 50 a second per call. 0: no limit
+    ws_max_msgs_per_s: float = 200.0
+    ws_msg_burst: int = 400
     # HTTP: largest body, seconds to receive it, seconds to send the request headers, idle
     # keep-alive seconds, largest header block, uvicorn's connection+task limit (0: none)
     max_body_bytes: int = 256 * 1024
@@ -144,6 +159,8 @@ class ServerConfig:
         if self.tts_engine not in TTS_ENGINE_CHOICES:
             raise ValueError(f"IVR_TTS_ENGINE={self.tts_engine!r}: expected one of "
                              f"{', '.join(TTS_ENGINE_CHOICES)}")
+        if self.log_format not in ("text", "json"):
+            raise ValueError(f"IVR_LOG_FORMAT={self.log_format!r}: expected text or json")
         parse_api_keys(self.api_keys)  # raises naming the bad entry
         parse_queue_modes(self.queue_mode, self.queue_modes)
         parse_hours(self.queue_hours)

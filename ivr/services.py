@@ -93,6 +93,7 @@ class Services:
     cluster: RedisBus | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
+        self.store.use_clock(self.clock)  # retries through a database outage
         engine = self.store.sync.engine
         self.agents = AgentStore(engine)
         self.hold, self.cluster = build_hold(self.config, CallbackStore(engine), self.clock)
@@ -244,7 +245,8 @@ def build_services(config: ServerConfig) -> Services:
                          beam_size=config.asr_beam_size,
                          cache_dir=config.cache_dir, language=config.asr_language)
     prompts, synth = build_prompts(config, recordings_for(kb))
-    store = AsyncCallStore(open_call_store(config))
+    store = AsyncCallStore(open_call_store(config), backlog_limit=config.db_backlog_max,
+                           retry_s=config.db_retry_s, write_wait_s=config.db_write_wait_s)
     log.info("services ready in %.1f s (engine=%s, intents=%d, db=%s)",
              time.monotonic() - t0, engine.name, len(kb.intents), store.sync.url)
     services = Services(config, holder, engine,

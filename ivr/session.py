@@ -15,6 +15,7 @@ the rest). Time comes from the injected clock (`ivr.clock`). Does socket I/O thr
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from typing import Any
@@ -28,7 +29,7 @@ from dialog.answers import ReplyKind, understand
 from dialog.types import MatchResult
 from ivr.call_hold import CallHold
 from ivr.calltasks import CallTasks, CallTimers
-from ivr.clock import Clock
+from ivr.clock import Clock, finished_within
 from ivr.events import (
     AudioIn,
     CallerHungUp,
@@ -47,8 +48,10 @@ from ivr.events import (
 from ivr.inband_keys import InbandKeys, KeyHeard
 from ivr.junk import MAX_NUMBER_CHARS, JunkBudget, clip, clip_parameters
 from ivr.listening import OPEN, profile_for
+from ivr.logformat import set_call_id
 from ivr.media.base import MediaProtocol, WireMessage
 from ivr.playback import Playback, PlaybackStream
+from ivr.prompt_timeout import PromptTimeout, apology
 from ivr.services import Services
 from ivr.turns import TurnTracker
 
@@ -182,6 +185,7 @@ class CallSession:
             self._stop_reason = "refused: call id already in use"
             return
         self.call_id, self._caller = event.call_id, event.from_number
+        set_call_id(event.call_id)  # every log line of this call from here on carries it
         for kind, detail, at in self._early_events:
             await svc.store.add_event(event.call_id, kind, detail, at)
         self._early_events.clear()
@@ -189,7 +193,8 @@ class CallSession:
         self._stream = RecognitionStream(
             svc.engine, rate, svc.asr_executor, end_silence_s=cfg.end_silence_s,
             min_speech_s=cfg.barge_in_min_s, max_utterance_s=cfg.max_utterance_s,
-            speculate_after_s=cfg.speculate_after_s)
+            speculate_after_s=cfg.speculate_after_s, decode_timeout_s=cfg.asr_timeout_s,
+            timer=self.clock)
         if _listen_for_tones(cfg.inband_dtmf, self.protocol):
             self._keys = InbandKeys(rate)
         self._turns = TurnTracker(svc.store, event.call_id, cfg.end_silence_s, self.clock,
@@ -331,13 +336,20 @@ class CallSession:
 
     async def _say(self, action: pol.Say) -> None:
         """Speak `action.text`: playback starts with its first rendered clause while the
-        rest is rendered (a cached text comes as one piece)."""
+        rest is rendered (a cached text comes as one piece). A voice that gives nothing
+        within `tts_prompt_timeout_s` is replaced by the recorded apology, so the caller
+        never waits in silence and the dialog (whose lock this holds) goes on."""
         if self._turns:
             await self._turns.bot_said(action.text)
-        loop = asyncio.get_running_loop()
         pieces = self.services.prompts.stream_samples(action.text)
         try:
-            first: np.ndarray | None = await loop.run_in_executor(None, next, pieces, None)
+            first = await self._next_piece(pieces)
+        except PromptTimeout as exc:
+            log.error("call %s: no audio for %r: %s; playing the apology", self.call_id,
+                      action.text, exc)
+            await self._record_event("tts_error", f"{action.key}: {exc}")
+            first = apology(self.services.config.tts_fallback_audio)
+            pieces = iter(())
         except Exception as exc:  # a TTS failure must not silence the dialog forever
             log.error("call %s: cannot synthesize %r: %s", self.call_id, action.text, exc)
             await self._record_event("tts_error", f"{action.key}: {exc}")
@@ -348,13 +360,27 @@ class CallSession:
         self._listen_after(action.key)
         self._tasks.spawn(self._feed(action.key, pieces, stream), "speech stream")
 
+    async def _next_piece(self, pieces: Iterator[np.ndarray]) -> np.ndarray | None:
+        """The next rendered piece (None after the last), off the loop; PromptTimeout when
+        the voice gives nothing within `tts_prompt_timeout_s` on the call's clock."""
+        loop = asyncio.get_running_loop()
+        in_call = contextvars.copy_context()  # the voice's log lines name the call too
+
+        def render() -> np.ndarray | None:
+            return in_call.run(next, pieces, None)
+
+        future: asyncio.Future[np.ndarray | None] = loop.run_in_executor(None, render)
+        limit = self.services.config.tts_prompt_timeout_s
+        if limit > 0 and not await finished_within(self.clock, future, limit):
+            raise PromptTimeout(f"no audio within {limit:g} s")
+        return await future
+
     async def _feed(self, key: str, pieces: Iterator[np.ndarray], stream: PlaybackStream
                     ) -> None:
         """Hand each further clause to playback as it is rendered; stop once it was cut."""
-        loop = asyncio.get_running_loop()
         try:
             while not stream.dropped:
-                piece = await loop.run_in_executor(None, next, pieces, None)
+                piece = await self._next_piece(pieces)
                 if piece is None:
                     break
                 stream.append(piece)
@@ -464,15 +490,17 @@ class CallSession:
         self._tasks.spawn(self._dispatch(pol.TimerFired(name)), f"timer {name}")
 
     async def _drain_recognition(self, timeout_s: float = DRAIN_TIMEOUT_S) -> None:
-        """Decode what the caller was saying when the line dropped, so the record keeps it."""
+        """Decode what the caller was saying when the line dropped, so the record keeps it;
+        waits at most `timeout_s` on the call's clock (a hung recognizer must not keep a
+        call that is over), and records when the words were lost."""
         if self._stream is None or self._consumer is None:
             return
         self._stream.flush()
-        try:
-            await asyncio.wait_for(asyncio.shield(self._consumer), timeout_s)
-        except (TimeoutError, asyncio.CancelledError):
+        if not await finished_within(self.clock, self._consumer, timeout_s):
             log.warning("call %s: last utterance not decoded within %.0f s", self.call_id,
                         timeout_s)
+            await self._record_event("asr_unfinished", "the caller's last words were not "
+                                     f"decoded within {timeout_s:g} s of the hang-up")
 
     async def close(self, reason: str) -> None:
         """The socket is gone (or the platform said stop): settle the record, stop all work.

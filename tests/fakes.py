@@ -125,13 +125,16 @@ class ScriptedEngine:
 
     The VAD endpointer in front of it is real, so the caller's audio still decides where an
     utterance starts and ends; only the words are scripted. A text of `CRASH` makes that
-    decode raise, as a broken model would. Speculative decodes are turned off by the session
-    config in tests that use it (`speculate_after_s=0`), so one utterance is one decode.
+    decode raise, as a broken model would; `HANG` makes it block until `release()` (a wedged
+    native library), so the stream's deadline is what ends the wait. Speculative decodes are
+    turned off by the session config in tests that use it (`speculate_after_s=0`), so one
+    utterance is one decode.
     """
 
     name = "scripted"
     sample_rate = 16000
     CRASH = "<crash>"
+    HANG = "<hang>"
 
     def __init__(self, texts: Iterable[str] = (), default: str = "") -> None:
         self._texts = list(texts)
@@ -139,6 +142,11 @@ class ScriptedEngine:
         self.confidence = 0.9  # what every transcript claims (lower it to test doubt)
         self._lock = threading.Lock()
         self.heard: list[str] = []
+        self._released = threading.Event()
+
+    def release(self) -> None:
+        """Let every hung decode return (a test's clean-up: frees the worker thread)."""
+        self._released.set()
 
     def say(self, *texts: str) -> None:
         """Queue what the caller will be heard saying next."""
@@ -150,6 +158,9 @@ class ScriptedEngine:
             text = self._texts.pop(0) if self._texts else self.default
         if text == self.CRASH:
             raise RuntimeError("decoder exploded")
+        if text == self.HANG:
+            self._released.wait(30.0)
+            text = ""
         self.heard.append(text)
         return text
 

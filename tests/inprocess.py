@@ -30,7 +30,7 @@ from dialog.kbholder import KnowledgeBaseHolder
 from dialog.policy import PolicyConfig
 from dialog.routing_models import RoutingModels
 from ivr.config import ServerConfig
-from ivr.media.codecs import mulaw_encode
+from ivr.media.codecs import mulaw_decode, mulaw_encode
 from ivr.services import Services
 from ivr.store import AsyncCallStore, CallStore
 from ivr.web.app import create_app
@@ -85,8 +85,10 @@ class FakeWorld:
 
 
 def fake_services(tmp_path: Path, kb_holder: KnowledgeBaseHolder, *, engine: object,
-                  tts: ToneTts, clock: FakeClock, **config: Any) -> Services:
-    """Services around the given fakes; config fields may be overridden by keyword."""
+                  tts: ToneTts, clock: FakeClock, call_store: CallStore | None = None,
+                  **config: Any) -> Services:
+    """Services around the given fakes; config fields may be overridden by keyword;
+    `call_store` replaces the SQLite store (a failing one, in the fault tests)."""
     cfg = replace(ServerConfig(db_path=tmp_path / "calls.sqlite3", kb_path=REPO / "intents.yaml",
                                speculate_after_s=0.0, api_keys=f"admin:{TEST_ADMIN_KEY}"),
                   **config)
@@ -97,7 +99,10 @@ def fake_services(tmp_path: Path, kb_holder: KnowledgeBaseHolder, *, engine: obj
 
     return Services(cfg, kb_holder, engine,  # type: ignore[arg-type]
                     ThreadPoolExecutor(1, thread_name_prefix="asr"), tts, _Synth(),
-                    AsyncCallStore(CallStore(cfg.db_path)), clock.time(), RoutingModels(None),
+                    AsyncCallStore(call_store or CallStore(cfg.db_path),
+                                   backlog_limit=cfg.db_backlog_max, retry_s=cfg.db_retry_s,
+                                   write_wait_s=cfg.db_write_wait_s),
+                    clock.time(), RoutingModels(None),
                     clock)
 
 
@@ -109,11 +114,12 @@ def shared_kb_holder() -> KnowledgeBaseHolder:
 @contextmanager
 def app_with_fakes(tmp_path: Path, kb_holder: KnowledgeBaseHolder, *,
                    tts: ToneTts | None = None, engine: object | None = None,
+                   call_store: CallStore | None = None,
                    **config: Any) -> Iterator[tuple[TestClient, FakeWorld]]:
     clock = FakeClock()
     world = FakeWorld(clock, engine or ScriptedEngine(), tts or ToneTts(), None)  # type: ignore[arg-type]
     world.services = fake_services(tmp_path, kb_holder, engine=world.engine, tts=world.tts,
-                                   clock=clock, **config)
+                                   clock=clock, call_store=call_store, **config)
     world.app = create_app(world.services.config, world.services)
     with TestClient(world.app, headers=ADMIN_HEADERS) as client:
         yield client, world
@@ -180,6 +186,18 @@ class TwilioCaller:
             self.world.clock.advance(CHUNK / RATE)
             self._send("mark", mark={"name": mark["mark"]["name"]})
         return text
+
+    def hear_audio(self, samples: int) -> np.ndarray:
+        """Receive at least `samples` of the bot's audio whatever made it (a fallback voice,
+        the recorded apology: no text to name), echoing each chunk's mark as `hear` does."""
+        received: list[np.ndarray] = []
+        while sum(map(len, received)) < samples:
+            media = self._receive("media")
+            received.append(mulaw_decode(base64.b64decode(media["media"]["payload"])))
+            mark = self._receive("mark")
+            self.world.clock.advance(CHUNK / RATE)
+            self._send("mark", mark={"name": mark["mark"]["name"]})
+        return np.concatenate(received)
 
     def hear_start(self, chunks: int) -> str:
         """Receive the first `chunks` frames of a prompt without echoing its marks (it is

@@ -15,7 +15,8 @@ from starlette.testclient import TestClient, WebSocketTestSession
 
 from dialog.kbholder import KnowledgeBaseHolder
 from ivr.web.limits import ConnectionLimiter, Refusals
-from tests.inprocess import FakeWorld, app_with_fakes, shared_kb_holder
+from ivr.web.rate import TokenBucket
+from tests.inprocess import FakeWorld, TwilioCaller, app_with_fakes, shared_kb_holder
 
 A = ("198.51.100.1", 5000)
 B = ("198.51.100.2", 5000)
@@ -198,3 +199,54 @@ def test_a_body_over_the_limit_is_413_by_length_or_as_it_arrives(
                        ).status_code == 413
     assert refused(client) == {"body_too_large": 3}
     assert client.post("/api/route", json={"text": "路灯坏了"}).status_code == 200
+
+
+# ---- message rate ----------------------------------------------------------------------------
+
+
+def test_the_token_bucket_allows_the_rate_and_the_burst_then_refuses() -> None:
+    bucket = TokenBucket(rate=200, burst=400, now=0.0)
+    assert all(bucket.take(0.0) for _ in range(400))  # a burst at once
+    assert not bucket.take(0.0)
+    assert bucket.take(0.005)  # one token back after 5 ms
+    assert not bucket.take(0.005)
+    steady = TokenBucket(rate=200, burst=400, now=0.0)
+    assert all(steady.take(i * 0.02) for i in range(10_000))  # Twilio's 50/s, 200 s long
+    assert all(TokenBucket(0, 0, 0.0).take(0.0) for _ in range(10_000))  # 0: no limit
+
+
+def _media(stream_sid: str) -> str:
+    return json.dumps({"event": "media", "streamSid": stream_sid,
+                       "media": {"payload": "//////////8="}})
+
+
+def test_a_socket_sending_too_fast_is_closed_with_1008_and_counted(
+        tmp_path: Path, holder: KnowledgeBaseHolder) -> None:
+    with app_with_fakes(tmp_path, holder, ws_max_msgs_per_s=100, ws_msg_burst=50) as (
+            client, world):
+        with client.websocket_connect("/twilio/media") as ws:
+            caller = TwilioCaller(ws, world, "CAflood")
+            caller.dial()
+            for _ in range(60):  # 60 messages while no time passes
+                ws.send_text(_media("MZCAflood"))
+            code, reason, _ = close_of(ws)
+            world.wait_until_calls_served()
+        assert (code, reason) == (1008, "too many messages (over 100/s)")
+        assert refused(client) == {"message_rate": 1}
+        assert 'ivr_ws_rejected_total{reason="message rate"} 1.0' in client.get("/metrics").text
+        record = client.get("/api/calls/CAflood").json()
+        assert record["ended_at"] and record["events"][-1]["kind"] == "closed"
+
+
+def test_a_call_at_twilio_pace_is_never_limited(
+        tmp_path: Path, holder: KnowledgeBaseHolder) -> None:
+    with app_with_fakes(tmp_path, holder) as (client, world):  # the defaults: 200/s, 400
+        with client.websocket_connect("/twilio/media") as ws:
+            caller = TwilioCaller(ws, world, "CApace")
+            caller.dial()
+            for _ in range(1000):  # 20 s of 20 ms frames (the bot re-prompts meanwhile)
+                ws.send_text(_media("MZCApace"))
+                world.clock.advance(0.02)
+            caller.stop()
+        assert "message_rate" not in refused(client)
+        assert client.get("/api/calls/CApace").json()["events"][-1]["detail"] == "platform stop"

@@ -21,12 +21,15 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from tests.conftest import RunningServer, launch_server, stop_server
+from tests.test_e2e import RawTwilio
 
 pytestmark = pytest.mark.e2e
 
 LIMITS = {"IVR_HEADER_TIMEOUT_S": "1", "IVR_BODY_TIMEOUT_S": "1", "IVR_HANDSHAKE_TIMEOUT_S": "1",
           "IVR_MAX_MESSAGE_BYTES": "4096", "IVR_MAX_CONNECTIONS_PER_ADDRESS": "5",
-          "IVR_KEEP_ALIVE_S": "1"}
+          "IVR_KEEP_ALIVE_S": "1",
+          # the junk flood below sends 2000 messages at once: within the burst
+          "IVR_WS_MAX_MSGS_PER_S": "500", "IVR_WS_MSG_BURST": "2100"}
 
 
 @pytest.fixture(scope="module")
@@ -160,6 +163,29 @@ def test_a_frame_over_the_message_limit_is_refused_on_the_wire(limited: RunningS
     while refused(limited).get("message_too_big", 0) == before and time.monotonic() < deadline:
         time.sleep(0.1)
     assert refused(limited)["message_too_big"] == before + 1
+
+
+def test_a_socket_sending_too_many_messages_is_closed_with_1008(limited: RunningServer) -> None:
+    async def run() -> tuple[int, str]:
+        async with websockets.connect(limited.ws + "/twilio/media") as ws:
+            caller = RawTwilio(ws)
+            await caller.start()
+            media = json.dumps({"event": "media", "streamSid": caller.stream_sid,
+                                "media": {"track": "inbound", "payload": "//////////8="}})
+            try:
+                for _ in range(6000):  # as fast as the socket takes them: far over 500/s
+                    await ws.send(media)
+            except websockets.ConnectionClosed:
+                pass
+            code, reason, _ = await _close_code(ws, 10)
+            return code, reason
+
+    before = refused(limited).get("message_rate", 0)
+    code, reason = asyncio.run(run())
+    assert (code, reason) == (1008, "too many messages (over 500/s)")
+    assert refused(limited)["message_rate"] == before + 1
+    assert 'ivr_ws_rejected_total{reason="message rate"}' in urllib.request.urlopen(
+        limited.http + "/metrics", timeout=10).read().decode()
 
 
 def test_connections_from_one_address_are_capped(limited: RunningServer) -> None:

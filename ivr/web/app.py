@@ -56,6 +56,16 @@ def _live_metrics(svc: Services, calls: dict[int, object],
            lambda: len(svc.centre.state.calls))
     m.live("ivr_agents_signed_in", "Agents signed in to a desk on this server",
            lambda: len(svc.centre.state.agents))
+    backlog = svc.store.backlog
+    m.live("ivr_db_backlog", "Call-record writes waiting in memory for the database",
+           lambda: len(backlog))
+    m.live("ivr_db_delayed_writes", "Call-record writes that had to wait for the database, "
+           "by what became of them (buffered, written_late, dropped)",
+           lambda: {k: v for k, v in backlog.snapshot().items()
+                    if k in ("buffered", "written_late", "dropped")},
+           kind="counter", label="state")
+    m.live("ivr_db_outages", "Times the call database became unavailable",
+           lambda: backlog.counts.outages, kind="counter")
     served = getattr(svc.prompts, "served", None)
     if isinstance(served, dict):
         m.live("ivr_tts_prompts", "Prompt audio served, by source (cached, rendered, "

@@ -30,6 +30,7 @@ async def healthz(request: Request) -> dict[str, Any]:
                                "callers_waiting": len(svc.centre.state.calls),
                                "cluster": _cluster(svc)},
             "media": {name: p.path for name, p in PROVIDERS.items()},
+            "database": database_health(svc),
             "refused": refusals_of(request.app).snapshot()}
 
 
@@ -39,3 +40,12 @@ def _cluster(svc: Services) -> dict[str, Any] | None:
         return None
     return {"worker": svc.config.worker, "leader": svc.cluster.is_leader,
             "audio_url": svc.config.audio_base_url}
+
+
+def database_health(svc: Services) -> dict[str, Any]:
+    """Whether call records reach the database now, and what waits for it in memory
+    (ivr.store_backlog): `backlog` writes waiting, of at most `backlog_limit`."""
+    backlog = svc.store.backlog
+    with backlog.lock:
+        counts = backlog.snapshot()
+    return {"available": counts["backlog"] == 0, **counts}

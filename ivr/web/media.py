@@ -21,6 +21,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from ivr.events import HangUp
 from ivr.media.base import MediaProtocol, WireMessage
 from ivr.media.registry import PROVIDERS, Handshake, MediaProvider
+from ivr.services import Services
 from ivr.session import CallSession
 from ivr.twiml import BUSY_TEXT
 from ivr.web.busy_line import turn_away
@@ -28,10 +29,12 @@ from ivr.web.deps import calls_of, config_of, services_of
 from ivr.web.limits import (
     MESSAGE_TOO_BIG,
     TRY_AGAIN_LATER,
+    Refusals,
     connections_of,
     line_full,
     refusals_of,
 )
+from ivr.web.rate import TokenBucket
 from ivr.wsauth import POLICY_VIOLATION
 
 log = logging.getLogger(__name__)
@@ -143,9 +146,10 @@ async def serve_call(ws: WebSocket, protocol: MediaProtocol) -> None:
         async with asyncio.TaskGroup() as group:
             writer = group.create_task(_write_loop(ws, outbox), name="media writer")
             try:
-                await session.run(_read_messages(ws, writer, config.max_message_bytes,
-                                                 outbox, lambda d: refusals.refuse(
-                                                     "message_too_big", f"{peer}: {d}")))
+                await session.run(_read_messages(
+                    ws, writer, config.max_message_bytes, outbox,
+                    lambda d: refusals.refuse("message_too_big", f"{peer}: {d}"),
+                    _rate_limit(services, refusals, peer, outbox)))
             finally:
                 if deadline is not None:
                     deadline.cancel()
@@ -161,13 +165,34 @@ async def serve_call(ws: WebSocket, protocol: MediaProtocol) -> None:
                 await ws.close()
 
 
+def _rate_limit(services: Services, refusals: Refusals, peer: str, outbox: Outbox
+                ) -> Callable[[], bool]:
+    """A check for each message: False (after queueing a 1008 close, counted and logged)
+    once the peer sends faster than `ws_max_msgs_per_s` allows (ivr/web/rate.py)."""
+    config, clock = services.config, services.clock
+    bucket = TokenBucket(config.ws_max_msgs_per_s, config.ws_msg_burst, clock.monotonic())
+
+    def allowed() -> bool:
+        if bucket.take(clock.monotonic()):
+            return True
+        reason = f"too many messages (over {config.ws_max_msgs_per_s:g}/s)"
+        refusals.refuse("message_rate", f"{peer}: {reason}")
+        services.metrics.rejected.labels(reason="message rate").inc()
+        outbox.put_nowait(CloseFrame(POLICY_VIOLATION, reason))
+        return False
+
+    return allowed
+
+
 async def _read_messages(ws: WebSocket, writer: asyncio.Task[None], max_bytes: int,
                          outbox: Outbox, too_big: Callable[[str], None],
+                         allowed: Callable[[], bool] = lambda: True,
                          ) -> AsyncIterator[WireMessage]:
     """The platform's messages until it disconnects or the writer closed the socket.
 
     A message over `max_bytes` closes the socket with 1009: uvicorn refuses such frames on
-    the wire (`ws_max_size`), and this holds under any other server too."""
+    the wire (`ws_max_size`), and this holds under any other server too. A peer sending
+    faster than `allowed` permits is closed with 1008."""
     while True:
         receive = asyncio.ensure_future(ws.receive())
         done, _ = await asyncio.wait({receive, writer}, return_when=asyncio.FIRST_COMPLETED)
@@ -187,6 +212,8 @@ async def _read_messages(ws: WebSocket, writer: asyncio.Task[None], max_bytes: i
             data = message.get("bytes")
         if data is None:
             continue
+        if not allowed():
+            return
         size = len(data) if isinstance(data, bytes) or len(data) * 4 <= max_bytes \
             else len(data.encode("utf-8", "surrogatepass"))
         if max_bytes and size > max_bytes:
