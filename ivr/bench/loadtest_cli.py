@@ -44,6 +44,10 @@ def add_loadtest_parser(sub: Any) -> None:
                    "(default IVR_API_KEY)")
     p.add_argument("--max-seconds", type=float, default=600.0,
                    help="deadline per level; calls still running are cancelled and failed")
+    p.add_argument("--stagger", type=float, default=0.0,
+                   help="spread the first calls' starts over this many seconds, as callers "
+                   "arrive on a real line (default 0: all at once, the recognizer's worst "
+                   "case)")
     p.add_argument("--json", action="store_true", help="one JSON object per level")
     p.set_defaults(func=run)
 
@@ -74,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
         if not 1 <= args.calls <= MAX_CALLS:
             raise ValueError(f"--calls: 1 to {MAX_CALLS}")
         steps = read_script(args.script)
+        if not 0 <= args.stagger <= 600:
+            raise ValueError("--stagger: 0 to 600 seconds")
     except (ValueError, OSError) as exc:
         print(f"ivr loadtest: {exc}", file=sys.stderr)
         return 2
@@ -83,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"[c={level}] {done}/{total} calls done, {failed} failed", file=sys.stderr,
                   flush=True)
         report = asyncio.run(run_level(args.url, args.protocol, steps, args.calls, level,
-                                       args.api_key, args.max_seconds, progress))
+                                       args.api_key, args.max_seconds, progress,
+                                       args.stagger))
         reports.append(report)
         for error in report.errors:
             print(f"[c={level}] {error}", file=sys.stderr)
