@@ -48,6 +48,7 @@ class TurnReport:
     score: float | None = None
     action: str | None = None
     bot_text: str | None = None
+    barge_in_ms: float | None = None  # caller's speech onset → the bot's `clear` (barge-in)
 
 
 @dataclass
@@ -117,6 +118,15 @@ class _Platform:
         return not any(k == "audio" for k, _ in self.queue)
 
 
+def _voice_onset_s(clip: np.ndarray, rate: int, rms: float = 500.0) -> float:
+    """Seconds into `clip` of its first 20 ms frame louder than `rms` (where speech starts)."""
+    frame = int(rate * FRAME_S)
+    for i in range(0, len(clip) - frame + 1, frame):
+        if float(np.sqrt(np.mean(clip[i:i + frame].astype(np.float64) ** 2))) > rms:
+            return i / rate
+    return 0.0
+
+
 class ReplayClient:
     """One call: connect, start, stream files turn by turn, hang up."""
 
@@ -137,6 +147,7 @@ class ReplayClient:
         self._caller: deque[np.ndarray] = deque()
         self._ws: Any = None
         self._closed = asyncio.Event()
+        self.cleared_at: list[float] = []  # when each `clear` (the bot stopped for us) came
         self._refused: str | None = None  # the close reason when the server turned us away
         self._seq = 0
 
@@ -213,19 +224,41 @@ class ReplayClient:
         return np.concatenate(self.platform.heard).astype(np.int16) if self.platform.heard \
             else np.zeros(0, np.int16)
 
-    async def turn(self, path: Path, clip: np.ndarray) -> TurnReport:
-        """One caller turn: speak `clip`, then wait for the reply to start and end; the
-        latency is from the end of the clip to the first reply audio."""
-        return await self._turn(path, clip)
+    async def turn(self, path: Path, clip: np.ndarray, *, whole_reply: bool = True
+                   ) -> TurnReport:
+        """One caller turn: speak `clip`, then wait for the reply to start and (with
+        `whole_reply`) end; the latency is from the end of the clip to the first reply
+        audio. Without `whole_reply` it returns as the reply starts (to barge in on it)."""
+        return await self._turn(path, clip, whole_reply)
 
-    async def _turn(self, path: Path, clip: np.ndarray) -> TurnReport:
+    async def barge_in(self, path: Path, clip: np.ndarray, after_s: float) -> TurnReport:
+        """Speak `clip` `after_s` into the bot's speech, as a caller who interrupts; the
+        report adds the reaction: the caller's speech onset to the bot's `clear`."""
+        await asyncio.sleep(after_s)
+        onset = time.monotonic() + _voice_onset_s(clip, self.rate)
+        report = await self._turn(path, clip, True)
+        cleared = [t for t in self.cleared_at if t >= onset]
+        report.barge_in_ms = (cleared[0] - onset) * 1000 if cleared else None
+        return report
+
+    async def _turn(self, path: Path, clip: np.ndarray, whole_reply: bool = True
+                    ) -> TurnReport:
         await self.speak(clip)
         end = time.monotonic()
         self.platform.first_audio_after[end] = 0.0
-        await self._wait_for_silence(first=True, since=end)
+        if whole_reply:
+            await self._wait_for_silence(first=True, since=end)
+        else:
+            await self._wait_for_reply(end)
         first = self.platform.first_audio_after.pop(end, 0.0)
         latency = (first - end) * 1000 if first else None
         return TurnReport(file=path.name, latency_ms=latency)
+
+    async def _wait_for_reply(self, since: float) -> None:
+        deadline = time.monotonic() + self.turn_timeout_s
+        while (time.monotonic() < deadline and not self._closed.is_set()  # noqa: ASYNC110
+               and self.platform.last_audio_at <= since):
+            await asyncio.sleep(FRAME_S)
 
     async def _wait_for_silence(self, first: bool, since: float | None = None) -> None:
         """Wait for bot audio to start (if `first`) and then to finish playing."""
@@ -258,6 +291,7 @@ class ReplayClient:
             async for message in self._ws:
                 self._on_message(message)
                 if isinstance(message, str) and '"clear"' in message:
+                    self.cleared_at.append(time.monotonic())
                     for mark in self.platform.clear():
                         await self._send_mark(mark)
         except websockets.ConnectionClosed as exc:

@@ -10,12 +10,14 @@ import pytest
 
 from ivr.bench.loadtest import check_loopback, percentile, read_script
 from ivr.cli import main
-from tests.conftest import FIXTURES, TEST_ADMIN_KEY, RunningServer
+from tests.conftest import FIXTURES, REPO, TEST_ADMIN_KEY, RunningServer
 
 
 def test_two_simultaneous_callers_are_answered_and_measured(
         server: RunningServer, capsys: pytest.CaptureFixture[str]) -> None:
+    # each asks a question, then interrupts its answer with a second one (a barge-in)
     code = main(["loadtest", "--url", server.ws, "--calls", "2", "--concurrency", "2",
+                 "--script", str(REPO / "scripts" / "loadtest" / "barge_in.json"),
                  "--api-key", TEST_ADMIN_KEY, "--max-seconds", "180", "--json"])
     out, err = capsys.readouterr()
     assert code == 0, err
@@ -27,6 +29,7 @@ def test_two_simultaneous_callers_are_answered_and_measured(
     assert level["intent_accuracy"] is not None and level["intent_accuracy"] >= 0.5
     assert level["server_rss_mb"] > 50 and level["server_cpu_s"] > 0
     assert level["max_frame_gap_ms"] is not None
+    assert level["barge_ins_missed"] == 0 and 0 < level["barge_in_p50_ms"] < 5000
     after = level["server_after"]  # what a soak watches for leaks
     assert after["open_fds"] > 0 and after["threads"] > 1 and after["tasks"] >= 1
     assert "[c=2] 2/2 calls done, 0 failed" in err
@@ -48,7 +51,13 @@ def test_scripts_and_bounds(tmp_path: Path) -> None:
     script.write_text(json.dumps([{"say": "missing.wav"}]))
     with pytest.raises(ValueError, match="no such audio file"):
         read_script(script)
+    script.write_text(json.dumps([{"say": "a.wav", "barge_after_s": 1.0}]))
+    with pytest.raises(ValueError, match="a step before it"):
+        read_script(script)  # nothing to interrupt yet
+    script.write_text(json.dumps([{"say": "a.wav"}, {"say": "a.wav", "barge_after_s": 1.5}]))
+    assert read_script(script)[1].barge_after_s == 1.5
     assert main(["loadtest", "--calls", "5000"]) == 2
+    assert main(["loadtest", "--stagger", "-1"]) == 2
     assert main(["loadtest", "--concurrency", "0"]) == 2
     assert percentile([], 50) is None
     assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.0

@@ -44,11 +44,14 @@ class Step:
     say: Path | None = None
     expect: str | None = None
     press: str = ""
+    barge_after_s: float | None = None  # say this `barge_after_s` into the previous reply
 
 
 @dataclass
 class CallResult:
     latencies_s: list[float] = field(default_factory=list)
+    barge_ins_s: list[float] = field(default_factory=list)
+    barge_missed: int = 0
     unanswered: int = 0
     expected: int = 0
     correct: int = 0
@@ -71,9 +74,16 @@ class LevelReport:
     server_rss_mb: float | None
     wall_s: float
     errors: list[str] = field(default_factory=list)
+    barge_in_p50_ms: float | None = None  # caller's speech onset → `clear`
+    barge_in_max_ms: float | None = None
+    barge_ins_missed: int = 0  # barge-ins the bot did not stop for
     # before → after the level, read once the calls have ended: a leak grows them
     server_before: ServerProcess | None = None
     server_after: ServerProcess | None = None
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 1)
 
 
 def check_loopback(url: str) -> None:
@@ -103,7 +113,12 @@ def read_script(path: Path | None) -> list[Step]:
         press = str(s.get("press", ""))
         if say is None and not press:
             raise ValueError(f"step {n}: needs \"say\" or \"press\"")
-        steps.append(Step(say, s.get("expect"), press))
+        barge = s.get("barge_after_s")
+        if barge is not None and (say is None or n == 1 or not 0 <= float(barge) <= 30):
+            raise ValueError(f"step {n}: \"barge_after_s\" (0 to 30) needs \"say\" and a "
+                             "step before it whose reply it interrupts")
+        steps.append(Step(say, s.get("expect"), press,
+                          None if barge is None else float(barge)))
     return steps
 
 
@@ -158,11 +173,20 @@ async def one_call(url: str, protocol: str, steps: list[Step], clips: dict[Path,
     turns = []
     async with client.connected():
         await client.wait_quiet()
-        for step in steps:
+        for i, step in enumerate(steps):
             if client.closed:
                 break
-            if step.say is not None:
-                turns.append((step, await client.turn(step.say, clips[step.say])))
+            interrupted = i + 1 < len(steps) and steps[i + 1].barge_after_s is not None
+            if step.say is not None and step.barge_after_s is not None:
+                turn = await client.barge_in(step.say, clips[step.say], step.barge_after_s)
+                turns.append((step, turn))
+                if turn.barge_in_ms is None:
+                    result.barge_missed += 1
+                else:
+                    result.barge_ins_s.append(turn.barge_in_ms / 1000)
+            elif step.say is not None:
+                turns.append((step, await client.turn(step.say, clips[step.say],
+                                                      whole_reply=not interrupted)))
             for key in step.press:
                 pressed = time.monotonic()
                 await client.press(key)
@@ -228,6 +252,7 @@ async def run_level(url: str, protocol: str, steps: list[Step], calls: int, conc
     await asyncio.sleep(SETTLE_S)  # the server tears the last calls down
     after = await asyncio.to_thread(server_process, http)
     latencies = [x for r in results for x in r.latencies_s]
+    barges = [x for r in results for x in r.barge_ins_s]
     expected = sum(r.expected for r in results)
     gaps = [r.max_gap_s for r in results if r.max_gap_s]
     return LevelReport(
@@ -236,4 +261,6 @@ async def run_level(url: str, protocol: str, steps: list[Step], calls: int, conc
         round(max(gaps) * 1000, 1) if gaps else None,
         sum(r.correct for r in results) / expected if expected else None,
         round(after.cpu_s - before.cpu_s, 2) if before and after else None,
-        round(after.rss_mb, 1) if after else None, round(wall, 1), errors[:5], before, after)
+        round(after.rss_mb, 1) if after else None, round(wall, 1), errors[:5],
+        _ms(percentile(barges, 50)), _ms(max(barges, default=None)),
+        sum(r.barge_missed for r in results), before, after)

@@ -24,7 +24,8 @@ from ivr.bench.loadtest import (
 )
 
 COLUMNS = ("concurrency", "calls", "failed", "unanswered_turns", "p50_s", "p95_s", "p99_s",
-           "max_frame_gap_ms", "intent_accuracy", "server_cpu_s", "server_rss_mb", "wall_s")
+           "max_frame_gap_ms", "barge_in_p50_ms", "barge_in_max_ms", "barge_ins_missed",
+           "intent_accuracy", "server_cpu_s", "server_rss_mb", "wall_s")
 # before → after each level, from /metrics: what grows when something leaks
 GROWTH = (("fds", "open_fds"), ("threads", "threads"), ("tasks", "tasks"))
 
@@ -38,7 +39,9 @@ def add_loadtest_parser(sub: Any) -> None:
                    help=f"comma-separated levels of simultaneous calls (max {MAX_CONCURRENCY})")
     p.add_argument("--protocol", choices=["twilio", "l16"], default="twilio")
     p.add_argument("--script", type=Path, help='JSON list of steps: {"say": "a.wav", '
-                   '"expect": "intent"} and {"press": "0"} (default: two hotline questions)')
+                   '"expect": "intent"}, {"press": "0"}, and {"say": "b.wav", '
+                   '"barge_after_s": 1.0} to interrupt the reply to the step before '
+                   '(default: two hotline questions)')
     p.add_argument("--api-key", default=os.environ.get("IVR_API_KEY", ""),
                    help="supervisor/admin key to read the records for intent accuracy "
                    "(default IVR_API_KEY)")
