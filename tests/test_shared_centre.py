@@ -58,6 +58,18 @@ class MemoryCluster:
                 self.workers[to].on_message(message)
 
 
+def talking_across(net: MemoryCluster) -> tuple[SharedCentre, SharedCentre, Desk, Caller]:
+    """Workers A and B; caller CA1 on A connected to agent li, whose desk is on B."""
+    a, b = net.worker("A"), net.worker("B")
+    desk, caller = Desk(), Caller()
+    b.sign_in(account("li", "hrss"), desk)
+    a.enqueue("CA1", "hrss", caller, CONTEXT)
+    net.pump()
+    b.accept("li", "CA1")
+    net.pump()
+    return a, b, desk, caller
+
+
 def run(test: Callable[[MemoryCluster, FakeClock], Awaitable[None]]) -> None:
     async def main() -> None:
         clock = FakeClock()
@@ -151,13 +163,7 @@ def test_lapse_reject_and_a_caller_who_leaves() -> None:
 
 def test_transfer_and_a_dropped_desk_send_the_caller_back_across_workers() -> None:
     async def test(net: MemoryCluster, clock: FakeClock) -> None:
-        a, b = net.worker("A"), net.worker("B")
-        desk, caller = Desk(), Caller()
-        b.sign_in(account("li", "hrss"), desk)
-        a.enqueue("CA1", "hrss", caller, CONTEXT)
-        net.pump()
-        b.accept("li", "CA1")
-        net.pump()
+        a, b, desk, caller = talking_across(net)
         b.transfer("li", "tax", "问的是个税")
         net.pump()
         assert caller.requeued == [("tax", "问的是个税")]
@@ -235,13 +241,7 @@ def test_bad_events_are_ignored_with_a_reason() -> None:
 def test_a_dialled_call_is_followed_on_the_agents_worker_whichever_worker_hears_its_end(
         ) -> None:
     async def test(net: MemoryCluster, clock: FakeClock) -> None:
-        a, b = net.worker("A"), net.worker("B")
-        desk, caller = Desk(), Caller()
-        b.sign_in(account("li", "hrss"), desk)
-        a.enqueue("CA1", "hrss", caller, CONTEXT)
-        net.pump()
-        b.accept("li", "CA1")
-        net.pump()
+        a, b, desk, caller = talking_across(net)
         a.dialled("CA1")  # the stream on A ended: the platform dials the agent
         net.pump()
         assert desk.last("call_dialled")["call_id"] == "CA1" and b.talking_to("li") == "CA1"
