@@ -241,7 +241,7 @@ def test_bad_events_are_ignored_with_a_reason() -> None:
 def test_a_dialled_call_is_followed_on_the_agents_worker_whichever_worker_hears_its_end(
         ) -> None:
     async def test(net: MemoryCluster, clock: FakeClock) -> None:
-        a, b, desk, caller = talking_across(net)
+        a, b, desk, _caller = talking_across(net)
         a.dialled("CA1")  # the stream on A ended: the platform dials the agent
         net.pump()
         assert desk.last("call_dialled")["call_id"] == "CA1" and b.talking_to("li") == "CA1"
