@@ -110,14 +110,41 @@ class Resampler:
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)
 
     def _compute(self, n_start: int, n_end: int) -> np.ndarray:
+        if self._down == 1:
+            return self._compute_upsample(n_start, n_end)
+        return self._compute_gathered(n_start, n_end)
+
+    def _compute_upsample(self, n_start: int, n_end: int) -> np.ndarray:
+        """Integer upsampling (8 -> 16 kHz, every call's audio to the recognizer): output
+        n = up*m + p is phase p's taps over the window at input m, so each phase is one
+        integer correlation run in C, and the phases interleave. The same integer sums as
+        `_compute_gathered`, so the same samples, at a fraction of the cost per frame."""
+        up, taps = self._up, 2 * self._half
+        acc = np.empty(n_end - n_start, dtype=np.int64)
+        for p in range(up):
+            first_n = n_start + (p - n_start) % up  # the first output of phase p
+            if first_n >= n_end:
+                continue
+            m_lo, m_hi = first_n // up, (n_end - 1 - p) // up
+            lo = m_lo - (self._half - 1) - self._base
+            segment = self._buf[lo:lo + (m_hi - m_lo) + taps]
+            acc[first_n - n_start::up] = np.correlate(segment, self._coefs[p], "valid")
+        return _round_to_int16(acc)
+
+    def _compute_gathered(self, n_start: int, n_end: int) -> np.ndarray:
         pos = np.arange(n_start, n_end, dtype=np.int64) * self._down
         centre, phase = pos // self._up, pos % self._up
         first = centre - (self._half - 1) - self._base
         windows = self._buf[first[:, None] + np.arange(2 * self._half)]
         acc = np.einsum("ij,ij->i", windows, self._coefs[phase])
-        rounded = (acc + (1 << (_COEF_BITS - 1))) >> _COEF_BITS
-        out: np.ndarray = np.clip(rounded, _I16_MIN, _I16_MAX).astype(np.int16)
-        return out
+        return _round_to_int16(acc)
+
+
+def _round_to_int16(acc: np.ndarray) -> np.ndarray:
+    """Q22 sums back to samples: round half up, clip to 16 bits."""
+    rounded = (acc + (1 << (_COEF_BITS - 1))) >> _COEF_BITS
+    out: np.ndarray = np.clip(rounded, _I16_MIN, _I16_MAX).astype(np.int16)
+    return out
 
 
 def resample(samples: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:

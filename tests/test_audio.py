@@ -288,3 +288,14 @@ def test_read_audio_scales_float_wav(tmp_path: pathlib.Path) -> None:
     samples, rate = read_audio(path)
     assert rate == 8000
     assert 16000 <= int(np.abs(samples).max()) <= 16384
+
+
+@pytest.mark.parametrize("up", [2, 3, 6])
+def test_the_upsampling_fast_path_gives_the_same_samples_as_the_general_one(up: int) -> None:
+    rng = np.random.default_rng(up)
+    signal = rng.integers(-32768, 32767, 4000, dtype=np.int16)
+    fast, general = Resampler(8000, 8000 * up), Resampler(8000, 8000 * up)
+    general._compute = general._compute_gathered  # type: ignore[method-assign]
+    for chunk in np.array_split(signal, [7, 160, 161, 1000, 1333, 3999]):
+        assert np.array_equal(fast.process(chunk), general.process(chunk))
+    assert np.array_equal(fast.flush(), general.flush())

@@ -205,8 +205,12 @@ def test_connections_from_one_address_are_capped(limited: RunningServer) -> None
             await ws.close()
         return list(codes)
 
-    codes = asyncio.run(run())
-    assert codes.count(None) == 5 and codes.count(1013) == 3
+    for _ in range(10):  # the test before may still hold a slot for a moment as it closes
+        codes = asyncio.run(run())
+        if codes.count(None) == 5:
+            break
+        time.sleep(0.5)
+    assert codes.count(None) == 5 and codes.count(1013) == 3, codes
 
 
 def test_a_flood_of_junk_leaves_the_database_nearly_as_it_was(limited: RunningServer) -> None:

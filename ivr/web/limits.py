@@ -236,6 +236,9 @@ def uvicorn_settings(config: ServerConfig, refusals: Refusals) -> dict[str, Any]
     """The uvicorn.run keyword arguments that carry the limits of `config`."""
     return {
         "ws_max_size": config.max_message_bytes,
+        # no per-message compression: deflating base64 audio 50 times a second per call
+        # costs the event loop more CPU than it saves on a loopback or LAN link
+        "ws_per_message_deflate": False,
         "timeout_keep_alive": config.keep_alive_s,
         "h11_max_incomplete_event_size": config.max_header_bytes,
         "limit_concurrency": config.limit_concurrency or None,
