@@ -158,13 +158,17 @@ class StreamRun:
 
 
 async def _tick(gaps: list[float]) -> None:
-    """A 20 ms ticker standing in for outbound media frames; records its longest gap."""
+    """A 20 ms ticker standing in for outbound media frames; records its longest gap (the
+    last, unfinished one too: a run shorter than a tick still has one)."""
     last = time.perf_counter()
-    while True:
-        await asyncio.sleep(TICK_S)
-        now = time.perf_counter()
-        gaps[0] = max(gaps[0], now - last)
-        last = now
+    try:
+        while True:
+            await asyncio.sleep(TICK_S)
+            now = time.perf_counter()
+            gaps[0] = max(gaps[0], now - last)
+            last = now
+    finally:
+        gaps[0] = max(gaps[0], time.perf_counter() - last)
 
 
 async def _collect(stream: RecognitionStream, out: list[tuple[object, float]]) -> None:
