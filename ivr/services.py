@@ -44,7 +44,8 @@ from ivr.hold_audio import hold_audio
 from ivr.metrics import Metrics
 from ivr.speakable import VERSION as SPEAKABLE_VERSION
 from ivr.speakable import Clause, clauses, parse_terms, speakable
-from ivr.store import AsyncCallStore, CallStore
+from ivr.store import CallStore
+from ivr.store_async import AsyncCallStore
 from ivr.tts import PromptCache, TtsError
 from ivr.twiml import BUSY_TEXT
 from ivr.voices.chain import build_voice_chain

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from asr.base import Transcript
 from dialog.types import MatchResult
 from ivr.clock import SYSTEM_CLOCK, Clock
-from ivr.store import AsyncCallStore, TurnRecord
+from ivr.store import TurnRecord
+from ivr.store_async import AsyncCallStore
 
 
 @dataclass

@@ -32,7 +32,8 @@ from dialog.routing_models import RoutingModels
 from ivr.config import ServerConfig
 from ivr.media.codecs import mulaw_decode, mulaw_encode
 from ivr.services import Services
-from ivr.store import AsyncCallStore, CallStore
+from ivr.store import CallStore
+from ivr.store_async import AsyncCallStore
 from ivr.web.app import create_app
 from pcm.files import read_audio
 from pcm.resample import resample

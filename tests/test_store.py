@@ -16,11 +16,11 @@ from sqlalchemy.exc import OperationalError
 
 from ivr.db.migrate import SchemaError, head_revision
 from ivr.store import (
-    AsyncCallStore,
     CallStore,
     TurnRecord,
     read_unresolved_utterances,
 )
+from ivr.store_async import AsyncCallStore
 
 T0 = 1_700_000_000.0  # 2023-11-14T22:13:20Z
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from ivr.store import AsyncCallStore, CallStore, TurnRecord
+from ivr.store import CallStore, TurnRecord
+from ivr.store_async import AsyncCallStore
 from ivr.store_backlog import PendingWrite, WriteBacklog, is_unavailable
 
 T0 = 1_767_225_600.0

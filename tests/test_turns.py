@@ -10,7 +10,7 @@ import pytest
 from asr.base import Transcript
 from dialog.intents import load_knowledge_base
 from dialog.matcher import Matcher
-from ivr.store import AsyncCallStore
+from ivr.store_async import AsyncCallStore
 from ivr.turns import TurnTracker
 
 REPO = Path(__file__).resolve().parents[1]
