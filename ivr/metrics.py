@@ -72,8 +72,20 @@ class Metrics:
                                  buckets=RTF_BUCKETS, registry=r)
         self.events = Counter("ivr_call_events", "Events recorded in calls (errors, refusals, "
                               "keys, barge-ins…), by kind", ["kind"], registry=r)
+        self.tts_first_audio = Histogram(
+            "ivr_tts_first_audio_seconds", "Text not in the prompt cache: request to its first "
+            "clause's audio (playback starts then)", buckets=LATENCY_BUCKETS, registry=r)
+        self.tts_rtf = Histogram(
+            "ivr_tts_real_time_factor", "Text not in the prompt cache: synthesis time / audio "
+            "length", buckets=RTF_BUCKETS, registry=r)
         self.rejected = Counter("ivr_ws_rejected", "Websocket connections or messages refused",
                                 ["reason"], registry=r)
+
+    def observe_render(self, first_audio_s: float, synth_s: float, audio_s: float) -> None:
+        """One text rendered by a voice (the prompt cache's `on_rendered`)."""
+        self.tts_first_audio.observe(first_audio_s)
+        if audio_s > 0:
+            self.tts_rtf.observe(synth_s / audio_s)
 
     def live(self, name: str, doc: str, read: Read, *, kind: str = "gauge",
              label: str = "") -> None:

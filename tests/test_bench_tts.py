@@ -1,0 +1,53 @@
+"""`ivr bench tts`: the texts it reads, and a real run (a voice, the telephone band and the
+installed recognizer) whose scores come out as JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ivr.bench.tts import read_texts
+from ivr.cli import main
+
+
+def test_texts_from_lines_or_a_tsv_column(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.txt"
+    plain.write_text("社保卡丢了怎么办\n\n好的\n社保卡丢了怎么办\n公积金怎么提取\n",
+                     encoding="utf-8")
+    assert read_texts(plain) == ["社保卡丢了怎么办", "公积金怎么提取"]  # short and repeats out
+    tsv = tmp_path / "a.tsv"
+    tsv.write_text("file\ttext\tlabel\nA.wav\t我想问一下医保\tx\n", encoding="utf-8")
+    assert read_texts(tsv) == ["我想问一下医保"]
+    answers = tmp_path / "b.tsv"
+    answers.write_text("id\tquestion\tanswer\n1\t问什么\t免征个人所得税。\n", encoding="utf-8")
+    assert read_texts(answers) == ["免征个人所得税。"]
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(ValueError, match="no texts"):
+        read_texts(empty)
+
+
+def test_bench_scores_each_voice_on_given_texts(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    texts = tmp_path / "texts.txt"
+    texts.write_text("请说出您的问题。\n感谢您的来电，再见。\n", encoding="utf-8")
+    status = main(["bench", "tts", "--engine", "neural", "--engine", "espeak",
+                   "--texts", str(texts), "--reference", "none", "--json"])
+    assert status == 0
+    rows = {r["engine"]: r for r in json.loads(capsys.readouterr().out)["rows"]}
+    assert set(rows) == {"neural", "espeak"}
+    for row in rows.values():
+        assert row["texts"] == 2 and 0 <= row["cer"] <= 1.5
+        assert row["first_audio_p50_s"] > 0 and row["rtf"] > 0
+        assert [r["text"] for r in row["results"]] == ["请说出您的问题。", "感谢您的来电，再见。"]
+    assert "prosody-v1" in rows["neural"]["voice"]
+    assert rows["neural"]["cer"] < 0.3  # short prompts the neural voice says clearly
+
+
+def test_bench_says_what_is_wrong_with_a_texts_file(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "none.txt"
+    assert main(["bench", "tts", "--texts", str(missing), "--reference", "none"]) == 2
+    assert "--texts" in capsys.readouterr().err
