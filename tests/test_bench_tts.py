@@ -51,3 +51,14 @@ def test_bench_says_what_is_wrong_with_a_texts_file(tmp_path: Path,
     missing = tmp_path / "none.txt"
     assert main(["bench", "tts", "--texts", str(missing), "--reference", "none"]) == 2
     assert "--texts" in capsys.readouterr().err
+
+
+def test_timing_only_renders_without_a_recognizer(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    texts = tmp_path / "texts.txt"
+    texts.write_text("请说出您的问题。\n", encoding="utf-8")
+    assert main(["bench", "tts", "--engine", "espeak", "--texts", str(texts),
+                 "--timing-only"]) == 0
+    table = capsys.readouterr().out
+    assert "| espeak (" in table and "| 1 | – | – |" in table  # no scores, timings only
+    assert "none (--timing-only)" in table

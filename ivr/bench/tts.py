@@ -70,8 +70,8 @@ class EngineRow:
     engine: str
     voice: str
     texts: int
-    cer: float
-    syllable_error: float
+    cer: float | None  # None: timings only (--timing-only)
+    syllable_error: float | None
     rtf: float | None
     first_audio_p50_s: float | None
     first_audio_max_s: float | None
@@ -152,10 +152,12 @@ def transcribe(recognizer: RecognizerEngine, samples: np.ndarray, rate: int,
     return transcribe_file(recognizer, path).text
 
 
-def bench_voice(chain: VoiceChain, texts: Sequence[str], recognizer: RecognizerEngine,
+def bench_voice(chain: VoiceChain, texts: Sequence[str], recognizer: RecognizerEngine | None,
                 speak: Callable[[str], Sequence[object]], progress: Progress | None = None
                 ) -> EngineRow:
-    """Render each text uncached (first clause timed), band it, transcribe it, score it."""
+    """Render each text uncached (first clause timed), band it, transcribe it, score it;
+    without a recognizer only the timings (so a load test running beside it is the only
+    other work on the machine)."""
     results: list[TextResult] = []
     with tempfile.TemporaryDirectory(prefix="ivr-bench-tts-") as tmp:
         scratch = Path(tmp)
@@ -168,13 +170,15 @@ def bench_voice(chain: VoiceChain, texts: Sequence[str], recognizer: RecognizerE
             first_s = time.perf_counter() - started
             audio = np.concatenate([first, *pieces])
             synth_s = time.perf_counter() - started
-            banded = telephone_band(scratch / "tts.wav", audio, TEL_RATE)
-            heard = transcribe(recognizer, banded, TEL_RATE, scratch)
+            heard = ""
+            if recognizer is not None:
+                banded = telephone_band(scratch / "tts.wav", audio, TEL_RATE)
+                heard = transcribe(recognizer, banded, TEL_RATE, scratch)
             results.append(TextResult(text, speakable(text), heard, len(audio) / TEL_RATE,
                                       synth_s, first_s))
             if progress is not None:
                 progress(i, len(texts), text)
-    cer, syl = pooled(results)
+    cer, syl = pooled(results) if recognizer is not None else (None, None)
     firsts = [r.first_audio_s for r in results]
     voice = chain.voices[0]
     return EngineRow(
@@ -230,8 +234,8 @@ class BackgroundCall:
         self._thread.join(timeout=60)
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f} %"
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.1f} %"
 
 
 def _opt(x: float | None, fmt: str) -> str:

@@ -49,6 +49,9 @@ def add_tts_parser(kinds: Any) -> None:
     p.add_argument("--with-call", action="store_true",
                    help="keep the recognizer decoding a recording in the background while "
                    "voices render, as a call in progress would (first audio under load)")
+    p.add_argument("--timing-only", action="store_true",
+                   help="render and time only (first audio, RTF, memory): no recognizer, no "
+                   "reference; for measuring beside a load test (`ivr loadtest`)")
     p.add_argument("--json", action="store_true", help="rows and every text as JSON")
     p.set_defaults(func=run_bench_tts)
 
@@ -73,7 +76,8 @@ def run_bench_tts(args: argparse.Namespace) -> int:
 
     try:
         kb = load_knowledge_base(args.kb)
-        recognizer = load_engine(args.asr_engine, cache_dir=args.cache_dir)
+        recognizer = (None if args.timing_only else
+                      load_engine(args.asr_engine, cache_dir=args.cache_dir))
     except (KnowledgeBaseError, ModelNotAvailable) as exc:
         print(f"ivr bench tts: {exc}", file=sys.stderr)
         return 2
@@ -85,7 +89,7 @@ def run_bench_tts(args: argparse.Namespace) -> int:
     engines = args.engine or (["local"] if args.tts_model else []) + ["neural", "espeak"]
     rows: list[EngineRow] = []
     busy = None
-    if args.with_call and args.reference.is_file():
+    if args.with_call and args.reference.is_file() and recognizer is not None:
         from ivr.bench.tts import BackgroundCall
 
         busy = BackgroundCall(recognizer, read_manifest(args.reference).rows[0].path)
@@ -111,11 +115,12 @@ def run_bench_tts(args: argparse.Namespace) -> int:
     if busy is not None:
         busy.stop()
         print(f"ivr bench tts: background call decoded {busy.decodes} times", file=sys.stderr)
-    if str(args.reference) != "none" and args.reference.is_file():
+    if str(args.reference) != "none" and args.reference.is_file() and recognizer is not None:
         manifest = read_manifest(args.reference)
         pairs = [(r.path, r.reference) for r in manifest.rows][: args.limit]
         rows.append(bench_reference(pairs, recognizer, _progress("reference")))
-    label = f"{recognizer.name} ({getattr(recognizer, 'reason', '')})"
+    label = ("none (--timing-only)" if recognizer is None else
+             f"{recognizer.name} ({getattr(recognizer, 'reason', '')})")
     if args.json:
         print(json.dumps({"recognizer": label, "rows": [asdict(r) for r in rows]},
                          ensure_ascii=False, indent=1))
