@@ -63,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
                    "IVR_TTS_ENGINE")
     s.add_argument("--tts-model", help="local voice folder (model.onnx, tokens.txt, "
                    "lexicon.txt); IVR_TTS_MODEL")
-    s.add_argument("--tts-speed", type=float, help="neural/local speaking speed (1.0; "
+    s.add_argument("--tts-speed", type=float, help="neural/local speaking speed (0.9; "
                    "IVR_TTS_SPEED)")
     s.add_argument("--public-url", help="public https URL the platform reaches us at")
     s.add_argument("--inband-dtmf", choices=["auto", "on", "off"],

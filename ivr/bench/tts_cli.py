@@ -16,7 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from ivr.config import REPO_ROOT
+from ivr.config import REPO_ROOT, ServerConfig
 
 DEFAULT_REFERENCE = REPO_ROOT.parent / "shared" / "audio" / "hotline_queries" / "setA.tsv"
 
@@ -34,8 +34,9 @@ def add_tts_parser(kinds: Any) -> None:
     p.add_argument("--engine", action="append", choices=["neural", "local", "espeak"],
                    help="voices to measure (repeatable; default: every installed one)")
     p.add_argument("--tts-model", default="", help="local voice folder (for the local engine)")
-    p.add_argument("--tts-speed", type=float, default=1.0,
-                   help="neural/local speaking speed (as IVR_TTS_SPEED)")
+    p.add_argument("--tts-speed", type=float, default=ServerConfig.tts_speed,
+                   help="neural/local speaking speed (as IVR_TTS_SPEED; default "
+                   f"{ServerConfig.tts_speed:g}, the server's)")
     p.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE,
                    help="TSV of human recordings (file, text) for the reference row "
                    "(their _tel8k.wav siblings are used); 'none' to skip")
