@@ -10,6 +10,7 @@ import pytest
 
 from ivr.bench.tts import read_texts
 from ivr.cli import main
+from ivr.voices.zhtts_voice import FRONT_END
 
 
 def test_texts_from_lines_or_a_tsv_column(tmp_path: Path) -> None:
@@ -42,7 +43,7 @@ def test_bench_scores_each_voice_on_given_texts(tmp_path: Path,
         assert row["texts"] == 2 and 0 <= row["cer"] <= 1.5
         assert row["first_audio_p50_s"] > 0 and row["rtf"] > 0
         assert [r["text"] for r in row["results"]] == ["请说出您的问题。", "感谢您的来电，再见。"]
-    assert "prosody-v1" in rows["neural"]["voice"]
+    assert FRONT_END in rows["neural"]["voice"]
     assert rows["neural"]["cer"] < 0.3  # short prompts the neural voice says clearly
 
 

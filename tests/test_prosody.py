@@ -44,6 +44,7 @@ def _chars(groups: list[ProsodicWord]) -> list[str]:
     (["第di4 一yi1"], "di4yi1"),
     (["一yi1 月yue4", "一yi1 日ri4"], "yi1yue4 yi1ri4"),
     (["十shi2 一yi1"], "shi2yi1"),
+    (["一yi2 月yue4"], "yi1yue4"),  # as pypinyin's phrase list gives it
 ])
 def test_tone_sandhi(words: list[str], expected: str) -> None:
     groups = group_words([_word(w) for w in words])
@@ -66,3 +67,14 @@ def test_a_prosodic_word_has_at_most_four_syllables() -> None:
 
 def test_nothing_to_group() -> None:
     assert group_words([]) == []
+
+
+@pytest.mark.parametrize(("words", "expected"), [
+    (["拨bo1 打da3", "幺yao1", "二er4 三san1", "三san1", "三san1"], ["拨打", "幺二三", "三三"]),
+    (["幺yao1 三san1 八ba1", "零ling2 零ling2 幺yao1 三san1 八ba1 零ling2 零ling2 零ling2"],
+     ["幺三八", "零零幺三", "八零零零"]),  # a mobile number: 3 + 4 + 4
+    (["二er4 三san1"], ["二三"]),  # two digits are not a number read digit by digit
+])
+def test_numbers_read_digit_by_digit_are_said_in_even_groups(words: list[str],
+                                                              expected: list[str]) -> None:
+    assert _chars(group_words([_word(w) for w in words])) == expected

