@@ -15,7 +15,6 @@ the rest). Time comes from the injected clock (`ivr.clock`). Does socket I/O thr
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from typing import Any
@@ -51,7 +50,7 @@ from ivr.listening import OPEN, profile_for
 from ivr.logformat import set_call_id
 from ivr.media.base import MediaProtocol, WireMessage
 from ivr.playback import Playback, PlaybackStream
-from ivr.prompt_timeout import PromptTimeout, apology
+from ivr.prompt_timeout import PromptTimeout, apology, next_piece
 from ivr.services import Services
 from ivr.turns import TurnTracker
 
@@ -343,7 +342,7 @@ class CallSession:
             await self._turns.bot_said(action.text)
         pieces = self.services.prompts.stream_samples(action.text)
         try:
-            first = await self._next_piece(pieces)
+            first = await next_piece(pieces, self.clock, self.services.config.tts_prompt_timeout_s)
         except PromptTimeout as exc:
             log.error("call %s: no audio for %r: %s; playing the apology", self.call_id,
                       action.text, exc)
@@ -360,27 +359,13 @@ class CallSession:
         self._listen_after(action.key)
         self._tasks.spawn(self._feed(action.key, pieces, stream), "speech stream")
 
-    async def _next_piece(self, pieces: Iterator[np.ndarray]) -> np.ndarray | None:
-        """The next rendered piece (None after the last), off the loop; PromptTimeout when
-        the voice gives nothing within `tts_prompt_timeout_s` on the call's clock."""
-        loop = asyncio.get_running_loop()
-        in_call = contextvars.copy_context()  # the voice's log lines name the call too
-
-        def render() -> np.ndarray | None:
-            return in_call.run(next, pieces, None)
-
-        future: asyncio.Future[np.ndarray | None] = loop.run_in_executor(None, render)
-        limit = self.services.config.tts_prompt_timeout_s
-        if limit > 0 and not await finished_within(self.clock, future, limit):
-            raise PromptTimeout(f"no audio within {limit:g} s")
-        return await future
-
     async def _feed(self, key: str, pieces: Iterator[np.ndarray], stream: PlaybackStream
                     ) -> None:
         """Hand each further clause to playback as it is rendered; stop once it was cut."""
         try:
             while not stream.dropped:
-                piece = await self._next_piece(pieces)
+                limit = self.services.config.tts_prompt_timeout_s
+                piece = await next_piece(pieces, self.clock, limit)
                 if piece is None:
                     break
                 stream.append(piece)
