@@ -29,6 +29,7 @@ from dialog.examples import ExampleIndex, strip_frames
 from dialog.intents import Intent, KnowledgeBase
 from dialog.keywords import Hit, KeywordIndex
 from dialog.phonetic import Utterance, analyse, loose_pinyin, loosen
+from dialog.request_frames import strip_request_frames
 from dialog.routing import DepartmentPrior, DepartmentRouter, Routing
 from dialog.semantic import Bm25Index, terms
 from dialog.synonyms import Canonicalizer
@@ -157,7 +158,7 @@ class Matcher:
         self._examples = ExampleIndex([(o, u) for o, u in examples if u.text],
                                       len(self._intents))
         self._bm25 = Bm25Index(self._documents(examples))
-        self._router = DepartmentRouter(kb, self.canon)
+        self._router = DepartmentRouter(kb, self.canon, learned=learned)
         self._embedder = embedder
         self._embedded = self._embed_examples(embedder) if embedder is not None else None
         self._classifier = self._train_classifier(examples) if learned else None
@@ -278,7 +279,39 @@ class Matcher:
 
     def decide(self, text: str, ev: Evidence,
                prior: DepartmentPrior | None = None) -> MatchResult:
-        """Thresholds applied to the evidence: answer, clarify, route, or no match."""
+        """Thresholds applied to the evidence: answer, clarify, route, or no match; an
+        answer, question or no-match is read again without its request frames
+        (`_without_frames`)."""
+        return self._without_frames(text, self._decide(text, ev, prior), prior)
+
+    def _without_frames(self, text: str, first: MatchResult,
+                        prior: DepartmentPrior | None) -> MatchResult:
+        """The decision for the utterance without its request frame words (投诉, 建议, 反映,
+        关于 …; dialog.request_frames) when that reading routes the problem or answers an FAQ
+        of another department than the first reading: the frame was carrying a general FAQ
+        (建议 → suggestion, 投诉 → consumer_complaint) over what the caller said it is about.
+        A routed first reading, a system intent (转人工, 是的) or a frame that is the whole
+        request (我要投诉) stay as they are. Marked `signals.frames_removed`."""
+        if first.routed or (first.intent is not None and self._is_system(first.intent)):
+            return first
+        stripped = strip_request_frames(self.canon(text))
+        if stripped == self.canon(text):
+            return first
+        ev = self.evidence(stripped)
+        if ev is None:
+            return first
+        second = self._decide(stripped, ev, prior)
+        heard = first.department if first.action != "clarify" else None
+        if second.action == "clarify" or second.department in (None, heard) or (
+                second.intent is not None and self._is_system(second.intent)):
+            return first
+        return replace(second, text=text, signals=second.signals | {"frames_removed": 1.0})
+
+    def _is_system(self, intent_id: str) -> bool:
+        return not bool(self._is_faq[self._index[intent_id]])
+
+    def _decide(self, text: str, ev: Evidence,
+                prior: DepartmentPrior | None = None) -> MatchResult:
         best = int(ev.order[0])
         top = float(ev.scores[best])
         if self._chatter(ev):
@@ -309,6 +342,12 @@ class Matcher:
                       and routing.margin >= ROUTE_KEYWORD_MARGIN):
             return MatchResult(None, routing.score, routing.department, "transfer", text=text,
                                signals=ev.signals | _route_signals(routing),
+                               candidates=ev.candidates)
+        # A keyword several departments list: the department classifier settles which.
+        settled = self._router.settle(ev.utterance, ev.terms, ROUTE_KEYWORD)
+        if settled is not None:
+            return MatchResult(None, settled.score, settled.department, "transfer", text=text,
+                               signals=ev.signals | _route_signals(settled),
                                candidates=ev.candidates)
         return MatchResult(None, top, None, "none", text=text, signals=ev.signals,
                            candidates=ev.candidates)
@@ -497,6 +536,8 @@ def _route_signals(routing: Routing) -> dict[str, float]:
                "route_semantic": routing.semantic, "route_margin": routing.margin}
     if routing.learned is not None:
         signals["route_learned"] = routing.learned
+    if routing.classifier is not None:
+        signals["route_classifier"] = routing.classifier
     return signals
 
 
