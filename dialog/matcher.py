@@ -227,13 +227,18 @@ class Matcher:
         norm = self.canon(text)[:MAX_CHARS]
         if not norm:
             return None
-        utt = analyse(norm)
+        return self._evidence_of(analyse(norm), text[:MAX_CHARS])
+
+    def _evidence_of(self, utt: Utterance, raw: str) -> Evidence:
+        """Every signal for every intent of an analysed utterance (`raw`: the caller's words,
+        for the optional sentence embeddings)."""
+        norm = utt.text
         query_terms = terms(utt)
         hits = self._drop_inner_yes_no(self._drop_negated_yes(self._hits(utt), norm))
         keyword = self._keywords.scores(hits)
         chars, sounds = self._examples.scores(utt)
         semantic = self._bm25.coverage(query_terms)
-        embedding = self._embedding(text[:MAX_CHARS])
+        embedding = self._embedding(raw)
         # An embedding model, when configured, lifts the semantic signal where it finds a
         # paraphrase the vocabulary misses; it never lowers it.
         semantic = np.maximum(semantic, embedding_semantic(embedding))
@@ -282,30 +287,43 @@ class Matcher:
         """Thresholds applied to the evidence: answer, clarify, route, or no match; an
         answer, question or no-match is read again without its request frames
         (`_without_frames`)."""
-        return self._without_frames(text, self._decide(text, ev, prior), prior)
+        return self._without_frames(text, ev, self._decide(text, ev, prior), prior)
 
-    def _without_frames(self, text: str, first: MatchResult,
+    def _without_frames(self, text: str, ev: Evidence, first: MatchResult,
                         prior: DepartmentPrior | None) -> MatchResult:
         """The decision for the utterance without its request frame words (投诉, 建议, 反映,
-        关于 …; dialog.request_frames) when that reading routes the problem or answers an FAQ
-        of another department than the first reading: the frame was carrying a general FAQ
-        (建议 → suggestion, 投诉 → consumer_complaint) over what the caller said it is about.
-        A routed first reading, a system intent (转人工, 是的) or a frame that is the whole
-        request (我要投诉) stay as they are. Marked `signals.frames_removed`."""
-        if first.routed or (first.intent is not None and self._is_system(first.intent)):
+        关于 …; dialog.request_frames), when that reading routes the problem or answers an FAQ
+        of another department than the first: the frame carried a general FAQ (建议 →
+        suggestion, 投诉 → consumer_complaint) over what the caller said it is about. Only
+        read again when the first reading is a clarifying question, a general-desk FAQ, or an
+        FAQ of another department than one whose keyword was heard (`_frame_suspect`): the
+        second reading costs a second match. Marked `signals.frames_removed`."""
+        if not self._frame_suspect(ev, first):
             return first
-        stripped = strip_request_frames(self.canon(text))
-        if stripped == self.canon(text):
+        stripped = strip_request_frames(ev.utterance)
+        if stripped is ev.utterance:
             return first
-        ev = self.evidence(stripped)
-        if ev is None:
-            return first
-        second = self._decide(stripped, ev, prior)
+        second = self._decide(stripped.text, self._evidence_of(stripped, stripped.text), prior)
         heard = first.department if first.action != "clarify" else None
         if second.action == "clarify" or second.department in (None, heard) or (
                 second.intent is not None and self._is_system(second.intent)):
             return first
         return replace(second, text=text, signals=second.signals | {"frames_removed": 1.0})
+
+    def _frame_suspect(self, ev: Evidence, first: MatchResult) -> bool:
+        """Could a request frame have carried this decision? A clarifying question, an FAQ
+        of the general desk (suggestion, ticket status …), or an FAQ whose department is not
+        the one a department keyword in the utterance names. Routed problems, no-matches and
+        system intents (转人工, 是的) stay as they are (on the DEV titles, re-reading
+        no-matches changed 2 of 51)."""
+        if first.action == "clarify":
+            return True
+        if first.intent is None or self._is_system(first.intent):
+            return False
+        if first.department == self.kb.default_department:
+            return True
+        routing = self.route(ev)
+        return routing.keyword > 0 and routing.department != first.department
 
     def _is_system(self, intent_id: str) -> bool:
         return not bool(self._is_faq[self._index[intent_id]])

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from dialog.phonetic import Utterance
+
 __all__ = ["REQUEST_FRAMES", "strip_request_frames"]
 
 # The verbs and nouns of asking, complaining and proposing (the long-text router's request
@@ -29,8 +31,15 @@ _PATTERN = re.compile("|".join(REQUEST_FRAMES))
 _MIN_LEFT = 2
 
 
-def strip_request_frames(text: str) -> str:
-    """`text` without its request frame words; `text` itself when none is there or when less
-    than two characters would be left."""
-    stripped = _PATTERN.sub("", text)
-    return stripped if stripped != text and len(stripped) >= _MIN_LEFT else text
+def strip_request_frames(utt: Utterance) -> Utterance:
+    """The utterance without its request frame words, pinyin cut at the same places (no
+    second pinyin analysis); `utt` itself when none is there or when fewer than two
+    characters would be left."""
+    keep = [True] * len(utt.text)
+    for found in _PATTERN.finditer(utt.text):
+        keep[found.start() : found.end()] = [False] * (found.end() - found.start())
+    if all(keep) or sum(keep) < _MIN_LEFT:
+        return utt
+    pick = [i for i, k in enumerate(keep) if k]
+    return Utterance("".join(utt.text[i] for i in pick), tuple(utt.tones[i] for i in pick),
+                     tuple(utt.plain[i] for i in pick), tuple(utt.loose[i] for i in pick))
