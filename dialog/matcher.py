@@ -298,10 +298,8 @@ class Matcher:
         read again when the first reading is a clarifying question, a general-desk FAQ, or an
         FAQ of another department than one whose keyword was heard (`_frame_suspect`): the
         second reading costs a second match. Marked `signals.frames_removed`."""
-        if not self._frame_suspect(ev, first):
-            return first
         stripped = strip_request_frames(ev.utterance)
-        if stripped is ev.utterance:
+        if stripped is ev.utterance or not self._frame_suspect(ev, first):
             return first
         second = self._decide(stripped.text, self._evidence_of(stripped, stripped.text), prior)
         heard = first.department if first.action != "clarify" else None
