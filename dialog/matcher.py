@@ -9,7 +9,10 @@ threshold the intent is taken; between the clarify and the answer threshold (or 
 intents are too close) the result asks which of the top two the caller meant; below, a
 problem that names a responsible department is routed there (unless that department's own
 FAQ is plausible, or sounds like what was asked: then it is answered), anything else is "no
-match". The learned signal counts only as far as the utterance's own words support it.
+match" (a keyword several departments share is settled by the knowledge base's department
+classifier, dialog.routing). A decision a request frame (投诉, 建议, 反映 …) may have carried is
+read again without the frame (dialog.request_frames). The learned signal counts only as far as
+the utterance's own words support it.
 Yes/no get explicit negation handling (不是 is a no, never a yes) and give way to the question
 a long utterance asks. Everything derived from the knowledge base is precomputed in the
 constructor, so `match` takes about a millisecond and never mutates the matcher (one instance
