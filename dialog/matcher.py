@@ -362,8 +362,11 @@ class Matcher:
             return MatchResult(None, routing.score, routing.department, "transfer", text=text,
                                signals=ev.signals | _route_signals(routing),
                                candidates=ev.candidates)
-        # A keyword several departments list: the department classifier settles which.
-        settled = self._router.settle(ev.utterance, ev.terms, ROUTE_KEYWORD)
+        # A keyword several departments list: the department classifier settles which. Its
+        # knowledge-base score is under the calibrated route threshold, so a stricter one
+        # (`route_threshold` raised, as `ivr kb eval --route-threshold` does) leaves it out.
+        settled = (self._router.settle(ev.utterance, ev.terms, ROUTE_KEYWORD)
+                   if self.route_threshold <= ROUTE_THRESHOLD else None)
         if settled is not None:
             return MatchResult(None, settled.score, settled.department, "transfer", text=text,
                                signals=ev.signals | _route_signals(settled),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from dialog.intents import KnowledgeBase
 from dialog.matcher import Matcher
 from dialog.phonetic import analyse
 from dialog.request_frames import strip_request_frames
@@ -61,3 +62,17 @@ def test_a_shared_keyword_alone_still_routes_nowhere(matcher: Matcher) -> None:
     # (dialog.routing.SETTLE_AGREE) to send a call for a fruit seller anywhere.
     result = matcher.match("请问是小区门口卖水果的老板吗")
     assert result.action == "none" and result.department is None
+
+
+def test_settling_a_shared_keyword_stays_under_the_route_threshold(
+    kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    # 公路 (transport) alone scores under the route threshold and not 0.4 ahead of every
+    # other department; the department classifier settles it (DepartmentRouter.settle) on
+    # the reading without 反映.
+    text = "反映一下村里公路塌了一半的问题"
+    settled = matcher.match(text)
+    assert (settled.action, settled.department) == ("transfer", "transport")
+    assert settled.signals["route_classifier"] >= 0.5 and settled.score < 0.5
+    stricter = Matcher(kb, route_threshold=0.6).match(text)
+    assert "route_classifier" not in stricter.signals and not stricter.routed

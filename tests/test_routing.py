@@ -99,3 +99,4 @@ def test_settling_needs_a_keyword_and_the_classifier() -> None:
     assert router.settle(utt, terms(utt), least_keyword=0.9) is None
     unlearned = DepartmentRouter(SHARED, Canonicalizer({}), learned=False)
     assert unlearned.settle(utt, terms(utt), least_keyword=0.44) is None
+
