@@ -108,6 +108,14 @@ def caller_text(message: dict[str, str], detail_chars: int) -> str:
     return text.replace("\t", " ")
 
 
+def title_text(message: dict[str, str]) -> str:
+    """The title alone, or the first 80 characters of the message when it has none: one
+    sentence stating the problem, as a caller would (the training's caller text does the same)."""
+    title = re.sub(r"\s+|_x000D_", "", message.get("title", ""))
+    return (title or re.sub(r"\s+|_x000D_", "", message.get("detail", ""))[:80]).replace(
+        "\t", " ")
+
+
 def _cell(text: str) -> str:
     """One TSV cell: line breaks kept as a literal \\n (train-router restores them)."""
     return re.sub(r"\s*(?:_x000D_|\r?\n)\s*", "\\\\n", text).replace("\t", " ").strip()
@@ -160,6 +168,9 @@ def main(argv: list[str] | None = None) -> int:
                         "scored only for the report")
     parser.add_argument("--detail-chars", type=int, default=60,
                         help="characters of the message body after the title (0: all)")
+    parser.add_argument("--titles", action="store_true",
+                        help="the title alone (issue 10 item 4: what a caller states on the "
+                        "phone), instead of the title plus --detail-chars of the body")
     parser.add_argument("--min-evidence", type=int, default=MIN_EVIDENCE,
                         help="weight a department needs in the reply to label it (1: any "
                         "mention, the earlier rule)")
@@ -188,8 +199,8 @@ def main(argv: list[str] | None = None) -> int:
                  f"{m.get('msg_id', '')}\n" for m, d in rows]
     else:
         header = "text\texpected\tmsg_id\n"
-        lines = [f"{caller_text(m, args.detail_chars)}\tdept:{d}\t{m.get('msg_id', '')}\n"
-                 for m, d in rows]
+        lines = [f"{title_text(m) if args.titles else caller_text(m, args.detail_chars)}"
+                 f"\tdept:{d}\t{m.get('msg_id', '')}\n" for m, d in rows]
     args.out.write_text(header + "".join(lines), encoding="utf-8")
     print(f"wrote {len(lines)} to {args.out}")
     return 0

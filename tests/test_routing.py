@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dialog.intents import parse_knowledge_base
 from dialog.phonetic import analyse
 from dialog.routing import DepartmentRouter
@@ -49,3 +51,52 @@ def test_an_empty_knowledge_base_routes_nowhere() -> None:
     empty = KB.__class__({}, {}, {}, default_department="x")
     utt = analyse("污染")
     assert DepartmentRouter(empty, Canonicalizer({})).route(utt, terms(utt)).department is None
+
+
+SHARED = parse_knowledge_base({
+    "default_department": "front",
+    "departments": [
+        {"id": "front", "name": "前台", "queue": "q0", "keywords": ["小区"]},
+        {"id": "env", "name": "环保局", "queue": "q1", "description": "污染和排污，噪声，废气",
+         "keywords": ["污染", "排污", "小区"]},
+        {"id": "housing", "name": "住建局", "queue": "q2",
+         "description": "物业管理，电梯，房屋维修", "keywords": ["物业", "小区"]},
+    ],
+    "prompts": KB.prompts,
+    "intents": [
+        {"id": "lift", "department": "housing", "answer": "找物业。", "keywords": ["电梯"],
+         "examples": ["电梯坏了没人修", "楼里的电梯天天停", "物业不修电梯"]},
+        {"id": "smoke", "department": "env", "answer": "打环保。", "keywords": ["黑烟"],
+         "examples": ["工厂冒黑烟", "河水被工厂排污染黑了", "废气熏得睁不开眼"]},
+    ],
+})
+
+
+@pytest.mark.parametrize(("text", "department"), [
+    ("小区电梯又停了", "housing"),
+    ("小区旁边的工厂冒黑烟", "env"),
+    ("小区", None),  # the word alone: the classifier is sure of no department
+])
+def test_a_shared_keyword_is_settled_by_the_department_classifier(
+    text: str, department: str | None
+) -> None:
+    utt = analyse(text)
+    router = DepartmentRouter(SHARED, Canonicalizer({}))
+    plain = router.route(utt, terms(utt))
+    assert plain.margin < 0.4  # three departments list 小区: no keyword decides alone
+    settled = router.settle(utt, terms(utt), least_keyword=0.44)
+    if department is None:
+        assert settled is None
+        return
+    assert settled is not None and settled.department == department
+    assert settled.classifier is not None and settled.classifier >= 0.5
+    assert (settled.score, settled.margin) == (plain.score, plain.margin)
+
+
+def test_settling_needs_a_keyword_and_the_classifier() -> None:
+    utt = analyse("小区电梯又停了")
+    router = DepartmentRouter(SHARED, Canonicalizer({}))
+    assert router.settle(utt, terms(utt), least_keyword=0.9) is None
+    unlearned = DepartmentRouter(SHARED, Canonicalizer({}), learned=False)
+    assert unlearned.settle(utt, terms(utt), least_keyword=0.44) is None
+

@@ -1,0 +1,78 @@
+"""Request frames (dialog.request_frames) and the matcher's second reading without them."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialog.intents import KnowledgeBase
+from dialog.matcher import Matcher
+from dialog.phonetic import analyse
+from dialog.request_frames import strip_request_frames
+
+
+@pytest.mark.parametrize(("text", "left"), [
+    ("关于公交站牌的建议", "公交站牌的"),
+    ("强烈要求修路", "修路"),
+    ("我要投诉", "我要"),
+    ("反映问题", "问题"),
+    ("投诉", "投诉"),  # the frame is the whole request: nothing would be left
+    ("社保卡丢了", "社保卡丢了"),  # no frame
+])
+def test_frames_are_cut_with_their_pinyin(text: str, left: str) -> None:
+    utt = analyse(text)
+    stripped = strip_request_frames(utt)
+    assert stripped.text == left
+    assert len(stripped.tones) == len(stripped.plain) == len(stripped.loose) == len(left)
+    if left == text:
+        assert stripped is utt
+    else:
+        assert stripped.loose == analyse(left).loose
+
+
+@pytest.mark.parametrize(("text", "department"), [
+    # 建议 alone is the general desk's suggestion FAQ; the road and the coach are transport's
+    ("关于我们村通往镇上的公路坑坑洼洼的建议", "transport"),
+    ("建议把镇上到县城的客运班车加密一些", "transport"),
+])
+def test_a_framed_problem_reaches_the_department_it_is_about(
+    matcher: Matcher, text: str, department: str
+) -> None:
+    result = matcher.match(text)
+    assert (result.action, result.intent, result.department) == ("transfer", None, department)
+    assert result.signals["frames_removed"] == 1.0
+    assert result.signals["route"] == result.score
+    assert result.text == text
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("我想提个建议", "suggestion"),  # nothing but the frame: the suggestion box it is
+    ("我要投诉", "consumer_complaint"),
+    ("社保卡丢了怎么补办", "sbk_reissue"),  # no frame at all
+])
+def test_a_frame_that_is_the_request_keeps_its_faq(
+    matcher: Matcher, text: str, intent: str
+) -> None:
+    result = matcher.match(text)
+    assert result.intent == intent
+    assert "frames_removed" not in result.signals
+
+
+def test_a_shared_keyword_alone_still_routes_nowhere(matcher: Matcher) -> None:
+    # 小区 is a word of several departments; the department classifier is not sure enough
+    # (dialog.routing.SETTLE_AGREE) to send a call for a fruit seller anywhere.
+    result = matcher.match("请问是小区门口卖水果的老板吗")
+    assert result.action == "none" and result.department is None
+
+
+def test_settling_a_shared_keyword_stays_under_the_route_threshold(
+    kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    # 公路 (transport) alone scores under the route threshold and not 0.4 ahead of every
+    # other department; the department classifier settles it (DepartmentRouter.settle) on
+    # the reading without 反映.
+    text = "反映一下村里公路塌了一半的问题"
+    settled = matcher.match(text)
+    assert (settled.action, settled.department) == ("transfer", "transport")
+    assert settled.signals["route_classifier"] >= 0.5 and settled.score < 0.5
+    stricter = Matcher(kb, route_threshold=0.6).match(text)
+    assert "route_classifier" not in stricter.signals and not stricter.routed
