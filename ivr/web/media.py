@@ -240,6 +240,10 @@ async def _read_messages(ws: WebSocket, writer: asyncio.Task[None], max_bytes: i
                 outbox.put_nowait(CloseFrame(MESSAGE_TOO_BIG, "message too big"))
                 return
             yield data
+            # A receive from a non-empty queue does not suspend: without this, a socket
+            # whose messages piled up while its call waited (a slow database write) would be
+            # drained in one go, starving the other calls and counting as a flood.
+            await asyncio.sleep(0)
     finally:
         writer.remove_done_callback(writer_done)
 
