@@ -2,13 +2,13 @@
 
 `feed()` is synchronous and cheap (resampling to the engine's rate and endpointing), so the
 session can call it for every 20 ms media frame on the event loop. While the caller speaks,
-the utterance's audio goes to the recognizer as it arrives (so a streaming engine such as Vosk
-has little left to do when the utterance ends); at the end of each utterance `finish()` gives
-the final. All recognizer calls run on the shared decode pool (`asr.scheduler`: streamed
-audio first, then finals shortest first, then speculative decodes), never on the loop, one at
-a time per call and in order, so finals come out in utterance order while other calls use the
-other workers. Engine errors become `RecognitionFailed` events
-instead of exceptions. No I/O of its own.
+the utterance's audio goes to the recognizer as it arrives, in 0.1 s pieces (so a streaming
+engine such as Vosk has little left to do when the utterance ends); at the end of each
+utterance `finish()` gives the final. All recognizer calls run on the shared decode pool
+(`asr.scheduler`: streamed audio first, then finals shortest first, then speculative
+decodes), never on the loop, one at a time per call and in order, so finals come out in
+utterance order while other calls use the other workers. Engine errors become
+`RecognitionFailed` events instead of exceptions. No I/O of its own.
 
 Engines that decode whole utterances (Whisper: its recognizer has `decode_utterance`) gain
 nothing from audio fed early, so they get each utterance's span at its end instead, and
@@ -75,6 +75,9 @@ _STOP = object()  # closes the decode pump after the last job
 # Trailing silence after which a whole-utterance engine starts decoding: long enough that the
 # gaps between words (mostly under 0.2 s) seldom trigger it, well before the 0.6 s endpoint.
 DEFAULT_SPECULATE_AFTER_S = 0.25
+# Streaming engines get a speaking caller's audio in pieces this long (the engine's partial
+# hypothesis lags by at most this; nobody hears partials).
+DEFAULT_STREAM_CHUNK_S = 0.1
 
 
 class Cancellable(Protocol):
@@ -152,8 +155,10 @@ class RecognitionStream:
     arguments. `speculate_after_s` (whole-utterance engines only; 0 disables) is the trailing
     silence after which decoding starts speculatively, and also how much trailing silence
     is decoded. `decode_timeout_s` (0: none) bounds each recognizer job, timed on `timer`
-    (the loop's own by default). `feed`, `flush`, `set_endpointing` and the no-input methods
-    must be called on the event loop thread that iterates `events()`.
+    (the loop's own by default). Streaming engines are fed the speech in pieces of at least
+    `stream_chunk_s` (0: every frame) while the caller speaks. `feed`, `flush`,
+    `set_endpointing` and the no-input methods must be called on the event loop thread that
+    iterates `events()`.
     """
 
     def __init__(
@@ -166,6 +171,7 @@ class RecognitionStream:
         speculate_after_s: float = DEFAULT_SPECULATE_AFTER_S,
         decode_timeout_s: float = 0.0,
         timer: Timer | None = None,
+        stream_chunk_s: float = DEFAULT_STREAM_CHUNK_S,
         **endpointer_config: Any,
     ) -> None:
         if not speculate_after_s >= 0:
@@ -185,6 +191,7 @@ class RecognitionStream:
         frames = math.ceil(speculate_after_s * 1000 / FRAME_MS - 1e-6)
         self._tail = frames * self._endpointer.frame_samples if self._whole else 0
         self._speculation: _Speculation | None = None
+        self._stream_chunk = round(stream_chunk_s * engine.sample_rate)
         self.speculations = 0  # speculative decodes started
         self.speculations_used = 0  # ... that became the final
         self.speculations_wasted = 0  # ... dropped because the caller spoke again
@@ -372,8 +379,13 @@ class RecognitionStream:
             self.speculations_wasted += counted
 
     def _queue_speech(self) -> None:
-        """Queue the audio the utterance in progress gained since the last call."""
+        """Queue the audio the utterance in progress gained since the last call, once it is
+        `stream_chunk_s` long: one hop to a decode worker per 20 ms frame of every speaking
+        caller costs the event loop more than the engine's work (the utterance's end hands
+        over whatever is left, so the final transcript is the same)."""
         if not self._endpointer.in_speech:
+            return
+        if self._endpointer.utterance_samples - self._fed < self._stream_chunk:
             return
         chunk = self._endpointer.utterance_audio(self._fed)
         if chunk.size:

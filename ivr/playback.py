@@ -1,4 +1,11 @@
-"""Outbound audio for one call: paced in real time, a mark after every chunk, tracked until heard.
+"""Outbound audio for one call: paced in real time in short messages, tracked until heard.
+
+Audio leaves in `chunk_ms` messages (20 ms, as the platform itself sends) paced against a
+monotonic deadline: a message goes out when the audio already sent would finish playing
+within `lead_s`, so the platform always holds about `lead_s` queued and the wait between two
+messages stays one message long, with no drift from sleeping. Marks are sparse: one after
+every `mark_every_ms` of audio and one after each utterance's last message (marks cost a
+message each way, and only the last one of an utterance is needed).
 
 Playback is tracked, not assumed: an utterance counts as heard only when the platform echoes the
 mark after its last chunk. On barge-in `interrupt()` drops everything queued, sends `clear`, and
@@ -61,17 +68,21 @@ class PlaybackStream:
     def append(self, samples: np.ndarray) -> None:
         if not self._utt.dropped and self._utt.open:
             self._utt.chunks += self._playback._split(samples)
-            self._playback._wakeup.set()
+            self._playback._nudge()
 
     def finish(self) -> None:
         """No more audio: the utterance ends (its last mark goes out) after what was sent."""
         if self._utt.open:
             self._utt.open = False
-            self._playback._wakeup.set()
+            self._playback._nudge()
 
 
 class Playback:
-    """Queue of bot utterances for one call, sent chunk by chunk no faster than real time."""
+    """Queue of bot utterances for one call, sent chunk by chunk no faster than real time.
+
+    `chunk_ms` is the length of one outbound audio message, `mark_every_ms` how much audio
+    passes between intermediate marks (0: a mark only after each utterance's last chunk).
+    """
 
     def __init__(
         self,
@@ -80,7 +91,8 @@ class Playback:
         on_started: StartedFn | None = None,
         *,
         sample_rate: int = 8000,
-        chunk_ms: int = 100,
+        chunk_ms: int = 20,
+        mark_every_ms: int = 200,
         lead_s: float = 0.3,
         mark_grace_s: float = 3.0,
         clock: Clock = SYSTEM_CLOCK,
@@ -90,13 +102,16 @@ class Playback:
         self._on_started = on_started
         self._rate = sample_rate
         self._chunk = max(1, sample_rate * chunk_ms // 1000)
+        # an intermediate mark after every this many chunks (the last chunk always has one)
+        self._mark_every = max(1, round(mark_every_ms / chunk_ms)) if mark_every_ms > 0 else 0
         self._lead_s = lead_s
         self._grace_s = mark_grace_s
         self._clock = clock
         self._queue: deque[_Utterance] = deque()
         self._awaiting: dict[str, _Utterance] = {}  # last mark name -> utterance sent in full
         self._ids = itertools.count(1)
-        self._wakeup = asyncio.Event()
+        self._nudged = False  # something changed since the sender last looked (see `_nudge`)
+        self._waiter: asyncio.Future[None] | None = None
         self._play_end = 0.0  # when the audio sent so far finishes playing at the platform
 
     # ---- control -------------------------------------------------------------------------
@@ -117,7 +132,7 @@ class Playback:
         """Queue an utterance (int16 at the playback rate) behind whatever is playing."""
         self._queue.append(_Utterance(next(self._ids), key, self._split(samples) or
                                       [samples[:0]]))
-        self._wakeup.set()
+        self._nudge()
 
     def open_stream(self, key: str, first: np.ndarray) -> PlaybackStream:
         """Queue an utterance whose audio is still being rendered: `first` plays as soon as
@@ -125,7 +140,7 @@ class Playback:
         heard when the mark after its last piece returns (after `finish`)."""
         utt = _Utterance(next(self._ids), key, self._split(first), open=True)
         self._queue.append(utt)
-        self._wakeup.set()
+        self._nudge()
         return PlaybackStream(self, utt)
 
     def _split(self, samples: np.ndarray) -> list[np.ndarray]:
@@ -140,7 +155,7 @@ class Playback:
         """
         done = asyncio.Event()
         self._queue.append(_Utterance(next(self._ids), "", [np.zeros(0, np.int16)], done=done))
-        self._wakeup.set()
+        self._nudge()
         return await wait_until(self._clock, done, timeout_s)
 
     @property
@@ -158,7 +173,7 @@ class Playback:
         self._queue.clear()
         self._awaiting.clear()
         self._play_end = self._clock.monotonic()
-        self._wakeup.set()
+        self._nudge()
         await self._send(ClearAudio())
         for utt in cut:
             if utt.watchdog:
@@ -183,12 +198,41 @@ class Playback:
 
     # ---- sender loop ---------------------------------------------------------------------
 
+    def _nudge(self) -> None:
+        """Wake the sender: audio was queued or appended, a stream ended, or an interrupt."""
+        self._nudged = True
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def _sleep(self, timeout_s: float | None = None) -> None:
+        """Until the next `_nudge` or `timeout_s` on the clock. One future and at most one
+        timer per wait: this runs 50 times a second per speaking call, so no task and no
+        `asyncio.wait` (what `wait_until` would cost)."""
+        if self._nudged:
+            self._nudged = False
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiter = waiter
+        handle = None
+        if timeout_s is not None:
+            def expire() -> None:
+                if not waiter.done():
+                    waiter.set_result(None)
+            handle = self._clock.call_later(timeout_s, expire)
+        try:
+            await waiter
+        finally:
+            self._waiter = None
+            self._nudged = False
+            if handle is not None:
+                handle.cancel()
+
     async def run(self) -> None:
         """Send queued audio until cancelled (the call session runs this as one of its tasks)."""
         while True:
             if not self._queue:
-                self._wakeup.clear()
-                await self._wakeup.wait()
+                await self._sleep()
                 continue
             utt = self._queue[0]
             await self._send_next_chunk(utt)
@@ -198,8 +242,7 @@ class Playback:
             # A streamed utterance keeps its last chunk back until more audio or the end
             # comes, so that chunk can carry the utterance's last mark (what it sends is
             # then the same as for an utterance queued whole).
-            self._wakeup.clear()
-            await self._wakeup.wait()
+            await self._sleep()
             return
         if utt.sent == len(utt.chunks):
             utt.chunks.append(np.zeros(0, np.int16))  # a stream that ended with no audio
@@ -208,16 +251,17 @@ class Playback:
         if ahead > self._lead_s:
             # Woken early by an interrupt (the next reply need not wait out the cut one's
             # pacing) or by new audio; either way the queue is checked again.
-            self._wakeup.clear()
-            await wait_until(self._clock, self._wakeup, ahead - self._lead_s)
+            await self._sleep(ahead - self._lead_s)
             return
         chunk = utt.chunks[utt.sent]
-        mark = f"u{utt.uid}.{utt.sent}"
+        index = utt.sent
+        mark = f"u{utt.uid}.{index}"
         if utt.sent == 0 and self._on_started and utt.done is None:
             self._on_started(utt.key, now)
         self._play_end = max(self._play_end, now) + len(chunk) / self._rate
         utt.sent += 1
-        if utt.sent == len(utt.chunks) and not utt.open:
+        last = utt.sent == len(utt.chunks) and not utt.open
+        if last:
             self._queue.popleft()
             utt.last_mark = mark
             self._awaiting[mark] = utt
@@ -225,7 +269,8 @@ class Playback:
             utt.watchdog = self._clock.call_later(delay, lambda: self._mark_lost(mark))
         if len(chunk):
             await self._send(SendAudio(chunk, self._rate))
-        await self._send(SendMark(mark))
+        if last or (self._mark_every and (index + 1) % self._mark_every == 0):
+            await self._send(SendMark(mark))
 
     def _mark_lost(self, name: str) -> None:
         if name in self._awaiting:

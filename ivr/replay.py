@@ -37,6 +37,7 @@ FRAME_S = 0.02
 # a silence in the bot's audio this long is taken for the pause between two prompts, not a
 # gap inside one (the load test's "largest gap between outbound frames")
 PROMPT_PAUSE_S = 0.5
+GAP_BUCKETS = round(PROMPT_PAUSE_S * 1000)  # gaps counted per whole millisecond
 
 
 @dataclass
@@ -72,12 +73,16 @@ class _Platform:
     first_audio_after: dict[float, float] = field(default_factory=dict)
     received_any: asyncio.Event = field(default_factory=asyncio.Event)
     max_gap_s: float = 0.0  # longest wait between two bot audio messages inside one prompt
+    # every such wait, counted by whole milliseconds (index 499: 499 ms): what the longest one
+    # alone cannot tell, whether it was one stall or the usual
+    gap_counts: list[int] = field(default_factory=lambda: [0] * GAP_BUCKETS)
 
     def add_audio(self, samples: np.ndarray) -> None:
         now = time.monotonic()
         gap = now - self.last_audio_at
         if self.last_audio_at and gap < PROMPT_PAUSE_S:
             self.max_gap_s = max(self.max_gap_s, gap)
+            self.gap_counts[min(int(gap * 1000), GAP_BUCKETS - 1)] += 1
         self.last_audio_at = now
         for since in list(self.first_audio_after):
             if self.first_audio_after[since] == 0.0:

@@ -150,7 +150,8 @@ def main() -> int:
 
 def print_table(rows: list[dict[str, Any]]) -> None:
     cols = ("setting", "concurrency", "calls", "failed", "unanswered_turns", "p50_s", "p95_s",
-            "p99_s", "max_frame_gap_ms", "intent_accuracy", "server_cpu_s", "server_rss_mb")
+            "p99_s", "max_frame_gap_ms", "p99_frame_gap_ms", "intent_accuracy", "server_cpu_s",
+            "server_rss_mb")
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
     for row in rows:

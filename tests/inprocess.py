@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import functools
 import json
-import math
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -42,7 +41,6 @@ from tests.fakes import FakeClock, ScriptedEngine, ToneTts
 
 RATE = 8000
 FRAME = 160  # 20 ms at 8 kHz, as Twilio sends
-CHUNK = 800  # the bot's playback chunk: 100 ms
 SPEECH = FIXTURES / "hotline" / "A10_tel8k.wav"  # any real caller speech: VAD decides the turns
 
 
@@ -90,6 +88,10 @@ def fake_services(tmp_path: Path, kb_holder: KnowledgeBaseHolder, *, engine: obj
                   **config: Any) -> Services:
     """Services around the given fakes; config fields may be overridden by keyword;
     `call_store` replaces the SQLite store (a failing one, in the fault tests)."""
+    # The caller's frames go in without moving the fake clock (a whole utterance in no time),
+    # so the per-socket message rate is no measure of them: a burst no test reaches, unless a
+    # test sets the limit it checks (tests/test_limits.py).
+    config.setdefault("ws_msg_burst", 100_000)
     cfg = replace(ServerConfig(db_path=tmp_path / "calls.sqlite3", kb_path=REPO / "intents.yaml",
                                speculate_after_s=0.0, api_keys=f"admin:{TEST_ADMIN_KEY}"),
                   **config)
@@ -176,37 +178,56 @@ class TwilioCaller:
 
     def hear(self) -> str:
         """Receive one whole prompt (its frames and marks), echoing every mark; return its
-        text. The clock moves on by each chunk's length, as playback at the platform would."""
-        self._receive("media")
+        text. The clock moves on by each frame's length, as playback at the platform would."""
+        first = self._receive("media")
         text = self._began()
-        chunks = max(1, math.ceil(len(self.world.tts.render(text)) / CHUNK))
-        for n in range(chunks):
-            if n:
-                self._receive("media")
-            mark = self._receive("mark")
-            self.world.clock.advance(CHUNK / RATE)
-            self._send("mark", mark={"name": mark["mark"]["name"]})
+        self._play(first)
+        self._hear_until(len(self.world.tts.render(text)) - self._samples(first))
         return text
 
     def hear_audio(self, samples: int) -> np.ndarray:
         """Receive at least `samples` of the bot's audio whatever made it (a fallback voice,
-        the recorded apology: no text to name), echoing each chunk's mark as `hear` does."""
-        received: list[np.ndarray] = []
-        while sum(map(len, received)) < samples:
-            media = self._receive("media")
-            received.append(mulaw_decode(base64.b64decode(media["media"]["payload"])))
-            mark = self._receive("mark")
-            self.world.clock.advance(CHUNK / RATE)
-            self._send("mark", mark={"name": mark["mark"]["name"]})
-        return np.concatenate(received)
+        the recorded apology: no text to name), echoing marks as `hear` does."""
+        return self._hear_until(samples)
 
-    def hear_start(self, chunks: int) -> str:
-        """Receive the first `chunks` frames of a prompt without echoing its marks (it is
-        still playing, as if the caller had heard only its beginning); returns its text."""
-        for _ in range(chunks):
-            self._receive("media")
-            self._receive("mark")
+    def hear_start(self, seconds: float) -> str:
+        """Receive the first `seconds` of a prompt without echoing its marks (it is still
+        playing, as if the caller had heard only its beginning); returns its text."""
+        received = 0
+        while received < seconds * RATE:
+            message = self._receive_json()
+            if message["event"] == "media":
+                received += self._samples(message)
+            else:
+                assert message["event"] == "mark", message
         return self._began()
+
+    def _hear_until(self, samples: int) -> np.ndarray:
+        """Frames until `samples` of audio arrived and then the mark after them (the end of
+        an utterance), the clock moved by each frame, every mark echoed."""
+        received: list[np.ndarray] = []
+        total = 0
+        while True:
+            message = self._receive_json()
+            if message["event"] == "mark":
+                self._send("mark", mark={"name": message["mark"]["name"]})
+                if total >= samples:
+                    return np.concatenate(received) if received else np.zeros(0, np.int16)
+                continue
+            assert message["event"] == "media", message
+            audio = self._play(message)
+            received.append(audio)
+            total += len(audio)
+
+    def _play(self, media: dict[str, Any]) -> np.ndarray:
+        """The frame's audio; the clock moves on by its length."""
+        audio = mulaw_decode(base64.b64decode(media["media"]["payload"]))
+        self.world.clock.advance(len(audio) / RATE)
+        return audio
+
+    @staticmethod
+    def _samples(media: dict[str, Any]) -> int:
+        return len(base64.b64decode(media["media"]["payload"]))
 
     def expect_clear(self) -> None:
         """The bot told the platform to drop its queued audio (barge-in)."""

@@ -158,7 +158,7 @@ def test_key_zero_transfers_and_the_key_is_recorded(
 
 def test_caller_speech_cuts_the_greeting_short(
         tmp_path: Path, holder: KnowledgeBaseHolder) -> None:
-    # A voice slow enough that the greeting spans many 100 ms chunks (several seconds).
+    # A voice slow enough that the greeting spans several seconds.
     with app_with_fakes(tmp_path, holder, tts=ToneTts(seconds_per_char=0.1)) as (client, world):
         prompts, kb = _prompts(holder), holder.current.kb
         with client.websocket_connect("/twilio/media") as ws:
@@ -166,7 +166,7 @@ def test_caller_speech_cuts_the_greeting_short(
             caller.start()
             # The platform has the greeting's first 0.3 s (pacing holds the rest back, the
             # clock does not move) when the caller starts talking over it.
-            assert caller.hear_start(chunks=3) == prompts["greeting"]
+            assert caller.hear_start(seconds=0.3) == prompts["greeting"]
             caller.ask(LOST_CARD)
             caller.expect_clear()
             assert caller.hear() == _answer_of(kb, "sbk_reissue")

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import webrtcvad
 
-from asr.endpointing import Endpointer, EndpointerConfig, NoInput
+from asr.endpointing import BAND_LOW_HZ, Endpointer, EndpointerConfig, NoInput, band_dbfs
 from asr.events import BargeIn, EndpointEvent, SpeechStarted, UtteranceEnded
 from pcm.files import read_audio
 from pcm.resample import resample
@@ -563,3 +563,35 @@ def test_real_clip_speech_samples_leave_only_the_end_silence() -> None:
     assert len(events) == 1
     tail = len(events[0].samples) - events[0].speech_samples
     assert tail == round(0.6 * rate)  # exactly end_silence_s of frames after the last voiced
+
+
+def _band_dbfs_by_fft(frames: np.ndarray, rate: int) -> np.ndarray:
+    """The definition: a Hann-windowed spectrum's one-sided power above BAND_LOW_HZ."""
+    n = frames.shape[1]
+    window = np.hanning(n + 2)[1:-1]
+    spectrum = np.fft.rfft(frames.astype(np.float64) * window, axis=1)
+    weights = np.full(n // 2 + 1, 2.0)
+    weights[-1] = 1.0 if n % 2 == 0 else 2.0
+    weights[: int(np.ceil(BAND_LOW_HZ * n / rate))] = 0.0
+    power = (np.abs(spectrum) ** 2 @ weights) / (n * n * np.mean(window**2))
+    return 10 * np.log10(np.maximum(power / 32768.0**2, 1e-12))
+
+
+@pytest.mark.parametrize("rate", [8000, 16000, 32000, 48000])
+def test_band_level_by_parseval_equals_the_spectrum_above_the_band_edge(rate: int) -> None:
+    """The endpointer computes only the bins below 200 Hz and subtracts them from the frame's
+    energy; that is the same level as summing the spectrum above the edge (to far below any
+    gate's resolution), for noise, hum, tones and digital silence, one frame or many."""
+    n = rate * 20 // 1000
+    t = np.arange(n) / rate
+    rng = np.random.default_rng(rate)
+    rows = [np.zeros(n)]
+    for scale in (3.0, 300.0, 30000.0):
+        rows += [rng.standard_normal(n) * scale / 3, scale * np.sin(2 * np.pi * 50 * t),
+                 scale * np.sin(2 * np.pi * 1000 * t),
+                 scale * np.sin(2 * np.pi * 50 * t) + scale / 100 * np.sin(2 * np.pi * 700 * t)]
+    frames = np.clip(np.rint(rows), -32768, 32767).astype(np.int16)
+    expected = _band_dbfs_by_fft(frames, rate)
+    assert np.allclose(band_dbfs(frames, rate), expected, atol=1e-4)
+    for i in range(len(frames)):  # the one-frame path
+        assert band_dbfs(frames[i : i + 1], rate)[0] == pytest.approx(expected[i], abs=1e-4)

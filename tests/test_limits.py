@@ -14,6 +14,7 @@ import pytest
 from starlette.testclient import TestClient, WebSocketTestSession
 
 from dialog.kbholder import KnowledgeBaseHolder
+from ivr.config import ServerConfig
 from ivr.web.limits import ConnectionLimiter, Refusals
 from ivr.web.rate import TokenBucket
 from tests.inprocess import FakeWorld, TwilioCaller, app_with_fakes, shared_kb_holder
@@ -240,7 +241,9 @@ def test_a_socket_sending_too_fast_is_closed_with_1008_and_counted(
 
 def test_a_call_at_twilio_pace_is_never_limited(
         tmp_path: Path, holder: KnowledgeBaseHolder) -> None:
-    with app_with_fakes(tmp_path, holder) as (client, world):  # the defaults: 200/s, 400
+    defaults = ServerConfig()  # 200/s, 400
+    with app_with_fakes(tmp_path, holder, ws_max_msgs_per_s=defaults.ws_max_msgs_per_s,
+                        ws_msg_burst=defaults.ws_msg_burst) as (client, world):
         with client.websocket_connect("/twilio/media") as ws:
             caller = TwilioCaller(ws, world, "CApace")
             caller.dial()

@@ -26,7 +26,7 @@ from ivr.events import (
     TransferCall,
     UnknownEvent,
 )
-from ivr.media.base import MAX_RAW_CHARS, MediaProtocol
+from ivr.media.base import MAX_RAW_CHARS, MediaProtocol, dump_json
 from ivr.media.twilio import TwilioMediaProtocol
 from pcm.resample import resample
 from tests.media_helpers import is_error, only, the_error
@@ -402,3 +402,17 @@ def test_sending_before_start_raises(command: object) -> None:
 def test_non_int16_audio_is_a_programming_error(samples: np.ndarray) -> None:
     with pytest.raises(TypeError):
         started().send(SendAudio(samples, 8000))
+
+
+@pytest.mark.parametrize("stream_sid", ["MZ123", 'MZ"quoted\\', "流PAYLOAD", "PAYLOAD", "\x00\n"])
+def test_media_message_is_the_json_a_dict_would_give(stream_sid: str) -> None:
+    """Media messages are built from a per-stream template around the payload: the same
+    text as serialising the message, whatever the stream id holds."""
+    proto = TwilioMediaProtocol()
+    start = json.loads(START)
+    start["streamSid"] = start["start"]["streamSid"] = stream_sid
+    assert isinstance(proto.receive_text(json.dumps(start))[0], CallStarted)
+    samples = np.array([0, 1000, -1000, 32767], dtype=np.int16)
+    payload = base64.b64encode(audioop.lin2ulaw(samples.astype("<i2").tobytes(), 2)).decode()
+    assert only(proto.send(SendAudio(samples, 8000))) == dump_json(
+        {"event": "media", "streamSid": stream_sid, "media": {"payload": payload}})

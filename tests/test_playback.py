@@ -1,10 +1,15 @@
-"""Playback: a mark after each chunk, heard when the last mark returns, clear on barge-in."""
+"""Playback: paced messages, sparse marks, heard when the last mark returns, clear on barge-in.
+
+Most tests run 100 ms chunks with a mark after each (the simplest to count); the tests at the
+end check the defaults: 20 ms messages, a mark every 200 ms and at each utterance's end, and
+the wait between two messages under a fake clock."""
 
 from __future__ import annotations
 
 import asyncio
 
 import numpy as np
+import pytest
 
 from ivr.events import ClearAudio, OutboundCommand, SendAudio, SendMark
 from ivr.playback import Playback
@@ -33,6 +38,7 @@ class Recorder:
 def _playback(rec: Recorder, clock: FakeClock | None = None, **kw: float) -> Playback:
     # lead_s is large so nothing waits for the pacing unless a test asks for it
     return Playback(rec.send, rec.on_heard, rec.on_started, sample_rate=8000, chunk_ms=100,
+                    mark_every_ms=100,
                     lead_s=kw.get("lead_s", 100.0), mark_grace_s=kw.get("grace", 100.0),
                     clock=clock or FakeClock())
 
@@ -229,3 +235,71 @@ def test_a_streamed_utterance_cut_by_barge_in_takes_no_more_audio() -> None:
     assert dropped
     assert rec.heard == [("answer", True)]
     assert sum(len(c.samples) for c in rec.sent if isinstance(c, SendAudio)) == 1600
+
+
+class TimedRecorder(Recorder):
+    """Notes the fake clock's time of every message."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__()
+        self.clock = clock
+        self.at: list[float] = []
+
+    async def send(self, command: OutboundCommand) -> None:
+        await super().send(command)
+        self.at.append(self.clock.monotonic())
+
+
+def test_default_messages_are_20_ms_with_a_mark_every_200_ms_and_at_the_end() -> None:
+    async def run() -> tuple[Recorder, list[tuple[str, bool]]]:
+        rec = Recorder()
+        pb = Playback(rec.send, rec.on_heard, lead_s=100.0, clock=FakeClock())
+        task = _start(pb)
+        pb.enqueue("answer", np.arange(4100, dtype=np.int16))  # 512.5 ms → 26 messages
+        await _settle()
+        marks = rec.marks()
+        for mark in marks[:-1]:
+            pb.mark_played(mark)
+        heard_before_last = list(rec.heard)
+        pb.mark_played(marks[-1])
+        await _stop(pb, task)
+        return rec, heard_before_last
+
+    rec, heard_before_last = asyncio.run(run())
+    audio = [c for c in rec.sent if isinstance(c, SendAudio)]
+    assert [len(a.samples) for a in audio] == [160] * 25 + [100]
+    assert np.array_equal(np.concatenate([a.samples for a in audio]), np.arange(4100))
+    assert rec.marks() == ["u1.9", "u1.19", "u1.25"]  # after 200 ms, 400 ms and the end
+    # each mark follows the audio it stands for
+    kinds = ["m" if isinstance(c, SendMark) else "a" for c in rec.sent]
+    assert kinds == ["a"] * 10 + ["m"] + ["a"] * 10 + ["m"] + ["a"] * 6 + ["m"]
+    assert heard_before_last == [] and rec.heard == [("answer", False)]
+
+
+def test_paced_messages_never_wait_longer_than_one_message_apart() -> None:
+    """Against the clock, 20 ms messages leave 20 ms apart once the lead is queued, without
+    drift, even when the sender is woken late: it then catches up at once."""
+    async def run() -> TimedRecorder:
+        clock = FakeClock()
+        rec = TimedRecorder(clock)
+        pb = Playback(rec.send, rec.on_heard, lead_s=0.3, clock=clock)
+        task = _start(pb)
+        pb.enqueue("long", np.ones(8000 * 3, np.int16))  # 3 s: 150 messages
+        await _settle()
+        for step in range(300):
+            clock.advance(0.045 if step == 100 else 0.01)  # one late wake-up
+            await _settle()
+        await _stop(pb, task)
+        return rec
+
+    rec = asyncio.run(run())
+    times = [t for c, t in zip(rec.sent, rec.at, strict=True) if isinstance(c, SendAudio)]
+    assert len(times) == 150
+    start = times[0]
+    assert times[:16] == [start] * 16  # the lead (0.3 s) and the message that crosses it
+    gaps = np.diff(times[16:])
+    assert gaps.max() <= 0.045 + 1e-9  # the one late wake-up, then it catches up
+    assert np.median(gaps) == pytest.approx(0.02)
+    # no drift: message n leaves when the audio before it is within the lead of playing out
+    for n, t in enumerate(times[16:], start=16):
+        assert t <= start + n * 0.02 - 0.3 + 0.045 + 1e-9

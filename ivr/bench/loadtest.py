@@ -56,6 +56,7 @@ class CallResult:
     expected: int = 0
     correct: int = 0
     max_gap_s: float = 0.0
+    gap_counts: list[int] = field(default_factory=list)  # per whole ms (ivr.replay)
     failed: str | None = None
 
 
@@ -80,6 +81,9 @@ class LevelReport:
     # before → after the level, read once the calls have ended: a leak grows them
     server_before: ServerProcess | None = None
     server_after: ServerProcess | None = None
+    # 99 % of the waits between two bot audio messages inside a prompt were at most this
+    # (whole ms): one stall of the machine sets the largest, not the usual pacing
+    p99_frame_gap_ms: int | None = None
 
 
 def _ms(seconds: float | None) -> float | None:
@@ -128,6 +132,21 @@ def percentile(values: Sequence[float], q: float) -> float | None:
         return None
     ordered = sorted(values)
     return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+def counted_percentile(counts: Sequence[int], q: float) -> int | None:
+    """The q-th percentile by nearest rank of values given as counts per value (counts[v] is
+    how often v occurred); None for none. The gap histogram's percentile, in whole ms, where
+    a value stands for [v, v + 1) ms: reported as its upper end, v + 1."""
+    total = sum(counts)
+    if not total:
+        return None
+    rank, seen = max(1, math.ceil(q / 100 * total)), 0
+    for value, count in enumerate(counts):
+        seen += count
+        if seen >= rank:
+            return value + 1
+    return len(counts)
 
 
 @dataclass(frozen=True)
@@ -192,6 +211,7 @@ async def one_call(url: str, protocol: str, steps: list[Step], clips: dict[Path,
                 await client.press(key)
                 await client.wait_quiet(since=pressed)
     result.max_gap_s = client.platform.max_gap_s
+    result.gap_counts = client.platform.gap_counts
     for _, t in turns:
         if t.latency_ms is None:
             result.unanswered += 1
@@ -255,6 +275,8 @@ async def run_level(url: str, protocol: str, steps: list[Step], calls: int, conc
     barges = [x for r in results for x in r.barge_ins_s]
     expected = sum(r.expected for r in results)
     gaps = [r.max_gap_s for r in results if r.max_gap_s]
+    gap_counts = [sum(counts) for counts in zip(*(r.gap_counts for r in results
+                                                   if r.gap_counts), strict=True)]
     return LevelReport(
         concurrency, calls, failed, sum(r.unanswered for r in results),
         percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99),
@@ -263,4 +285,5 @@ async def run_level(url: str, protocol: str, steps: list[Step], calls: int, conc
         round(after.cpu_s - before.cpu_s, 2) if before and after else None,
         round(after.rss_mb, 1) if after else None, round(wall, 1), errors[:5],
         _ms(percentile(barges, 50)), _ms(max(barges, default=None)),
-        sum(r.barge_missed for r in results), before, after)
+        sum(r.barge_missed for r in results), before, after,
+        counted_percentile(gap_counts, 99))

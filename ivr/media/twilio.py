@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -198,13 +199,31 @@ class TwilioMediaProtocol(StartedStreamProtocol):
 
 
 def _media_messages(stream: StreamInfo, command: SendAudio) -> list[WireMessage]:
-    """One `media` message per command, so the caller's chunking (pacing) is kept."""
+    """One `media` message per command, so the caller's chunking (pacing) is kept.
+
+    The message is the stream's fixed text around the base64 payload (which needs no JSON
+    escaping): the same JSON as `dump_json` gives, without building and serialising a dict
+    50 times a second per speaking call."""
     wire = stream.converter.convert(check_int16(command), command.sample_rate)
     if wire.size == 0:
         return []
     encode = _CODECS[stream.audio_format.encoding][1]
     payload = base64.b64encode(encode(wire)).decode("ascii")
-    return [dump_json({"event": "media", "streamSid": stream.id, "media": {"payload": payload}})]
+    head, tail = _media_frame(stream.id)
+    return [head + payload + tail]
+
+
+@functools.lru_cache(maxsize=1024)
+def _media_frame(stream_id: str) -> tuple[str, str]:
+    """The text of a `media` message before and after its payload, for one stream."""
+    head, _, tail = dump_json({"event": "media", "streamSid": stream_id,
+                               "media": {"payload": _PAYLOAD}}).rpartition(_PAYLOAD)
+    return head, tail
+
+
+# A stand-in for the payload: the last of its occurrences is the payload's place, whatever the
+# stream id holds.
+_PAYLOAD = "PAYLOAD"
 
 
 def _parse_media_format(value: object) -> AudioFormat | str:

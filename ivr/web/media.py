@@ -192,35 +192,60 @@ async def _read_messages(ws: WebSocket, writer: asyncio.Task[None], max_bytes: i
 
     A message over `max_bytes` closes the socket with 1009: uvicorn refuses such frames on
     the wire (`ws_max_size`), and this holds under any other server too. A peer sending
-    faster than `allowed` permits is closed with 1008."""
-    while True:
-        receive = asyncio.ensure_future(ws.receive())
-        done, _ = await asyncio.wait({receive, writer}, return_when=asyncio.FIRST_COMPLETED)
-        if receive not in done:
-            receive.cancel()
-            return  # the bot closed the call
-        try:
-            message = receive.result()
-        except (WebSocketDisconnect, RuntimeError):
-            return
-        if message["type"] == "websocket.disconnect":
-            if message.get("code") == MESSAGE_TOO_BIG:  # uvicorn's own size check
-                too_big(f"a message over {max_bytes} bytes")
-            return
-        data: WireMessage | None = message.get("text")
-        if data is None:
-            data = message.get("bytes")
-        if data is None:
-            continue
-        if not allowed():
-            return
-        size = len(data) if isinstance(data, bytes) or len(data) * 4 <= max_bytes \
-            else len(data.encode("utf-8", "surrogatepass"))
-        if max_bytes and size > max_bytes:
-            too_big(f"a {size}-byte message (at most {max_bytes})")
-            outbox.put_nowait(CloseFrame(MESSAGE_TOO_BIG, "message too big"))
-            return
-        yield data
+    faster than `allowed` permits is closed with 1008.
+
+    Each message is awaited directly: a task and an `asyncio.wait` per message (50 a second
+    per call) cost the event loop more than the rest of reading it. When the writer ends
+    while a receive is pending, its done-callback cancels that wait in the task iterating
+    here, and the cancellation is taken back (`uncancel`) and ends the iteration."""
+    task = asyncio.current_task()
+    assert task is not None
+    waiting = interrupted = False
+
+    def writer_done(_: object) -> None:
+        nonlocal interrupted
+        if waiting and not interrupted:
+            interrupted = True
+            task.cancel()
+
+    writer.add_done_callback(writer_done)
+    try:
+        while not writer.done():  # done: the bot closed the call
+            waiting = True
+            try:
+                message = await ws.receive()
+            except asyncio.CancelledError:
+                if interrupted and task.uncancel() == 0:
+                    return  # the bot closed the call while we waited
+                raise
+            except (WebSocketDisconnect, RuntimeError):
+                return
+            finally:
+                waiting = False
+            if message["type"] == "websocket.disconnect":
+                if message.get("code") == MESSAGE_TOO_BIG:  # uvicorn's own size check
+                    too_big(f"a message over {max_bytes} bytes")
+                return
+            data: WireMessage | None = message.get("text")
+            if data is None:
+                data = message.get("bytes")
+            if data is None:
+                continue
+            if not allowed():
+                return
+            size = len(data) if isinstance(data, bytes) or len(data) * 4 <= max_bytes \
+                else len(data.encode("utf-8", "surrogatepass"))
+            if max_bytes and size > max_bytes:
+                too_big(f"a {size}-byte message (at most {max_bytes})")
+                outbox.put_nowait(CloseFrame(MESSAGE_TOO_BIG, "message too big"))
+                return
+            yield data
+            # A receive from a non-empty queue does not suspend: without this, a socket
+            # whose messages piled up while its call waited (a slow database write) would be
+            # drained in one go, starving the other calls and counting as a flood.
+            await asyncio.sleep(0)
+    finally:
+        writer.remove_done_callback(writer_done)
 
 
 async def _write_loop(ws: WebSocket, outbox: Outbox) -> None:
