@@ -104,8 +104,17 @@ def test_clauses_carry_pauses_by_punctuation() -> None:
 
 def test_a_long_first_clause_is_cut_after_a_function_word() -> None:
     parts = clauses("医保报销需要携带身份证社保卡和医院发票原件到参保地医保经办机构办理")
-    assert [c.text for c in parts] == ["医保报销需要携带身份证社保卡和医院发票原件到",
-                                       "参保地医保经办机构办理"]
+    # no function word early on: the short first piece ends at a word boundary (fast first
+    # audio); the rest is one clause
+    assert [c.text for c in parts] == ["医保报销需要携带身份证社保卡",
+                                       "和医院发票原件到参保地医保经办机构办理"]
     first = clauses("缴存公积金的职工买自住房，可以申请公积金贷款。")[0]
     assert first.text == "缴存公积金的职工买自住房"
     assert all(len(c.text) <= 30 for c in clauses("一二三四五六七八九十" * 5))
+    # a later clause too long to render at once is cut at a word boundary, not mid-word
+    long = clauses("好的。中华人民共和国国家发展改革委员会中华人民共和国财政部中华人民共和国教育部")
+    assert [c.text for c in long] == [
+        "好的", "中华人民共和国国家发展改革委员会中华人民共和国财政部", "中华人民共和国教育部"]
+    # a function word inside a word is no place to cut (the 和 of 共和国)
+    repeated = "中华人民共和国和" * 4
+    assert clauses("好的。" + repeated)[1].text == repeated[:24]

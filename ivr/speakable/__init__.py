@@ -2,8 +2,8 @@
 
 `speakable(text)` rewrites numbers, symbols and Latin terms into the words a caller should
 hear; `clauses(text)` cuts the result into the pieces that are synthesized one by one, each
-with its pause. `VERSION` is part of every prompt-cache key. Pure: no I/O, no `ivr` imports
-beyond this package.
+with its pause. `VERSION` is part of every prompt-cache key. Pure (no I/O but jieba's
+dictionary, read once, for where to cut a long clause), no `ivr` imports beyond this package.
 """
 
 from ivr.speakable.clauses import PAUSE_S, Clause, clauses

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 
 from ivr.speakable.numbers import cardinal, decimal, digits, money
 
-VERSION = "speakable-v2"
+VERSION = "speakable-v3"  # v3: clauses cut at word boundaries (jieba)
 LETTERS_READING = "letters"  # a term configured to be read letter by letter
 
 # Latin letters as Mandarin speakers name them, written with characters the voices know.
