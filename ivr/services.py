@@ -42,11 +42,12 @@ from ivr.contact.shared_centre import SharedCentre
 from ivr.db.engine import DatabaseUnavailable, database_url, display_url, is_sqlite
 from ivr.hold_audio import hold_audio
 from ivr.metrics import Metrics
+from ivr.prompt_cache import PromptCache
 from ivr.speakable import VERSION as SPEAKABLE_VERSION
 from ivr.speakable import Clause, clauses, parse_terms, speakable
 from ivr.store import CallStore
 from ivr.store_async import AsyncCallStore
-from ivr.tts import PromptCache, TtsError
+from ivr.tts import TtsError
 from ivr.twiml import BUSY_TEXT
 from ivr.voices.chain import build_voice_chain
 

@@ -27,10 +27,10 @@ from starlette.testclient import TestClient
 from asr.base import Transcript
 from dialog.kbholder import KnowledgeBaseHolder
 from ivr.config import FALLBACK_AUDIO
+from ivr.prompt_cache import PromptCache
 from ivr.prompt_timeout import apology
 from ivr.services import speech_for
 from ivr.store import CallStore
-from ivr.tts import PromptCache
 from ivr.voices.chain import VoiceChain
 from ivr.voices.client import WorkerVoiceClient
 from tests.fakes import ScriptedEngine, ScriptedRecognizer, ToneTts

@@ -8,8 +8,9 @@ import numpy as np
 
 from dialog.intents import load_knowledge_base
 from ivr.media.codecs import mulaw_decode
+from ivr.prompt_cache import PromptCache
 from ivr.services import recordings_for, spoken_texts
-from ivr.tts import PromptCache, TtsSynthesizer
+from ivr.tts import TtsSynthesizer
 from pcm.files import write_wav
 from tests.conftest import REPO
 

@@ -1,4 +1,4 @@
-"""Tests for ivr.tts and ivr.tts_worker against the real espeak-ng (no mocks of it)."""
+"""Tests for ivr.tts, ivr.prompt_cache and ivr.tts_worker against the real espeak-ng (no mocks of it)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ivr import tts
+from ivr import prompt_cache
+from ivr.prompt_cache import PromptCache
 from ivr.tts import (
-    PromptCache,
     TtsError,
     TtsSynthesizer,
     normalize_level,
@@ -269,7 +269,7 @@ def test_key_depends_on_rate_voice_and_format(
     assert key != PromptCache(tmp_path, counting, "sit/cmn", 170).key_for("你好")
     assert key == PromptCache(tmp_path, counting, VOICE, 170).key_for("你好")
     assert base.path_for("你好") == tmp_path / f"{key}.ulaw"
-    monkeypatch.setattr(tts, "FORMAT_VERSION", tts.FORMAT_VERSION + "-next")
+    monkeypatch.setattr(prompt_cache, "FORMAT_VERSION", prompt_cache.FORMAT_VERSION + "-next")
     assert base.key_for("你好") != key
 
 
@@ -297,7 +297,7 @@ def test_recording_replaces_tts(tmp_path: Path, counting: CountingSynthesizer) -
 def test_missing_recording_warns_and_falls_back_to_tts(
     tmp_path: Path, counting: CountingSynthesizer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="ivr.tts")
+    caplog.set_level(logging.WARNING, logger="ivr.prompt_cache")
     junk = tmp_path / "junk.wav"
     junk.write_bytes(b"not audio at all")
     cache = PromptCache(tmp_path / "cache", counting, VOICE, 170)

@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ivr.prompt_cache import PromptCache
 from ivr.speakable import clauses, speakable
-from ivr.tts import PromptCache, TtsError
+from ivr.tts import TtsError
 from ivr.voices.base import VoiceUnavailable
 from ivr.voices.chain import VoiceChain, build_voice_chain
 from ivr.voices.client import EspeakVoiceClient, WorkerVoiceClient

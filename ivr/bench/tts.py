@@ -31,8 +31,8 @@ from asr.base import RecognizerEngine
 from asr.textnorm import scoring_text, toneless_syllables
 from asr.tools.transcribe import transcribe_file
 from ivr.bench.audio import telephone_band
+from ivr.prompt_cache import PromptCache
 from ivr.speakable import speakable
-from ivr.tts import PromptCache
 from ivr.voices.chain import VoiceChain
 from pcm.files import write_wav
 
