@@ -1,4 +1,4 @@
-"""Tests for ivr.tts, ivr.prompt_cache and ivr.tts_worker against the real espeak-ng (no mocks of it)."""
+"""Tests for ivr.tts, ivr.prompt_cache and ivr.tts_worker against the real espeak-ng (no mocks)."""
 
 from __future__ import annotations
 
