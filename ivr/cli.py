@@ -65,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
                    "lexicon.txt); IVR_TTS_MODEL")
     s.add_argument("--tts-speed", type=float, help="neural/local speaking speed (0.9; "
                    "IVR_TTS_SPEED)")
+    s.add_argument("--tts-threads", type=int, help="inference threads of the neural/local "
+                   "voice (2; IVR_TTS_THREADS)")
     s.add_argument("--public-url", help="public https URL the platform reaches us at")
     s.add_argument("--inband-dtmf", choices=["auto", "on", "off"],
                    help="detect keys in the caller's audio: auto (default; off where the "
@@ -142,6 +144,7 @@ def _serve(args: argparse.Namespace) -> int:
             asr_language=args.asr_language, asr_beam_size=args.asr_beam_size,
             asr_threads=args.asr_threads, inband_dtmf=args.inband_dtmf,
             tts_engine=args.tts_engine, tts_model=args.tts_model, tts_speed=args.tts_speed,
+            tts_threads=args.tts_threads,
             public_url=args.public_url, prerender=args.prerender, log_level=args.log_level,
             log_format=args.log_format)
         config = config.with_overrides(**_limit_overrides(args))

@@ -64,6 +64,9 @@ class ServerConfig:
     tts_engine: str = "auto"
     tts_model: str = ""
     tts_speed: float = 0.9  # measured: clearer on the phone band than 1.0 (docs/benchmarks.md)
+    # the voice model's inference threads: 2 gave faster first audio than 1 on 2 cores, also
+    # beside 10 calls (docs/benchmarks.md, "First audio and RTF")
+    tts_threads: int = 2
     tts_terms: str = ""
     tts_voice: str = "sit/cmn-latn-pinyin"
     tts_rate: int = 170
@@ -174,6 +177,8 @@ class ServerConfig:
                              "http(s) URL such as https://api.twilio.com")
         if not 0.5 <= self.tts_speed <= 2.0:
             raise ValueError(f"IVR_TTS_SPEED={self.tts_speed}: expected 0.5 to 2.0")
+        if not 1 <= self.tts_threads <= 8:
+            raise ValueError(f"IVR_TTS_THREADS={self.tts_threads}: expected 1 to 8")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ServerConfig:

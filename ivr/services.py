@@ -218,7 +218,7 @@ def build_prompts(config: ServerConfig, recordings: dict[str, Path] | None = Non
     """The voice chain (ivr.voices.chain) and the prompt cache in front of it."""
     chain = build_voice_chain(
         config.tts_engine, model=config.tts_model, espeak_voice=config.tts_voice,
-        espeak_rate=config.tts_rate, speed=config.tts_speed,
+        espeak_rate=config.tts_rate, speed=config.tts_speed, threads=config.tts_threads,
         cache_dir=config.cache_dir / "voices", timeout_s=config.tts_timeout_s,
         max_rss_mb=config.tts_max_rss_mb)
     variant = f"{SPEAKABLE_VERSION}/terms={config.tts_terms}"

@@ -14,7 +14,7 @@ import pytest
 from ivr.prompt_cache import PromptCache
 from ivr.speakable import clauses, speakable
 from ivr.tts import TtsError
-from ivr.voices.base import VoiceUnavailable
+from ivr.voices.base import VoiceUnavailable, to_int16
 from ivr.voices.chain import VoiceChain, build_voice_chain
 from ivr.voices.client import EspeakVoiceClient, WorkerVoiceClient
 from ivr.voices.tflite_dropout import inference_model, random_ops
@@ -88,13 +88,17 @@ def test_neural_voice_speed_setting_changes_length(voice_cache: Path,
     assert fast.identity != neural.identity
 
 
-def test_neural_voice_in_its_worker_process(voice_cache: Path) -> None:
-    client = WorkerVoiceClient("neural", voice_cache, timeout_s=30.0)
+def test_neural_voice_in_its_worker_process(voice_cache: Path, neural: ZhttsVoice) -> None:
+    """Two inference threads (the server's default) say the same as the one-thread voice."""
+    client = WorkerVoiceClient("neural", voice_cache, threads=2, timeout_s=30.0)
     try:
         client.start()
         samples, rate = client.synthesize("请拨打幺二三四五")
         assert rate == 24000 and samples.dtype == np.int16 and len(samples) > rate
         assert client.peak_rss_mb > 50
+        alone = to_int16(neural.render("请拨打幺二三四五"))
+        assert len(samples) == len(alone)
+        assert np.corrcoef(samples.astype(float), alone.astype(float))[0, 1] > 0.99
     finally:
         client.close()
 
@@ -315,6 +319,9 @@ def test_tts_settings_come_from_the_environment_and_are_checked() -> None:
         ServerConfig.from_env({"IVR_TTS_ENGINE": "piper"})
     with pytest.raises(ValueError, match="IVR_TTS_SPEED"):
         ServerConfig.from_env({"IVR_TTS_SPEED": "5"})
+    assert ServerConfig.from_env({"IVR_TTS_THREADS": "1"}).tts_threads == 1
+    with pytest.raises(ValueError, match="IVR_TTS_THREADS=0"):
+        ServerConfig.from_env({"IVR_TTS_THREADS": "0"})
 
 
 def test_bad_terms_setting_stops_start_up() -> None:

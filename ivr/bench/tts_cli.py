@@ -37,6 +37,9 @@ def add_tts_parser(kinds: Any) -> None:
     p.add_argument("--tts-speed", type=float, default=ServerConfig.tts_speed,
                    help="neural/local speaking speed (as IVR_TTS_SPEED; default "
                    f"{ServerConfig.tts_speed:g}, the server's)")
+    p.add_argument("--tts-threads", type=int, default=ServerConfig.tts_threads,
+                   help="inference threads of the neural/local voice (as IVR_TTS_THREADS; "
+                   f"default {ServerConfig.tts_threads}, the server's)")
     p.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE,
                    help="TSV of human recordings (file, text) for the reference row "
                    "(their _tel8k.wav siblings are used); 'none' to skip")
@@ -99,7 +102,8 @@ def run_bench_tts(args: argparse.Namespace) -> int:
         for engine in engines:
             try:
                 full = build_voice_chain(engine, model=args.tts_model, cache_dir=Path(tmp),
-                                         speed=args.tts_speed, timeout_s=30.0)
+                                         speed=args.tts_speed,
+                                         threads=args.tts_threads, timeout_s=30.0)
             except TtsError as exc:
                 print(f"ivr bench tts: {engine}: {exc}", file=sys.stderr)
                 if args.engine:

@@ -119,7 +119,7 @@ def neural_installed() -> str | None:
 
 
 def _make(engine: str, *, model: str, espeak_voice: str, espeak_rate: int, speed: float,
-          cache_dir: Path, timeout_s: float, max_rss_mb: float) -> ClauseVoice:
+          threads: int, cache_dir: Path, timeout_s: float, max_rss_mb: float) -> ClauseVoice:
     if engine == "espeak":
         return EspeakVoiceClient(espeak_voice, espeak_rate, timeout_s)
     if engine == "neural":
@@ -130,13 +130,15 @@ def _make(engine: str, *, model: str, espeak_voice: str, espeak_rate: int, speed
         from ivr.voices.vits_voice import check_folder
 
         check_folder(model)  # the clear message, before a worker is started
-    return WorkerVoiceClient(engine, cache_dir, model=model, speed=speed, timeout_s=timeout_s,
+    return WorkerVoiceClient(engine, cache_dir, model=model, speed=speed, threads=threads,
+                             timeout_s=timeout_s,
                              max_rss_mb=max_rss_mb)
 
 
 def build_voice_chain(requested: str = "auto", *, model: str = "",
                       espeak_voice: str = "sit/cmn-latn-pinyin", espeak_rate: int = 170,
-                      speed: float = 1.0, cache_dir: Path, timeout_s: float = 10.0,
+                      speed: float = 1.0, threads: int = 1, cache_dir: Path,
+                      timeout_s: float = 10.0,
                       max_rss_mb: float = DEFAULT_MAX_RSS_MB) -> VoiceChain:
     """Start the voices for `requested` (auto, neural, local, espeak); see the module doc."""
     if requested not in CHOICES:
@@ -150,7 +152,8 @@ def build_voice_chain(requested: str = "auto", *, model: str = "",
     for engine in order:
         try:
             voice = _make(engine, model=model, espeak_voice=espeak_voice,
-                          espeak_rate=espeak_rate, speed=speed, cache_dir=cache_dir,
+                          espeak_rate=espeak_rate, speed=speed, threads=threads,
+                          cache_dir=cache_dir,
                           timeout_s=timeout_s, max_rss_mb=max_rss_mb)
             voice.start()
         except (VoiceUnavailable, TtsError) as exc:

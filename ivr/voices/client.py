@@ -36,6 +36,7 @@ class WorkerVoiceClient:
     """A neural or local voice in its own worker process, loaded once per worker."""
 
     def __init__(self, engine: str, cache_dir: Path, *, model: str = "", speed: float = 1.0,
+                 threads: int = 1,
                  timeout_s: float = 10.0, max_rss_mb: float = DEFAULT_MAX_RSS_MB,
                  worker_cmd: list[str] | None = None) -> None:
         self.name = engine
@@ -47,7 +48,7 @@ class WorkerVoiceClient:
         self.restarts = 0
         self._cmd = worker_cmd or [sys.executable, "-m", "ivr.voices.worker", "--engine", engine,
                                    "--cache-dir", str(cache_dir), "--speed", f"{speed:g}",
-                                   "--model", model]
+                                   "--threads", str(threads), "--model", model]
         self._lock = threading.Lock()
         self._worker: WorkerProcess | None = None
         self._ids = itertools.count(1)

