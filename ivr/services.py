@@ -44,7 +44,7 @@ from ivr.hold_audio import hold_audio
 from ivr.metrics import Metrics
 from ivr.prompt_cache import PromptCache
 from ivr.speakable import VERSION as SPEAKABLE_VERSION
-from ivr.speakable import Clause, clauses, parse_terms, speakable
+from ivr.speakable import Clause, clauses, parse_terms, speakable, warm_up
 from ivr.store import CallStore
 from ivr.store_async import AsyncCallStore
 from ivr.tts import TtsError
@@ -206,6 +206,7 @@ def speech_for(terms_spec: str) -> Callable[[str], Sequence[Clause]]:
         terms = parse_terms(terms_spec)
     except ValueError as exc:
         raise TtsError(f"IVR_TTS_TERMS: {exc}") from exc
+    warm_up()  # the segmenter's dictionary loads now, not during a caller's first render
 
     def speak(text: str) -> Sequence[Clause]:
         return clauses(speakable(text, terms))

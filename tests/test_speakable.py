@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from ivr.speakable import PAUSE_S, Clause, clauses, parse_terms, speakable, spell
@@ -118,3 +122,15 @@ def test_a_long_first_clause_is_cut_after_a_function_word() -> None:
     # a function word inside a word is no place to cut (the 和 of 共和国)
     repeated = "中华人民共和国和" * 4
     assert clauses("好的。" + repeated)[1].text == repeated[:24]
+
+
+def test_the_server_loads_the_word_segmenter_before_any_call() -> None:
+    """With every prompt on disk the server renders nothing at start-up; the first uncached
+    text in a call would then wait ~0.7 s for jieba's dictionary (seen in `ivr bench tts`).
+    A fresh process, so no other test has loaded it already."""
+    code = ("import jieba; from ivr.services import speech_for; "
+            "assert not jieba.dt.initialized; speech_for(''); print(jieba.dt.initialized)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"

@@ -6,7 +6,7 @@ with its pause. `VERSION` is part of every prompt-cache key. Pure (no I/O but ji
 dictionary, read once, for where to cut a long clause), no `ivr` imports beyond this package.
 """
 
-from ivr.speakable.clauses import PAUSE_S, Clause, clauses
+from ivr.speakable.clauses import PAUSE_S, Clause, clauses, warm_up
 from ivr.speakable.normalise import (
     DEFAULT_TERMS,
     LETTERS_READING,
@@ -17,4 +17,4 @@ from ivr.speakable.normalise import (
 )
 
 __all__ = ["DEFAULT_TERMS", "LETTERS_READING", "PAUSE_S", "VERSION", "Clause", "clauses",
-           "parse_terms", "speakable", "spell"]
+           "parse_terms", "speakable", "spell", "warm_up"]
