@@ -52,7 +52,8 @@ SETTLE_AGREE = 0.5
 # callers say"): the question is asked when the department classifier gives some department
 # other than the general desk at least GUESS_LEAST (or the knowledge base scores one above
 # zero) and puts less than GUESS_CHATTER on chatter, naming GUESS_COUNT departments. On the
-# titles 0.3 for the least asked two fewer with the same right options; the third option
+# titles 0.3 for the least asked two fewer (one with the right department named), 0 asked
+# 10 more (7 named it) but 7 more blind dev lines, none with it named; the third option
 # lifts "right department named" from 35 to 43 of the 55 asked, even the least likely third
 # ones (a floor of 0.01 of the blend named it 40 times). On blind dev a chatter limit of 0.3
 # asked 4 out-of-scope lines instead of 12 with the same 10 in-scope ones (no-matches the
