@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from dialog.intents import Department, KnowledgeBase
+from dialog.keywords import KeywordIndex
+from dialog.phonetic import analyse
 from dialog.synonyms import Canonicalizer
 from dialog.types import MatchResult
 
@@ -82,17 +84,45 @@ def is_request(match: MatchResult) -> bool:
     return match.action in ("answer", "transfer", "clarify") or match.routed
 
 
+@dataclass(frozen=True)
+class _Term:
+    """A word that names departments (any department) or is a duty word of them (counts only
+    for the offered ones)."""
+
+    names: frozenset[str]
+    duties: frozenset[str]
+
+    def departments(self, offered_ids: tuple[str, ...]) -> set[str]:
+        return set(self.names) | {d for d in self.duties if d in offered_ids}
+
+
+@dataclass(frozen=True)
+class _Mention:
+    start: int
+    end: int
+    department: str | None  # None: a term of several departments, or denied (不是公安)
+
+
 class ChoiceReader:
-    """Reads a caller's answer to the department-choice question, for one knowledge base."""
+    """Reads a caller's answer to the department-choice question, for one knowledge base.
+
+    Names and duty words are found by characters or by sound (dialog.keywords: a tone-exact
+    homophone of a two-character word, toneless pinyin from three), as the recogniser may
+    write 公安 as 工安 or 市场监管 as 市场检管."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self._canon = Canonicalizer(kb.synonyms)
-        self._names: dict[str, set[str]] = {}
-        self._duties: dict[str, set[str]] = {}
+        names: dict[str, set[str]] = {}
+        duties: dict[str, set[str]] = {}
         for dept in kb.departments.values():
             for term in self._fold(_names_of(dept)):
-                self._names.setdefault(term, set()).add(dept.id)
-            self._duties[dept.id] = set(self._fold(_duties_of(dept)))
+                names.setdefault(term, set()).add(dept.id)
+            for term in self._fold(_duties_of(dept)):
+                duties.setdefault(term, set()).add(dept.id)
+        words = sorted(set(names) | set(duties))
+        self._terms = [_Term(frozenset(names.get(w, ())), frozenset(duties.get(w, ())))
+                       for w in words]
+        self._index = KeywordIndex(list(enumerate(words)), len(words))
 
     def _fold(self, terms: Iterable[str]) -> list[str]:
         folded = (self._canon(t) for t in terms)
@@ -106,7 +136,7 @@ class ChoiceReader:
         norm = self._canon(text)
         if not norm:
             return None
-        named = self._mentioned(norm, offered_ids)
+        named = [m.department for m in self._mentioned(norm, offered_ids) if m.department]
         if named:
             return named[-1]
         ordinal = _ordinal(norm, len(offered_ids))
@@ -136,36 +166,32 @@ class ChoiceReader:
 
     def _bare(self, offered_ids: tuple[str, ...], text: str) -> bool:
         """Is `text` only an answer: names, ordinals, "none of them" and filler words?"""
-        rest = self._canon(text)
-        for term in sorted(self._terms(offered_ids), key=len, reverse=True):
-            rest = rest.replace(term, "")
+        norm = self._canon(text)
+        kept = [True] * len(norm)
+        for mention in self._mentioned(norm, offered_ids):
+            kept[mention.start:mention.end] = [False] * (mention.end - mention.start)
+        rest = "".join(c for c, keep in zip(norm, kept, strict=True) if keep)
         for pattern in (_NUMBERED, _FIRST, _MIDDLE, _LAST, _NONE, _FILLERS):
             rest = pattern.sub("", rest)
         return len(rest) <= _RESIDUE
 
-    def _terms(self, offered_ids: tuple[str, ...]) -> dict[str, set[str]]:
-        """Every name of every department, and the duty words of the offered ones."""
-        terms: dict[str, set[str]] = {t: set(d) for t, d in self._names.items()}
-        for dept_id in offered_ids:
-            for term in self._duties.get(dept_id, ()):
-                terms.setdefault(term, set()).add(dept_id)
-        return terms
-
-    def _mentioned(self, norm: str, offered_ids: tuple[str, ...]) -> list[str]:
-        """Departments named in `norm`, in order, longest term first, denied ones left out."""
-        terms = self._terms(offered_ids)
+    def _mentioned(self, norm: str, offered_ids: tuple[str, ...]) -> list[_Mention]:
+        """Names and offered duty words in `norm`, in order: the longest first where they
+        overlap, characters before sound."""
+        hits = [h for h in self._index.hits(analyse(norm), near=False) if h.start >= 0
+                and self._terms[h.keyword.owner].departments(offered_ids)]
+        hits.sort(key=lambda h: (-h.keyword.length, h.kind != "chars", h.start))
         taken = [False] * len(norm)
-        found: list[tuple[int, str]] = []
-        for term in sorted(terms, key=len, reverse=True):
-            for hit in re.finditer(re.escape(term), norm):
-                start, end = hit.span()
-                if any(taken[start:end]):
-                    continue
-                taken[start:end] = [True] * (end - start)
-                dept = _one_of(terms[term], offered_ids)
-                if dept is not None and not norm[:start].endswith(_DENIALS):
-                    found.append((start, dept))
-        return [dept for _, dept in sorted(found)]
+        found: list[_Mention] = []
+        for hit in hits:
+            if any(taken[hit.start:hit.end]):
+                continue
+            taken[hit.start:hit.end] = [True] * (hit.end - hit.start)
+            dept = _one_of(self._terms[hit.keyword.owner].departments(offered_ids),
+                           offered_ids)
+            denied = norm[:hit.start].endswith(_DENIALS)
+            found.append(_Mention(hit.start, hit.end, None if denied else dept))
+        return sorted(found, key=lambda m: m.start)
 
 
 def _names_of(dept: Department) -> list[str]:

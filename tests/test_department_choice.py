@@ -65,6 +65,11 @@ OFFERED = ("hrss", "housing", "transport")
     # corrections: the last name counts, a denied one not at all
     ("不是社保，是交通运输", "transport"),
     ("不是住房建设", None),
+    # heard wrong by the recogniser: a homophone (设保), a syllable off in a long name
+    ("设保的问题", "hrss"),
+    ("住房建社", "housing"),
+    ("税误的事", "tax"),  # 误 sounds as 务, tone and all
+    ("水务", None),  # two characters need the same tones: shui3 is not shui4
     # nothing the question can use
     ("嗯", None),
     ("", None),
