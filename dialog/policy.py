@@ -1,7 +1,8 @@
 """The dialog policy: a pure state machine from (state, event, now) to (state, actions).
 
 It decides what the bot says, when it listens, when it asks which of two intents the caller
-meant, when it routes a problem to the responsible department or gives up and hands the caller
+meant or which area a problem it could not place belongs to (dialog.department_choice), when
+it routes a problem to the responsible department or gives up and hands the caller
 to a human, and which outcome the call record gets. It does no I/O, never sleeps and never
 reads a clock: `now` is passed in, timers are `StartTimer`/`CancelTimer` actions the call
 session runs, and a fired timer comes back as a `TimerFired` event. `step` never raises; an
@@ -300,7 +301,9 @@ class DialogPolicy:
     def _ask_department(self, state: DialogState, match: MatchResult) -> Step:
         """A declined problem with department guesses: ask which area it belongs to, naming
         the best guesses, instead of a blind "say it again" (callers repeat the same words).
-        No guesses (noise, chatter, a question about nothing) or no prompt: no_match."""
+        No guesses (noise, chatter, 我有个问题: nothing yet says what it is about) or no
+        prompt: no_match, since saying it again is what such a caller can do best; three
+        departments guessed from nothing would only be a longer way to the general desk."""
         options = department_choice.offered(match, self.kb, self.config.choice_options)
         if not options or "department_choice" not in self.kb.prompts:
             return self._not_understood(state)
