@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from dialog.answers import understand
 from dialog.department_choice import (
     NONE_OF_THEM,
     Answer,
@@ -150,3 +151,20 @@ def test_chatter_answers_and_routed_problems_carry_no_guesses(matcher: Matcher,
     result = matcher.match(text)
     assert result.guesses == ()
     assert "guesses" not in result.to_json()
+
+
+@pytest.mark.parametrize("how", ["area", "name", "sentence"])
+def test_every_shipped_department_can_be_chosen_by_its_spoken_words(matcher: Matcher,
+                                                                    how: str) -> None:
+    """Whatever the question names, saying it back (after dialog.answers reads it, as a
+    call does) chooses that department, even where the words also match an FAQ."""
+    kb = matcher.kb
+    reader = ChoiceReader(kb)
+    ids = [d for d in kb.departments if d != kb.default_department]
+    for i, dept_id in enumerate(ids):
+        offered_ids = (ids[i - 1], dept_id, ids[(i + 1) % len(ids)])
+        dept = kb.departments[dept_id]
+        text = {"area": dept.spoken_area, "name": dept.name,
+                "sentence": f"应该是{dept.spoken_area}方面的吧"}[how]
+        match, reply = understand(matcher.match, "department_choice", text)
+        assert reader.answer(offered_ids, match, reply) == Answer("department", dept_id), text
