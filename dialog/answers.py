@@ -19,7 +19,7 @@ from dialog.normalize import normalize
 from dialog.types import MatchResult
 
 ReplyKind = Literal["yes", "no"]
-QUESTIONS = frozenset({"anything_else", "confirm", "clarification", "department_choice"})
+QUESTIONS = frozenset({"anything_else", "confirm", "clarification"})
 # Intents that steer the dialog rather than ask something: a reply's rest matching one of
 # them (谢谢 → goodbye) does not make the utterance a new request.
 _STEERING = frozenset({"yes", "no", "goodbye", "repeat", "menu"})

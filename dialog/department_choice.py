@@ -4,10 +4,11 @@ When the matcher declines a problem but its department router has guesses (Match
 guesses), a blind "please say it again" rarely helps: callers repeat the same words. The
 policy asks instead "请问您的问题属于哪个方面：社会保障、市场监管，还是住房建设？", naming the
 best guesses first, and reads the caller's next words first as the answer: a department's
-name or area (any department: callers know where they want to go), one of an offered
-department's duty words or half of its area (交通 for 交通运输), an ordinal (第二个, 后面那个),
+name or area or half of one (交通 for 交通运输; any department: callers know where they want
+to go), one of an offered department's duty words (routing keywords), an ordinal (第二个, 后面那个),
 or "none of them" (都不是, 不知道, 别的). `ChoiceReader.choose` does that reading; the policy
-(dialog.policy) decides what follows. Pure; no I/O.
+(dialog.policy) decides what follows. The whole utterance is read (dialog.answers does not
+split a leading yes/no off it here: 不是公安 must not become 公安). Pure; no I/O.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ _DENIALS = ("不是", "不属于", "不归", "不")
 # names and the ordinals is at most _RESIDUE characters for an answer; anything longer the
 # matcher can act on is a new request, even with a duty word in it (我的社保卡丢了怎么补办).
 _FILLERS = re.compile(r"我觉得|应该|好像|可能|大概|属于|方面|那块|这块|问题|部门|领域|那个|这个|"
-                      r"那边|选|是|的|吧|啊|呀|呢|了|就|我|归|管|一|个|类")
+                      r"不对|不是|那边|选|是|的|吧|啊|呀|呢|了|就|我|归|管|一|个|类")
 _RESIDUE = 2
 # Intents that steer the dialog: matching one does not make the words a new request.
 _STEERING = frozenset({"yes", "no", "goodbye", "repeat", "menu"})
@@ -115,7 +116,9 @@ class ChoiceReader:
         names: dict[str, set[str]] = {}
         duties: dict[str, set[str]] = {}
         for dept in kb.departments.values():
-            for term in self._fold(_names_of(dept)):
+            # The general desk's halves (服务) are everyday words, and it is never offered.
+            halved = dept.id != kb.default_department
+            for term in self._fold(_names_of(dept, halved)):
                 names.setdefault(term, set()).add(dept.id)
             for term in self._fold(_duties_of(dept)):
                 duties.setdefault(term, set()).add(dept.id)
@@ -194,20 +197,22 @@ class ChoiceReader:
         return sorted(found, key=lambda m: m.start)
 
 
-def _names_of(dept: Department) -> list[str]:
-    """What names the department itself: its name and area, without their endings, and the
-    parts of a compound name (人力资源和社会保障局 → 人力资源, 社会保障)."""
+def _names_of(dept: Department, halved: bool = True) -> list[str]:
+    """What names the department itself: its name and area, without their endings, the
+    parts of a compound name (人力资源和社会保障局 → 人力资源, 社会保障) and the halves of a
+    four-character area (交通运输 → 交通, 运输: 不是，是交通的问题 names the transport bureau
+    even when it was not offered). Only the area's halves: it is written to be said, while
+    the halves of names are words of their own (医疗 is also a hospital's, 社会 anyone's)."""
     whole = [dept.name, dept.area, _SUFFIXES.sub("", dept.name)]
     parts = [_SUFFIXES.sub("", p) for w in (dept.name, dept.area) for p in _PARTS.split(w)]
-    return [t for t in whole + parts if t]
+    areas = [dept.area, *_PARTS.split(dept.area)]
+    halves = [h for w in areas if halved and len(w) == 4 for h in (w[:2], w[2:])]
+    return [t for t in whole + parts + halves if t]
 
 
 def _duties_of(dept: Department) -> list[str]:
-    """Words that point to an offered department: its routing keywords and the halves of a
-    four-character area or name (交通运输 → 交通, 运输)."""
-    halves = [h for w in (dept.area, _SUFFIXES.sub("", dept.name)) if len(w) == 4
-              for h in (w[:2], w[2:])]
-    return [*dept.keywords, *halves]
+    """Words that point to an offered department: its routing keywords."""
+    return list(dept.keywords)
 
 
 def _one_of(departments: set[str], offered_ids: tuple[str, ...]) -> str | None:

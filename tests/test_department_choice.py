@@ -168,3 +168,15 @@ def test_every_shipped_department_can_be_chosen_by_its_spoken_words(matcher: Mat
                 "sentence": f"应该是{dept.spoken_area}方面的吧"}[how]
         match, reply = understand(matcher.match, "department_choice", text)
         assert reader.answer(offered_ids, match, reply) == Answer("department", dept_id), text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("不是公安", Answer("none")),  # a denial is not a choice, even read by dialog.answers
+    ("不是，是交通的问题", Answer("department", "transport")),  # named, though not offered
+    ("不对不对，生态环境", Answer("department", "environment")),
+    ("对", Answer("unclear")),
+])
+def test_corrections_are_read_whole(matcher: Matcher, text: str, expected: Answer) -> None:
+    reader = ChoiceReader(matcher.kb)
+    match, reply = understand(matcher.match, "department_choice", text)
+    assert reader.answer(("market", "environment", "housing"), match, reply) == expected
