@@ -167,7 +167,7 @@ def evaluate(matcher: Matcher, lines: list[EvalLine], repeats: int = 1,
              prior: DepartmentPrior | None = None) -> EvalReport:
     """Match every line (timed `repeats` times after one untimed warm-up pass); `prior`: a
     learned department model, as the server uses it on calls."""
-    report = EvalReport([_with_options(matcher, _judge_with(matcher, line, prior))
+    report = EvalReport([with_options(matcher, _judge_with(matcher, line, prior))
                          for line in lines])
     for _ in range(max(repeats, 0)):
         for line in lines:
@@ -189,9 +189,10 @@ def _judge_with(matcher: Matcher, line: EvalLine,
     return judge(line, result, guess)
 
 
-def _with_options(matcher: Matcher, judged: LineResult) -> LineResult:
-    """The line's own department and the options the dialog would offer after it (the
-    policy's default number of options)."""
+def with_options(matcher: Matcher, judged: LineResult) -> LineResult:
+    """The line's own department and the options the department-choice question would offer
+    after it (the policy's default number of options; on a call a doubtful transcript is
+    re-asked instead, `PolicyConfig.reask_confidence`)."""
     kb, expected = matcher.kb, judged.line.expected
     if _kind(expected) == "dept":
         own: str | None = expected[len(DEPT):]
