@@ -30,7 +30,9 @@ IntentAction = Literal["answer", "transfer"]
 class Department:
     """A responsible department, the human queue its calls go to, and what it handles.
 
-    `description` and `keywords` let the matcher route a problem no FAQ answers."""
+    `description` and `keywords` let the matcher route a problem no FAQ answers; `area` is
+    the short name of what it handles (社会保障, 住房建设), spoken and understood in the
+    department-choice question (dialog.department_choice; empty: its `name`)."""
 
     id: str
     name: str
@@ -39,6 +41,12 @@ class Department:
     hours: str = ""
     description: str = ""
     keywords: tuple[str, ...] = ()
+    area: str = ""
+
+    @property
+    def spoken_area(self) -> str:
+        """What the department-choice question calls this department."""
+        return self.area or self.name
 
 
 @dataclass(frozen=True)
@@ -108,12 +116,13 @@ PROMPT_FIELDS: dict[str, frozenset[str]] = {
     "route": frozenset({"department"}),
     "clarification": frozenset({"a", "b"}),
     "confirm": frozenset({"a"}),
+    "department_choice": frozenset({"options"}),
 }
 
 _TOP_KEYS = frozenset({"language", "default_department", "departments", "prompts",
                        "prompt_audio", "intents", "synonyms"})
 _DEPARTMENT_KEYS = frozenset({"id", "name", "queue", "hotline", "hours", "description",
-                              "keywords"})
+                              "keywords", "area"})
 _INTENT_KEYS = frozenset({"id", "kind", "department", "action", "answer", "examples",
                           "keywords", "prompt_audio", "local_sample", "name", "sms"})
 # Whitespace between two non-ASCII characters is a YAML line fold inside Chinese text, not a
@@ -189,6 +198,7 @@ def _parse_departments(raw: object) -> dict[str, Department]:
             hours=f.text(entry.get("hours", ""), f"{where}: field 'hours'"),
             description=_folded(entry.get("description", ""), f"{where}: field 'description'"),
             keywords=f.str_list(entry.get("keywords", []), f"{where}: field 'keywords'"),
+            area=f.text(entry.get("area", ""), f"{where}: field 'area'").strip(),
         )
     return departments
 

@@ -289,8 +289,12 @@ class Matcher:
                prior: DepartmentPrior | None = None) -> MatchResult:
         """Thresholds applied to the evidence: answer, clarify, route, or no match; an
         answer, question or no-match is read again without its request frames
-        (`_without_frames`)."""
-        return self._without_frames(text, ev, self._decide(text, ev, prior), prior)
+        (`_without_frames`). A no-match carries the departments it may belong to."""
+        result = self._without_frames(text, ev, self._decide(text, ev, prior), prior)
+        if result.intent is not None or result.action != "none":
+            return result
+        # Only what the policy asks after a no-match: no decision depends on the guesses.
+        return replace(result, guesses=self._router.guesses(ev.utterance, ev.terms))
 
     def _without_frames(self, text: str, ev: Evidence, first: MatchResult,
                         prior: DepartmentPrior | None) -> MatchResult:

@@ -1,7 +1,8 @@
 """The dialog policy: a pure state machine from (state, event, now) to (state, actions).
 
 It decides what the bot says, when it listens, when it asks which of two intents the caller
-meant, when it routes a problem to the responsible department or gives up and hands the caller
+meant or which area a problem it could not place belongs to (dialog.department_choice), when
+it routes a problem to the responsible department or gives up and hands the caller
 to a human, and which outcome the call record gets. It does no I/O, never sleeps and never
 reads a clock: `now` is passed in, timers are `StartTimer`/`CancelTimer` actions the call
 session runs, and a fired timer comes back as a `TimerFired` event. `step` never raises; an
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dialog import clarify
+from dialog import clarify, department_choice
 from dialog.intents import Department, Intent, KnowledgeBase
 from dialog.policy_types import (
     DTMF_AGENT_KEY,
@@ -86,6 +87,7 @@ class DialogPolicy:
     def __init__(self, kb: KnowledgeBase, config: PolicyConfig = DEFAULT_CONFIG) -> None:
         self.kb = kb
         self.config = config
+        self.choices = department_choice.ChoiceReader(kb)
 
     def initial_state(self) -> DialogState:
         return DialogState()
@@ -144,7 +146,7 @@ class DialogPolicy:
             return state, []
         state = replace(state, no_inputs=0)
         replied = self._on_reply(state, match, reply) if reply else None
-        new_state, actions = replied or self._respond(state, match)
+        new_state, actions = replied or self._respond(state, match, reply)
         return new_state, [CancelTimer(NO_INPUT_TIMER), *actions]
 
     def _on_key(self, state: DialogState, digit: str) -> Step:
@@ -180,17 +182,23 @@ class DialogPolicy:
 
     # ---- responses to one utterance -----------------------------------------------------------
 
-    def _respond(self, state: DialogState, match: MatchResult) -> Step:
+    def _respond(self, state: DialogState, match: MatchResult, reply: str | None = None) -> Step:
         intent_id = match.intent
+        asks_human = intent_id == "human_agent" or HUMAN_KEYWORD in (match.text or "")
+        if state.choice and not asks_human and intent_id != "repeat":
+            # Read first as the answer: 市场 alone matches an FAQ that transfers.
+            chosen = self._resolve_choice(state, match, reply)
+            if chosen is not None:
+                return chosen
         if self._wants_human(match):
-            return self._transfer_for(replace(state, clarify=()), match)
+            return self._transfer_for(replace(state, clarify=(), choice=()), match)
         if intent_id == "repeat":
             return self._say(state, "speaking", Say("repeat", state.last_bot_text), keep_text=True)
         if state.clarify:
             resolved = self._resolve_clarification(state, match)
             if resolved is not None:
                 return resolved
-        state = replace(state, clarify=())
+        state = replace(state, clarify=(), choice=())
         if match.routed:
             return self._route(state, match.department or "")
         if intent_id in ("no", "goodbye"):
@@ -207,7 +215,7 @@ class DialogPolicy:
             return self._answer(state, intent_id or "", intent.answer, intent.department)
         if self._misheard(state, match):
             return self._reask(state)
-        return self._not_understood(state)
+        return self._ask_department(state, match)
 
     def _misheard(self, state: DialogState, match: MatchResult) -> bool:
         """A no-match the recognizer itself doubted, with a re-ask left for this question."""
@@ -279,14 +287,43 @@ class DialogPolicy:
             return self._not_understood(state)
         return self._answer(state, intent.id, intent.answer, intent.department)
 
-    def _route(self, state: DialogState, department: str) -> Step:
+    def _route(self, state: DialogState, department: str, reason: str = "routing") -> Step:
         """A problem no FAQ answers: say which department handles it, then transfer there."""
         dept = self._department(department)
         if "route" not in self.kb.prompts:
-            return self._begin_transfer(state, dept.id, "routing")
+            return self._begin_transfer(state, dept.id, reason)
         announce = Say("route", self._prompt("route", department=dept.name))
         state = replace(state, last_department=dept.id)
-        return self._begin_transfer(state, dept.id, "routing", announce=announce)
+        return self._begin_transfer(state, dept.id, reason, announce=announce)
+
+    # ---- the department-choice question (dialog.department_choice) ---------------------------
+
+    def _ask_department(self, state: DialogState, match: MatchResult) -> Step:
+        """A declined problem with department guesses: ask which area it belongs to, naming
+        the best guesses, instead of a blind "say it again" (callers repeat the same words).
+        No guesses (noise, chatter, 我有个问题: nothing yet says what it is about) or no
+        prompt: no_match, since saying it again is what such a caller can do best; three
+        departments guessed from nothing would only be a longer way to the general desk."""
+        options = department_choice.offered(match, self.kb, self.config.choice_options)
+        if not options or "department_choice" not in self.kb.prompts:
+            return self._not_understood(state)
+        names = [self._department(d).spoken_area for d in options]
+        text = self._prompt("department_choice", options=department_choice.options_text(names))
+        return self._say(replace(state, choice=options), "speaking", Say("department_choice", text))
+
+    def _resolve_choice(self, state: DialogState, match: MatchResult,
+                        reply: str | None) -> Step | None:
+        """The caller's answer to the department-choice question, or None for a new request.
+        The question is asked once: an unclear answer goes to the general desk, with a
+        reason that tells the agent why (caller_choice, choice_none, choice_unclear)."""
+        answer = self.choices.answer(state.choice, match, reply)
+        state = replace(state, choice=())
+        if answer.kind == "request":
+            return None
+        if answer.kind == "department" and answer.department is not None:
+            return self._route(state, answer.department, "caller_choice")
+        reason = "choice_none" if answer.kind == "none" else "choice_unclear"
+        return self._begin_transfer(state, self.kb.default_department, reason)
 
     def _wants_human(self, match: MatchResult) -> bool:
         """A human was asked for, or the intent itself transfers (routing is not: it first
@@ -342,7 +379,7 @@ class DialogPolicy:
         dept = self._department(department)
         announce = announce or Say("transfer", self._prompt("transfer", department=dept.name))
         state = replace(state, outcome="transferred", transfer_department=dept.id,
-                        transfer_reason=reason, clarify=())
+                        transfer_reason=reason, clarify=(), choice=())
         return self._say(state, "transferring", *(lead or []), announce)
 
     def _finish_transfer(self, state: DialogState) -> Step:

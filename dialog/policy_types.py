@@ -33,6 +33,9 @@ class PolicyConfig:
     (`ivr bench blind-audio`, Whisper base; its confidence is exp(mean log-probability)):
     it re-asks 18 of the 73 in-scope lines heard as no-match (25 %) and 3 of the 23
     out-of-scope ones (13 %); 0.5 re-asked 3 of 73, 0.7 re-asked 50 of 73 but 9 of 23.
+
+    `choice_options`: at most this many departments are named when a problem the matcher
+    declined is asked about (dialog.department_choice; 0 turns the question off).
     """
 
     no_input_s: float = 8.0
@@ -40,6 +43,7 @@ class PolicyConfig:
     max_failures: int = 2
     reask_confidence: float = 0.6
     max_reasks: int = 1
+    choice_options: int = 3
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,8 @@ class DialogState:
     clarify: tuple[str, ...] = ()
     # "Say it again, shorter" asked since the last answer (PolicyConfig.max_reasks).
     reasks: int = 0
+    # Departments named in the department-choice question, waiting for the caller's answer.
+    choice: tuple[str, ...] = ()
 
 
 # ---- events ---------------------------------------------------------------------------------

@@ -22,6 +22,24 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Guess:
+    """A department a declined problem may belong to, for the department-choice question.
+
+    `score` ranks the guesses (the blend of `knowledge`, the department router's score, and
+    `classifier`, the department classifier's probability; dialog.routing.DepartmentRouter
+    .guesses); both parts are kept so the question can be explained."""
+
+    department: str
+    score: float
+    knowledge: float = 0.0
+    classifier: float = 0.0
+
+    def to_json(self) -> dict[str, object]:
+        return {"department": self.department, "score": round(self.score, 4),
+                "knowledge": round(self.knowledge, 4), "classifier": round(self.classifier, 4)}
+
+
+@dataclass(frozen=True)
 class MatchResult:
     """The matcher's decision about one caller utterance.
 
@@ -31,6 +49,8 @@ class MatchResult:
     transfers, human_agent, or routing with `intent` None), ask which of the top two
     `candidates` the caller meant ("clarify"), or nothing (no match / system intents the
     policy interprets). `signals` are the per-signal scores that explain the decision.
+    `guesses`: on a no-match that describes a problem, the departments it most likely
+    belongs to, best first (the policy asks the caller to choose among them); empty otherwise.
     """
 
     intent: str | None
@@ -40,6 +60,7 @@ class MatchResult:
     text: str = ""
     signals: dict[str, float] = field(default_factory=dict)
     candidates: tuple[Candidate, ...] = ()
+    guesses: tuple[Guess, ...] = ()
 
     @property
     def routed(self) -> bool:
@@ -54,7 +75,7 @@ class MatchResult:
         return replace(self, signals={**self.signals, "asr_confidence": confidence})
 
     def to_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "intent": self.intent,
             "score": round(self.score, 4),
             "department": self.department,
@@ -62,6 +83,9 @@ class MatchResult:
             "candidates": [c.to_json() for c in self.candidates],
             "signals": {k: round(v, 4) for k, v in self.signals.items()},
         }
+        if self.guesses:
+            out["guesses"] = [g.to_json() for g in self.guesses]
+        return out
 
 
 NO_MATCH = MatchResult(intent=None, score=0.0, department=None, action="none")

@@ -242,3 +242,30 @@ def test_an_unreadable_router_model_leaves_calls_to_the_knowledge_base(
     record = _record(client, "CAmodel")
     assert [t["intent"] for t in record["turns"] if t["intent"]] == ["sbk_reissue"]
     assert not any(e["kind"] == "match_error" for e in record["events"])
+
+
+def test_a_declined_problem_asks_which_area_and_transfers_to_the_one_chosen(
+        app: tuple[TestClient, FakeWorld], holder: KnowledgeBaseHolder) -> None:
+    """Issue 10 item 4: no blind "say it again" after a problem the matcher could not route;
+    the question names the router's guesses and the caller's choice is where they go."""
+    client = app[0]
+    prompts, kb = _prompts(holder), holder.current.kb
+    problem = "请求书记取缔通泰街的黑网吧"
+    guesses = holder.current.matcher.match(problem).guesses
+    options = [kb.departments[g.department] for g in guesses]
+    assert len(options) == 3
+    chosen = options[1]
+    with _dialled(app, "CAchoice") as caller:
+        caller.ask(problem)
+        areas = "、".join(d.spoken_area for d in options[:2]) + "，还是" + options[2].spoken_area
+        assert caller.hear() == prompts["department_choice"].format(options=areas)
+        caller.ask("第二个", seconds=1.0)
+        assert caller.hear() == prompts["route"].format(department=chosen.name)
+        caller.expect_hang_up()
+    record = _record(client, "CAchoice")
+    assert (record["outcome"], record["transfer_department"], record["transfer_queue"],
+            record["transfer_reason"]) == ("transferred", chosen.id, chosen.queue,
+                                           "caller_choice")
+    turns = [(t["caller_text"], t["intent"], t["action"]) for t in record["turns"]
+             if t["caller_text"]]
+    assert turns == [(problem, None, "none"), ("第二个", None, "none")]

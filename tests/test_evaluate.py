@@ -151,3 +151,22 @@ def test_a_blind_set_is_read_without_the_answers_to_the_bots_questions(tmp_path:
     blind.write_text('{"text": "x"}\n', encoding="utf-8")
     with pytest.raises(ValueError, match="line 1 is not a blind-set row"):
         read_eval_file(blind)
+
+
+def test_report_counts_the_department_choice_question(matcher: Matcher) -> None:
+    """A no-match answered with the department-choice question is counted, with whether the
+    line's department is named first or at all (issue 10 item 4)."""
+    problem = "请求书记取缔通泰街的黑网吧"
+    options = [g.department for g in matcher.match(problem).guesses]
+    lines = [EvalLine(problem, f"dept:{options[0]}"), EvalLine(problem, f"dept:{options[2]}"),
+             EvalLine(problem, "dept:gov_service"), EvalLine(problem, "none"),
+             EvalLine("今天天气怎么样", "none"), EvalLine("社保卡丢了怎么补办", "sbk_reissue")]
+    report = evaluate(matcher, lines, repeats=0)
+    assert report.lines[0].options == tuple(options)
+    assert report.lines[4].options == report.lines[5].options == ()
+    m = report.metrics()
+    assert (m["no_match_rate"], m["choice_asked"], m["choice_asked_of_no_match"]) == (
+        5 / 6, 4, 0.8)
+    assert (m["choice_asked_out_of_scope"], m["choice_in_scope"]) == (1, 3)
+    assert (m["choice_right_first"], m["choice_right_any"]) == (1 / 3, 2 / 3)
+    assert "choice_right_any" in format_report(report)

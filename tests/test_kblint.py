@@ -43,6 +43,18 @@ def test_warnings_name_what_and_where(tmp_path: Path) -> None:
     ]
     for part in expected_parts:
         assert any(part in w for w in warnings), part
+    assert not any("field 'area'" in w for w in warnings)  # no department_choice prompt
+
+
+def test_a_department_without_an_area_is_named_in_full(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path)
+    kb = KnowledgeBase(kb.departments, kb.intents, {**kb.prompts, "department_choice": "{options}"},
+                       "front")
+    warnings = lint(kb)
+    assert ("department 'tax': field 'area' is missing (the department-choice question says "
+            "the whole name, 税务局)") in warnings
+    assert not any("'front': field 'area'" in w for w in warnings)  # the general desk
+    assert not any("'department_choice' is missing" in w for w in warnings)
     assert not any("prompt 'menu'" in w for w in warnings)
 
 

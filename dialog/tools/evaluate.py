@@ -4,7 +4,9 @@
 `dept:<department id>` or `none` (out of scope); a header row naming `text` and one of
 `expected`/`intent_label`/`label` selects the columns (setA's `out_of_scope` means none).
 `evaluate` runs a Matcher over the lines and times every match; `format_report` prints the
-tables `ivr kb eval` shows. Reads the evaluation file; otherwise pure.
+tables `ivr kb eval` shows. A no-match the dialog answers with the department-choice question
+(dialog.department_choice) is counted, with whether the right department is among the options
+it names. Reads the evaluation file; otherwise pure.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from dialog.department_choice import offered
 from dialog.matcher import Matcher
+from dialog.policy_types import PolicyConfig
 from dialog.routing import DepartmentPrior
 from dialog.types import MatchResult
 
@@ -41,6 +45,11 @@ class LineResult:
     top1: str  # best guess (a clarification's first candidate, a routed department)
     correct: bool
     top1_correct: bool
+    # The departments the department-choice question names after this no-match (best
+    # first; empty when it is not asked), and the department the line belongs to (a dept:
+    # line's, an intent's own; None out of scope).
+    options: tuple[str, ...] = ()
+    department: str | None = None
 
 
 @dataclass
@@ -74,6 +83,21 @@ class EvalReport:
             "clarify_rate": sum(r.result.action == "clarify" for r in self.lines) / n,
             "route_rate": sum(r.result.routed for r in self.lines) / n,
             "no_match_rate": len(rejected) / n,
+            **self._choice_metrics(rejected),
+        }
+
+    def _choice_metrics(self, rejected: list[LineResult]) -> dict[str, float | int]:
+        """How often a no-match becomes the department-choice question, and for the lines
+        that belong to a department, how often the right one is named first / at all."""
+        asked = [r for r in rejected if r.options]
+        own = [r for r in asked if r.department is not None]
+        return {
+            "choice_asked": len(asked),
+            "choice_asked_of_no_match": len(asked) / len(rejected) if rejected else 0.0,
+            "choice_asked_out_of_scope": sum(r.line.expected == NONE for r in asked),
+            "choice_in_scope": len(own),
+            "choice_right_first": _share(r.options[0] == r.department for r in own),
+            "choice_right_any": _share(r.department in r.options for r in own),
         }
 
     def timing(self) -> dict[str, float]:
@@ -143,7 +167,8 @@ def evaluate(matcher: Matcher, lines: list[EvalLine], repeats: int = 1,
              prior: DepartmentPrior | None = None) -> EvalReport:
     """Match every line (timed `repeats` times after one untimed warm-up pass); `prior`: a
     learned department model, as the server uses it on calls."""
-    report = EvalReport([_judge_with(matcher, line, prior) for line in lines])
+    report = EvalReport([with_options(matcher, _judge_with(matcher, line, prior))
+                         for line in lines])
     for _ in range(max(repeats, 0)):
         for line in lines:
             start = time.perf_counter()
@@ -162,6 +187,21 @@ def _judge_with(matcher: Matcher, line: EvalLine,
         guess = (matcher.route(evidence, prior, line.text).department
                  if evidence is not None else None)
     return judge(line, result, guess)
+
+
+def with_options(matcher: Matcher, judged: LineResult) -> LineResult:
+    """The line's own department and the options the department-choice question would offer
+    after it (the policy's default number of options; on a call a doubtful transcript is
+    re-asked instead, `PolicyConfig.reask_confidence`)."""
+    kb, expected = matcher.kb, judged.line.expected
+    if _kind(expected) == "dept":
+        own: str | None = expected[len(DEPT):]
+    else:
+        intent = kb.intents.get(expected)
+        own = intent.department if intent is not None else None
+    options = (offered(judged.result, kb, PolicyConfig().choice_options)
+               if judged.got == NONE else ())
+    return replace(judged, options=options, department=own)
 
 
 def judge(line: EvalLine, result: MatchResult, guess: str | None = None) -> LineResult:

@@ -2,7 +2,8 @@
 
 Errors (a file that cannot run) are raised by dialog.intents; these are the things that run
 but serve callers badly: answers too long for the phone, intents without a spoken name or with
-too few examples, one example under two intents, departments nobody routes to, recommended
+too few examples, one example under two intents, departments nobody routes to or without the
+short `area` the department-choice question speaks, recommended
 prompts or system intents missing, recorded prompt files that do not exist. Each warning names
 the intent, department or prompt and the field. Checks file existence for `prompt_audio`;
 otherwise pure.
@@ -20,7 +21,7 @@ MAX_SENTENCE = 80
 MAX_ANSWER = 100  # characters: every answer is played in real time on the phone
 MIN_EXAMPLES = 5
 SYSTEM_INTENTS = ("human_agent", "repeat", "yes", "no", "goodbye", "menu")
-RECOMMENDED_PROMPTS = ("menu", "confirm")
+RECOMMENDED_PROMPTS = ("menu", "confirm", "department_choice")
 _SENTENCE_END = re.compile(r"(?<=[。！？；])")
 
 
@@ -82,6 +83,10 @@ def _department_warnings(kb: KnowledgeBase) -> list[str]:
             out.append(f"{where}: field 'description' is missing (routing uses it)")
         if not dept.keywords and dept.id not in used:
             out.append(f"{where}: no intents and no 'keywords': nothing can reach it")
+        if ("department_choice" in kb.prompts and not dept.area
+                and dept.id != kb.default_department):
+            out.append(f"{where}: field 'area' is missing (the department-choice question "
+                       f"says the whole name, {dept.name})")
     return out
 
 

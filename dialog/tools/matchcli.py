@@ -138,6 +138,8 @@ def _format(result: MatchResult, as_json: bool) -> str:
     if result.routed:
         return f"route department={result.department} score={result.score:.3f}"
     if result.intent is None:
-        return f"no match (score {result.score:.3f})"
+        asked = ", ".join(f"{g.department} ({g.score:.3f})" for g in result.guesses)
+        return f"no match (score {result.score:.3f})" + (
+            f"; ask which area: {asked}" if asked else "")
     department = f" department={result.department}" if result.department else ""
     return f"{result.intent} score={result.score:.3f} action={result.action}{department}"

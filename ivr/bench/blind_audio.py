@@ -39,7 +39,7 @@ from dialog.policy import DialogPolicy
 from dialog.policy_types import PolicyConfig
 from dialog.routing import DepartmentPrior
 from dialog.tools.answer_eval import AnswerResult, expected_reading, policy_reading
-from dialog.tools.evaluate import EvalLine, EvalReport, LineResult, judge
+from dialog.tools.evaluate import EvalLine, EvalReport, LineResult, judge, with_options
 from ivr.bench.asr import stream_file
 from pcm.files import read_audio
 
@@ -256,9 +256,10 @@ async def evaluate_audio(
             transcript, confidence = got.transcript, got.confidence
             heard.append(AudioLine(line, transcript, confidence, cer(line.text, transcript),
                                    audio.missing))
-            text_results.append(judge(line, matcher.match(line.text, prior)))
-            audio_results.append(judge(line, matcher.match(transcript, prior)
-                                       .heard_with(confidence)))
+            text_results.append(with_options(
+                matcher, judge(line, matcher.match(line.text, prior))))
+            audio_results.append(with_options(matcher, judge(
+                line, matcher.match(transcript, prior).heard_with(confidence))))
             if progress:
                 progress("recognize", i, len(rendered))
     finally:

@@ -9,7 +9,9 @@ const STATUS_NAMES = { available: "空闲", busy: "通话中", "wrap-up": "话�
 const CALLBACK_STATUS = { pending: "待处理", taken: "处理中", done: "已完成", failed: "失败" };
 const OUTCOMES = { "done": "已回电", "no-answer": "无人接听", "failed": "无法联系" };
 const REASONS = { caller_request: "来电者要求转人工", intent: "该业务需人工办理",
-                  dtmf: "来电者按键转人工", no_match: "机器人未能听懂" };
+                  dtmf: "来电者按键转人工", no_match: "机器人未能听懂",
+                  routing: "按问题归属转接", caller_choice: "来电者选择的部门",
+                  choice_none: "来电者说不属于所列部门", choice_unclear: "未能确定所属部门" };
 const INTENTS = { human_agent: "转人工" };
 const WITHDRAWN = { rejected: "已拒接", timeout: "超时未接", "agent-left": "坐席离开",
                     "caller-left": "来电者已挂机" };
