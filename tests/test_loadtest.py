@@ -36,6 +36,21 @@ def test_two_simultaneous_callers_are_answered_and_measured(
     assert "[c=2] 2/2 calls done, 0 failed" in err
 
 
+def test_callers_who_hang_up_in_the_greeting_make_short_calls_one_after_another(
+        server: RunningServer, capsys: pytest.CaptureFixture[str]) -> None:
+    """The sequential soak's call (docs/benchmarks.md): connect, hear a second of the
+    greeting, hang up; the server keeps no socket, thread or task of it."""
+    code = main(["loadtest", "--url", server.ws, "--calls", "3", "--concurrency", "1",
+                 "--script", str(REPO / "scripts" / "loadtest" / "hang_up_in_greeting.json"),
+                 "--max-seconds", "120", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    [level] = [json.loads(line) for line in out.splitlines()]
+    assert level["calls"] == 3 and level["failed"] == 0 and level["unanswered_turns"] == 0
+    assert level["p50_s"] is None  # no turn was asked for
+    assert level["wall_s"] < 3 * 8  # each call shorter than the 8 s greeting it interrupts
+
+
 @pytest.mark.parametrize("url", ["ws://10.0.0.1:8080", "ws://example.gov.cn"])
 def test_only_this_machine_is_called(url: str) -> None:
     with pytest.raises(ValueError, match="this machine"):
@@ -57,6 +72,13 @@ def test_scripts_and_bounds(tmp_path: Path) -> None:
         read_script(script)  # nothing to interrupt yet
     script.write_text(json.dumps([{"say": "a.wav"}, {"say": "a.wav", "barge_after_s": 1.5}]))
     assert read_script(script)[1].barge_after_s == 1.5
+    script.write_text(json.dumps([{"say": "a.wav"}, {"hang_up_after_s": 2}]))
+    assert read_script(script)[1].hang_up_after_s == 2.0
+    for bad in ([{"hang_up_after_s": 1}, {"say": "a.wav"}], [{"say": "a.wav",
+                 "hang_up_after_s": 1}], [{"hang_up_after_s": -1}], [{"hang_up_after_s": "x"}]):
+        script.write_text(json.dumps(bad))
+        with pytest.raises(ValueError, match="hang_up_after_s"):
+            read_script(script)
     assert main(["loadtest", "--calls", "5000"]) == 2
     assert main(["loadtest", "--stagger", "-1"]) == 2
     assert main(["loadtest", "--concurrency", "0"]) == 2

@@ -45,6 +45,10 @@ class Step:
     expect: str | None = None
     press: str = ""
     barge_after_s: float | None = None  # say this `barge_after_s` into the previous reply
+    # the last step only: hang up this long after the step before (or after connecting,
+    # without waiting for the greeting to end): a caller who gives up, and a short call for
+    # a soak of many calls one after another
+    hang_up_after_s: float | None = None
 
 
 @dataclass
@@ -98,8 +102,8 @@ def check_loopback(url: str) -> None:
 
 
 def read_script(path: Path | None) -> list[Step]:
-    """A JSON list of steps: {"say": "file.wav", "expect": "intent"} and {"press": "0"};
-    relative paths are read from the script's folder."""
+    """A JSON list of steps: {"say": "file.wav", "expect": "intent"}, {"press": "0"} and,
+    last, {"hang_up_after_s": 1.0}; relative paths are read from the script's folder."""
     raw: Sequence[dict[str, Any]] = DEFAULT_SCRIPT
     base = REPO_ROOT
     if path is not None:
@@ -115,15 +119,27 @@ def read_script(path: Path | None) -> list[Step]:
         if say is not None and not say.is_file():
             raise ValueError(f"step {n}: no such audio file {say}")
         press = str(s.get("press", ""))
-        if say is None and not press:
-            raise ValueError(f"step {n}: needs \"say\" or \"press\"")
+        hang_up = _hang_up(s, n, len(raw), say is not None or bool(press))
+        if say is None and not press and hang_up is None:
+            raise ValueError(f"step {n}: needs \"say\", \"press\" or \"hang_up_after_s\"")
         barge = s.get("barge_after_s")
         if barge is not None and (say is None or n == 1 or not 0 <= float(barge) <= 30):
             raise ValueError(f"step {n}: \"barge_after_s\" (0 to 30) needs \"say\" and a "
                              "step before it whose reply it interrupts")
         steps.append(Step(say, s.get("expect"), press,
-                          None if barge is None else float(barge)))
+                          None if barge is None else float(barge), hang_up))
     return steps
+
+
+def _hang_up(step: dict[str, Any], n: int, count: int, acts: bool) -> float | None:
+    """The step's `hang_up_after_s`, checked: a step of its own, the script's last."""
+    raw = step.get("hang_up_after_s")
+    if raw is None:
+        return None
+    if acts or n != count or not isinstance(raw, int | float) or not 0 <= raw <= 300:
+        raise ValueError(f"step {n}: \"hang_up_after_s\" (0 to 300 s) is a step of its "
+                         "own and the script's last")
+    return float(raw)
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -191,9 +207,13 @@ async def one_call(url: str, protocol: str, steps: list[Step], clips: dict[Path,
     client = ReplayClient(url, protocol, from_number=f"+86139{n:08d}", turn_timeout_s=30)
     turns = []
     async with client.connected():
-        await client.wait_quiet()
+        if not steps or steps[0].hang_up_after_s is None:
+            await client.wait_quiet()
         for i, step in enumerate(steps):
             if client.closed:
+                break
+            if step.hang_up_after_s is not None:
+                await asyncio.sleep(step.hang_up_after_s)
                 break
             interrupted = i + 1 < len(steps) and steps[i + 1].barge_after_s is not None
             if step.say is not None and step.barge_after_s is not None:
