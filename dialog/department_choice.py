@@ -33,6 +33,9 @@ _PARTS = re.compile(r"[和与、]")
 # Ordinals: a number needs its measure word, so 第一次 is not a choice.
 _NUMBERED = re.compile(r"第([一二三123])(?:个|项|种|类|方面|$)")
 _NUMBERS = {"一": 0, "1": 0, "二": 1, "2": 1, "三": 2, "3": 2}
+# 个 as the phone band leaves it (第一课, 第二哥): the measure word by its toneless sound
+_NUMBER_THEN = re.compile(r"第([一二三123])(.)")
+_MEASURE_SOUNDS = frozenset({"ge", "ke"})
 _FIRST = re.compile(r"头一个|前一个|前面那|前面的|前面这|前者|最前面")
 _MIDDLE = re.compile(r"中间那|中间的|中间这")
 _LAST = re.compile(r"最后|后一个|后面那|后面的|后面这|后者|最后面")
@@ -126,6 +129,9 @@ class ChoiceReader:
         self._terms = [_Term(frozenset(names.get(w, ())), frozenset(duties.get(w, ())))
                        for w in words]
         self._index = KeywordIndex(list(enumerate(words)), len(words))
+        # each department's own names by toneless sound (医保 heard as 一包, 税务 as 水雾)
+        self._sounds = {dept.id: {analyse(t).plain for t in self._fold(_names_of(dept))}
+                        for dept in kb.departments.values()}
 
     def _fold(self, terms: Iterable[str]) -> list[str]:
         folded = (self._canon(t) for t in terms)
@@ -139,13 +145,30 @@ class ChoiceReader:
         norm = self._canon(text)
         if not norm:
             return None
-        named = [m.department for m in self._mentioned(norm, offered_ids) if m.department]
+        mentions = self._mentioned(norm, offered_ids)
+        named = [m.department for m in mentions if m.department]
         if named:
             return named[-1]
         ordinal = _ordinal(norm, len(offered_ids))
         if ordinal is not None:
             return offered_ids[ordinal]
-        return NONE_OF_THEM if _NONE.search(norm) else None
+        if _NONE.search(norm):
+            return NONE_OF_THEM
+        return None if mentions else self._sounds_like(norm, offered_ids)
+
+    def _sounds_like(self, norm: str, offered_ids: tuple[str, ...]) -> str | None:
+        """The one offered department whose name the words match by toneless sound, not
+        denied. Looser than the matcher's sound match (which needs the tones of a
+        two-character word): here it only picks among the two or three names just offered,
+        and the short names the recogniser garbles most are two characters (一包, 水雾)."""
+        plain = analyse(norm).plain
+        found = set()
+        for dept in offered_ids:
+            for sound in self._sounds.get(dept, ()):
+                start = _find(plain, sound)
+                if start is not None and not norm[:start].endswith(_DENIALS):
+                    found.add(dept)
+        return found.pop() if len(found) == 1 else None
 
     def answer(self, offered_ids: tuple[str, ...], match: MatchResult,
                reply: str | None = None) -> Answer:
@@ -227,9 +250,9 @@ def _ordinal(norm: str, count: int) -> int | None:
     """Index of the option an ordinal names (第二个, 后面那个), None without one."""
     if count <= 0:
         return None
-    numbered = _NUMBERED.search(norm)
-    if numbered is not None:
-        index = _NUMBERS[numbered.group(1)]
+    number = _number(norm)
+    if number is not None:
+        index = _NUMBERS[number]
         return index if index < count else None
     if _FIRST.search(norm):
         return 0
@@ -237,4 +260,25 @@ def _ordinal(norm: str, count: int) -> int | None:
         return 1
     if _LAST.search(norm):
         return count - 1
+    return None
+
+
+def _number(norm: str) -> str | None:
+    """The number of 第N个, also when the recogniser wrote 个 as another syllable that sounds
+    like it (第一课); 第一次 is not an ordinal."""
+    numbered = _NUMBERED.search(norm)
+    if numbered is not None:
+        return numbered.group(1)
+    for found in _NUMBER_THEN.finditer(norm):
+        if analyse(found.group(2)).plain[0] in _MEASURE_SOUNDS:
+            return found.group(1)
+    return None
+
+
+def _find(seq: tuple[str, ...], part: tuple[str, ...]) -> int | None:
+    """Where `part` first occurs in `seq` (both per-character syllables), or None."""
+    width = len(part)
+    for start in range(len(seq) - width + 1):
+        if seq[start:start + width] == part:
+            return start
     return None

@@ -79,6 +79,31 @@ def test_choose_reads_names_duty_words_ordinals_and_none(text: str, expected: st
     assert READER.choose(OFFERED, text) == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # through the phone band (speech kit audio, Whisper base): the offered names by sound
+    # without their tones, and 个 heard as another ge/ke syllable
+    ("是水雾的问题", "tax"),      # 税务 shui4 wu4
+    ("水温", None),               # wen is not wu
+    ("不是水雾", None),           # denied
+    ("社保", "hrss"),
+    ("第一课", "hrss"),
+    ("第二哥", "housing"),
+    ("第一次", None),             # ci: not a measure word
+])
+def test_offered_names_and_ordinals_heard_wrong_on_the_phone(text: str,
+                                                             expected: str | None) -> None:
+    assert READER.choose(("hrss", "housing", "tax"), text) == expected
+
+
+def test_a_sound_alone_does_not_pick_between_two_offered_names() -> None:
+    kb = KnowledgeBase({**DEPARTMENTS, "water": Department("water", "水务局", "q-water")},
+                       POLICY_KB.intents, {}, default_department="hotline")
+    reader = ChoiceReader(kb)
+    # 水屋 shui3 wu1: the tones of neither 税务 (shui4 wu4) nor 水务 (shui3 wu4)
+    assert reader.choose(("tax", "water"), "水屋") is None
+    assert reader.choose(("tax", "housing"), "水屋") == "tax"
+
+
 def test_an_ordinal_past_the_options_is_no_choice() -> None:
     assert READER.choose(("hrss", "housing"), "第三个") is None
     assert READER.choose(("hrss", "housing"), "后面那个") == "housing"
