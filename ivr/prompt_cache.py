@@ -26,6 +26,7 @@ from ivr.tts import (
     Speak,
     Synthesizer,
     TtsError,
+    clause_gap,
     prepare_clause,
     prepare_prompt,
 )
@@ -180,35 +181,49 @@ class PromptCache:
         self._memory_put(key, audio)
         return audio
 
+    def _clause_key(self, text: str) -> str:
+        """The cache key of one clause's speech (its pause is added when played): texts with
+        slots (a clarifying or a department-choice question) share their fixed clauses, so
+        those play at once."""
+        return self.key_for(f"\x01clause\x00{text}")
+
     def _render_clauses(self, text: str) -> Iterator[bytes]:
-        """Clause by clause; the whole is cached only if every clause came from the first
-        voice (an entry in a fallback voice would outlive the fault that caused it)."""
+        """Clause by clause, each from the clause cache when said before; the whole (and
+        each clause) is cached only if it came from the first voice (an entry in a fallback
+        voice would outlive the fault that caused it)."""
         assert self._speak is not None
         pieces: list[bytes] = []
         primary = True
         started = time.perf_counter()
         first_s = synth_s = 0.0
         for clause in self._speak(text):
-            try:
-                t0 = time.perf_counter()
-                samples, rate, first_voice = self._render_one(clause.text)
-                synth_s += time.perf_counter() - t0
-            except TtsError as exc:
-                fallback = self._fallback()
-                if fallback is None:
-                    raise
-                logger.error("no voice rendered %r (%s); playing the recorded apology",
-                             clause.text, exc)
-                yield fallback
-                return
-            primary = primary and first_voice
-            piece = mulaw_encode(prepare_clause(samples, rate, clause.pause_s))
+            key = self._clause_key(clause.text)
+            speech = self._cached(key)
+            if speech is None:
+                try:
+                    t0 = time.perf_counter()
+                    samples, rate, first_voice = self._render_one(clause.text)
+                    synth_s += time.perf_counter() - t0
+                except TtsError as exc:
+                    fallback = self._fallback()
+                    if fallback is None:
+                        raise
+                    logger.error("no voice rendered %r (%s); playing the recorded apology",
+                                 clause.text, exc)
+                    yield fallback
+                    return
+                primary = primary and first_voice
+                speech = mulaw_encode(prepare_clause(samples, rate, 0.0))
+                if first_voice:
+                    self._write_disk(key, speech)
+                    self._memory_put(key, speech)
+            piece = speech + mulaw_encode(clause_gap(clause.pause_s))
             pieces.append(piece)
             if not first_s:
                 first_s = time.perf_counter() - started
             yield piece
         audio = b"".join(pieces)
-        if self.on_rendered is not None and audio:
+        if self.on_rendered is not None and audio and synth_s:
             self.on_rendered(first_s, synth_s, len(audio) / TARGET_RATE)  # μ-law: a byte a sample
         if primary and audio:
             key = self.key_for(text)

@@ -45,6 +45,7 @@ from ivr.metrics import Metrics
 from ivr.prompt_cache import PromptCache
 from ivr.speakable import VERSION as SPEAKABLE_VERSION
 from ivr.speakable import Clause, clauses, parse_terms, speakable, warm_up
+from ivr.speakable.normalise import CLAUSE_PUNCTUATION
 from ivr.store import CallStore
 from ivr.store_async import AsyncCallStore
 from ivr.tts import TtsError
@@ -133,7 +134,16 @@ def spoken_texts(kb: KnowledgeBase) -> list[str]:
         for key in ("transfer", "route"):
             if key in kb.prompts:
                 texts.append(kb.prompt(key, department=dept.name))
+    texts += [lead for t in kb.prompts.values() if (lead := _fixed_lead(t))]
     return list(dict.fromkeys(texts))
+
+
+def _fixed_lead(template: str) -> str:
+    """The clauses of a prompt with slots before its first slot, when they end at a pause
+    (请问您的问题属于哪个方面：{options}…): rendered at start-up, the prompt cache keeps them as
+    clauses, so a question with slots starts playing at once."""
+    lead = template.split("{", 1)[0] if "{" in template else ""
+    return lead if lead[-1:] in CLAUSE_PUNCTUATION else ""
 
 
 def recordings_for(kb: KnowledgeBase) -> dict[str, Path]:

@@ -111,8 +111,14 @@ def prepare_clause(samples: np.ndarray, rate: int, pause_s: float) -> np.ndarray
     silence so the gap to the next clause is `pause_s` in all."""
     at_8k = resample(np.asarray(samples, dtype=np.int16), rate, TARGET_RATE)
     speech = normalize_level(trim_silence(at_8k, TARGET_RATE, pad_ms=CLAUSE_PAD_MS))
+    return np.concatenate([speech, clause_gap(pause_s)])
+
+
+def clause_gap(pause_s: float) -> np.ndarray:
+    """The silence after a trimmed clause (8 kHz int16) that makes the gap to the next one
+    `pause_s` in all, counting the padding kept on both sides."""
     gap = max(0.0, pause_s - 2 * CLAUSE_PAD_MS / 1000)
-    return np.concatenate([speech, np.zeros(int(gap * TARGET_RATE), dtype=np.int16)])
+    return np.zeros(int(gap * TARGET_RATE), dtype=np.int16)
 
 
 # ---- worker process ----------------------------------------------------------------------------

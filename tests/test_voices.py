@@ -330,3 +330,44 @@ def test_bad_terms_setting_stops_start_up() -> None:
     assert [c.text for c in speech_for("APP=letters")("下载APP。")] == ["下载诶批批"]
     with pytest.raises(TtsError, match="IVR_TTS_TERMS"):
         speech_for("APP")
+
+
+class CountingTone(ToneVoice):
+    """A tone per clause, counting the clauses that reach the voice."""
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    def synthesize(self, text: str) -> tuple[np.ndarray, int]:
+        self.said.append(text)
+        return super().synthesize(text)
+
+
+def test_texts_with_slots_share_their_fixed_clauses(tmp_path: Path) -> None:
+    """A question with slots is rendered during the call; its fixed first clause, said before
+    (or pre-rendered as the prompt's lead), plays from the cache at once, with the pause the
+    whole text gives it, and survives a restart."""
+    voice = CountingTone()
+    chain = VoiceChain([voice], "test")
+    cache = PromptCache(tmp_path, chain, chain.identity, 0, speak=_speak)
+    cache.prerender(["请问您的问题属于哪个方面："])
+    assert voice.said == ["请问您的问题属于哪个方面"]
+    first = cache.get("请问您的问题属于哪个方面：社保、医保，还是税务？")
+    assert voice.said[1:] == ["社保", "医保", "还是税务"]
+    alone = PromptCache(tmp_path / "alone", VoiceChain([ToneVoice()], "test"), chain.identity,
+                        0, speak=_speak).get("请问您的问题属于哪个方面：社保、医保，还是税务？")
+    assert first == alone  # the same audio as rendered in one go, pauses and all
+    restarted = PromptCache(tmp_path, chain, chain.identity, 0, speak=_speak)
+    restarted.get("请问您的问题属于哪个方面：公安、交通，还是教育？")
+    assert voice.said[4:] == ["公安", "交通", "还是教育"]
+
+
+def test_the_leads_of_prompts_with_slots_are_pre_rendered() -> None:
+    from dialog.intents import load_knowledge_base
+    from ivr.services import spoken_texts
+
+    kb = load_knowledge_base(Path(__file__).resolve().parents[1] / "intents.yaml")
+    texts = spoken_texts(kb)
+    assert "请问您的问题属于哪个方面：" in texts
+    assert not any("{" in t for t in texts)
+    assert "您是想咨询" not in texts  # no pause before its slot: not a clause of its own
