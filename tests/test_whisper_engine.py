@@ -108,6 +108,23 @@ def test_shared_model_decodes_from_two_threads(whisper_engine: WhisperEngine) ->
         assert_transcript_close(text, reference(name), MAX_CER, what=f"{name}, two threads")
 
 
+def test_a_server_s_engine_decodes_as_many_at_once_as_its_pool_runs(
+        whisper_engine: WhisperEngine) -> None:
+    """`parallel` (the server passes IVR_ASR_THREADS, its decode pool's size) gives the
+    model that many CTranslate2 workers: concurrent decodes run side by side, not queued
+    inside the model (docs/benchmarks.md, capacity). Two workers hear what one does."""
+    two = load_engine("whisper", model_dir=whisper_engine.model_dir, parallel=2)
+    assert two is not whisper_engine
+    assert two.model.model.num_workers == 2  # type: ignore[attr-defined]
+    assert whisper_engine.model.model.num_workers == 1
+    assert load_engine("whisper", model_dir=whisper_engine.model_dir, parallel=2) is two
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        texts = list(pool.map(lambda n: transcribe(two.new_recognizer(), clip_16k(n),
+                                                   chunk=4000), ["A40", "A40_tel8k"]))
+    for name, text in zip(["A40", "A40_tel8k"], texts, strict=True):
+        assert_transcript_close(text, reference(name), MAX_CER, what=f"{name}, two workers")
+
+
 def test_load_engine_caches_and_refuses_unknown(whisper_engine: WhisperEngine) -> None:
     assert load_engine("whisper", model_dir=whisper_engine.model_dir) is whisper_engine
     with pytest.raises(ModelNotAvailable, match=r"ivr models pull vosk-model-small-cn-0\.22"):
