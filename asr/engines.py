@@ -44,15 +44,15 @@ def _set_reason(engine: RecognizerEngine, reason: str) -> RecognizerEngine:
 
 
 # the beam size and parallel decodes of the load in progress (load_engine)
-_whisper_beam = threading.local()
+_whisper_settings = threading.local()
 
 
 def _load_whisper(model: ModelArg, root: Path | None, language: str) -> RecognizerEngine:
     from asr.whisper_engine import WhisperEngine  # deferred: imports CTranslate2
 
     path = resolve_whisper_model(model, cache_dir=models_dir(root) / "whisper-base")
-    beam = getattr(_whisper_beam, "size", 5)
-    parallel = getattr(_whisper_beam, "parallel", 1)
+    beam = getattr(_whisper_settings, "size", 5)
+    parallel = getattr(_whisper_settings, "parallel", 1)
     log.info("ASR model: Whisper from %s (beam %d, %d decodes at once)", path, beam, parallel)
     return WhisperEngine(path, language=language, beam_size=beam, num_workers=parallel)
 
@@ -170,7 +170,7 @@ def load_engine(
     with _lock:  # two calls racing at start-up must not load the model twice
         if key not in _cache:
             root = Path(cache_dir) if cache_dir is not None else None
-            _whisper_beam.size, _whisper_beam.parallel = beam_size, parallel
+            _whisper_settings.size, _whisper_settings.parallel = beam_size, parallel
             if name == "auto":
                 engine = _load_auto(model_dir, root, language)
             else:

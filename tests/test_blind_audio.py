@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from asr.base import Transcript
+from asr.base import RecognizerEngine, Transcript
 from asr.whisper_models import assemble_whisper_base
 from dialog.intents import load_knowledge_base
 from dialog.matcher import Matcher
@@ -161,15 +161,21 @@ def test_lines_of_the_test_split_are_never_shown(capsys: pytest.CaptureFixture[s
 # ---- with the kit and Whisper: the live path -------------------------------------------------
 
 
-@needs_kit
-@pytest.mark.slow
-def test_own_lines_through_the_phone_band_and_whisper(
-    tmp_path_factory: pytest.TempPathFactory, kb_matcher: Matcher,
-) -> None:
+@pytest.fixture(scope="module")
+def whisper(tmp_path_factory: pytest.TempPathFactory) -> RecognizerEngine:
+    """Whisper base from PyPI, as the live path loads it."""
     from asr.engines import load_engine
 
     model = assemble_whisper_base(tmp_path_factory.getbasetemp() / "whisper-base")
-    engine = load_engine("whisper", model_dir=model)
+    return load_engine("whisper", model_dir=model)
+
+
+@needs_kit
+@pytest.mark.slow
+def test_own_lines_through_the_phone_band_and_whisper(
+    tmp_path_factory: pytest.TempPathFactory, kb_matcher: Matcher, whisper: RecognizerEngine,
+) -> None:
+    engine = whisper
     cache = tmp_path_factory.mktemp("blind-audio")
     renderer = Renderer(DEFAULT_SHARED, cache)
     report = asyncio.run(evaluate_audio(kb_matcher, OWN_LINES, engine, renderer))
@@ -205,15 +211,13 @@ CHOICE_ANSWERS = [
 
 @needs_kit
 def test_answers_to_the_department_question_through_the_phone_band_and_whisper(
-    tmp_path_factory: pytest.TempPathFactory, kb_matcher: Matcher,
+    tmp_path_factory: pytest.TempPathFactory, kb_matcher: Matcher, whisper: RecognizerEngine,
 ) -> None:
-    from asr.engines import load_engine
     from asr.stream import make_executor
     from dialog.department_choice import ChoiceReader
     from ivr.bench.blind_audio import hear
 
-    engine = load_engine("whisper", model_dir=assemble_whisper_base(
-        tmp_path_factory.getbasetemp() / "whisper-base"))
+    engine = whisper
     renderer = Renderer(DEFAULT_SHARED, tmp_path_factory.mktemp("choice-audio"))
     reader, executor = ChoiceReader(kb_matcher.kb), make_executor(2)
 
