@@ -39,7 +39,8 @@ def department_phrases(kb: KnowledgeBase) -> list[tuple[int, str]]:
     index = {dept_id: i for i, dept_id in enumerate(kb.departments)}
     phrases: list[tuple[int, str]] = []
     for i, dept in enumerate(kb.departments.values()):
-        for phrase in (dept.name, *dept.keywords, *_CLAUSES.split(dept.description)):
+        for phrase in (dept.name, *dept.keywords, *dept.examples,
+                       *_CLAUSES.split(dept.description)):
             phrases.append((i, phrase))
     for intent in kb.intents.values():
         if intent.kind == "faq" and intent.department in index:

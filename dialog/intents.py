@@ -30,7 +30,8 @@ IntentAction = Literal["answer", "transfer"]
 class Department:
     """A responsible department, the human queue its calls go to, and what it handles.
 
-    `description` and `keywords` let the matcher route a problem no FAQ answers; `area` is
+    `description`, `keywords` and `examples` (problems as callers describe them) let the
+    matcher route a problem no FAQ answers; `area` is
     the short name of what it handles (社会保障, 住房建设), spoken and understood in the
     department-choice question (dialog.department_choice; empty: its `name`)."""
 
@@ -42,6 +43,7 @@ class Department:
     description: str = ""
     keywords: tuple[str, ...] = ()
     area: str = ""
+    examples: tuple[str, ...] = ()
 
     @property
     def spoken_area(self) -> str:
@@ -122,7 +124,7 @@ PROMPT_FIELDS: dict[str, frozenset[str]] = {
 _TOP_KEYS = frozenset({"language", "default_department", "departments", "prompts",
                        "prompt_audio", "intents", "synonyms"})
 _DEPARTMENT_KEYS = frozenset({"id", "name", "queue", "hotline", "hours", "description",
-                              "keywords", "area"})
+                              "keywords", "area", "examples"})
 _INTENT_KEYS = frozenset({"id", "kind", "department", "action", "answer", "examples",
                           "keywords", "prompt_audio", "local_sample", "name", "sms"})
 # Whitespace between two non-ASCII characters is a YAML line fold inside Chinese text, not a
@@ -199,6 +201,7 @@ def _parse_departments(raw: object) -> dict[str, Department]:
             description=_folded(entry.get("description", ""), f"{where}: field 'description'"),
             keywords=f.str_list(entry.get("keywords", []), f"{where}: field 'keywords'"),
             area=f.text(entry.get("area", ""), f"{where}: field 'area'").strip(),
+            examples=f.str_list(entry.get("examples", []), f"{where}: field 'examples'"),
         )
     return departments
 

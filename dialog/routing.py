@@ -115,7 +115,7 @@ class DepartmentRouter:
         documents: list[list[str]] = [[] for _ in self.ids]
         for i, dept in enumerate(kb.departments.values()):
             entries += [(i, canon(k)) for k in dept.keywords]
-            for phrase in (dept.name, dept.description, *dept.keywords):
+            for phrase in (dept.name, dept.description, *dept.keywords, *dept.examples):
                 documents[i] += terms(analyse(canon(phrase)))
         for intent in kb.intents.values():
             if intent.kind != "faq" or intent.department not in index:

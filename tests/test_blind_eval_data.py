@@ -10,6 +10,7 @@ from pathlib import Path
 from dialog.intents import KnowledgeBase
 
 BLIND = Path(__file__).resolve().parent / "data" / "blind"
+BLIND2 = Path(__file__).resolve().parent / "data" / "blind2" / "test.jsonl"
 KINDS = {"faq", "problem", "system", "answer", "out_of_scope"}
 
 
@@ -41,8 +42,31 @@ ALREADY_IN_KB_AT_FREEZE = {"B0113", "B0132", "B0258", "B0282", "B0312", "B0390",
                            "B0587", "B0594"}
 
 
+def _kb_phrases(kb: KnowledgeBase) -> set[str]:
+    """Every example of an intent or a department, bare."""
+    return ({_bare(e) for intent in kb.intents.values() for e in intent.examples}
+            | {_bare(e) for dept in kb.departments.values() for e in dept.examples})
+
+
 def test_no_test_line_is_copied_into_the_knowledge_base(kb: KnowledgeBase) -> None:
-    examples = {_bare(e) for intent in kb.intents.values() for e in intent.examples}
+    examples = _kb_phrases(kb)
     copied = {r["id"] for r in _rows("test") if _bare(r["text"]) in examples}
     assert copied <= ALREADY_IN_KB_AT_FREEZE, (
         f"test lines copied into intents.yaml: {sorted(copied - ALREADY_IN_KB_AT_FREEZE)}")
+
+
+def test_the_second_blind_set_is_well_formed_and_not_in_the_knowledge_base(
+        kb: KnowledgeBase) -> None:
+    rows = [json.loads(line) for line in BLIND2.read_text("utf-8").splitlines()]
+    assert len(rows) == 300 and len({r["id"] for r in rows}) == 300
+    departments = {f"dept:{d}" for d in kb.departments}
+    for row in rows:
+        assert row["kind"] in {"problem", "faq", "out_of_scope"}, row["id"]
+        assert row["label"] in kb.intents or row["label"] in departments or (
+            row["label"] == "out_of_scope"), row["id"]
+    first = {_bare(r["text"]) for r in _rows("dev") + _rows("test")}
+    # ids only, never the text. One short out-of-scope reply happens to be in both sets.
+    shared = {r["id"] for r in rows if _bare(r["text"]) in first}
+    assert shared <= {"b2-272"}, f"second blind set lines also in the first: {sorted(shared)}"
+    copied = [r["id"] for r in rows if _bare(r["text"]) in _kb_phrases(kb)]
+    assert not copied, f"second blind set lines copied into intents.yaml: {copied}"

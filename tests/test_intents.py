@@ -66,6 +66,8 @@ def test_shipped_departments(kb: KnowledgeBase) -> None:
     for dept in kb.departments.values():
         assert dept.name and dept.queue and dept.description, dept.id
         assert len(dept.keywords) >= 3, dept.id
+        # problems as callers describe them, for routing what no FAQ answers (issue 10)
+        assert len(dept.examples) >= 30, dept.id
 
 
 def test_every_department_has_faq_intents(kb: KnowledgeBase) -> None:
@@ -354,6 +356,13 @@ def test_new_optional_fields(tmp_path: Path) -> None:
 def test_department_keywords_must_be_a_list(tmp_path: Path) -> None:
     message = broken(tmp_path, lambda d: d["departments"][1].update(keywords="发票"))
     assert "department 'tax'" in message and "'keywords'" in message
+
+
+def test_department_examples_must_be_a_list_of_text(tmp_path: Path) -> None:
+    message = broken(tmp_path, lambda d: d["departments"][1].update(examples="发票开不出来"))
+    assert "department 'tax'" in message and "'examples'" in message
+    message = broken(tmp_path, lambda d: d["departments"][1].update(examples=["", "x"]))
+    assert "department 'tax'" in message and "examples" in message
 
 
 def test_synonyms_must_map_to_lists(tmp_path: Path) -> None:

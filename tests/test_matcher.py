@@ -430,8 +430,10 @@ def test_a_distinctive_department_keyword_routes_a_long_description(matcher: Mat
 
 
 def test_a_keyword_heard_only_by_sound_does_not_route_alone(matcher: Matcher) -> None:
-    # 景盖 sounds like 井盖 but is not written so: too weak to route without other evidence
-    text = "马路上的景盖被人偷了好几天都没人管"
+    # 景盖 sounds like 井盖 but is not written so: too weak to route without other evidence.
+    # (马路上的景盖被人偷了好几天都没人管 now routes to housing: its other words are those of
+    # housing's problem examples.)
+    text = "景盖被人偷了"
     evidence = matcher.evidence(text)
     assert evidence is not None and matcher.route(evidence).keyword < 0.44
     result = matcher.match(text)

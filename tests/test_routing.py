@@ -10,7 +10,7 @@ from dialog.routing import DepartmentRouter
 from dialog.semantic import terms
 from dialog.synonyms import Canonicalizer
 
-KB = parse_knowledge_base({
+RAW: dict = {
     "default_department": "front",
     "departments": [
         {"id": "front", "name": "前台", "queue": "q0"},
@@ -24,7 +24,8 @@ KB = parse_knowledge_base({
                                "callback", "survey", "goodbye", "error")},
     "intents": [{"id": "bus", "department": "traffic", "answer": "查公交APP。",
                  "examples": ["末班车几点"], "keywords": ["末班车"]}],
-})
+}
+KB = parse_knowledge_base(RAW)
 
 
 def route(text: str):  # type: ignore[no-untyped-def]
@@ -41,6 +42,20 @@ def test_department_keywords_route() -> None:
 
 def test_faq_vocabulary_counts_for_its_department() -> None:
     assert route("末班车太早了").department == "traffic"
+
+
+def test_department_examples_route_problems_in_their_words() -> None:
+    """A department's `examples` (problems as callers tell them) are its vocabulary too: a
+    caller who says none of its keywords is routed by the words of its examples."""
+    with_examples = parse_knowledge_base({
+        **RAW, "departments": [
+            *RAW["departments"][:2],
+            {**RAW["departments"][2], "examples": ["司机不打表还绕远路", "半夜打不到车"]}],
+    })
+    utt = analyse("司机绕远路还不打表")
+    assert route("司机绕远路还不打表").score == 0.0
+    routed = DepartmentRouter(with_examples, Canonicalizer({})).route(utt, terms(utt))
+    assert routed.department == "traffic" and routed.keyword == 0.0 and routed.semantic > 0
 
 
 def test_nothing_known_scores_zero() -> None:

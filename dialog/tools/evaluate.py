@@ -254,8 +254,16 @@ def _share(flags: object) -> float:
     return sum(bool(v) for v in values) / len(values) if values else 0.0
 
 
-def format_report(report: EvalReport, source: str = "") -> str:
-    """Plain-text tables: metrics, timing and the confusion list."""
+def held_out(path: str | Path) -> bool:
+    """Is `path` a held-out split (a blind set's `test*.jsonl`), whose lines and errors must
+    not be read while tuning? Its reports then carry the aggregates only."""
+    path = Path(path)
+    return path.suffix == ".jsonl" and path.name.startswith("test") and (
+        path.parent.name.startswith("blind"))
+
+
+def format_report(report: EvalReport, source: str = "", *, lines: bool = True) -> str:
+    """Plain-text tables: metrics, timing and (with `lines`) the confusion list."""
     m, t = report.metrics(), report.timing()
     out = [f"evaluation of {source}" if source else "evaluation", ""]
     out += [f"  {key:<26} {value:.3f}" if isinstance(value, float) else f"  {key:<26} {value}"
@@ -265,7 +273,9 @@ def format_report(report: EvalReport, source: str = "") -> str:
                 "  | p50 | p90 | p99 | max | matches |", "  |---|---|---|---|---|",
                 f"  | {t['p50_ms']:.2f} | {t['p90_ms']:.2f} | {t['p99_ms']:.2f} "
                 f"| {t['max_ms']:.2f} | {int(t['matches'])} |"]
-    confusions = report.confusions()
+    confusions = report.confusions() if lines else []
+    if not lines:
+        out += ["", "  confusions withheld: a held-out split is scored by its aggregates only"]
     if confusions:
         out += ["", "  confusions (expected → got: count, examples)"]
         for expected, got, count, texts in confusions:

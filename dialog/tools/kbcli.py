@@ -30,7 +30,7 @@ from dialog.embeddings import EmbeddingUnavailable, SentenceEncoder
 from dialog.intents import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from dialog.matcher import ANSWER_THRESHOLD, CLARIFY_THRESHOLD, ROUTE_THRESHOLD, Matcher
 from dialog.phone_prior import load_phone_prior
-from dialog.tools.evaluate import evaluate, format_report, read_eval_file
+from dialog.tools.evaluate import evaluate, format_report, held_out, read_eval_file
 from dialog.tools.kblint import lint
 from dialog.tools.matchcli import default_kb_path
 from dialog.tools.routecli import add_route_parsers
@@ -173,10 +173,14 @@ def run_eval(args: argparse.Namespace) -> int:
     matcher = Matcher(kb, threshold=args.threshold, clarify_threshold=args.clarify_threshold,
                       route_threshold=args.route_threshold, embedder=embedder)
     report = evaluate(matcher, lines, repeats=args.repeats, prior=prior)
+    hidden = held_out(args.file)
     if args.json:
-        print(json.dumps(report.to_json(), ensure_ascii=False))
+        out = report.to_json()
+        if hidden:
+            out["confusions"] = []
+        print(json.dumps(out, ensure_ascii=False))
     else:
-        print(format_report(report, str(args.file)), end="")
+        print(format_report(report, str(args.file), lines=not hidden), end="")
     return EXIT_OK
 
 
