@@ -36,6 +36,9 @@ _TAIL = re.compile(r"^(?:了|啊|呀|吧|呢|的|哈|嘛)+|"
                    r"(?:谢谢你们|谢谢你|谢谢|谢了|多谢|辛苦了|麻烦了|你们挺好|挺好的|挺好|"
                    r"再见|拜拜|了|啊|呀|吧|呢|的|哈|嘛)+$")
 _ANYWHERE_NO = re.compile(r"算了|都不是|都不对|哪个都不|不是|不对|就这些|没了")
+# 不是A，(而)是B / 我说的是B / 我要问B: after a no, B is what the caller means.
+_CORRECTION = re.compile(
+    r"^.{1,12}?(?:而是|我说的是|我问的是|我是说|我是问|我要问|我想问|是)(.{2,})$")
 _SHORT = 10  # a reply this short with a no anywhere in it is a no (也不完全是……算了，不是)
 
 
@@ -67,6 +70,16 @@ def _strip_tail(rest: str) -> str:
     return rest
 
 
+def _correction(reply: Reply) -> tuple[str, ...]:
+    """What a no corrects to: 不是出生证，是给孩子上户口 → 给孩子上户口 (the denied words
+    left in would pull the match back to what was denied); empty when there is no such
+    turn."""
+    if reply.kind != "no":
+        return ()
+    found = _CORRECTION.match(reply.rest)
+    return (found.group(1),) if found else ()
+
+
 def _decided(match: MatchResult) -> bool:
     """The match is a request the bot can act on (not a steering word, not nothing)."""
     if match.intent in _STEERING:
@@ -88,7 +101,8 @@ def understand(match: Callable[[str], MatchResult], question: str | None, text: 
     if reply.kind == "yes" and full.intent in ("no", "goodbye"):
         return full, None  # 对，没有了 / 有……算了，再见: the closing words win
     if len(reply.rest) >= 2:
-        order = (text, reply.rest) if question == "anything_else" else (reply.rest, text)
+        order = ((text, reply.rest) if question == "anything_else"
+                 else (*_correction(reply), reply.rest, text))
         for candidate in order:
             found = match(candidate)
             denied = reply.kind == "no" and found.intent in offered

@@ -43,6 +43,8 @@ def _matcher(table: dict[str, MatchResult]):  # type: ignore[no-untyped-def]
 PENSION = MatchResult("pension", 0.8, "hrss", "answer", text="养老金")
 HPF = MatchResult("hpf", 0.8, "housing", "answer", text="公积金怎么取")
 INVOICE = MatchResult("invoice", 0.7, "tax", "answer", text="我说的不是发票")
+HUKOU = MatchResult("hukou", 0.9, "police", "answer", text="给孩子上户口")
+BOTH = MatchResult(None, 0.9, None, "clarify", text="出生证是给孩子上户口")
 BYE = MatchResult("goodbye", 0.9, None, "none", text="有没有算了再见")
 UNDERSTAND_CASES = [  # (question, text, offered, table, expected intent, expected reply)
     ("anything_else", "没有，谢谢", (), {}, None, "no"),
@@ -52,6 +54,10 @@ UNDERSTAND_CASES = [  # (question, text, offered, table, expected intent, expect
      None),
     ("confirm", "不是，我说的不是发票", ("invoice",), {"我说的不是发票": INVOICE}, None, "no"),
     ("confirm", "不是，我问公积金怎么取", ("invoice",), {"我问公积金怎么取": HPF}, "hpf", None),
+    # 不是A，是B: B alone is matched first (A and B together were a clarification of both)
+    ("confirm", "不是出生证，是给孩子上户口。", ("birth",),
+     {"给孩子上户口": HUKOU, "出生证是给孩子上户口": BOTH}, "hukou", None),
+    ("confirm", "不对不对，我说的是公积金怎么取", ("invoice",), {"公积金怎么取": HPF}, "hpf", None),
 ]
 
 
