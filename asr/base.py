@@ -16,13 +16,18 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Transcript:
-    """What an engine heard in one utterance."""
+    """What an engine heard in one utterance.
+
+    `alternatives` are the engine's other readings of the same audio, best first (Vosk's
+    n-best when asked for): the caller's words may be one of them when the best one means
+    nothing to the matcher."""
 
     text: str
     confidence: float | None
     audio_s: float
     decode_s: float
     engine: str
+    alternatives: tuple[str, ...] = ()
 
 
 class Recognizer(Protocol):

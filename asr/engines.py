@@ -29,11 +29,13 @@ from asr.whisper_models import BASE_NAMES, ENV_WHISPER_MODEL, resolve_whisper_mo
 
 log = logging.getLogger(__name__)
 
+ENV_VOSK_ALTERNATIVES = "IVR_VOSK_ALTERNATIVES"
+ENV_WHISPER_PROMPT = "IVR_WHISPER_PROMPT"  # text Whisper reads as what came before
 ModelArg = str | Path | None
 ENGINES = ("vosk", "whisper")  # auto tries them in this order
 BENCH_ENGINES = ("fixed",)  # asr.fixed_engine: for capacity measurements, never chosen by auto
 
-_cache: dict[tuple[str, str, str, str, int, int], RecognizerEngine] = {}
+_cache: dict[tuple[str, str, str, str, int, int, int, str], RecognizerEngine] = {}
 _lock = threading.Lock()
 
 
@@ -53,8 +55,11 @@ def _load_whisper(model: ModelArg, root: Path | None, language: str) -> Recogniz
     path = resolve_whisper_model(model, cache_dir=models_dir(root) / "whisper-base")
     beam = getattr(_whisper_settings, "size", 5)
     parallel = getattr(_whisper_settings, "parallel", 1)
-    log.info("ASR model: Whisper from %s (beam %d, %d decodes at once)", path, beam, parallel)
-    return WhisperEngine(path, language=language, beam_size=beam, num_workers=parallel)
+    prompt = os.environ.get(ENV_WHISPER_PROMPT, "").strip() or None
+    log.info("ASR model: Whisper from %s (beam %d, %d decodes at once%s)", path, beam, parallel,
+             ", with a prompt" if prompt else "")
+    return WhisperEngine(path, language=language, beam_size=beam, num_workers=parallel,
+                         initial_prompt=prompt)
 
 
 def _whisper_label(model: ModelArg) -> str:
@@ -66,12 +71,33 @@ def _load_vosk(model: ModelArg, root: Path | None, language: str) -> RecognizerE
     return _vosk_engine(resolve_vosk_model(model, language=language, cache_dir=root), language)
 
 
+def vosk_alternatives() -> int:
+    """How many readings Vosk gives per utterance (`IVR_VOSK_ALTERNATIVES`; 0 or 1: one).
+
+    With n-best on, the call matches the other readings when the best one means nothing
+    (dialog.hypotheses), but Vosk drops its per-word confidences, so the confidence becomes
+    the best reading's n-best posterior. Off by default: no Mandarin Vosk model was available
+    to measure whether it helps (docs/models.md)."""
+    raw = os.environ.get(ENV_VOSK_ALTERNATIVES, "").strip() or "0"
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{ENV_VOSK_ALTERNATIVES}={raw!r}: expected a whole number 0-10"
+                         ) from None
+    if not 0 <= value <= 10:
+        raise ValueError(f"{ENV_VOSK_ALTERNATIVES}={value}: expected 0-10")
+    return value
+
+
 def _vosk_engine(found: InstalledModel, language: str) -> RecognizerEngine:
     from asr.vosk_engine import VoskEngine  # deferred: loads libvosk
 
-    log.info("ASR model: Vosk %s from %s (%s)", found.name, found.path, found.where)
+    alternatives = vosk_alternatives()
+    log.info("ASR model: Vosk %s from %s (%s)%s", found.name, found.path, found.where,
+             f", {alternatives} readings per utterance" if alternatives > 1 else "")
     return VoskEngine(found.path, language=found.language or language, model_name=found.name,
-                      reason=f"model {found.name} ({found.where}: {found.path})")
+                      reason=f"model {found.name} ({found.where}: {found.path})",
+                      alternatives=alternatives)
 
 
 def _explicit_engine(model: str | Path) -> str:
@@ -166,7 +192,8 @@ def load_engine(
     if model_dir is None or not str(model_dir):
         model_dir = os.environ.get(ENV_ASR_MODEL) or None
     parallel = max(1, parallel)
-    key = (name, str(model_dir or ""), str(cache_dir or ""), language, beam_size, parallel)
+    key = (name, str(model_dir or ""), str(cache_dir or ""), language, beam_size, parallel,
+           vosk_alternatives(), os.environ.get(ENV_WHISPER_PROMPT, ""))
     with _lock:  # two calls racing at start-up must not load the model twice
         if key not in _cache:
             root = Path(cache_dir) if cache_dir is not None else None

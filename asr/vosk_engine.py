@@ -33,6 +33,7 @@ PARTIAL_EVERY_S = 0.2  # recompute the partial hypothesis at most this often (au
 _MAX_WORD_CHARS = 8  # longest vocabulary entry tried when splitting a Chinese phrase
 _CJK = "\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
 _CJK_ONLY = re.compile(f"^[{_CJK}]+$")
+MAX_ALTERNATIVES = 10
 _FILLER = re.compile(r"^(\[[^\]]*\]|<[^>]*>)$")  # [unk], <unk>, [noise]: not words
 
 _models: dict[Path, vosk.Model] = {}
@@ -110,6 +111,28 @@ def _parse_result(raw: str) -> tuple[list[str], list[float]]:
     return str(data.get("text", "")).split(), []
 
 
+def _parse_nbest(raw: str) -> tuple[list[list[str]], float | None]:
+    """The n-best word sequences of a result with `SetMaxAlternatives` (best first), and the
+    posterior of the best among them.
+
+    With alternatives on, Vosk drops per-word confidences; each alternative carries its
+    lattice log-likelihood instead, so the best one's share of the n-best mass (a softmax) is
+    the confidence: near 1 when the others are far behind, 1/n when all are alike. None when
+    nothing was heard. A result without `alternatives` is read as a single reading."""
+    data = json.loads(raw)
+    alternatives = data.get("alternatives")
+    if not isinstance(alternatives, list):
+        words, _ = _parse_result(raw)
+        return [words], None
+    readings = [str(a.get("text", "")).split() for a in alternatives if isinstance(a, dict)]
+    scores = [float(a.get("confidence", 0.0)) for a in alternatives if isinstance(a, dict)]
+    if not readings or not readings[0]:
+        return [[]], None
+    top = max(scores)
+    mass = sum(np.exp(np.asarray(scores) - top))
+    return readings, float(np.exp(scores[0] - top) / mass)
+
+
 def _parse_partial(raw: str) -> list[str]:
     return str(json.loads(raw).get("partial", "")).split()
 
@@ -131,7 +154,13 @@ class VoskEngine:
         language: str | None = None,
         reason: str = "",
         model_name: str | None = None,
+        alternatives: int = 0,
     ) -> None:
+        """`alternatives` > 1 asks Kaldi for that many readings of each utterance (n-best,
+        `Transcript.alternatives`); the confidence is then the best one's n-best posterior."""
+        if not 0 <= alternatives <= MAX_ALTERNATIVES:
+            raise ValueError(f"Vosk alternatives {alternatives}: expected 0 to {MAX_ALTERNATIVES}")
+        self.alternatives = alternatives if alternatives > 1 else 0
         self.model_dir = Path(model_dir)
         # pip packages keep the model in a folder called "model": name it after the package
         default_name = self.model_dir.parent.name if self.model_dir.name == "model" else None
@@ -238,17 +267,25 @@ class VoskRecognizer:
             grammar = json.dumps(self.grammar, ensure_ascii=False)
             rec = vosk.KaldiRecognizer(self._engine.model, rate, grammar)
         rec.SetWords(True)  # per-word confidences for Transcript.confidence
+        if self._engine.alternatives:
+            rec.SetMaxAlternatives(self._engine.alternatives)
         return rec
 
     def _clear(self) -> None:
         self._words: list[str] = []
         self._confs: list[float] = []
+        # n-best mode: each Kaldi segment's other readings, and the best one's posterior
+        self._segments: list[tuple[int, list[list[str]]]] = []
+        self._posteriors: list[float] = []
         self._samples = 0
         self._busy_s = 0.0
         self._partial = ""
         self._since_partial = 0
 
     def _take(self, raw: str) -> None:
+        if self._engine.alternatives:
+            self._take_nbest(raw)
+            return
         words, confs = _parse_result(raw)
         for i, word in enumerate(words):
             if _FILLER.match(word):
@@ -256,6 +293,32 @@ class VoskRecognizer:
             self._words.append(word)
             if i < len(confs):
                 self._confs.append(confs[i])
+
+    def _take_nbest(self, raw: str) -> None:
+        readings, posterior = _parse_nbest(raw)
+        kept = [[w for w in words if not _FILLER.match(w)] for words in readings]
+        if not kept[0]:
+            return
+        self._segments.append((len(self._words), kept[1:]))
+        self._words.extend(kept[0])
+        if posterior is not None:
+            self._posteriors.append(posterior)
+
+    def _alternatives(self, words: list[str]) -> tuple[str, ...]:
+        """The utterance with one segment read another way, for each segment's other
+        readings (best segments first), without repeats or the best reading itself."""
+        if not self._segments:
+            return ()
+        best = join_words(words)
+        seen, out = {best}, []
+        ends = [start for start, _ in self._segments[1:]] + [len(words)]
+        for (start, others), end in zip(self._segments, ends, strict=True):
+            for other in others:
+                text = join_words(words[:start] + other + words[end:])
+                if text and text not in seen:
+                    seen.add(text)
+                    out.append(text)
+        return tuple(out)
 
     def accept_audio(self, samples: np.ndarray) -> str | None:
         """Decode int16 mono samples now; return the partial text when it changed, else None."""
@@ -291,11 +354,14 @@ class VoskRecognizer:
             started = time.perf_counter()
             self._take(self._rec.FinalResult())
             busy = self._busy_s + time.perf_counter() - started
-            words, confs, samples = self._words, self._confs, self._samples
+            words, samples = self._words, self._samples
+            confs = self._posteriors if self._engine.alternatives else self._confs
+            alternatives = self._alternatives(words)
             self._clear()
         text = join_words(words)
         confidence = sum(confs) / len(confs) if text and confs else None
-        return Transcript(text, confidence, samples / self.sample_rate, busy, VoskEngine.name)
+        return Transcript(text, confidence, samples / self.sample_rate, busy, VoskEngine.name,
+                          alternatives if text else ())
 
     def reset(self) -> None:
         """Drop the audio fed so far without a result (e.g. a cancelled utterance)."""

@@ -6,11 +6,10 @@ recognizer and platform events into policy events, and carries out the policy's 
 (speak, start timers, transfer, hang up, record). Every turn and event is written to the store
 as it happens so a dropped socket loses nothing.
 
-`run(messages)` serves the call: every task of the call (playback, the recognition consumer,
-timer and hand-over work) lives in one `asyncio.TaskGroup`, and `close` tears them down in
-order (decode the last words, settle the record, stop timers, playback and recognition, then
-the rest). Time comes from the injected clock (`ivr.clock`). Does socket I/O through callbacks.
-"""
+`run(messages)` serves the call: every task (playback, the recognition consumer, timer and
+hand-over work) lives in one `asyncio.TaskGroup`, and `close` tears them down in order (decode
+the last words, settle the record, stop timers, playback, recognition, then the rest). Time
+comes from the injected clock (`ivr.clock`). Does socket I/O through callbacks."""
 
 from __future__ import annotations
 
@@ -24,7 +23,7 @@ import numpy as np
 from asr.base import supports_grammar
 from asr.stream import BargeIn, Final, RecognitionFailed, RecognitionStream, SpeechStarted
 from dialog import policy as pol
-from dialog.answers import ReplyKind, understand
+from dialog.hypotheses import ReplyKind, understand_readings
 from dialog.types import MatchResult
 from ivr.call_hold import CallHold
 from ivr.calltasks import CallTasks, CallTimers
@@ -271,10 +270,9 @@ class CallSession:
             if not self._hanging_up:  # words decoded after the caller left are only recorded
                 await self._hold.heard(text)
             return
-        understood = await self._match(text)
-        if understood is None:
+        if (understood := await self._match((text, *ev.transcript.alternatives))) is None:
             return
-        match, reply = understood
+        match, reply, text = understood
         match = match.heard_with(ev.transcript.confidence)
         log.info("call %s heard %r → %s (%.2f, %s)", self.call_id, text, match.intent,
                  match.score, match.action)
@@ -288,10 +286,10 @@ class CallSession:
             return  # the record keeps the caller's last words; nobody is left to answer
         await self._dispatch(pol.CallerSpoke(match, reply))
 
-    async def _match(self, text: str) -> tuple[MatchResult, ReplyKind | None] | None:
-        """What the caller asked, read first as a reply to the question just asked; None when
-        the matcher failed, after handing the failure to the policy (which apologises and
-        transfers) so the call never goes silent."""
+    async def _match(self, readings: tuple[str, ...],
+                     ) -> tuple[MatchResult, ReplyKind | None, str] | None:
+        """What the caller asked (of the readings, the first understood, as a reply to the question
+        asked first); None if the matcher failed: the policy apologises and transfers."""
         try:
             # The city's routed tickets, if trained; a thread, because a changed model file
             # or a reloaded knowledge base is read and indexed there (a few hundred ms).
@@ -301,10 +299,13 @@ class CallSession:
             prior = None
         try:
             asked = self._state.last_say_key
-            return understand(lambda t: self.kb.matcher.match(t, prior), asked, text,
-                              self._state.clarify)
+            found = understand_readings(lambda t: self.kb.matcher.match(t, prior), asked,
+                                        readings, self._state.clarify)
+            if found[2] != readings[0]:  # the engine's best reading meant nothing to the bot
+                await self._record_event("asr_reading", f"{readings[0]} → {found[2]}")
+            return found
         except Exception as exc:
-            log.exception("call %s: matcher failed on %r", self.call_id, text)
+            log.exception("call %s: matcher failed on %r", self.call_id, text := readings[0])
             await self._record_event("match_error", f"{type(exc).__name__}: {exc} ({text})")
             await self._dispatch(pol.RecognitionError(f"matcher failed: {exc}"))
             return None

@@ -112,9 +112,10 @@ class ScriptedRecognizer:
 
     def finish(self) -> Transcript:
         audio_s, self._samples = self._samples / self._engine.sample_rate, 0
-        text = self._engine.next_text()
+        text, *alternatives = self._engine.next_text().split(ScriptedEngine.OR)
         confidence = self._engine.confidence if text else None
-        return Transcript(text, confidence, audio_s, 0.001, self._engine.name)
+        return Transcript(text, confidence, audio_s, 0.001, self._engine.name,
+                          tuple(alternatives))
 
     def reset(self) -> None:
         self._samples = 0
@@ -135,6 +136,7 @@ class ScriptedEngine:
     sample_rate = 16000
     CRASH = "<crash>"
     HANG = "<hang>"
+    OR = " | "  # "best | next": the engine's n-best readings of one utterance, best first
 
     def __init__(self, texts: Iterable[str] = (), default: str = "") -> None:
         self._texts = list(texts)

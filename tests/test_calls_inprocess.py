@@ -113,6 +113,22 @@ def test_a_doubtful_transcript_that_matches_nothing_is_asked_again_shorter(
                                                                ("sbk_reissue", 0.9)]
 
 
+def test_an_alternative_reading_is_understood_when_the_best_one_means_nothing(
+        app: tuple[TestClient, FakeWorld], holder: KnowledgeBaseHolder) -> None:
+    """Vosk's n-best (IVR_VOSK_ALTERNATIVES): the first reading the bot understands wins,
+    and the record says which one it was."""
+    client, _ = app
+    kb = holder.current.kb
+    with _dialled(app, "CAnbest") as caller:
+        caller.ask(f"吃饱咖啡偷了先帮我饭吃一下{ScriptedEngine.OR}嗯嗯那个"
+                   f"{ScriptedEngine.OR}{LOST_CARD}")
+        assert caller.hear() == _answer_of(kb, "sbk_reissue")
+    turns = [t for t in _record(client, "CAnbest")["turns"] if t["caller_text"]]
+    assert [t["intent"] for t in turns] == ["sbk_reissue"]
+    events = [(e["kind"], e["detail"]) for e in _record(client, "CAnbest")["events"]]
+    assert ("asr_reading", f"吃饱咖啡偷了先帮我饭吃一下 → {LOST_CARD}") in events
+
+
 def test_asking_for_a_person_transfers_to_the_department_of_the_last_question(
         app: tuple[TestClient, FakeWorld], holder: KnowledgeBaseHolder) -> None:
     client = app[0]

