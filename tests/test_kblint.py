@@ -12,12 +12,13 @@ LONG = "这是一句非常长的回答" * 11 + "。"
 
 def make_kb(tmp_path: Path) -> KnowledgeBase:
     departments = {"front": Department("front", "前台", "q"),
-                   "tax": Department("tax", "税务局", "q2", description="税")}
+                   "tax": Department("tax", "税务局", "q2", description="税",
+                                     examples=("开票被多收钱", "退税怎么办"))}
     intents = {
         "invoice": Intent("invoice", "faq", "tax", "answer", LONG, examples=("发票怎么开",),
                           keywords=("发票",)),
         "refund": Intent("refund", "faq", "tax", "answer", "请找税务局。", name="退税",
-                         examples=("发票怎么开", "a", "b", "c", "d"),
+                         examples=("发票怎么开", "退税怎么办", "a", "b", "c", "d"),
                          prompt_audio=str(tmp_path / "missing.wav")),
         "yes": Intent("yes", "system", None, "answer", examples=("是的",)),
     }
@@ -34,6 +35,7 @@ def test_warnings_name_what_and_where(tmp_path: Path) -> None:
         "intent 'invoice': field 'answer' is 111 characters",
         "intent 'invoice': field 'answer' has a sentence of 111",
         "intent 'refund': field 'examples': '发票怎么开' is also an example of intent 'invoice'",
+        "department 'tax': field 'examples': '退税怎么办' is also an example of intent 'refund'",
         "department 'front': field 'description' is missing",
         "department 'front': no intents and no 'keywords'",
         "prompts: recommended prompt 'confirm' is missing",

@@ -62,15 +62,18 @@ def _intent_warnings(kb: KnowledgeBase) -> list[str]:
 
 
 def _duplicate_examples(kb: KnowledgeBase) -> list[str]:
+    """An example under two owners (intents, or departments' problem examples) pulls both
+    ways; the second one listed is named."""
+    owners = [(f"intent {i.id!r}", i.examples) for i in kb.intents.values()]
+    owners += [(f"department {d.id!r}", d.examples) for d in kb.departments.values()]
     owner: dict[str, str] = {}
     out: list[str] = []
-    for intent in kb.intents.values():
-        for example in intent.examples:
-            key = normalize(example)
-            first = owner.setdefault(key, intent.id)
-            if first != intent.id:
-                out.append(f"intent {intent.id!r}: field 'examples': {example!r} is also an "
-                           f"example of intent {first!r}")
+    for name, examples in owners:
+        for example in examples:
+            first = owner.setdefault(normalize(example), name)
+            if first != name:
+                out.append(f"{name}: field 'examples': {example!r} is also an example of "
+                           f"{first}")
     return out
 
 
