@@ -221,6 +221,8 @@ _LIMIT_FLAGS: tuple[tuple[str, type, str], ...] = (
     ("ws-max-msgs-per-s", float, "messages a second a media websocket may send on average, "
      "then it is closed with 1008 (200; 0: no limit)"),
     ("ws-msg-burst", int, "messages a media websocket may send at once (400)"),
+    ("ws-audio-lead-s", float, "seconds caller audio may run ahead of real time before its "
+     "messages count against the rate limit (5)"),
     ("max-body-bytes", int, "largest HTTP request body (262144)"),
     ("body-timeout-s", float, "seconds to receive an HTTP request body (10)"),
     ("header-timeout-s", float, "seconds to send HTTP request headers (10)"),

@@ -133,6 +133,9 @@ class ServerConfig:
     # Twilio sends 50 a second per call. 0: no limit
     ws_max_msgs_per_s: float = 200.0
     ws_msg_burst: int = 400
+    # caller audio may run this far ahead of the time the socket has been open before its
+    # messages count against the rate above (ivr/web/pacing.py)
+    ws_audio_lead_s: float = 5.0
     # HTTP: largest body, seconds to receive it, seconds to send the request headers, idle
     # keep-alive seconds, largest header block, uvicorn's connection+task limit (0: none)
     max_body_bytes: int = 256 * 1024

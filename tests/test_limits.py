@@ -5,6 +5,7 @@ wire checks, half-sent requests) is in tests/test_limits_server.py."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -16,7 +17,7 @@ from starlette.testclient import TestClient, WebSocketTestSession
 from dialog.kbholder import KnowledgeBaseHolder
 from ivr.config import ServerConfig
 from ivr.web.limits import ConnectionLimiter, Refusals
-from ivr.web.rate import TokenBucket
+from ivr.web.rate import AudioPace, TokenBucket
 from tests.inprocess import FakeWorld, TwilioCaller, app_with_fakes, shared_kb_holder
 
 A = ("198.51.100.1", 5000)
@@ -216,9 +217,29 @@ def test_the_token_bucket_allows_the_rate_and_the_burst_then_refuses() -> None:
     assert all(TokenBucket(0, 0, 0.0).take(0.0) for _ in range(10_000))  # 0: no limit
 
 
-def _media(stream_sid: str) -> str:
+def test_audio_is_paced_by_its_duration_not_by_when_it_was_read() -> None:
+    pace = AudioPace(lead_s=5.0, opened=0.0)
+    # 30 s of 20 ms frames read at once after a 30 s stall: all within real time
+    assert all(pace.within(0.02, 30.0) for _ in range(1500))
+    # then faster than real time: 5 s of lead, then refused
+    assert all(pace.within(0.02, 30.0) for _ in range(250))
+    assert not pace.within(0.02, 30.0)
+    tiny = AudioPace(lead_s=1.0, opened=0.0)  # 1 ms frames count as 20 ms ones
+    assert sum(tiny.within(0.001, 0.0) for _ in range(100)) == 50
+    bucket = TokenBucket(rate=200, burst=2, now=0.0)
+    assert bucket.take(0.0) and bucket.take(0.0) and not bucket.take(0.0)
+    bucket.refund()
+    bucket.refund()
+    bucket.refund()  # never more than the burst
+    assert bucket.take(0.0) and bucket.take(0.0) and not bucket.take(0.0)
+
+
+FRAME_20MS = base64.b64encode(b"\xff" * 160).decode()  # 20 ms of μ-law silence
+
+
+def _media(stream_sid: str, payload: str = "//////////8=") -> str:
     return json.dumps({"event": "media", "streamSid": stream_sid,
-                       "media": {"payload": "//////////8="}})
+                       "media": {"payload": payload}})
 
 
 def test_a_socket_sending_too_fast_is_closed_with_1008_and_counted(
@@ -228,7 +249,9 @@ def test_a_socket_sending_too_fast_is_closed_with_1008_and_counted(
         with client.websocket_connect("/twilio/media") as ws:
             caller = TwilioCaller(ws, world, "CAflood")
             caller.dial()
-            for _ in range(60):  # 60 messages while no time passes
+            # while no time passes: 5 s of audio lead (250 messages: each counts as at
+            # least 20 ms), then the 50 of the burst, then refused
+            for _ in range(320):
                 ws.send_text(_media("MZCAflood"))
             code, reason, _ = close_of(ws)
             world.wait_until_calls_served()
@@ -237,6 +260,25 @@ def test_a_socket_sending_too_fast_is_closed_with_1008_and_counted(
         assert 'ivr_ws_rejected_total{reason="message rate"} 1.0' in client.get("/metrics").text
         record = client.get("/api/calls/CAflood").json()
         assert record["ended_at"] and record["events"][-1]["kind"] == "closed"
+
+
+def test_a_backlog_of_audio_after_a_stall_is_not_a_flood(
+        tmp_path: Path, holder: KnowledgeBaseHolder) -> None:
+    """30 s of a call's audio read in one go (the server or the network stalled): counted at
+    read time that is 1,500 messages at once, far over the burst of 400; counted by its
+    duration it is a call in real time, and the call goes on."""
+    defaults = ServerConfig()  # 200/s, 400, 5 s of audio lead
+    with app_with_fakes(tmp_path, holder, ws_max_msgs_per_s=defaults.ws_max_msgs_per_s,
+                        ws_msg_burst=defaults.ws_msg_burst) as (client, world):
+        with client.websocket_connect("/twilio/media") as ws:
+            caller = TwilioCaller(ws, world, "CAstall")
+            caller.dial()
+            world.clock.advance(30.0)  # the stall: the platform's frames queue meanwhile
+            for _ in range(1500):
+                ws.send_text(_media("MZCAstall", FRAME_20MS))
+            caller.stop()
+        assert "message_rate" not in refused(client)
+        assert client.get("/api/calls/CAstall").json()["events"][-1]["detail"] == "platform stop"
 
 
 def test_a_call_at_twilio_pace_is_never_limited(

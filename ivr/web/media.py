@@ -34,7 +34,8 @@ from ivr.web.limits import (
     line_full,
     refusals_of,
 )
-from ivr.web.rate import TokenBucket
+from ivr.web.pacing import PacedProtocol
+from ivr.web.rate import AudioPace, TokenBucket
 from ivr.wsauth import POLICY_VIOLATION
 
 log = logging.getLogger(__name__)
@@ -125,11 +126,13 @@ async def serve_call(ws: WebSocket, protocol: MediaProtocol) -> None:
     async def close_socket() -> None:
         await outbox.put(None)
 
-    session = CallSession(protocol, outbox.put, close_socket, services, services.clock)
-    calls = calls_of(ws)
-    calls[id(session)] = session
     config, refusals = services.config, refusals_of(ws.app)
     peer = f"{ws.url.path} from {ws.client.host if ws.client else 'unknown'}"
+    allowed, heard_audio = _rate_limit(services, refusals, peer, outbox)
+    session = CallSession(PacedProtocol(protocol, heard_audio), outbox.put, close_socket,
+                          services, services.clock)
+    calls = calls_of(ws)
+    calls[id(session)] = session
 
     def no_start() -> None:  # the handshake deadline: a socket must start a call in time
         if session.call_id is not None or session.refusal:
@@ -148,8 +151,7 @@ async def serve_call(ws: WebSocket, protocol: MediaProtocol) -> None:
             try:
                 await session.run(_read_messages(
                     ws, writer, config.max_message_bytes, outbox,
-                    lambda d: refusals.refuse("message_too_big", f"{peer}: {d}"),
-                    _rate_limit(services, refusals, peer, outbox)))
+                    lambda d: refusals.refuse("message_too_big", f"{peer}: {d}"), allowed))
             finally:
                 if deadline is not None:
                     deadline.cancel()
@@ -166,11 +168,18 @@ async def serve_call(ws: WebSocket, protocol: MediaProtocol) -> None:
 
 
 def _rate_limit(services: Services, refusals: Refusals, peer: str, outbox: Outbox
-                ) -> Callable[[], bool]:
+                ) -> tuple[Callable[[], bool], Callable[[float], None]]:
     """A check for each message: False (after queueing a 1008 close, counted and logged)
-    once the peer sends faster than `ws_max_msgs_per_s` allows (ivr/web/rate.py)."""
+    once the peer sends faster than `ws_max_msgs_per_s` allows (ivr/web/rate.py); and what
+    the adapter calls with the seconds of caller audio a message carried: within real time
+    (`ws_audio_lead_s` ahead at most) the message's token is given back."""
     config, clock = services.config, services.clock
     bucket = TokenBucket(config.ws_max_msgs_per_s, config.ws_msg_burst, clock.monotonic())
+    pace = AudioPace(config.ws_audio_lead_s, clock.monotonic())
+
+    def heard_audio(seconds: float) -> None:
+        if pace.within(seconds, clock.monotonic()):
+            bucket.refund()
 
     def allowed() -> bool:
         if bucket.take(clock.monotonic()):
@@ -181,7 +190,7 @@ def _rate_limit(services: Services, refusals: Refusals, peer: str, outbox: Outbo
         outbox.put_nowait(CloseFrame(POLICY_VIOLATION, reason))
         return False
 
-    return allowed
+    return allowed, heard_audio
 
 
 async def _read_messages(ws: WebSocket, writer: asyncio.Task[None], max_bytes: int,

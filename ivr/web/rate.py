@@ -5,10 +5,15 @@ marks and keys a few more), so a peer sending thousands a second is not a teleph
 but a flood: each message costs a JSON parse and a trip through the session. The bucket
 allows `rate` messages a second on average and `burst` at once (a platform catching up after
 a network stall sends a backlog in one go); `ivr/web/media.py` closes a socket that runs it
-dry with 1008. No I/O, no clock of its own.
+dry with 1008. Caller audio within real time is given its token back (`AudioPace`,
+`ivr/web/pacing.py`), so a backlog of audio after a stall of any length is never a flood.
+No I/O, no clock of its own.
 """
 
 from __future__ import annotations
+
+# Each media message counts as at least one 20 ms frame of audio (AudioPace).
+MIN_FRAME_S = 0.02
 
 
 class TokenBucket:
@@ -31,3 +36,31 @@ class TokenBucket:
             return False
         self._tokens -= 1.0
         return True
+
+    def refund(self) -> None:
+        """Give back the token of a message that turned out to be paced audio (AudioPace)."""
+        self._tokens = min(self.burst, self._tokens + 1.0)
+
+
+class AudioPace:
+    """Caller audio is counted by its own duration, not by when it was read.
+
+    A platform sends audio in real time. After a stall (a server loop busy for seconds, or a
+    network that held the packets back) the backlog is read in one go: counted at read time
+    it looks like a flood and the bucket above would close a good call. Counted by duration
+    it is what it is: audio up to the time the socket has been open. `within` is True while
+    all the audio received stays within `lead_s` of the wall time since the socket opened
+    (`opened`): such messages cost the bucket nothing. Audio faster than real time (a
+    flood of media messages) is not refunded and drains the bucket as any message does."""
+
+    def __init__(self, lead_s: float, opened: float, min_frame_s: float = MIN_FRAME_S) -> None:
+        self.lead_s = lead_s
+        self.min_frame_s = min_frame_s
+        self._opened = opened
+        self._audio_s = 0.0
+
+    def within(self, seconds: float, now: float) -> bool:
+        """Count one message's audio (at least `min_frame_s`: a flood of tiny frames is
+        counted as the messages it is) and say whether the stream is still in real time."""
+        self._audio_s += max(seconds, self.min_frame_s)
+        return self._audio_s <= (now - self._opened) + self.lead_s + 1e-6
