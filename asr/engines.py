@@ -30,6 +30,7 @@ from asr.whisper_models import BASE_NAMES, ENV_WHISPER_MODEL, resolve_whisper_mo
 log = logging.getLogger(__name__)
 
 ENV_VOSK_ALTERNATIVES = "IVR_VOSK_ALTERNATIVES"
+_MAX_VOSK_ALTERNATIVES = 10  # asr.vosk_engine.MAX_ALTERNATIVES (importing it loads libvosk)
 ENV_WHISPER_PROMPT = "IVR_WHISPER_PROMPT"  # text Whisper reads as what came before
 ModelArg = str | Path | None
 ENGINES = ("vosk", "whisper")  # auto tries them in this order
@@ -82,10 +83,10 @@ def vosk_alternatives() -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise ValueError(f"{ENV_VOSK_ALTERNATIVES}={raw!r}: expected a whole number 0-10"
-                         ) from None
-    if not 0 <= value <= 10:
-        raise ValueError(f"{ENV_VOSK_ALTERNATIVES}={value}: expected 0-10")
+        value = -1
+    if not 0 <= value <= _MAX_VOSK_ALTERNATIVES:
+        raise ValueError(f"{ENV_VOSK_ALTERNATIVES}={raw!r}: expected a whole number 0 to "
+                         f"{_MAX_VOSK_ALTERNATIVES}")
     return value
 
 

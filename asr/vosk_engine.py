@@ -18,6 +18,7 @@ import re
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import vosk
@@ -104,7 +105,10 @@ def join_words(words: list[str]) -> str:
 
 def _parse_result(raw: str) -> tuple[list[str], list[float]]:
     """Words and their confidences from a `Result()`/`FinalResult()` JSON string."""
-    data = json.loads(raw)
+    return _words_of(json.loads(raw))
+
+
+def _words_of(data: dict[str, Any]) -> tuple[list[str], list[float]]:
     entries = data.get("result")
     if isinstance(entries, list) and entries:
         return [str(e["word"]) for e in entries], [float(e.get("conf", 1.0)) for e in entries]
@@ -122,15 +126,13 @@ def _parse_nbest(raw: str) -> tuple[list[list[str]], float | None]:
     data = json.loads(raw)
     alternatives = data.get("alternatives")
     if not isinstance(alternatives, list):
-        words, _ = _parse_result(raw)
-        return [words], None
+        return [_words_of(data)[0]], None
     readings = [str(a.get("text", "")).split() for a in alternatives if isinstance(a, dict)]
     scores = [float(a.get("confidence", 0.0)) for a in alternatives if isinstance(a, dict)]
     if not readings or not readings[0]:
         return [[]], None
-    top = max(scores)
-    mass = sum(np.exp(np.asarray(scores) - top))
-    return readings, float(np.exp(scores[0] - top) / mass)
+    shares = np.exp(np.asarray(scores) - max(scores))
+    return readings, float(shares[0] / shares.sum())
 
 
 def _parse_partial(raw: str) -> list[str]:
