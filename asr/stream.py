@@ -1,7 +1,8 @@
 """Per-call async adapter: caller audio in, speech events and transcripts out.
 
-`feed()` is synchronous and cheap (resampling to the engine's rate and endpointing), so the
-session can call it for every 20 ms media frame on the event loop. While the caller speaks,
+`feed()` is synchronous and cheap (endpointing at the call's own rate), so the session can
+call it for every 20 ms media frame on the event loop; speech is resampled to the engine's
+rate in the decode worker, not per frame on the loop. While the caller speaks,
 the utterance's audio goes to the recognizer as it arrives, in 0.1 s pieces (so a streaming
 engine such as Vosk has little left to do when the utterance ends); at the end of each
 utterance `finish()` gives the final. All recognizer calls run on the shared decode pool
@@ -41,7 +42,14 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 import numpy as np
 
 from asr.base import RecognizerEngine, Transcript
-from asr.endpointing import FRAME_MS, Endpointer, EndpointerConfig, EndpointerEvent, NoInput
+from asr.endpointing import (
+    FRAME_MS,
+    VAD_RATES,
+    Endpointer,
+    EndpointerConfig,
+    EndpointerEvent,
+    NoInput,
+)
 from asr.events import (
     BargeIn,
     Final,
@@ -52,7 +60,7 @@ from asr.events import (
     UtteranceEnded,
 )
 from asr.scheduler import FINAL, SPECULATIVE, STREAM, PriorityPool, promote, submit_at
-from pcm.resample import Resampler
+from pcm.resample import Resampler, resample
 from pcm.samples import as_int16
 
 __all__ = [
@@ -140,6 +148,37 @@ class _SetPhrases:
 _Job = object  # np.ndarray (speech audio so far), _Finish or _STOP
 
 
+class _EngineRate:
+    """Speech at the endpointer's rate to the engine's, in the decode worker.
+
+    Streamed pieces of one utterance go through one resampler (the recognizer's jobs run one
+    at a time per call, in order), flushed at the utterance's end, so the engine gets the
+    same samples as the utterance resampled whole; whole-utterance decodes resample their
+    span at once (no state: a speculative decode may run beside another)."""
+
+    def __init__(self, src_rate: int, dst_rate: int) -> None:
+        self.src_rate, self.dst_rate = src_rate, dst_rate
+        self._same = src_rate == dst_rate
+        self._stream = None if self._same else Resampler(src_rate, dst_rate)
+
+    def whole(self, samples: np.ndarray) -> np.ndarray:
+        return samples if self._same else resample(samples, self.src_rate, self.dst_rate)
+
+    def stream(self, samples: np.ndarray) -> np.ndarray:
+        return samples if self._stream is None else self._stream.process(samples)
+
+    def finish(self, samples: np.ndarray) -> np.ndarray:
+        """The utterance's last piece and the resampler's held-back tail; ready for the next."""
+        if self._stream is None:
+            return samples
+        head = self._stream.process(samples) if samples.size else samples[:0]
+        return np.concatenate([head, self._stream.flush()])
+
+    def reset(self) -> None:
+        if self._stream is not None:
+            self._stream = Resampler(self.src_rate, self.dst_rate)
+
+
 def make_executor(max_workers: int = 2) -> PriorityPool:
     """The bounded pool every call's decoding shares (size it to the CPU cores), taking
     streamed audio first, then finals shortest first, then speculative decodes
@@ -179,11 +218,16 @@ class RecognitionStream:
         self.engine = engine
         self.input_rate = input_rate
         self._executor = executor
+        # Endpointing runs at the call's own rate when the VAD takes it (8 kHz phone audio):
+        # resampling to the engine's rate is then done on the speech only, in the decode
+        # worker, instead of on every 20 ms frame on the event loop.
+        self._vad_rate = input_rate if input_rate in VAD_RATES else engine.sample_rate
         self._resampler = (
-            Resampler(input_rate, engine.sample_rate) if input_rate != engine.sample_rate else None
+            Resampler(input_rate, self._vad_rate) if input_rate != self._vad_rate else None
         )
+        self._to_engine = _EngineRate(self._vad_rate, engine.sample_rate)
         config = EndpointerConfig(**endpointer_config)  # unknown names raise TypeError
-        self._endpointer = Endpointer.from_config(engine.sample_rate, config)
+        self._endpointer = Endpointer.from_config(self._vad_rate, config)
         self._recognizer = engine.new_recognizer(phrases)
         self._whole = isinstance(self._recognizer, WholeUtteranceRecognizer)
         # Trailing silence decoded with each utterance (whole frames; 0: all of it) when
@@ -191,7 +235,7 @@ class RecognitionStream:
         frames = math.ceil(speculate_after_s * 1000 / FRAME_MS - 1e-6)
         self._tail = frames * self._endpointer.frame_samples if self._whole else 0
         self._speculation: _Speculation | None = None
-        self._stream_chunk = round(stream_chunk_s * engine.sample_rate)
+        self._stream_chunk = round(stream_chunk_s * self._vad_rate)
         self.speculations = 0  # speculative decodes started
         self.speculations_used = 0  # ... that became the final
         self.speculations_wasted = 0  # ... dropped because the caller spoke again
@@ -363,7 +407,7 @@ class RecognitionStream:
         samples = self._endpointer.utterance_audio()[: speech + self._tail]
         recognizer = self._recognizer
         try:
-            seconds = samples.size / self.engine.sample_rate
+            seconds = samples.size / self._vad_rate
             future = submit_at(self._executor, SPECULATIVE, seconds,
                                self._decode_whole_blocking, recognizer, samples)
         except RuntimeError:  # the pool is shutting down: the final decode will report it
@@ -460,7 +504,7 @@ class RecognitionStream:
             speculation = None
         if speculation is not None:  # the caller waits for it now: no longer a guess
             promote(self._executor, speculation.future, FINAL)
-        seconds = job.remainder.size / self.engine.sample_rate
+        seconds = job.remainder.size / self._vad_rate
         try:
             if speculation is not None:
                 transcript = await self._bounded(asyncio.wrap_future(speculation.future))
@@ -521,23 +565,25 @@ class RecognitionStream:
     def _accept_blocking(self, samples: np.ndarray) -> str | None:
         """Runs in a worker thread; only one per stream at a time."""
         try:
-            return self._recognizer.accept_audio(samples)
+            return self._recognizer.accept_audio(self._to_engine.stream(samples))
         except Exception:
             self._recognizer.reset()  # drop the half-fed utterance
+            self._to_engine.reset()
             raise
 
-    @staticmethod
-    def _decode_whole_blocking(recognizer: object, samples: np.ndarray) -> Transcript:
+    def _decode_whole_blocking(self, recognizer: object, samples: np.ndarray) -> Transcript:
         """Runs in a worker thread; stateless, so a speculative decode may overlap another."""
         assert isinstance(recognizer, WholeUtteranceRecognizer)
-        return recognizer.decode_utterance(samples)
+        return recognizer.decode_utterance(self._to_engine.whole(samples))
 
     def _finish_blocking(self, remainder: np.ndarray) -> Transcript:
         """Runs in a worker thread; only one per stream at a time."""
         try:
-            if remainder.size:
-                self._recognizer.accept_audio(remainder)
+            tail = self._to_engine.finish(remainder)
+            if tail.size:
+                self._recognizer.accept_audio(tail)
             return self._recognizer.finish()
         except Exception:
             self._recognizer.reset()  # leave the recognizer clean for the next utterance
+            self._to_engine.reset()
             raise

@@ -171,6 +171,75 @@ def test_streaming_engines_are_fed_as_they_go_and_never_speculate(
     assert engine.lengths == pytest.approx(expected, abs=2 * 320)
 
 
+class KeepingRecognizer(FakeRecognizer):
+    """Keeps every utterance's audio as the engine got it."""
+
+    kept: list[np.ndarray]
+
+    def finish(self) -> Transcript:
+        self.kept.append(np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.int16))
+        return super().finish()
+
+
+class WholeRecorder(FakeEngine):
+    """A whole-utterance engine (as Whisper) that keeps the audio of each decode."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.decoded: list[np.ndarray] = []
+
+    def new_recognizer(self, phrases: list[str] | None = None) -> FakeRecognizer:
+        engine = self
+
+        class Whole(FakeRecognizer):
+            def decode_utterance(self, pcm: np.ndarray) -> Transcript:
+                engine.decoded.append(pcm)
+                return Transcript("whole", 0.9, pcm.size / 16000, 0.0, "fake")
+
+        return Whole(self)
+
+
+@pytest.mark.parametrize("whole", [False, True])
+def test_phone_audio_is_endpointed_at_8k_and_resampled_off_the_loop(
+    whole: bool, executor: ThreadPoolExecutor,
+) -> None:
+    """An 8 kHz call is endpointed at 8 kHz (no resampling per 20 ms frame on the loop); the
+    engine still gets 16 kHz speech, the same samples as the utterance resampled whole,
+    whether it was streamed in pieces or decoded at once."""
+    from pcm.resample import resample
+
+    engine: FakeEngine = WholeRecorder() if whole else FakeEngine()
+    kept: list[np.ndarray] = []
+    if not whole:
+        KeepingRecognizer.kept = kept
+        engine.new_recognizer = lambda phrases=None: KeepingRecognizer(engine)  # type: ignore[method-assign]
+    ended: list[np.ndarray] = []
+
+    async def scenario() -> RecognitionStream:
+        stream = RecognitionStream(engine, 8000, executor, speculate_after_s=0.25)
+        spy = stream._dispatch
+
+        def dispatch(events: list[object]) -> None:
+            ended.extend(e.samples for e in events if type(e).__name__ == "UtteranceEnded")
+            spy(events)  # type: ignore[arg-type]
+
+        stream._dispatch = dispatch  # type: ignore[method-assign]
+        consumer = asyncio.create_task(collect(stream))
+        await feed_paced(stream, three_bursts(8000), 8000)
+        stream.flush()
+        await asyncio.wait_for(consumer, 30)
+        return stream
+
+    stream = asyncio.run(scenario())
+    assert stream._endpointer.sample_rate == 8000
+    assert stream._resampler is None
+    got = engine.decoded if isinstance(engine, WholeRecorder) else kept  # type: ignore[attr-defined]
+    assert len(got) == len(ended) == 3
+    for audio, utterance in zip(got, ended, strict=True):
+        span = utterance[: len(audio) // 2] if whole else utterance
+        assert np.array_equal(audio, resample(span, 8000, 16000))
+
+
 def test_engine_error_becomes_recognition_failed(executor: ThreadPoolExecutor) -> None:
     engine = FakeEngine(fail_on=(1,))
 
