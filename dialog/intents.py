@@ -8,13 +8,14 @@ intent or department and the field at fault); everything else is pure.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
 import yaml
 
 from dialog import kbfields as f
+from dialog.heard import heard_path, read_heard_file
 from dialog.kbfields import KnowledgeBaseError
 
 __all__ = [
@@ -85,6 +86,9 @@ class KnowledgeBase:
     language: str = "zh"
     # Canonical word → the other ways callers (and recognisers) say it.
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Intent id → what the recognizer heard of its examples on the phone band (training for
+    # the classifier only; dialog.heard, read from intents.heard.jsonl beside the file).
+    heard: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def prompt(self, key: str, **values: str) -> str:
         """Prompt text with `{placeholders}` filled in; KeyError names a missing prompt."""
@@ -136,10 +140,15 @@ _URL = re.compile(r"^https?://\S+$")
 def load_knowledge_base(path: str | Path) -> KnowledgeBase:
     """Read and validate `intents.yaml`; KnowledgeBaseError names the intent/field at fault.
 
-    Relative `prompt_audio` paths are resolved against the file's directory."""
+    Relative `prompt_audio` paths are resolved against the file's directory; the
+    recognizer's readings of the examples come from `intents.heard.jsonl` beside it, when
+    there is one (dialog.heard)."""
     path = Path(path)
     data = _read_yaml(path)
-    return parse_knowledge_base(data, base_dir=path.resolve().parent, source=str(path))
+    kb = parse_knowledge_base(data, base_dir=path.resolve().parent, source=str(path))
+    examples = {intent.id: intent.examples for intent in kb.intents.values()}
+    heard = read_heard_file(heard_path(path), examples)
+    return replace(kb, heard=heard) if heard else kb
 
 
 def parse_knowledge_base(

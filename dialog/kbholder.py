@@ -20,13 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dialog.embeddings import SentenceEncoder
+from dialog.heard import heard_path
 from dialog.intents import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from dialog.matcher import Matcher
 from dialog.policy import DEFAULT_CONFIG, DialogPolicy, PolicyConfig
 
 log = logging.getLogger(__name__)
 
-Signature = tuple[int, int, int]  # (mtime_ns, size, inode): changes on any save or replace
+# (mtime_ns, size, inode) of the file and of its readings: changes on any save or replace
+Signature = tuple[int, ...]
 Sleep = Callable[[float], Awaitable[None]]
 OnReload = Callable[[bool, str], None]
 
@@ -113,6 +115,11 @@ class KnowledgeBaseHolder:
 
 
 def _signature(path: Path) -> Signature:
+    """The file's and its heard readings' (dialog.heard) stat: either changing reloads."""
+    return (*_stat(path), *_stat(heard_path(path)))
+
+
+def _stat(path: Path) -> tuple[int, int, int]:
     try:
         stat = path.stat()
     except FileNotFoundError:

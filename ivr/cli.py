@@ -107,11 +107,12 @@ def _parser() -> argparse.ArgumentParser:
     from ivr.bench.cli import add_bench_parser
     from ivr.bench.loadtest_cli import add_loadtest_parser
     from ivr.db.cli import add_db_parser
+    from ivr.kb_hear import add_hear_parser
     from ivr.store import read_unresolved_utterances
 
     add_transcribe_parser(sub)
     add_models_parser(sub)
-    add_kb_parser(sub, read_unresolved=read_unresolved_utterances)
+    add_kb_parser(sub, read_unresolved=read_unresolved_utterances, more=add_hear_parser)
     add_bench_parser(sub)
     add_db_parser(sub)
     add_agents_parser(sub)

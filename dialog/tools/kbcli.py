@@ -43,9 +43,10 @@ UtteranceReader = Callable[[Path], list[tuple[str, int]]]
 
 
 def add_kb_parser(subparsers: Any, *, read_unresolved: UtteranceReader,
-                  ) -> argparse.ArgumentParser:
+                  more: Callable[[Any], None] | None = None) -> argparse.ArgumentParser:
     """Register `kb check`, `kb eval` and `kb suggest` on the main CLI's subparsers;
-    `read_unresolved` is what `kb suggest` reads the call database with."""
+    `read_unresolved` is what `kb suggest` reads the call database with, and `more` adds
+    the subcommands that need the upper layers (`kb hear`: audio and a recognizer)."""
     kb: argparse.ArgumentParser = subparsers.add_parser(
         "kb", help="check, evaluate and grow the knowledge base")
     sub = kb.add_subparsers(title="kb commands", dest="kb_command")
@@ -101,6 +102,8 @@ def add_kb_parser(subparsers: Any, *, read_unresolved: UtteranceReader,
     bench.add_argument("--repeats", type=int, default=5, help="timed passes over the lines")
     bench.set_defaults(func=run_bench)
     add_route_parsers(sub, _kb_option, _load)
+    if more is not None:
+        more(sub)
     return kb
 
 
