@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from asr.base import RecognizerEngine, Transcript
+from asr.textnorm import cer
 from asr.whisper_models import assemble_whisper_base
 from dialog.intents import load_knowledge_base
 from dialog.matcher import Matcher
@@ -234,3 +235,43 @@ def test_answers_to_the_department_question_through_the_phone_band_and_whisper(
     right = sum(c == want for c, (_, _, want) in zip(chosen, CHOICE_ANSWERS, strict=True))
     # all six on this machine (税务 heard as 水雾 and read by sound); one may go on another
     assert right >= len(CHOICE_ANSWERS) - 1, list(zip(transcripts, chosen, strict=True))
+
+
+@needs_kit
+@pytest.mark.slow
+def test_kb_hear_writes_what_whisper_heard_and_the_matcher_reads_it(
+    tmp_path: Path, whisper: RecognizerEngine, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`ivr kb hear` end to end: the kit renders each example, Whisper hears it on the live
+    path, the readings file lands beside the knowledge base and loads with it."""
+    import yaml
+
+    from dialog.heard import heard_path
+    from dialog.intents import REQUIRED_PROMPTS
+    from ivr.kb_hear import run_hear
+
+    kb_file = tmp_path / "intents.yaml"
+    kb_file.write_text(yaml.safe_dump({
+        "default_department": "front",
+        "departments": [{"id": "front", "name": "前台", "queue": "q0"},
+                        {"id": "fund", "name": "公积金中心", "queue": "q1"}],
+        "prompts": {k: k for k in REQUIRED_PROMPTS},
+        "intents": [{"id": "hpf", "department": "fund", "answer": "带身份证去公积金中心。",
+                     "examples": ["公积金怎么提取", "我想把公积金取出来"]}],
+    }, allow_unicode=True), encoding="utf-8")
+    args = argparse.Namespace(kb=kb_file, out=None, per_intent=0, shared=DEFAULT_SHARED,
+                              cache=tmp_path / "cache", engine="whisper",
+                              model=str(whisper.model_dir))  # type: ignore[attr-defined]
+    assert run_hear(args) == 0
+    assert "2 examples heard" in capsys.readouterr().out
+    rows = [json.loads(line) for line in
+            heard_path(kb_file).read_text("utf-8").splitlines()]
+    assert [r["example"] for r in rows] == ["公积金怎么提取", "我想把公积金取出来"]
+    assert all(r["intent"] == "hpf" and r["recognizer"].startswith("whisper") for r in rows)
+    # What Whisper hears is never compared exactly: the kit's phone-band speech is a hard
+    # listen (公积金 often comes out as 攻击金), but it is speech, not nothing.
+    assert all(cer(r["example"], r["heard"]) < 0.9 for r in rows)
+    kb = load_knowledge_base(kb_file)
+    kept = {r["heard"] for r in rows if r["heard"] != r["example"]}
+    assert set(kb.heard.get("hpf", ())) <= kept
+    assert run_hear(argparse.Namespace(**{**vars(args), "per_intent": -1})) == 2
