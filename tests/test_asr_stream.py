@@ -123,6 +123,15 @@ def three_bursts(rate: int) -> np.ndarray:
                            silence(1.0, rate)])
 
 
+async def speak_three_bursts(stream: RecognitionStream, rate: int) -> None:
+    """Three utterances in real-time-paced frames, then the end of the call, every event
+    collected."""
+    consumer = asyncio.create_task(collect(stream))
+    await feed_paced(stream, three_bursts(rate), rate)
+    stream.flush()
+    await asyncio.wait_for(consumer, 30)
+
+
 # ---- scripted engine -------------------------------------------------------------------------
 
 
@@ -156,10 +165,7 @@ def test_streaming_engines_are_fed_as_they_go_and_never_speculate(
 
     async def scenario() -> RecognitionStream:
         stream = RecognitionStream(engine, 16000, executor, speculate_after_s=0.25)
-        consumer = asyncio.create_task(collect(stream))
-        await feed_paced(stream, three_bursts(16000), 16000)
-        stream.flush()
-        await asyncio.wait_for(consumer, 30)
+        await speak_three_bursts(stream, 16000)
         return stream
 
     stream = asyncio.run(scenario())
@@ -224,10 +230,7 @@ def test_phone_audio_is_endpointed_at_8k_and_resampled_off_the_loop(
             spy(events)  # type: ignore[arg-type]
 
         stream._dispatch = dispatch  # type: ignore[method-assign]
-        consumer = asyncio.create_task(collect(stream))
-        await feed_paced(stream, three_bursts(8000), 8000)
-        stream.flush()
-        await asyncio.wait_for(consumer, 30)
+        await speak_three_bursts(stream, 8000)
         return stream
 
     stream = asyncio.run(scenario())
