@@ -64,3 +64,14 @@ def test_file_checks_can_be_skipped(tmp_path: Path) -> None:
     assert not any("does not exist" in w for w in lint(make_kb(tmp_path), check_files=False))
     (tmp_path / "greeting.wav").write_bytes(b"RIFF")
     assert not any("prompt_audio 'greeting'" in w for w in lint(make_kb(tmp_path)))
+
+
+def test_an_intent_without_readings_is_named_when_the_others_have_them(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    kb = make_kb(tmp_path)
+    assert not [w for w in lint(kb) if "heard" in w]  # no readings file: nothing to say
+    warnings = lint(replace(kb, heard={"refund": ("退睡怎么办",)}))
+    about = [w for w in warnings if "intents.heard.jsonl" in w]
+    assert about == [w for w in about if w.startswith("intent 'invoice': no reading")]
+    assert len(about) == 1 and "ivr kb hear" in about[0]

@@ -2,7 +2,8 @@
 
 Errors (a file that cannot run) are raised by dialog.intents; these are the things that run
 but serve callers badly: answers too long for the phone, intents without a spoken name or with
-too few examples, one example under two intents, departments nobody routes to or without the
+too few examples or no recognizer readings of them (when the knowledge base has readings at
+all: dialog.heard), one example under two intents, departments nobody routes to or without the
 short `area` the department-choice question speaks, recommended
 prompts or system intents missing, recorded prompt files that do not exist. Each warning names
 the intent, department or prompt and the field. Checks file existence for `prompt_audio`;
@@ -51,6 +52,10 @@ def _intent_warnings(kb: KnowledgeBase) -> list[str]:
         if len(intent.examples) < MIN_EXAMPLES:
             out.append(f"{where}: field 'examples' has {len(intent.examples)}, "
                        f"at least {MIN_EXAMPLES} recommended")
+        if kb.heard and intent.examples and intent.id not in kb.heard:
+            out.append(f"{where}: no reading of its examples in intents.heard.jsonl (the "
+                       "classifier learns what callers' words sound like on the phone from "
+                       "them): run `ivr kb hear`")
         if len(intent.answer) > MAX_ANSWER:
             out.append(f"{where}: field 'answer' is {len(intent.answer)} characters, "
                        f"keep it within {MAX_ANSWER} for the phone")
