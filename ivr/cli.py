@@ -105,9 +105,9 @@ def _parser() -> argparse.ArgumentParser:
     from dialog.tools.kbcli import add_kb_parser
     from ivr.agents_cli import add_agents_parser
     from ivr.bench.cli import add_bench_parser
+    from ivr.bench.kb_hear import add_hear_parser
     from ivr.bench.loadtest_cli import add_loadtest_parser
     from ivr.db.cli import add_db_parser
-    from ivr.kb_hear import add_hear_parser
     from ivr.store import read_unresolved_utterances
 
     add_transcribe_parser(sub)

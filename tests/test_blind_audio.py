@@ -248,7 +248,7 @@ def test_kb_hear_writes_what_whisper_heard_and_the_matcher_reads_it(
 
     from dialog.heard import heard_path
     from dialog.intents import REQUIRED_PROMPTS
-    from ivr.kb_hear import run_hear
+    from ivr.bench.kb_hear import run_hear
 
     kb_file = tmp_path / "intents.yaml"
     kb_file.write_text(yaml.safe_dump({

@@ -42,18 +42,18 @@ def test_kb_option() -> None:
 
 
 def test_clarify_and_routing_in_json() -> None:
-    _, out, _ = run(["--json", "-"], stdin="社保卡丢了还有公积金怎么取\n楼下烧烤店的油烟太大了\n")
+    _, out, _ = run(["--json", "-"], stdin="社保卡丢了还有公积金怎么取\n这条街的下水道堵了好几天\n")
     clarify, routed = (json.loads(line) for line in out.splitlines())
     assert (clarify["intent"], clarify["action"]) == (None, "clarify")
     assert [c["intent"] for c in clarify["candidates"]] == ["sbk_reissue", "hpf_withdraw"]
     assert (routed["intent"], routed["action"], routed["department"]) == (
-        None, "transfer", "environment")
+        None, "transfer", "housing")
     assert routed["signals"]["route"] == routed["score"]
 
 
 def test_readable_clarify_and_routing() -> None:
     assert run(["社保卡丢了还有公积金怎么取"])[1].startswith("clarify: sbk_reissue (0.")
-    assert run(["楼下烧烤店的油烟太大了"])[1].startswith("route department=environment score=")
+    assert run(["这条街的下水道堵了好几天"])[1].startswith("route department=housing score=")
 
 
 def test_no_match_is_null_in_json() -> None:

@@ -332,7 +332,6 @@ def test_a_weak_single_candidate_is_confirmed_alone(kb: KnowledgeBase) -> None:
 @pytest.mark.parametrize(
     ("text", "department"),
     [
-        ("楼下烧烤店的油烟太大了", "environment"),
         ("这条街的下水道堵了好几天", "housing"),
         ("村里的公路坑坑洼洼没法走", "transport"),
         pytest.param("学校的老师体罚学生", "education", marks=pytest.mark.xfail(
@@ -357,7 +356,14 @@ def test_problems_without_an_faq_go_to_the_responsible_department(
     ("text", "department"),
     [
         ("晚上工地施工吵得睡不着", "housing"),
-        ("药店卖药多收了我的钱", "market"),
+        # Since the classifier learns the recognizer's readings (intents.heard.jsonl), the
+        # pollution FAQ (刺鼻异味, transfer to environment) takes restaurant fumes: answered
+        # and transferred, where it was routed before; the same department.
+        ("楼下烧烤店的油烟太大了", "environment"),
+        pytest.param("药店卖药多收了我的钱", "market", marks=pytest.mark.xfail(
+            strict=True, reason="since the readings (intents.heard.jsonl) the classifier "
+            "splits it between price_complaint and drug_quality (0.85 / 0.83): a clarifying "
+            "question between two market FAQs comes first; docs/benchmarks.md")),
         ("我们这里的公交线路被取消了", "transport"),
         ("学校乱收补课费", "education"),
         ("河里的水被污染了", "environment"),
