@@ -25,7 +25,12 @@ from asr.vosk_models import (
     is_vosk_model_dir,
     resolve_vosk_model,
 )
-from asr.whisper_models import BASE_NAMES, ENV_WHISPER_MODEL, resolve_whisper_model
+from asr.whisper_models import (
+    BASE_NAMES,
+    DEFAULT_WINDOW_S,
+    ENV_WHISPER_MODEL,
+    resolve_whisper_model,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +41,7 @@ ModelArg = str | Path | None
 ENGINES = ("vosk", "whisper")  # auto tries them in this order
 BENCH_ENGINES = ("fixed",)  # asr.fixed_engine: for capacity measurements, never chosen by auto
 
-_cache: dict[tuple[str, str, str, str, int, int, int, str], RecognizerEngine] = {}
+_cache: dict[tuple[str, str, str, str, int, int, float, int, str], RecognizerEngine] = {}
 _lock = threading.Lock()
 
 
@@ -46,7 +51,7 @@ def _set_reason(engine: RecognizerEngine, reason: str) -> RecognizerEngine:
     return engine
 
 
-# the beam size and parallel decodes of the load in progress (load_engine)
+# the beam size, parallel decodes and encoder window of the load in progress (load_engine)
 _whisper_settings = threading.local()
 
 
@@ -56,11 +61,12 @@ def _load_whisper(model: ModelArg, root: Path | None, language: str) -> Recogniz
     path = resolve_whisper_model(model, cache_dir=models_dir(root) / "whisper-base")
     beam = getattr(_whisper_settings, "size", 5)
     parallel = getattr(_whisper_settings, "parallel", 1)
+    window = getattr(_whisper_settings, "window", DEFAULT_WINDOW_S)
     prompt = os.environ.get(ENV_WHISPER_PROMPT, "").strip() or None
-    log.info("ASR model: Whisper from %s (beam %d, %d decodes at once%s)", path, beam, parallel,
-             ", with a prompt" if prompt else "")
+    log.info("ASR model: Whisper from %s (beam %d, %d decodes at once, %g s window%s)", path,
+             beam, parallel, window, ", with a prompt" if prompt else "")
     return WhisperEngine(path, language=language, beam_size=beam, num_workers=parallel,
-                         initial_prompt=prompt)
+                         initial_prompt=prompt, window_s=window)
 
 
 def _whisper_label(model: ModelArg) -> str:
@@ -170,6 +176,7 @@ def load_engine(
     language: str = "zh",
     beam_size: int = 5,
     parallel: int = 1,
+    window_s: float = DEFAULT_WINDOW_S,
 ) -> RecognizerEngine:
     """The process-wide engine for these arguments, loading it on first use.
 
@@ -183,7 +190,9 @@ def load_engine(
     workers, so concurrent decodes run side by side instead of one after another (2 on 2
     cores: 1.47 against 1.16 phone-band questions a second, a single decode 0.91 against
     0.86 s; docs/benchmarks.md). The returned engine has `name` and `reason` (why it was
-    chosen).
+    chosen). `window_s` is how much audio Whisper's encoder sees per utterance (speech plus
+    padding; Whisper's own is 30 s, and 10 s decodes about 3.5 times faster for nearly the
+    same accuracy, docs/benchmarks.md).
     """
     if not 1 <= beam_size <= 10:
         raise ValueError(f"beam size {beam_size}: expected 1 to 10")
@@ -194,11 +203,12 @@ def load_engine(
         model_dir = os.environ.get(ENV_ASR_MODEL) or None
     parallel = max(1, parallel)
     key = (name, str(model_dir or ""), str(cache_dir or ""), language, beam_size, parallel,
-           vosk_alternatives(), os.environ.get(ENV_WHISPER_PROMPT, ""))
+           window_s, vosk_alternatives(), os.environ.get(ENV_WHISPER_PROMPT, ""))
     with _lock:  # two calls racing at start-up must not load the model twice
         if key not in _cache:
             root = Path(cache_dir) if cache_dir is not None else None
             _whisper_settings.size, _whisper_settings.parallel = beam_size, parallel
+            _whisper_settings.window = window_s
             if name == "auto":
                 engine = _load_auto(model_dir, root, language)
             else:

@@ -15,12 +15,14 @@ import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from faster_whisper import WhisperModel
 
 from asr.base import ModelNotAvailable, Transcript
 from asr.textnorm import normalize_transcript
+from asr.whisper_models import DEFAULT_WINDOW_S
 from pcm.samples import int16_to_float32
 
 SAMPLE_RATE = 16000
@@ -30,6 +32,8 @@ MIN_AUDIO_S = 0.2
 # OpenCC normalisation it raised mean CER from 0.086 to 0.116 (e.g. 转人工 → 转人宫), and a
 # domain-vocabulary prompt did no better (0.091). So no prompt by default; textnorm simplifies.
 DEFAULT_PROMPT: str | None = None
+FRAMES_PER_S = 100  # Whisper's mel frames (10 ms hop)
+TRAILING_FRAMES = 50  # the silence kept after speech longer than the window
 
 
 class WhisperEngine:
@@ -47,15 +51,19 @@ class WhisperEngine:
         cpu_threads: int = 2,
         initial_prompt: str | None = DEFAULT_PROMPT,
         num_workers: int = 1,
+        window_s: float = DEFAULT_WINDOW_S,
     ) -> None:
         self.model_dir = Path(model_dir)
         self.language = language
         self.beam_size = beam_size
         self.initial_prompt = initial_prompt
+        if not 1.0 <= window_s <= 30.0:
+            raise ValueError(f"Whisper window {window_s} s: expected 1 to 30 s")
+        self.window_s = window_s
         if not (self.model_dir / "model.bin").is_file():
             raise ModelNotAvailable(f"no Whisper model.bin in {self.model_dir}")
         # local_files_only: a directory path never triggers a download, but be explicit.
-        self.model = WhisperModel(
+        self.model = _WindowedModel(
             str(self.model_dir),
             device="cpu",
             compute_type=compute_type,
@@ -63,6 +71,7 @@ class WhisperEngine:
             num_workers=num_workers,
             local_files_only=True,
         )
+        self.model.window_frames = round(window_s * FRAMES_PER_S)
 
     def new_recognizer(self, phrases: list[str] | None = None) -> WhisperRecognizer:
         """A fresh recognizer; Whisper has no grammar, so `phrases` is ignored."""
@@ -85,6 +94,36 @@ class WhisperEngine:
             texts.append(segment.text)
             logprobs.append(segment.avg_logprob)
         return normalize_transcript("".join(texts)), _confidence(logprobs)
+
+
+class _WindowedModel(WhisperModel):
+    """faster-whisper's model, its encoder input cut from 30 s to `window_frames`.
+
+    `transcribe` pads each 30 s segment's features with zero columns (`pad_or_trim`); this
+    drops the padding beyond the window before encoding. CTranslate2 accepts the shorter
+    input, and the decoder attends to whatever length the encoder gave it.
+    """
+
+    window_frames = 3000
+
+    def encode(self, features: np.ndarray) -> Any:
+        return super().encode(trim_padding(features, self.window_frames))
+
+
+def trim_padding(features: np.ndarray, window_frames: int) -> np.ndarray:
+    """Drop the zero columns after the speech, keeping at least `window_frames` columns.
+
+    Speech longer than the window keeps `TRAILING_FRAMES` of the padding after it. A column
+    of real audio is never all zeros (silence normalises to negative values), so the first
+    all-zero column after the last non-zero one is where faster-whisper's padding starts.
+    """
+    if features.shape[-1] <= window_frames:
+        return features
+    columns = features.reshape(-1, features.shape[-1])
+    voiced = np.flatnonzero(np.any(columns != 0, axis=0))
+    end = int(voiced[-1]) + 1 if voiced.size else 0
+    keep = min(features.shape[-1], max(window_frames, end + TRAILING_FRAMES))
+    return np.ascontiguousarray(features[..., :keep])
 
 
 def _confidence(avg_logprobs: Iterable[float]) -> float | None:

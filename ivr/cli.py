@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--asr-language", help="recognition language (default zh)")
     s.add_argument("--asr-beam-size", type=int, help="Whisper's beam (default 5; 1 is greedy: "
                    "faster, see the capacity table in docs/benchmarks.md); IVR_ASR_BEAM_SIZE")
+    s.add_argument("--asr-window", dest="asr_window_s", type=float, help="seconds of audio "
+                   "Whisper's encoder sees per utterance (default 10; 30 is Whisper's own, "
+                   "slower); IVR_ASR_WINDOW_S")
     s.add_argument("--asr-threads", type=int, help="decode threads every call shares "
                    "(default 2); IVR_ASR_THREADS")
     s.add_argument("--tts-engine", choices=["auto", "neural", "local", "espeak"],
@@ -143,7 +146,8 @@ def _serve(args: argparse.Namespace) -> int:
             redis_url=args.redis_url, worker_url=args.worker_url,
             cache_dir=args.cache_dir, asr_engine=args.asr_engine, asr_model=args.asr_model,
             asr_language=args.asr_language, asr_beam_size=args.asr_beam_size,
-            asr_threads=args.asr_threads, inband_dtmf=args.inband_dtmf,
+            asr_window_s=args.asr_window_s, asr_threads=args.asr_threads,
+            inband_dtmf=args.inband_dtmf,
             tts_engine=args.tts_engine, tts_model=args.tts_model, tts_speed=args.tts_speed,
             tts_threads=args.tts_threads,
             public_url=args.public_url, prerender=args.prerender, log_level=args.log_level,

@@ -260,7 +260,7 @@ def test_kb_hear_writes_what_whisper_heard_and_the_matcher_reads_it(
                      "examples": ["公积金怎么提取", "我想把公积金取出来"]}],
     }, allow_unicode=True), encoding="utf-8")
     args = argparse.Namespace(kb=kb_file, out=None, per_intent=0, shared=DEFAULT_SHARED,
-                              cache=tmp_path / "cache", engine="whisper",
+                              cache=tmp_path / "cache", engine="whisper", window=10.0,
                               model=str(whisper.model_dir))  # type: ignore[attr-defined]
     assert run_hear(args) == 0
     assert "2 examples heard" in capsys.readouterr().out

@@ -150,3 +150,51 @@ def test_load_engine_auto_explains_missing_model(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("IVR_WHISPER_MODEL", "large-v3")
     with pytest.raises(ModelNotAvailable, match=r"no speech recognition engine.*hub"):
         load_engine("auto")
+
+
+def _encoded_widths(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Spy on faster-whisper's encoder input: the mel frames of each window encoded."""
+    from faster_whisper import WhisperModel
+
+    widths: list[int] = []
+    original = WhisperModel.encode
+
+    def spy(self: WhisperModel, features: np.ndarray) -> object:
+        widths.append(int(features.shape[-1]))
+        return original(self, features)
+
+    monkeypatch.setattr(WhisperModel, "encode", spy)
+    return widths
+
+
+def test_the_encoder_sees_a_10_s_window_and_long_speech_whole(
+        whisper_engine: WhisperEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """By default a short question is encoded in 10 s (1000 mel frames), not Whisper's padded
+    30 s (docs/benchmarks.md, "The encoder's window"); speech longer than the window keeps
+    all of it plus 0.5 s, and still reads right (30 s: the same transcripts)."""
+    widths = _encoded_widths(monkeypatch)
+    assert whisper_engine.window_s == 10.0
+    short = clip_16k("A40_tel8k")
+    assert_transcript_close(transcribe(whisper_engine.new_recognizer(), short, chunk=4000),
+                            reference("A40_tel8k"), MAX_CER, what="A40_tel8k, 10 s window")
+    assert widths == [1000]
+    message = Path(__file__).resolve().parents[1] / "audio_fixtures" / "contact"
+    streetlight, rate = read_audio(message / "message_streetlight_tel8k.wav")
+    long = np.concatenate([clip_16k("A22_tel8k"), resample(streetlight, rate, 16000)])
+    assert 15 < len(long) / 16000 < 29  # a 20 s message, as a caller leaves one
+    text = transcribe(whisper_engine.new_recognizer(), long, chunk=4000)
+    assert abs(widths[1] - (len(long) // 160 + 50)) <= 1  # its 10 ms frames, then 0.5 s
+    said = reference("A22_tel8k") + (message / "message_streetlight_tel8k.txt").read_text("utf-8")
+    assert_transcript_close(text, said, MAX_CER, what="a 20 s message")
+
+
+def test_whisper_s_own_30_s_window_is_a_setting(
+        whisper_engine: WhisperEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    widths = _encoded_widths(monkeypatch)
+    full = load_engine("whisper", model_dir=whisper_engine.model_dir, window_s=30)
+    assert isinstance(full, WhisperEngine) and full is not whisper_engine
+    text = transcribe(full.new_recognizer(), clip_16k("A40_tel8k"), chunk=4000)
+    assert_transcript_close(text, reference("A40_tel8k"), MAX_CER, what="A40_tel8k, 30 s")
+    assert widths == [3000]
+    with pytest.raises(ValueError, match=r"window 0\.5 s"):
+        WhisperEngine(whisper_engine.model_dir, window_s=0.5)

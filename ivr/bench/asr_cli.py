@@ -21,7 +21,7 @@ from asr.base import ModelNotAvailable, RecognizerEngine
 from asr.engines import load_engine
 from asr.model_cache import models_dir
 from asr.stream import DEFAULT_SPECULATE_AFTER_S
-from asr.whisper_models import resolve_whisper_model
+from asr.whisper_models import DEFAULT_WINDOW_S, resolve_whisper_model
 from ivr.bench.asr import (
     Band,
     FileResult,
@@ -59,6 +59,9 @@ def add_asr_parser(kinds: Any) -> None:
     p.add_argument("--limit", type=int, help="only the first N scored rows of each manifest")
     p.add_argument("--threads", type=int, help="Whisper: CPU threads (default 2)")
     p.add_argument("--beam-size", type=int, help="Whisper: beam size (default 5)")
+    p.add_argument("--window", type=float, metavar="S",
+                   help=f"Whisper: seconds of audio the encoder sees (default "
+                   f"{DEFAULT_WINDOW_S:g}; 30 is Whisper's own)")
     p.add_argument("--speculate-after", type=float, default=DEFAULT_SPECULATE_AFTER_S,
                    metavar="S", help="whole-utterance engines (Whisper): start decoding after "
                    f"S s of trailing silence (default {DEFAULT_SPECULATE_AFTER_S}; 0 disables)")
@@ -97,12 +100,12 @@ def run_bench_asr(args: argparse.Namespace) -> int:
 def load_bench_engine(args: argparse.Namespace) -> tuple[RecognizerEngine, str]:
     """The engine to measure and its table label.
 
-    `--threads`/`--beam-size` build a Whisper engine directly (so only that model is in
-    memory when peak RSS is read); otherwise the engine comes from `load_engine`.
+    `--threads`/`--beam-size`/`--window` build a Whisper engine directly (so only that model
+    is in memory when peak RSS is read); otherwise the engine comes from `load_engine`.
     """
-    tuned = bool(args.threads or args.beam_size)
+    tuned = bool(args.threads or args.beam_size or args.window)
     if tuned and args.engine != "whisper":
-        raise ValueError("--threads and --beam-size need --engine whisper")
+        raise ValueError("--threads, --beam-size and --window need --engine whisper")
     if tuned:
         from asr.whisper_engine import WhisperEngine  # deferred: imports CTranslate2
 
@@ -110,7 +113,8 @@ def load_bench_engine(args: argparse.Namespace) -> tuple[RecognizerEngine, str]:
                                      cache_dir=models_dir(args.cache_dir) / "whisper-base")
         engine: RecognizerEngine = WhisperEngine(
             path, language=args.lang, beam_size=args.beam_size or DEFAULT_WHISPER_BEAM,
-            cpu_threads=args.threads or DEFAULT_WHISPER_THREADS)
+            cpu_threads=args.threads or DEFAULT_WHISPER_THREADS,
+            window_s=args.window or DEFAULT_WINDOW_S)
     else:
         engine = load_engine(args.engine, model_dir=args.model, cache_dir=args.cache_dir,
                              language=args.lang)
@@ -122,7 +126,9 @@ def engine_label(engine: RecognizerEngine, threads: int) -> str:
     model_dir = Path(getattr(engine, "model_dir", "") or "")
     name = model_dir.parent.name if model_dir.name == "model" else model_dir.name
     if engine.name == "whisper":
-        return f"whisper {name} (beam {getattr(engine, 'beam_size', '?')}, {threads} thr)"
+        window = getattr(engine, "window_s", DEFAULT_WINDOW_S)
+        return (f"whisper {name} (beam {getattr(engine, 'beam_size', '?')}, {threads} thr, "
+                f"{window:g} s window)")
     return f"{engine.name} {name}".strip()
 
 

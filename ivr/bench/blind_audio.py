@@ -181,6 +181,9 @@ def engine_key(engine: RecognizerEngine) -> str:
     path = Path(str(getattr(engine, "model_dir", "") or ""))
     model = path.parent.name if path.name == "model" else path.name
     key = f"{engine.name}-{model}-beam{getattr(engine, 'beam_size', '')}"
+    window = getattr(engine, "window_s", 30.0)
+    if window != 30.0:  # Whisper's own window: the transcripts cached before it was settable
+        key += f"-window{window:g}"
     prompt = getattr(engine, "initial_prompt", None)
     if prompt:
         key += "-prompt" + hashlib.sha256(prompt.encode("utf-8")).hexdigest()[:8]

@@ -19,6 +19,7 @@ from typing import Any
 
 from asr.base import ModelNotAvailable
 from asr.engines import load_engine
+from asr.whisper_models import DEFAULT_WINDOW_S
 from dialog.intents import KnowledgeBaseError, load_knowledge_base
 from dialog.matcher import Matcher
 from dialog.policy import DialogPolicy
@@ -57,6 +58,9 @@ def add_blind_audio_parser(kinds: Any) -> None:
     p.add_argument("--kb", type=Path, default=None, help="knowledge base (default intents.yaml)")
     p.add_argument("--engine", choices=["auto", "whisper", "vosk"], default="whisper")
     p.add_argument("--model", help="local model directory for the engine")
+    p.add_argument("--window", type=float, default=DEFAULT_WINDOW_S, metavar="S",
+                   help=f"Whisper: seconds of audio the encoder sees (default "
+                   f"{DEFAULT_WINDOW_S:g}, as the server)")
     p.add_argument("--limit", type=int, help="only the first N lines")
     p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     p.add_argument("--answers", action="store_true",
@@ -85,7 +89,7 @@ def run_blind_audio(args: argparse.Namespace) -> int:
         lines = read_eval_file(args.file)
         rows = read_answers(args.file) if getattr(args, "answers", False) else []
         kb = load_knowledge_base(args.kb or default_kb_path())
-        engine = load_engine(args.engine, model_dir=args.model)
+        engine = load_engine(args.engine, model_dir=args.model, window_s=args.window)
     except (OSError, ValueError, KnowledgeBaseError, ModelNotAvailable) as exc:
         print(f"ivr bench blind-audio: {exc}", file=sys.stderr)
         return 2

@@ -29,6 +29,7 @@ from typing import Any
 from asr.base import ModelNotAvailable, RecognizerEngine
 from asr.engines import load_engine
 from asr.stream import make_executor
+from asr.whisper_models import DEFAULT_WINDOW_S
 from dialog.heard import heard_path
 from dialog.intents import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from dialog.tools.matchcli import default_kb_path
@@ -124,6 +125,9 @@ def add_hear_parser(sub: Any) -> None:
                    "var/blind_audio)")
     p.add_argument("--engine", choices=["auto", "whisper", "vosk"], default="whisper")
     p.add_argument("--model", help="local model directory for the engine")
+    p.add_argument("--window", type=float, default=DEFAULT_WINDOW_S, metavar="S",
+                   help=f"Whisper: seconds of audio the encoder sees (default "
+                   f"{DEFAULT_WINDOW_S:g}, as the server)")
     p.set_defaults(func=run_hear)
 
 
@@ -132,7 +136,7 @@ def run_hear(args: argparse.Namespace) -> int:
     kb_path = args.kb or default_kb_path()
     try:
         kb = load_knowledge_base(kb_path)
-        engine = load_engine(args.engine, model_dir=args.model)
+        engine = load_engine(args.engine, model_dir=args.model, window_s=args.window)
     except (OSError, ValueError, KnowledgeBaseError, ModelNotAvailable) as exc:
         print(f"ivr kb hear: {exc}", file=sys.stderr)
         return 2
