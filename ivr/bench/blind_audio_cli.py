@@ -61,6 +61,8 @@ def add_blind_audio_parser(kinds: Any) -> None:
     p.add_argument("--window", type=float, default=DEFAULT_WINDOW_S, metavar="S",
                    help=f"Whisper: seconds of audio the encoder sees (default "
                    f"{DEFAULT_WINDOW_S:g}, as the server)")
+    p.add_argument("--beam-size", type=int, default=5, metavar="N",
+                   help="Whisper: beam size (default 5, as the server)")
     p.add_argument("--limit", type=int, help="only the first N lines")
     p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     p.add_argument("--answers", action="store_true",
@@ -89,7 +91,8 @@ def run_blind_audio(args: argparse.Namespace) -> int:
         lines = read_eval_file(args.file)
         rows = read_answers(args.file) if getattr(args, "answers", False) else []
         kb = load_knowledge_base(args.kb or default_kb_path())
-        engine = load_engine(args.engine, model_dir=args.model, window_s=args.window)
+        engine = load_engine(args.engine, model_dir=args.model, window_s=args.window,
+                             beam_size=args.beam_size)
     except (OSError, ValueError, KnowledgeBaseError, ModelNotAvailable) as exc:
         print(f"ivr bench blind-audio: {exc}", file=sys.stderr)
         return 2
