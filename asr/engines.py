@@ -27,6 +27,8 @@ from asr.vosk_models import (
 )
 from asr.whisper_models import (
     BASE_NAMES,
+    DEFAULT_CPU_THREADS,
+    DEFAULT_FALLBACK,
     DEFAULT_WINDOW_S,
     ENV_WHISPER_MODEL,
     resolve_whisper_model,
@@ -41,7 +43,7 @@ ModelArg = str | Path | None
 ENGINES = ("vosk", "whisper")  # auto tries them in this order
 BENCH_ENGINES = ("fixed",)  # asr.fixed_engine: for capacity measurements, never chosen by auto
 
-_cache: dict[tuple[str, str, str, str, int, int, float, int, str], RecognizerEngine] = {}
+_cache: dict[tuple[str, str, str, str, int, int, float, bool, int, int, str], RecognizerEngine] = {}
 _lock = threading.Lock()
 
 
@@ -62,11 +64,16 @@ def _load_whisper(model: ModelArg, root: Path | None, language: str) -> Recogniz
     beam = getattr(_whisper_settings, "size", 5)
     parallel = getattr(_whisper_settings, "parallel", 1)
     window = getattr(_whisper_settings, "window", DEFAULT_WINDOW_S)
+    fallback = getattr(_whisper_settings, "fallback", DEFAULT_FALLBACK)
+    threads = getattr(_whisper_settings, "cpu_threads", DEFAULT_CPU_THREADS)
     prompt = os.environ.get(ENV_WHISPER_PROMPT, "").strip() or None
-    log.info("ASR model: Whisper from %s (beam %d, %d decodes at once, %g s window%s)", path,
-             beam, parallel, window, ", with a prompt" if prompt else "")
+    log.info("ASR model: Whisper from %s (beam %d, %d decodes at once of %d thread%s, %g s "
+             "window%s%s)", path, beam, parallel, threads, "" if threads == 1 else "s", window,
+             "" if fallback else ", no temperature fallback",
+             ", with a prompt" if prompt else "")
     return WhisperEngine(path, language=language, beam_size=beam, num_workers=parallel,
-                         initial_prompt=prompt, window_s=window)
+                         initial_prompt=prompt, window_s=window, fallback=fallback,
+                         cpu_threads=threads)
 
 
 def _whisper_label(model: ModelArg) -> str:
@@ -177,6 +184,8 @@ def load_engine(
     beam_size: int = 5,
     parallel: int = 1,
     window_s: float = DEFAULT_WINDOW_S,
+    fallback: bool = DEFAULT_FALLBACK,
+    cpu_threads: int = DEFAULT_CPU_THREADS,
 ) -> RecognizerEngine:
     """The process-wide engine for these arguments, loading it on first use.
 
@@ -192,7 +201,9 @@ def load_engine(
     0.86 s; docs/benchmarks.md). The returned engine has `name` and `reason` (why it was
     chosen). `window_s` is how much audio Whisper's encoder sees per utterance (speech plus
     padding; Whisper's own is 30 s, and 10 s decodes about 3.5 times faster for nearly the
-    same accuracy, docs/benchmarks.md).
+    same accuracy, docs/benchmarks.md). `fallback` turns Whisper's temperature fallback on
+    (an unsure decode sampled again at rising temperatures). `cpu_threads` is CTranslate2's
+    threads per decode (one: decodes run side by side instead, docs/benchmarks.md).
     """
     if not 1 <= beam_size <= 10:
         raise ValueError(f"beam size {beam_size}: expected 1 to 10")
@@ -203,12 +214,14 @@ def load_engine(
         model_dir = os.environ.get(ENV_ASR_MODEL) or None
     parallel = max(1, parallel)
     key = (name, str(model_dir or ""), str(cache_dir or ""), language, beam_size, parallel,
-           window_s, vosk_alternatives(), os.environ.get(ENV_WHISPER_PROMPT, ""))
+           window_s, fallback, cpu_threads, vosk_alternatives(),
+           os.environ.get(ENV_WHISPER_PROMPT, ""))
     with _lock:  # two calls racing at start-up must not load the model twice
         if key not in _cache:
             root = Path(cache_dir) if cache_dir is not None else None
             _whisper_settings.size, _whisper_settings.parallel = beam_size, parallel
-            _whisper_settings.window = window_s
+            _whisper_settings.window, _whisper_settings.fallback = window_s, fallback
+            _whisper_settings.cpu_threads = cpu_threads
             if name == "auto":
                 engine = _load_auto(model_dir, root, language)
             else:

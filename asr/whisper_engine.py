@@ -22,7 +22,7 @@ from faster_whisper import WhisperModel
 
 from asr.base import ModelNotAvailable, Transcript
 from asr.textnorm import normalize_transcript
-from asr.whisper_models import DEFAULT_WINDOW_S
+from asr.whisper_models import DEFAULT_CPU_THREADS, DEFAULT_FALLBACK, DEFAULT_WINDOW_S
 from pcm.samples import int16_to_float32
 
 SAMPLE_RATE = 16000
@@ -33,6 +33,9 @@ MIN_AUDIO_S = 0.2
 # domain-vocabulary prompt did no better (0.091). So no prompt by default; textnorm simplifies.
 DEFAULT_PROMPT: str | None = None
 FRAMES_PER_S = 100  # Whisper's mel frames (10 ms hop)
+# faster-whisper's temperature fallback: a decode whose average log-probability is low (or
+# whose text repeats itself) is decoded again, sampling five candidates at each temperature.
+FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 TRAILING_FRAMES = 50  # the silence kept after speech longer than the window
 
 
@@ -48,12 +51,16 @@ class WhisperEngine:
         language: str = "zh",
         beam_size: int = 5,
         compute_type: str = "int8",
-        cpu_threads: int = 2,
+        cpu_threads: int = DEFAULT_CPU_THREADS,
         initial_prompt: str | None = DEFAULT_PROMPT,
         num_workers: int = 1,
         window_s: float = DEFAULT_WINDOW_S,
+        fallback: bool = DEFAULT_FALLBACK,
     ) -> None:
         self.model_dir = Path(model_dir)
+        self.fallback = fallback
+        self.cpu_threads = cpu_threads
+        self.retried = 0  # decodes the fallback decoded again (a statistic, not exact)
         self.language = language
         self.beam_size = beam_size
         self.initial_prompt = initial_prompt
@@ -87,12 +94,15 @@ class WhisperEngine:
             condition_on_previous_text=False,
             without_timestamps=True,
             initial_prompt=self.initial_prompt,
+            temperature=FALLBACK_TEMPERATURES if self.fallback else 0.0,
         )
         texts: list[str] = []
         logprobs: list[float] = []
         for segment in segments:  # a lazy generator: decoding happens while iterating
             texts.append(segment.text)
             logprobs.append(segment.avg_logprob)
+            if segment.temperature:
+                self.retried += 1
         return normalize_transcript("".join(texts)), _confidence(logprobs)
 
 

@@ -32,6 +32,15 @@ from asr.model_cache import CHUNK_BYTES, models_dir
 # moves 13.3 → 13.5 % (setA) and 18.2 → 19.2 % (real_mandarin). Cut to the speech alone, CER
 # rose 2.7 points. docs/benchmarks.md, "The encoder's window". 30 is Whisper's own.
 DEFAULT_WINDOW_S = 10.0
+# faster-whisper's temperature fallback (an unsure decode is sampled again at rising
+# temperatures, five candidates each): on or off by measurement, docs/benchmarks.md
+# "The temperature fallback".
+DEFAULT_FALLBACK = True
+# CTranslate2 threads per decode. The server runs several decodes side by side (one per decode
+# worker), and with the 10 s window a decode's matrices are small: on 2 cores one thread per
+# decode decoded a phone-band question in 0.17 s against 0.33 s with two, and two decodes at
+# a time gave 9.8 questions a second against 7.4 (docs/benchmarks.md, "One thread per decode").
+DEFAULT_CPU_THREADS = 1
 
 log = logging.getLogger(__name__)
 

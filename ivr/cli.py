@@ -58,6 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--asr-window", dest="asr_window_s", type=float, help="seconds of audio "
                    "Whisper's encoder sees per utterance (default 10; 30 is Whisper's own, "
                    "slower); IVR_ASR_WINDOW_S")
+    s.add_argument("--asr-fallback", action=argparse.BooleanOptionalAction, default=None,
+                   help="Whisper's temperature fallback: decode an unsure utterance again, "
+                   "sampling at rising temperatures; IVR_ASR_FALLBACK")
+    s.add_argument("--asr-cpu-threads", type=int, help="CTranslate2 threads per Whisper decode "
+                   "(default 1; decodes run side by side, --asr-threads of them); "
+                   "IVR_ASR_CPU_THREADS")
     s.add_argument("--asr-threads", type=int, help="decode threads every call shares "
                    "(default 2); IVR_ASR_THREADS")
     s.add_argument("--tts-engine", choices=["auto", "neural", "local", "espeak"],
@@ -146,7 +152,9 @@ def _serve(args: argparse.Namespace) -> int:
             redis_url=args.redis_url, worker_url=args.worker_url,
             cache_dir=args.cache_dir, asr_engine=args.asr_engine, asr_model=args.asr_model,
             asr_language=args.asr_language, asr_beam_size=args.asr_beam_size,
-            asr_window_s=args.asr_window_s, asr_threads=args.asr_threads,
+            asr_window_s=args.asr_window_s, asr_fallback=args.asr_fallback,
+            asr_cpu_threads=args.asr_cpu_threads,
+            asr_threads=args.asr_threads,
             inband_dtmf=args.inband_dtmf,
             tts_engine=args.tts_engine, tts_model=args.tts_model, tts_speed=args.tts_speed,
             tts_threads=args.tts_threads,
@@ -218,7 +226,8 @@ def _replay(args: argparse.Namespace) -> int:
 
 # (flag, type, help); each flag sets the ServerConfig field of its name (docs/limits.md)
 _LIMIT_FLAGS: tuple[tuple[str, type, str], ...] = (
-    ("max-calls", int, "calls served at once; beyond, new calls hear 'line busy' (0: no limit)"),
+    ("max-calls", int, "calls served at once; beyond, new calls hear 'line busy' (default 20 "
+     "per core; 0: no limit)"),
     ("max-media-connections", int, "media websockets open at once (512)"),
     ("max-connections-per-address", int, "media websockets from one client address (64)"),
     ("max-message-bytes", int, "largest websocket message (65536)"),

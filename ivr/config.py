@@ -11,6 +11,7 @@ import socket
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from asr.whisper_models import DEFAULT_CPU_THREADS, DEFAULT_FALLBACK
 from ivr.apikeys import parse_api_keys
 from ivr.contact.hours import parse_hours, parse_hours_by_department
 from ivr.contact.queues import parse_queue_modes
@@ -19,6 +20,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 INBAND_DTMF_CHOICES = ("auto", "on", "off")
 TTS_ENGINE_CHOICES = ("auto", "neural", "local", "espeak")
 
+# Whisper callers one core serves within the reply-latency goal (docs/benchmarks.md,
+# "The encoder's window: 40 callers on 2 cores": 40 on 2 cores at p95 0.23 s, 60 overload them)
+CALLS_PER_CORE = 20
 FALLBACK_AUDIO = REPO_ROOT / "ivr" / "assets" / "tts_unavailable.wav"
 
 
@@ -49,6 +53,10 @@ class ServerConfig:
     # seconds of audio Whisper's encoder sees per utterance (30 is Whisper's own window;
     # 10 decodes about 3.5 times faster for nearly the same CER, docs/benchmarks.md)
     asr_window_s: float = 10.0
+    # Whisper's temperature fallback: an unsure decode sampled again (docs/benchmarks.md)
+    asr_fallback: bool = DEFAULT_FALLBACK
+    # CTranslate2 threads per Whisper decode (IVR_ASR_THREADS decodes run side by side)
+    asr_cpu_threads: int = DEFAULT_CPU_THREADS
     public_url: str = ""
     twilio_auth_token: str = ""
     # outbound calls through Twilio's REST API (an agent's call back, docs/contact-centre.md):
@@ -127,8 +135,9 @@ class ServerConfig:
     max_media_connections: int = 512
     # admission control: calls served at once (0: no limit). At the limit a new call is
     # refused (Twilio: a busy message and <Hangup/>; media socket: close 1013) and calls in
-    # progress are unaffected. Set it at the capacity `ivr loadtest` measures (docs/limits.md)
-    max_calls: int = 0
+    # progress are unaffected. The default is what this machine's cores serve with the
+    # default recognizer; set it at the capacity `ivr loadtest` measures (docs/limits.md)
+    max_calls: int = field(default_factory=lambda: default_max_calls())
     max_connections_per_address: int = 64
     max_message_bytes: int = 64 * 1024
     handshake_timeout_s: float = 10.0
@@ -202,6 +211,18 @@ class ServerConfig:
         """Apply CLI flags that were given (None means "not given")."""
         given = {k: v for k, v in values.items() if v is not None}
         return replace(self, **given)  # type: ignore[arg-type]
+
+
+def default_max_calls(cores: int | None = None) -> int:
+    """`CALLS_PER_CORE` for each core this process may run on: a line that takes more calls
+    than its cores decode makes every caller wait (60 Whisper callers on 2 cores: p95 8 s),
+    so the limit is on unless an operator turns it off."""
+    if cores is None:
+        try:
+            cores = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            cores = os.cpu_count() or 1
+    return CALLS_PER_CORE * max(1, cores)
 
 
 def _coerce(default: object, raw: str, name: str) -> object:

@@ -98,3 +98,11 @@ def test_at_the_limit_new_calls_are_refused_and_the_call_in_progress_is_served(
     while "<Connect" not in _voice_webhook(one_line):
         assert time.monotonic() < deadline, "the line stayed busy after the call ended"
         time.sleep(0.2)
+
+
+def test_healthz_shows_the_call_limit(one_line: RunningServer) -> None:
+    import json
+
+    with urllib.request.urlopen(one_line.http + "/healthz", timeout=10) as resp:
+        assert json.loads(resp.read())["max_calls"] == 1
+

@@ -198,3 +198,29 @@ def test_whisper_s_own_30_s_window_is_a_setting(
     assert widths == [3000]
     with pytest.raises(ValueError, match=r"window 0\.5 s"):
         WhisperEngine(whisper_engine.model_dir, window_s=0.5)
+
+
+def test_threads_per_decode_and_the_temperature_fallback_are_settings(
+        whisper_engine: WhisperEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One CTranslate2 thread per decode by default (decodes run side by side; two threads
+    made each decode slower on 2 cores, docs/benchmarks.md); the fallback is on by default
+    and off decodes once at temperature 0, hearing the same."""
+    from asr.whisper_engine import FALLBACK_TEMPERATURES
+
+    assert whisper_engine.cpu_threads == 1 and whisper_engine.fallback
+    tuned = load_engine("whisper", model_dir=whisper_engine.model_dir, cpu_threads=2,
+                        fallback=False)
+    assert isinstance(tuned, WhisperEngine) and tuned is not whisper_engine
+    assert tuned.cpu_threads == 2 and not tuned.fallback
+    temperatures: list[object] = []
+    for engine in (whisper_engine, tuned):
+        real = engine.model.transcribe
+
+        def spy(audio: np.ndarray, real=real, **kwargs: object) -> object:  # type: ignore[no-untyped-def]
+            temperatures.append(kwargs["temperature"])
+            return real(audio, **kwargs)
+
+        monkeypatch.setattr(engine.model, "transcribe", spy)
+        text = transcribe(engine.new_recognizer(), clip_16k("A40_tel8k"), chunk=4000)
+        assert_transcript_close(text, reference("A40_tel8k"), MAX_CER, what="A40_tel8k")
+    assert temperatures == [FALLBACK_TEMPERATURES, 0.0]

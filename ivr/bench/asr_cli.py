@@ -21,7 +21,12 @@ from asr.base import ModelNotAvailable, RecognizerEngine
 from asr.engines import load_engine
 from asr.model_cache import models_dir
 from asr.stream import DEFAULT_SPECULATE_AFTER_S
-from asr.whisper_models import DEFAULT_WINDOW_S, resolve_whisper_model
+from asr.whisper_models import (
+    DEFAULT_CPU_THREADS,
+    DEFAULT_FALLBACK,
+    DEFAULT_WINDOW_S,
+    resolve_whisper_model,
+)
 from ivr.bench.asr import (
     Band,
     FileResult,
@@ -34,7 +39,7 @@ from ivr.bench.asr import (
     summarise,
 )
 
-DEFAULT_WHISPER_THREADS = 2  # WhisperEngine's defaults
+DEFAULT_WHISPER_THREADS = DEFAULT_CPU_THREADS  # WhisperEngine's defaults
 DEFAULT_WHISPER_BEAM = 5
 
 
@@ -57,11 +62,15 @@ def add_asr_parser(kinds: Any) -> None:
                    help="language spoken (ISO 639-1, default zh); with zh only Chinese "
                    "references are scored")
     p.add_argument("--limit", type=int, help="only the first N scored rows of each manifest")
-    p.add_argument("--threads", type=int, help="Whisper: CPU threads (default 2)")
+    p.add_argument("--threads", type=int, help="Whisper: CPU threads per decode (default "
+                   f"{DEFAULT_CPU_THREADS}, as the server)")
     p.add_argument("--beam-size", type=int, help="Whisper: beam size (default 5)")
     p.add_argument("--window", type=float, metavar="S",
                    help=f"Whisper: seconds of audio the encoder sees (default "
                    f"{DEFAULT_WINDOW_S:g}; 30 is Whisper's own)")
+    p.add_argument("--fallback", action=argparse.BooleanOptionalAction, default=None,
+                   help="Whisper: decode again at higher temperatures when a decode looks "
+                   "unsure (default: as the server, IVR_ASR_FALLBACK)")
     p.add_argument("--speculate-after", type=float, default=DEFAULT_SPECULATE_AFTER_S,
                    metavar="S", help="whole-utterance engines (Whisper): start decoding after "
                    f"S s of trailing silence (default {DEFAULT_SPECULATE_AFTER_S}; 0 disables)")
@@ -103,9 +112,10 @@ def load_bench_engine(args: argparse.Namespace) -> tuple[RecognizerEngine, str]:
     `--threads`/`--beam-size`/`--window` build a Whisper engine directly (so only that model
     is in memory when peak RSS is read); otherwise the engine comes from `load_engine`.
     """
-    tuned = bool(args.threads or args.beam_size or args.window)
+    tuned = bool(args.threads or args.beam_size or args.window or args.fallback is not None)
     if tuned and args.engine != "whisper":
-        raise ValueError("--threads, --beam-size and --window need --engine whisper")
+        raise ValueError("--threads, --beam-size, --window and --fallback need --engine "
+                         "whisper")
     if tuned:
         from asr.whisper_engine import WhisperEngine  # deferred: imports CTranslate2
 
@@ -114,7 +124,8 @@ def load_bench_engine(args: argparse.Namespace) -> tuple[RecognizerEngine, str]:
         engine: RecognizerEngine = WhisperEngine(
             path, language=args.lang, beam_size=args.beam_size or DEFAULT_WHISPER_BEAM,
             cpu_threads=args.threads or DEFAULT_WHISPER_THREADS,
-            window_s=args.window or DEFAULT_WINDOW_S)
+            window_s=args.window or DEFAULT_WINDOW_S,
+            fallback=DEFAULT_FALLBACK if args.fallback is None else args.fallback)
     else:
         engine = load_engine(args.engine, model_dir=args.model, cache_dir=args.cache_dir,
                              language=args.lang)
@@ -127,8 +138,9 @@ def engine_label(engine: RecognizerEngine, threads: int) -> str:
     name = model_dir.parent.name if model_dir.name == "model" else model_dir.name
     if engine.name == "whisper":
         window = getattr(engine, "window_s", DEFAULT_WINDOW_S)
+        fallback = "" if getattr(engine, "fallback", True) else ", no fallback"
         return (f"whisper {name} (beam {getattr(engine, 'beam_size', '?')}, {threads} thr, "
-                f"{window:g} s window)")
+                f"{window:g} s window{fallback})")
     return f"{engine.name} {name}".strip()
 
 

@@ -184,6 +184,8 @@ def engine_key(engine: RecognizerEngine) -> str:
     window = getattr(engine, "window_s", 30.0)
     if window != 30.0:  # Whisper's own window: the transcripts cached before it was settable
         key += f"-window{window:g}"
+    if not getattr(engine, "fallback", True):
+        key += "-nofallback"
     prompt = getattr(engine, "initial_prompt", None)
     if prompt:
         key += "-prompt" + hashlib.sha256(prompt.encode("utf-8")).hexdigest()[:8]

@@ -63,6 +63,9 @@ def add_blind_audio_parser(kinds: Any) -> None:
                    f"{DEFAULT_WINDOW_S:g}, as the server)")
     p.add_argument("--beam-size", type=int, default=5, metavar="N",
                    help="Whisper: beam size (default 5, as the server)")
+    p.add_argument("--fallback", action=argparse.BooleanOptionalAction, default=True,
+                   help="Whisper: decode again at higher temperatures when a decode looks "
+                   "unsure (faster-whisper's temperature fallback)")
     p.add_argument("--limit", type=int, help="only the first N lines")
     p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     p.add_argument("--answers", action="store_true",
@@ -93,6 +96,8 @@ def run_blind_audio(args: argparse.Namespace) -> int:
         kb = load_knowledge_base(args.kb or default_kb_path())
         engine = load_engine(args.engine, model_dir=args.model, window_s=args.window,
                              beam_size=args.beam_size)
+        if hasattr(engine, "fallback"):
+            engine.fallback = args.fallback
     except (OSError, ValueError, KnowledgeBaseError, ModelNotAvailable) as exc:
         print(f"ivr bench blind-audio: {exc}", file=sys.stderr)
         return 2

@@ -25,6 +25,7 @@ async def healthz(request: Request) -> dict[str, Any]:
             "tts_engine": tts.get("engine", ""), "tts_reason": tts.get("reason", ""),
             "tts": tts,
             "intents": len(svc.kb.intents), "active_calls": len(calls_of(request)),
+            "max_calls": svc.config.max_calls,
             "contact_centre": {"queue_mode": svc.config.queue_mode,
                                "agents_signed_in": len(svc.centre.state.agents),
                                "callers_waiting": len(svc.centre.state.calls),

@@ -1,0 +1,21 @@
+"""Defaults of the server's configuration that were chosen by measurement (docs/benchmarks.md)
+and how the environment overrides them."""
+
+from __future__ import annotations
+
+from ivr.config import CALLS_PER_CORE, ServerConfig, default_max_calls
+
+
+def test_the_call_limit_is_on_by_default_and_grows_with_the_cores() -> None:
+    assert default_max_calls(2) == 2 * CALLS_PER_CORE == 40
+    assert default_max_calls(0) == CALLS_PER_CORE  # an unknown count still limits
+    assert ServerConfig.from_env({}).max_calls == default_max_calls() > 0
+    assert ServerConfig.from_env({"IVR_MAX_CALLS": "0"}).max_calls == 0  # turned off
+    assert ServerConfig.from_env({"IVR_MAX_CALLS": "7"}).max_calls == 7
+
+
+def test_recognizer_settings_come_from_the_environment() -> None:
+    default = ServerConfig.from_env({})
+    assert default.asr_cpu_threads == 1 and default.asr_fallback
+    tuned = ServerConfig.from_env({"IVR_ASR_CPU_THREADS": "2", "IVR_ASR_FALLBACK": "0"})
+    assert tuned.asr_cpu_threads == 2 and not tuned.asr_fallback
