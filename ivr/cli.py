@@ -226,7 +226,7 @@ def _replay(args: argparse.Namespace) -> int:
 
 # (flag, type, help); each flag sets the ServerConfig field of its name (docs/limits.md)
 _LIMIT_FLAGS: tuple[tuple[str, type, str], ...] = (
-    ("max-calls", int, "calls served at once; beyond, new calls hear 'line busy' (default 20 "
+    ("max-calls", int, "calls served at once; beyond, new calls hear 'line busy' (default 25 "
      "per core; 0: no limit)"),
     ("max-media-connections", int, "media websockets open at once (512)"),
     ("max-connections-per-address", int, "media websockets from one client address (64)"),

@@ -20,9 +20,11 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 INBAND_DTMF_CHOICES = ("auto", "on", "off")
 TTS_ENGINE_CHOICES = ("auto", "neural", "local", "espeak")
 
-# Whisper callers one core serves within the reply-latency goal (docs/benchmarks.md,
-# "The encoder's window: 40 callers on 2 cores": 40 on 2 cores at p95 0.23 s, 60 overload them)
-CALLS_PER_CORE = 20
+# Calls per core before new ones hear "line busy". Whisper callers arriving as on a real line:
+# 40 on 2 cores at p95 0.02-0.23 s; 60 at 0.04 s on one machine and 8.4 s on a slower one
+# (docs/benchmarks.md, "The encoder's window" and "One thread per decode"). 25 a core leaves
+# room above 40 for calls still closing when new ones arrive, and stops short of overload.
+CALLS_PER_CORE = 25
 FALLBACK_AUDIO = REPO_ROOT / "ivr" / "assets" / "tts_unavailable.wav"
 
 

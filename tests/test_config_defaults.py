@@ -7,7 +7,7 @@ from ivr.config import CALLS_PER_CORE, ServerConfig, default_max_calls
 
 
 def test_the_call_limit_is_on_by_default_and_grows_with_the_cores() -> None:
-    assert default_max_calls(2) == 2 * CALLS_PER_CORE == 40
+    assert default_max_calls(2) == 2 * CALLS_PER_CORE == 50
     assert default_max_calls(0) == CALLS_PER_CORE  # an unknown count still limits
     assert ServerConfig.from_env({}).max_calls == default_max_calls() > 0
     assert ServerConfig.from_env({"IVR_MAX_CALLS": "0"}).max_calls == 0  # turned off
