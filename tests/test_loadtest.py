@@ -96,3 +96,43 @@ def test_gap_percentile_from_counts_per_millisecond() -> None:
     assert counted_percentile(counts, 99) == 46
     assert counted_percentile(counts, 100) == 311
     assert counted_percentile([0] * 500, 99) is None
+
+
+def test_a_step_may_give_each_caller_other_words(tmp_path: Path) -> None:
+    """"say" as a list: caller n says the (n mod length)-th file and is scored against the
+    intent beside it, so the callers of one level do not all end the same words at once."""
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.wav").write_bytes((FIXTURES / "hotline" / "A40_tel8k.wav")
+                                               .read_bytes())
+    script = tmp_path / "s.json"
+    script.write_text(json.dumps([{"say": ["a.wav", "b.wav"], "expect": ["x", "y"]},
+                                  {"say": "a.wav", "expect": "z"}]))
+    steps = read_script(script)
+    assert steps[0].clips() == [tmp_path / "a.wav", tmp_path / "b.wav"]
+    said = [[(s.for_caller(n).say, s.for_caller(n).expect) for s in steps] for n in range(3)]
+    assert said[0] == [(tmp_path / "a.wav", "x"), (tmp_path / "a.wav", "z")]
+    assert said[1] == [(tmp_path / "b.wav", "y"), (tmp_path / "a.wav", "z")]
+    assert said[2] == said[0]
+    script.write_text(json.dumps([{"say": ["a.wav", "b.wav"], "expect": "x"}]))
+    assert [s.expect for s in (read_script(script)[0].for_caller(n) for n in (0, 1))] == \
+        ["x", "x"]
+    for bad in ([{"say": ["a.wav", "b.wav"], "expect": ["x"]}], [{"say": ["a.wav", 3]}],
+                [{"say": []}]):
+        script.write_text(json.dumps(bad))
+        with pytest.raises(ValueError, match="step 1"):
+            read_script(script)
+    script.write_text(json.dumps([{"say": ["a.wav", "missing.wav"]}]))
+    with pytest.raises(ValueError, match="no such audio file"):
+        read_script(script)
+
+
+def test_callers_asking_different_questions(
+        server: RunningServer, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["loadtest", "--url", server.ws, "--calls", "2", "--concurrency", "2",
+                 "--script", str(REPO / "scripts" / "loadtest" / "varied_questions.json"),
+                 "--api-key", TEST_ADMIN_KEY, "--max-seconds", "180", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    [level] = [json.loads(line) for line in out.splitlines()]
+    assert level["failed"] == 0 and level["unanswered_turns"] == 0
+    assert level["intent_accuracy"] is not None and level["intent_accuracy"] >= 0.5

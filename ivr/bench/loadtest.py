@@ -18,7 +18,7 @@ import math
 import time
 import urllib.request
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -49,6 +49,20 @@ class Step:
     # without waiting for the greeting to end): a caller who gives up, and a short call for
     # a soak of many calls one after another
     hang_up_after_s: float | None = None
+    # what other callers say at this step: caller n says variants[n % len] (file, intent),
+    # so callers of one level ask different questions of different lengths
+    variants: tuple[tuple[Path, str | None], ...] = ()
+
+    def for_caller(self, n: int) -> Step:
+        """This step as caller `n` takes it."""
+        if not self.variants:
+            return self
+        say, expect = self.variants[n % len(self.variants)]
+        return replace(self, say=say, expect=expect, variants=())
+
+    def clips(self) -> list[Path]:
+        """Every recording this step may play."""
+        return [v[0] for v in self.variants] or ([self.say] if self.say else [])
 
 
 @dataclass
@@ -103,7 +117,9 @@ def check_loopback(url: str) -> None:
 
 def read_script(path: Path | None) -> list[Step]:
     """A JSON list of steps: {"say": "file.wav", "expect": "intent"}, {"press": "0"} and,
-    last, {"hang_up_after_s": 1.0}; relative paths are read from the script's folder."""
+    last, {"hang_up_after_s": 1.0}; relative paths are read from the script's folder.
+    "say" may be a list of files, "expect" then a list of as many intents (or one for all):
+    caller n says the (n mod length)-th."""
     raw: Sequence[dict[str, Any]] = DEFAULT_SCRIPT
     base = REPO_ROOT
     if path is not None:
@@ -113,11 +129,8 @@ def read_script(path: Path | None) -> list[Step]:
             raise ValueError(f"{path}: expected a JSON list of steps")
     steps = []
     for n, s in enumerate(raw, start=1):
-        say = Path(s["say"]) if s.get("say") else None
-        if say is not None and not say.is_absolute():
-            say = base / say
-        if say is not None and not say.is_file():
-            raise ValueError(f"step {n}: no such audio file {say}")
+        variants = _variants(s, n, base)
+        say = variants[0][0] if variants else None
         press = str(s.get("press", ""))
         hang_up = _hang_up(s, n, len(raw), say is not None or bool(press))
         if say is None and not press and hang_up is None:
@@ -126,9 +139,31 @@ def read_script(path: Path | None) -> list[Step]:
         if barge is not None and (say is None or n == 1 or not 0 <= float(barge) <= 30):
             raise ValueError(f"step {n}: \"barge_after_s\" (0 to 30) needs \"say\" and a "
                              "step before it whose reply it interrupts")
-        steps.append(Step(say, s.get("expect"), press,
-                          None if barge is None else float(barge), hang_up))
+        steps.append(Step(say, variants[0][1] if variants else s.get("expect"), press,
+                          None if barge is None else float(barge), hang_up,
+                          tuple(variants) if len(variants) > 1 else ()))
     return steps
+
+
+def _variants(step: dict[str, Any], n: int, base: Path) -> list[tuple[Path, str | None]]:
+    """A step's (file, intent) pairs: one for "say": "a.wav", several for a list."""
+    say = step.get("say")
+    if not say:
+        return []
+    files = say if isinstance(say, list) else [say]
+    expect = step.get("expect")
+    expects = expect if isinstance(expect, list) else [expect] * len(files)
+    if not files or len(expects) != len(files) or not all(
+            isinstance(f, str) and f for f in files):
+        raise ValueError(f"step {n}: \"say\" is a file or a list of files, and a list "
+                         "\"expect\" names one intent per file")
+    pairs = []
+    for file, intent in zip(files, expects, strict=True):
+        path = Path(file) if Path(file).is_absolute() else base / file
+        if not path.is_file():
+            raise ValueError(f"step {n}: no such audio file {path}")
+        pairs.append((path, None if intent is None else str(intent)))
+    return pairs
 
 
 def _hang_up(step: dict[str, Any], n: int, count: int, acts: bool) -> float | None:
@@ -204,6 +239,7 @@ def server_process(http: str) -> ServerProcess | None:
 async def one_call(url: str, protocol: str, steps: list[Step], clips: dict[Path, np.ndarray],
                    api_key: str, n: int) -> CallResult:
     result = CallResult()
+    steps = [step.for_caller(n) for step in steps]
     client = ReplayClient(url, protocol, from_number=f"+86139{n:08d}", turn_timeout_s=30)
     turns = []
     async with client.connected():
@@ -258,7 +294,7 @@ async def run_level(url: str, protocol: str, steps: list[Step], calls: int, conc
     With `stagger_s` the first `concurrency` calls start spread evenly over that many
     seconds, as callers arrive on a real line, instead of all at once (every caller then
     speaks the same words at the same moment: the recognizer's worst case)."""
-    clips = {s.say: load_clip(s.say, 8000) for s in steps if s.say is not None}
+    clips = {path: load_clip(path, 8000) for s in steps for path in s.clips()}
     http = url.replace("ws://", "http://").rstrip("/")
     before = await asyncio.to_thread(server_process, http)
     gate = asyncio.Semaphore(concurrency)

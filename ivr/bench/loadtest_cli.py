@@ -42,7 +42,9 @@ def add_loadtest_parser(sub: Any) -> None:
                    '"expect": "intent"}, {"press": "0"}, and {"say": "b.wav", '
                    '"barge_after_s": 1.0} to interrupt the reply to the step before, '
                    'and last {"hang_up_after_s": 1.0} to hang up that long after the step '
-                   'before or, alone, after connecting (default: two hotline questions)')
+                   'before or, alone, after connecting; "say" may list several files '
+                   '(and "expect" as many intents): caller n says the (n mod length)-th '
+                   '(default: two hotline questions)')
     p.add_argument("--api-key", default=os.environ.get("IVR_API_KEY", ""),
                    help="supervisor/admin key to read the records for intent accuracy "
                    "(default IVR_API_KEY)")
