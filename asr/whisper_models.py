@@ -33,8 +33,9 @@ from asr.model_cache import CHUNK_BYTES, models_dir
 # rose 2.7 points. docs/benchmarks.md, "The encoder's window". 30 is Whisper's own.
 DEFAULT_WINDOW_S = 10.0
 # faster-whisper's temperature fallback (an unsure decode is sampled again at rising
-# temperatures, five candidates each): on or off by measurement, docs/benchmarks.md
-# "The temperature fallback".
+# temperatures, five candidates each). On, as faster-whisper has it: turning it off changed
+# nothing measured on phone-band callers (docs/models.md, "Threads per decode and the
+# temperature fallback").
 DEFAULT_FALLBACK = True
 # CTranslate2 threads per decode. The server runs several decodes side by side (one per decode
 # worker), and with the 10 s window a decode's matrices are small: on 2 cores one thread per
