@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,15 +14,23 @@ from ivr.cli import main
 from tests.conftest import FIXTURES, REPO, TEST_ADMIN_KEY, RunningServer
 
 
-def test_two_simultaneous_callers_are_answered_and_measured(
-        server: RunningServer, capsys: pytest.CaptureFixture[str]) -> None:
-    # each asks a question, then interrupts its answer with a second one (a barge-in)
+def two_callers(server: RunningServer, script: str, capsys: pytest.CaptureFixture[str]
+                ) -> tuple[dict[str, Any], str]:
+    """`ivr loadtest` with two calls at once of `scripts/loadtest/<script>`: the level's
+    JSON report and the progress printed on stderr."""
     code = main(["loadtest", "--url", server.ws, "--calls", "2", "--concurrency", "2",
-                 "--script", str(REPO / "scripts" / "loadtest" / "barge_in.json"),
+                 "--script", str(REPO / "scripts" / "loadtest" / script),
                  "--api-key", TEST_ADMIN_KEY, "--max-seconds", "180", "--json"])
     out, err = capsys.readouterr()
     assert code == 0, err
     [level] = [json.loads(line) for line in out.splitlines()]
+    return level, err
+
+
+def test_two_simultaneous_callers_are_answered_and_measured(
+        server: RunningServer, capsys: pytest.CaptureFixture[str]) -> None:
+    # each asks a question, then interrupts its answer with a second one (a barge-in)
+    level, err = two_callers(server, "barge_in.json", capsys)
     assert level["concurrency"] == 2 and level["calls"] == 2 and level["failed"] == 0
     assert level["unanswered_turns"] == 0
     # a sanity bound, not a speed check: speed is the benchmark table's (docs/benchmarks.md)
@@ -128,11 +137,6 @@ def test_a_step_may_give_each_caller_other_words(tmp_path: Path) -> None:
 
 def test_callers_asking_different_questions(
         server: RunningServer, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["loadtest", "--url", server.ws, "--calls", "2", "--concurrency", "2",
-                 "--script", str(REPO / "scripts" / "loadtest" / "varied_questions.json"),
-                 "--api-key", TEST_ADMIN_KEY, "--max-seconds", "180", "--json"])
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    [level] = [json.loads(line) for line in out.splitlines()]
+    level, _ = two_callers(server, "varied_questions.json", capsys)
     assert level["failed"] == 0 and level["unanswered_turns"] == 0
     assert level["intent_accuracy"] is not None and level["intent_accuracy"] >= 0.5
