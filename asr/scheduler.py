@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 STREAM = 0  # audio fed to a streaming engine as it arrives
 FINAL = 1  # an utterance at its endpoint: a caller is waiting for the reply
@@ -30,10 +33,15 @@ SPECULATIVE = 2  # a decode started on a pause that may not be the end
 
 
 class PriorityPool(Executor):
+    # told (level, seconds waited) as each job starts: in a burst of callers the wait for a
+    # decode thread, not the decode, is the delay (ivr_asr_queue_wait_seconds in /metrics)
+    on_start: Callable[[int, float], None] | None = None
+
     def __init__(self, max_workers: int = 2, thread_name_prefix: str = "asr") -> None:
         if max_workers < 1:
             raise ValueError(f"max_workers must be at least 1, got {max_workers}")
         self._heap: list[tuple[int, float, int, Future[Any], Callable[[], Any]]] = []
+        self._queued_at: dict[int, float] = {}  # job sequence number -> monotonic time
         self._seq = itertools.count()
         self._cond = threading.Condition()
         self._shutdown = False
@@ -54,8 +62,9 @@ class PriorityPool(Executor):
         with self._cond:
             if self._shutdown:
                 raise RuntimeError("cannot schedule new futures after shutdown")
-            heapq.heappush(self._heap, (level, size, next(self._seq), future,
-                                        lambda: fn(*args, **kwargs)))
+            seq = next(self._seq)
+            self._queued_at[seq] = time.monotonic()
+            heapq.heappush(self._heap, (level, size, seq, future, lambda: fn(*args, **kwargs)))
             self._cond.notify()
         return future
 
@@ -83,6 +92,7 @@ class PriorityPool(Executor):
                 for *_, future, _job in self._heap:
                     future.cancel()
                 self._heap.clear()
+                self._queued_at.clear()
             self._cond.notify_all()
         if wait:
             for thread in self._threads:
@@ -95,15 +105,26 @@ class PriorityPool(Executor):
                     self._cond.wait()
                 if not self._heap:
                     return  # shut down and drained
-                *_, future, job = heapq.heappop(self._heap)
+                level, _size, seq, future, job = heapq.heappop(self._heap)
+                waited = time.monotonic() - self._queued_at.pop(seq, time.monotonic())
             if not future.set_running_or_notify_cancel():
                 continue  # cancelled while it waited
+            self._report_start(level, waited)
             try:
                 result = job()
             except BaseException as exc:
                 future.set_exception(exc)
             else:
                 future.set_result(result)
+
+
+    def _report_start(self, level: int, waited_s: float) -> None:
+        """Tell `on_start`; a failing observer must not lose the job."""
+        if self.on_start is not None:
+            try:
+                self.on_start(level, waited_s)
+            except Exception:  # metrics never stop a decode
+                log.exception("decode pool: on_start observer failed")
 
 
 def promote(executor: Executor, future: Future[Any], level: int) -> None:

@@ -22,7 +22,10 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from asr.scheduler import FINAL, SPECULATIVE, STREAM
+
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+QUEUE_LEVELS = {STREAM: "stream", FINAL: "final", SPECULATIVE: "speculative"}
 LATENCY_BUCKETS = (0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.2, 1.5, 2.0, 3.0, 5.0, 10.0)
 RTF_BUCKETS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0)
 
@@ -68,6 +71,10 @@ class Metrics:
         self.asr_latency = Histogram(
             "ivr_asr_latency_seconds", "Decode time of one utterance", buckets=LATENCY_BUCKETS,
             registry=r)
+        self.asr_queue_wait = Histogram(
+            "ivr_asr_queue_wait_seconds", "Time a recognizer job waited for a decode thread, "
+            "by kind (stream, final, speculative): in a burst of callers this, not the decode, "
+            "is the delay", ["kind"], buckets=LATENCY_BUCKETS, registry=r)
         self.asr_rtf = Histogram("ivr_asr_real_time_factor", "Decode time / audio length",
                                  buckets=RTF_BUCKETS, registry=r)
         self.events = Counter("ivr_call_events", "Events recorded in calls (errors, refusals, "
@@ -80,6 +87,11 @@ class Metrics:
             "length", buckets=RTF_BUCKETS, registry=r)
         self.rejected = Counter("ivr_ws_rejected", "Websocket connections or messages refused",
                                 ["reason"], registry=r)
+
+    def observe_decode_start(self, level: int, waited_s: float) -> None:
+        """A recognizer job left the decode queue (the pool's `on_start`)."""
+        kind = QUEUE_LEVELS.get(level, "other")
+        self.asr_queue_wait.labels(kind=kind).observe(waited_s)
 
     def observe_render(self, first_audio_s: float, synth_s: float, audio_s: float) -> None:
         """One text rendered by a voice (the prompt cache's `on_rendered`)."""

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from asr.base import RecognizerEngine
 from asr.engines import load_engine
+from asr.scheduler import PriorityPool
 from asr.stream import make_executor
 from dialog.embeddings import SentenceEncoder
 from dialog.intents import KnowledgeBase, load_knowledge_base
@@ -97,6 +98,8 @@ class Services:
 
     def __post_init__(self) -> None:
         self.store.use_clock(self.clock)  # retries through a database outage
+        if isinstance(self.asr_executor, PriorityPool):
+            self.asr_executor.on_start = self.metrics.observe_decode_start
         engine = self.store.sync.engine
         self.agents = AgentStore(engine)
         self.hold, self.cluster = build_hold(self.config, CallbackStore(engine), self.clock)

@@ -4,10 +4,12 @@ callers at once, each asking two recorded questions in real time; and its bounds
 from __future__ import annotations
 
 import json
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from ivr.bench.loadtest import check_loopback, counted_percentile, percentile, read_script
 from ivr.cli import main
@@ -140,3 +142,10 @@ def test_callers_asking_different_questions(
     level, _ = two_callers(server, "varied_questions.json", capsys)
     assert level["failed"] == 0 and level["unanswered_turns"] == 0
     assert level["intent_accuracy"] is not None and level["intent_accuracy"] >= 0.5
+    # the server's decodes reported how long each waited for a decode thread
+    with urllib.request.urlopen(server.http + "/metrics", timeout=10) as resp:
+        text = resp.read().decode()
+    waits = [s for f in text_string_to_metric_families(text) for s in f.samples
+             if s.name == "ivr_asr_queue_wait_seconds_count"]
+    assert sum(s.value for s in waits) >= 4 and {s.labels["kind"] for s in waits} <= {
+        "stream", "final", "speculative", "other"}

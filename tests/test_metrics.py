@@ -60,3 +60,20 @@ def test_counts_follow_the_calls(tmp_path: Path, holder: KnowledgeBaseHolder) ->
     assert after[("ivr_call_events_total", (("kind", "stop"),))] == 1
     rejected = [v for (name, labels), v in after.items() if name == "ivr_ws_rejected_total"]
     assert rejected == [1.0]
+
+
+def test_decode_queue_waits_are_a_histogram_by_kind() -> None:
+    from asr.scheduler import FINAL, SPECULATIVE
+    from ivr.metrics import Metrics
+
+    metrics = Metrics()
+    metrics.observe_decode_start(FINAL, 0.4)
+    metrics.observe_decode_start(FINAL, 2.5)
+    metrics.observe_decode_start(SPECULATIVE, 0.0)
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+               for f in text_string_to_metric_families(metrics.render().decode())
+               for s in f.samples}
+    assert samples[("ivr_asr_queue_wait_seconds_count", (("kind", "final"),))] == 2
+    assert samples[("ivr_asr_queue_wait_seconds_bucket", (("kind", "final"), ("le", "0.5")))] \
+        == 1
+    assert samples[("ivr_asr_queue_wait_seconds_count", (("kind", "speculative"),))] == 1

@@ -73,3 +73,24 @@ def test_errors_reach_the_caller_and_shutdown_cancels_what_waits() -> None:
         pool.submit(ran.append, "late")
     with pytest.raises(ValueError):
         PriorityPool(0)
+
+
+def test_each_job_reports_how_long_it_waited_and_a_failing_observer_loses_nothing() -> None:
+    """`on_start` (ivr_asr_queue_wait_seconds in /metrics) hears (level, seconds waited)."""
+    pool, gate, ran = held_pool()
+    starts: list[tuple[int, float]] = []
+    pool.on_start = lambda level, waited: starts.append((level, waited))
+    first = pool.submit_at(SPECULATIVE, 1.0, ran.append, "guess")
+    second = pool.submit_at(FINAL, 1.0, ran.append, "final")
+    threading.Event().wait(0.05)
+    gate.set()
+    first.result(10), second.result(10)
+    assert [level for level, _ in starts] == [FINAL, SPECULATIVE]
+    assert all(0.04 <= waited < 10 for _, waited in starts)
+
+    def broken(level: int, waited: float) -> None:
+        raise RuntimeError("observer down")
+
+    pool.on_start = broken
+    assert pool.submit(lambda: "still decoded").result(10) == "still decoded"
+    pool.shutdown()
