@@ -117,7 +117,6 @@ class PriorityPool(Executor):
             else:
                 future.set_result(result)
 
-
     def _report_start(self, level: int, waited_s: float) -> None:
         """Tell `on_start`; a failing observer must not lose the job."""
         if self.on_start is not None:

@@ -60,7 +60,6 @@ class WhisperEngine:
         self.model_dir = Path(model_dir)
         self.fallback = fallback
         self.cpu_threads = cpu_threads
-        self.retried = 0  # decodes the fallback decoded again (a statistic, not exact)
         self.language = language
         self.beam_size = beam_size
         self.initial_prompt = initial_prompt
@@ -101,8 +100,6 @@ class WhisperEngine:
         for segment in segments:  # a lazy generator: decoding happens while iterating
             texts.append(segment.text)
             logprobs.append(segment.avg_logprob)
-            if segment.temperature:
-                self.retried += 1
         return normalize_transcript("".join(texts)), _confidence(logprobs)
 
 

@@ -159,7 +159,7 @@ def _variants(step: dict[str, Any], n: int, base: Path) -> list[tuple[Path, str 
                          "\"expect\" names one intent per file")
     pairs = []
     for file, intent in zip(files, expects, strict=True):
-        path = Path(file) if Path(file).is_absolute() else base / file
+        path = base / file  # an absolute file stays as it is
         if not path.is_file():
             raise ValueError(f"step {n}: no such audio file {path}")
         pairs.append((path, None if intent is None else str(intent)))
