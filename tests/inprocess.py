@@ -15,7 +15,6 @@ import functools
 import json
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,6 +24,7 @@ import numpy as np
 from fastapi import FastAPI
 from starlette.testclient import TestClient, WebSocketTestSession
 
+from asr.stream import make_executor
 from dialog.kbholder import KnowledgeBaseHolder
 from dialog.policy import PolicyConfig
 from dialog.routing_models import RoutingModels
@@ -101,7 +101,7 @@ def fake_services(tmp_path: Path, kb_holder: KnowledgeBaseHolder, *, engine: obj
             pass
 
     return Services(cfg, kb_holder, engine,  # type: ignore[arg-type]
-                    ThreadPoolExecutor(1, thread_name_prefix="asr"), tts, _Synth(),
+                    make_executor(1), tts, _Synth(),
                     AsyncCallStore(call_store or CallStore(cfg.db_path),
                                    backlog_limit=cfg.db_backlog_max, retry_s=cfg.db_retry_s,
                                    write_wait_s=cfg.db_write_wait_s),
