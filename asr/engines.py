@@ -29,8 +29,10 @@ from asr.whisper_models import (
     BASE_NAMES,
     DEFAULT_CPU_THREADS,
     DEFAULT_FALLBACK,
+    DEFAULT_READINGS,
     DEFAULT_WINDOW_S,
     ENV_WHISPER_MODEL,
+    MAX_READINGS,
     resolve_whisper_model,
 )
 
@@ -43,7 +45,10 @@ ModelArg = str | Path | None
 ENGINES = ("vosk", "whisper")  # auto tries them in this order
 BENCH_ENGINES = ("fixed",)  # asr.fixed_engine: for capacity measurements, never chosen by auto
 
-_cache: dict[tuple[str, str, str, str, int, int, float, bool, int, int, str], RecognizerEngine] = {}
+# (engine, model, cache, language, beam, parallel, window, fallback, threads, readings,
+#  Vosk alternatives, Whisper prompt)
+_EngineKey = tuple[str, str, str, str, int, int, float, bool, int, int, int, str]
+_cache: dict[_EngineKey, RecognizerEngine] = {}
 _lock = threading.Lock()
 
 
@@ -66,14 +71,16 @@ def _load_whisper(model: ModelArg, root: Path | None, language: str) -> Recogniz
     window = getattr(_whisper_settings, "window", DEFAULT_WINDOW_S)
     fallback = getattr(_whisper_settings, "fallback", DEFAULT_FALLBACK)
     threads = getattr(_whisper_settings, "cpu_threads", DEFAULT_CPU_THREADS)
+    readings = getattr(_whisper_settings, "readings", DEFAULT_READINGS)
     prompt = os.environ.get(ENV_WHISPER_PROMPT, "").strip() or None
     log.info("ASR model: Whisper from %s (beam %d, %d decodes at once of %d thread%s, %g s "
-             "window%s%s)", path, beam, parallel, threads, "" if threads == 1 else "s", window,
+             "window, %d readings%s%s)", path, beam, parallel, threads,
+             "" if threads == 1 else "s", window, min(readings, beam),
              "" if fallback else ", no temperature fallback",
              ", with a prompt" if prompt else "")
     return WhisperEngine(path, language=language, beam_size=beam, num_workers=parallel,
                          initial_prompt=prompt, window_s=window, fallback=fallback,
-                         cpu_threads=threads)
+                         cpu_threads=threads, readings=readings)
 
 
 def _whisper_label(model: ModelArg) -> str:
@@ -186,6 +193,7 @@ def load_engine(
     window_s: float = DEFAULT_WINDOW_S,
     fallback: bool = DEFAULT_FALLBACK,
     cpu_threads: int = DEFAULT_CPU_THREADS,
+    readings: int = DEFAULT_READINGS,
 ) -> RecognizerEngine:
     """The process-wide engine for these arguments, loading it on first use.
 
@@ -204,9 +212,13 @@ def load_engine(
     same accuracy, docs/benchmarks.md). `fallback` turns Whisper's temperature fallback on
     (an unsure decode sampled again at rising temperatures). `cpu_threads` is CTranslate2's
     threads per decode (one: decodes run side by side instead, docs/benchmarks.md).
+    `readings` is how many of Whisper's beam hypotheses a transcript carries (the best and
+    the runners-up as `alternatives`, tried when the best means nothing; 1: the best only).
     """
     if not 1 <= beam_size <= 10:
         raise ValueError(f"beam size {beam_size}: expected 1 to 10")
+    if not 1 <= readings <= MAX_READINGS:
+        raise ValueError(f"readings {readings}: expected 1 to {MAX_READINGS}")
     if name != "auto" and name not in ENGINES + BENCH_ENGINES:
         raise ValueError(f"unknown ASR engine {name!r}; choose auto, {', '.join(ENGINES)} "
                          f"(or {', '.join(BENCH_ENGINES)} to benchmark without recognition)")
@@ -214,14 +226,14 @@ def load_engine(
         model_dir = os.environ.get(ENV_ASR_MODEL) or None
     parallel = max(1, parallel)
     key = (name, str(model_dir or ""), str(cache_dir or ""), language, beam_size, parallel,
-           window_s, fallback, cpu_threads, vosk_alternatives(),
+           window_s, fallback, cpu_threads, readings, vosk_alternatives(),
            os.environ.get(ENV_WHISPER_PROMPT, ""))
     with _lock:  # two calls racing at start-up must not load the model twice
         if key not in _cache:
             root = Path(cache_dir) if cache_dir is not None else None
             _whisper_settings.size, _whisper_settings.parallel = beam_size, parallel
             _whisper_settings.window, _whisper_settings.fallback = window_s, fallback
-            _whisper_settings.cpu_threads = cpu_threads
+            _whisper_settings.cpu_threads, _whisper_settings.readings = cpu_threads, readings
             if name == "auto":
                 engine = _load_auto(model_dir, root, language)
             else:

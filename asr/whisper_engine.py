@@ -19,10 +19,17 @@ from typing import Any
 
 import numpy as np
 from faster_whisper import WhisperModel
+from faster_whisper.tokenizer import Tokenizer
 
 from asr.base import ModelNotAvailable, Transcript
-from asr.textnorm import normalize_transcript
-from asr.whisper_models import DEFAULT_CPU_THREADS, DEFAULT_FALLBACK, DEFAULT_WINDOW_S
+from asr.textnorm import normalize_transcript, scoring_text
+from asr.whisper_models import (
+    DEFAULT_CPU_THREADS,
+    DEFAULT_FALLBACK,
+    DEFAULT_READINGS,
+    DEFAULT_WINDOW_S,
+)
+from asr.whisper_nbest import NBestModel
 from pcm.samples import int16_to_float32
 
 SAMPLE_RATE = 16000
@@ -56,6 +63,7 @@ class WhisperEngine:
         num_workers: int = 1,
         window_s: float = DEFAULT_WINDOW_S,
         fallback: bool = DEFAULT_FALLBACK,
+        readings: int = DEFAULT_READINGS,
     ) -> None:
         self.model_dir = Path(model_dir)
         self.fallback = fallback
@@ -78,13 +86,23 @@ class WhisperEngine:
             local_files_only=True,
         )
         self.model.window_frames = round(window_s * FRAMES_PER_S)
+        # The beam's runners-up as `Transcript.alternatives` (asr.whisper_nbest); 1: none.
+        self.readings = readings
+        self._nbest = NBestModel(self.model.model, readings) if readings > 1 else None
+        if self._nbest is not None:
+            self.model.model = self._nbest
+        self._tokenizer = Tokenizer(self.model.hf_tokenizer, self.model.model.is_multilingual,
+                                    task="transcribe", language=language)
 
     def new_recognizer(self, phrases: list[str] | None = None) -> WhisperRecognizer:
         """A fresh recognizer; Whisper has no grammar, so `phrases` is ignored."""
         return WhisperRecognizer(self)
 
-    def transcribe(self, audio: np.ndarray) -> tuple[str, float | None]:
-        """Decode float32 16 kHz audio in [-1, 1]; return (normalised text, confidence)."""
+    def transcribe(self, audio: np.ndarray) -> tuple[str, float | None, tuple[str, ...]]:
+        """Decode float32 16 kHz audio in [-1, 1]; return (normalised text, confidence, the
+        beam's other readings best first: none when the text is empty)."""
+        if self._nbest is not None:
+            self._nbest.begin()
         segments, _info = self.model.transcribe(
             audio,
             language=self.language,
@@ -100,7 +118,21 @@ class WhisperEngine:
         for segment in segments:  # a lazy generator: decoding happens while iterating
             texts.append(segment.text)
             logprobs.append(segment.avg_logprob)
-        return normalize_transcript("".join(texts)), _confidence(logprobs)
+        text = normalize_transcript("".join(texts))
+        return text, _confidence(logprobs), self._other_readings(text)
+
+    def _other_readings(self, best: str) -> tuple[str, ...]:
+        if self._nbest is None or not best:
+            return ()
+        eot = self._tokenizer.eot
+        found: list[str] = []
+        seen = {scoring_text(best)}  # a runner-up that differs only in punctuation adds nothing
+        for ids in self._nbest.others():
+            text = normalize_transcript(self._tokenizer.decode([t for t in ids if t < eot]))
+            if (key := scoring_text(text)) and key not in seen:
+                seen.add(key)
+                found.append(text)
+        return tuple(found)
 
 
 class _WindowedModel(WhisperModel):
@@ -177,9 +209,9 @@ class WhisperRecognizer:
         if audio_s < MIN_AUDIO_S:
             return Transcript("", None, audio_s, 0.0, WhisperEngine.name)
         started = time.perf_counter()
-        text, confidence = self._engine.transcribe(int16_to_float32(pcm))
+        text, confidence, others = self._engine.transcribe(int16_to_float32(pcm))
         decode_s = time.perf_counter() - started
-        return Transcript(text, confidence, audio_s, decode_s, WhisperEngine.name)
+        return Transcript(text, confidence, audio_s, decode_s, WhisperEngine.name, others)
 
     def reset(self) -> None:
         """Drop buffered audio without decoding."""

@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--asr-cpu-threads", type=int, help="CTranslate2 threads per Whisper decode "
                    "(default 1; decodes run side by side, --asr-threads of them); "
                    "IVR_ASR_CPU_THREADS")
+    s.add_argument("--asr-readings", type=int, help="Whisper's beam hypotheses per utterance "
+                   "(default 5: the runners-up are tried when the best means nothing; 1: the "
+                   "best only); IVR_ASR_READINGS")
     s.add_argument("--asr-threads", type=int, help="decode threads every call shares "
                    "(default 2); IVR_ASR_THREADS")
     s.add_argument("--tts-engine", choices=["auto", "neural", "local", "espeak"],
@@ -153,7 +156,7 @@ def _serve(args: argparse.Namespace) -> int:
             cache_dir=args.cache_dir, asr_engine=args.asr_engine, asr_model=args.asr_model,
             asr_language=args.asr_language, asr_beam_size=args.asr_beam_size,
             asr_window_s=args.asr_window_s, asr_fallback=args.asr_fallback,
-            asr_cpu_threads=args.asr_cpu_threads,
+            asr_cpu_threads=args.asr_cpu_threads, asr_readings=args.asr_readings,
             asr_threads=args.asr_threads,
             inband_dtmf=args.inband_dtmf,
             tts_engine=args.tts_engine, tts_model=args.tts_model, tts_speed=args.tts_speed,

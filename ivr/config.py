@@ -11,7 +11,12 @@ import socket
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from asr.whisper_models import DEFAULT_CPU_THREADS, DEFAULT_FALLBACK
+from asr.whisper_models import (
+    DEFAULT_CPU_THREADS,
+    DEFAULT_FALLBACK,
+    DEFAULT_READINGS,
+    MAX_READINGS,
+)
 from ivr.apikeys import parse_api_keys
 from ivr.contact.hours import parse_hours, parse_hours_by_department
 from ivr.contact.queues import parse_queue_modes
@@ -59,6 +64,9 @@ class ServerConfig:
     asr_fallback: bool = DEFAULT_FALLBACK
     # CTranslate2 threads per Whisper decode (IVR_ASR_THREADS decodes run side by side)
     asr_cpu_threads: int = DEFAULT_CPU_THREADS
+    # Whisper's beam hypotheses per utterance: the runners-up are tried when the best reading
+    # means nothing to the matcher (asr.whisper_nbest); 1: the best only
+    asr_readings: int = DEFAULT_READINGS
     public_url: str = ""
     twilio_auth_token: str = ""
     # outbound calls through Twilio's REST API (an agent's call back, docs/contact-centre.md):
@@ -194,6 +202,8 @@ class ServerConfig:
                              "http(s) URL such as https://api.twilio.com")
         if not 0.5 <= self.tts_speed <= 2.0:
             raise ValueError(f"IVR_TTS_SPEED={self.tts_speed}: expected 0.5 to 2.0")
+        if not 1 <= self.asr_readings <= MAX_READINGS:
+            raise ValueError(f"IVR_ASR_READINGS={self.asr_readings}: expected 1 to {MAX_READINGS}")
         if not 1 <= self.tts_threads <= 8:
             raise ValueError(f"IVR_TTS_THREADS={self.tts_threads}: expected 1 to 8")
 

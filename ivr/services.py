@@ -260,7 +260,7 @@ def build_services(config: ServerConfig) -> Services:
     engine = load_engine(config.asr_engine, model_dir=config.asr_model or None,
                          beam_size=config.asr_beam_size, parallel=config.asr_threads,
                          window_s=config.asr_window_s, fallback=config.asr_fallback,
-                         cpu_threads=config.asr_cpu_threads,
+                         cpu_threads=config.asr_cpu_threads, readings=config.asr_readings,
                          cache_dir=config.cache_dir, language=config.asr_language)
     prompts, synth = build_prompts(config, recordings_for(kb))
     store = AsyncCallStore(open_call_store(config), backlog_limit=config.db_backlog_max,

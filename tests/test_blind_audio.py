@@ -69,13 +69,13 @@ class FakeRenderer(Renderer):
 
 
 class EchoEngine:
-    """Hears `text` in every utterance, with confidence 0.3."""
+    """Hears `text` in every utterance, with confidence 0.3 (and `alternatives`, if given)."""
 
     name = "echo"
     sample_rate = 16000
 
-    def __init__(self, text: str) -> None:
-        self.text = text
+    def __init__(self, text: str, alternatives: tuple[str, ...] = ()) -> None:
+        self.text, self.alternatives = text, alternatives
         self.decodes = 0
 
     def new_recognizer(self, phrases: list[str] | None = None) -> EchoEngine:
@@ -83,7 +83,7 @@ class EchoEngine:
 
     def decode_utterance(self, pcm: np.ndarray) -> Transcript:
         self.decodes += 1
-        return Transcript(self.text, 0.3, pcm.size / 16000, 0.0, "echo")
+        return Transcript(self.text, 0.3, pcm.size / 16000, 0.0, "echo", self.alternatives)
 
     def accept_audio(self, samples: np.ndarray) -> None:
         return None
@@ -120,6 +120,28 @@ def test_unrendered_lines_are_counted_and_transcripts_cached(
     assert again.metrics() == m
     out = format_audio_report(report, "x", show_lines=False)
     assert "unrendered lines       1" in out and "无法合成" not in out
+
+
+def test_the_recognizer_s_other_readings_are_tried_and_cached(
+    tmp_path: Path, kb_matcher: Matcher,
+) -> None:
+    """As in a call: a best reading that means nothing gives way to the first runner-up the
+    matcher understands; the cache keeps the runners-up for the next run."""
+    engine = EchoEngine("嗯嗯啊啊那个", ("嗯嗯啊啊那个呀", "我的社保卡丢了怎么补办"))
+    renderer = FakeRenderer(tmp_path / "no-kit", tmp_path / "cache")
+    report = asyncio.run(evaluate_audio(kb_matcher, OWN_LINES[:1], engine, renderer))  # type: ignore[arg-type]
+    assert [r.got for r in report.audio.lines] == ["sbk_reissue"]
+    assert report.audio.lines[0].result.signals["asr_reading"] == 2.0
+    assert report.heard[0].transcript == "嗯嗯啊啊那个"  # what was heard best is what is scored
+    cached = TranscriptCache(renderer, engine).get(OWN_LINES[0].text)  # type: ignore[arg-type]
+    assert cached is not None and cached.alternatives == engine.alternatives
+    decodes = engine.decodes
+    again = asyncio.run(evaluate_audio(kb_matcher, OWN_LINES[:1], engine, renderer))  # type: ignore[arg-type]
+    assert engine.decodes == decodes and [r.got for r in again.audio.lines] == ["sbk_reissue"]
+    alone = EchoEngine("嗯嗯啊啊那个")
+    report = asyncio.run(evaluate_audio(kb_matcher, OWN_LINES[:1], alone, renderer,  # type: ignore[arg-type]
+                                        use_cache=False))
+    assert [r.got for r in report.audio.lines] != ["sbk_reissue"]
 
 
 def test_answers_are_read_by_the_policy_after_the_question(

@@ -10,7 +10,7 @@ import pytest
 
 from asr.base import ModelNotAvailable, Recognizer, RecognizerEngine
 from asr.engines import load_engine
-from asr.textnorm import to_simplified
+from asr.textnorm import scoring_text, to_simplified
 from asr.whisper_engine import WhisperEngine
 from asr.whisper_models import assemble_whisper_base
 from pcm.files import read_audio
@@ -224,3 +224,24 @@ def test_threads_per_decode_and_the_temperature_fallback_are_settings(
         text = transcribe(engine.new_recognizer(), clip_16k("A40_tel8k"), chunk=4000)
         assert_transcript_close(text, reference("A40_tel8k"), MAX_CER, what="A40_tel8k")
     assert temperatures == [FALLBACK_TEMPERATURES, 0.0]
+
+
+def test_a_transcript_carries_the_beam_s_other_readings(whisper_engine: WhisperEngine) -> None:
+    """Five readings by default: the beam's runners-up come as `alternatives` (the call tries
+    them when the best means nothing), each different from the others once punctuation is
+    dropped and close to the words; the best reading is the one a single reading gives
+    (the same audio decoded in one process)."""
+    assert whisper_engine.readings == 5
+    samples = clip_16k("A07_tel8k")
+    heard = whisper_engine.new_recognizer().decode_utterance(samples)
+    assert 1 <= len(heard.alternatives) <= 4
+    keys = [scoring_text(t) for t in (heard.text, *heard.alternatives)]
+    assert len(set(keys)) == len(keys)
+    for text in heard.alternatives:
+        assert text == to_simplified(text)
+        assert_transcript_close(text, reference("A07_tel8k"), 0.5, what="A07_tel8k runner-up")
+    single = load_engine("whisper", model_dir=whisper_engine.model_dir, readings=1)
+    assert isinstance(single, WhisperEngine) and single is not whisper_engine
+    alone = single.new_recognizer().decode_utterance(samples)
+    assert alone.alternatives == ()
+    assert (alone.text, alone.confidence) == (heard.text, heard.confidence)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dialog.answers import understand
+from dialog.hypotheses import understand_readings
 from dialog.matcher import Matcher
 from dialog.policy import CallerSpoke, DialogPolicy, Say
 from dialog.policy_types import DialogState
@@ -63,12 +63,14 @@ def _state_after(row: dict[str, Any]) -> DialogState:
 
 
 def policy_reading(policy: DialogPolicy, matcher: Matcher, row: dict[str, Any],
-                   confidence: float | None = None) -> str:
+                   confidence: float | None = None, alternatives: tuple[str, ...] = ()) -> str:
     """What the policy did with the caller's words, in the label vocabulary. `confidence`:
     the recognizer's, when the words are a transcript (`ivr bench blind-audio --answers`);
-    a doubtful no-match is then re-asked, which reads as not understood."""
+    a doubtful no-match is then re-asked, which reads as not understood. `alternatives`: the
+    recognizer's other readings, tried as a call does when the words mean nothing."""
     before = _state_after(row)
-    match, reply = understand(matcher.match, before.last_say_key, row["text"], before.clarify)
+    match, reply, _text = understand_readings(matcher.match, before.last_say_key,
+                                              (row["text"], *alternatives), before.clarify)
     match = match.heard_with(confidence)
     state, actions = policy.step(before, CallerSpoke(match, reply), 0.0)
     keys = [a.key for a in actions if isinstance(a, Say)]

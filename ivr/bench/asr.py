@@ -147,6 +147,7 @@ class StreamRun:
     speculations: int = 0  # speculative decodes started
     speculations_wasted: int = 0  # ... dropped because speech resumed
     confidences: list[tuple[float, float]] = field(default_factory=list)  # (conf, audio s)
+    alternatives: list[tuple[str, ...]] = field(default_factory=list)  # per final, runners-up
 
     @property
     def confidence(self) -> float | None:
@@ -230,6 +231,7 @@ def _summarise(
         run.latencies_s.append(got_at - fed_at)
         if isinstance(event, Final):
             run.texts.append(event.transcript.text)
+            run.alternatives.append(event.transcript.alternatives)
             if event.transcript.confidence is not None:
                 run.confidences.append((event.transcript.confidence, event.transcript.audio_s))
             start = event.t_start_s if event.t_start_s is not None else event.t_end_s

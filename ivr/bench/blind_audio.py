@@ -34,6 +34,7 @@ import numpy as np
 from asr.base import RecognizerEngine
 from asr.stream import make_executor
 from asr.textnorm import cer
+from dialog.hypotheses import understand_readings
 from dialog.matcher import Matcher
 from dialog.policy import DialogPolicy
 from dialog.policy_types import PolicyConfig
@@ -169,11 +170,18 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 @dataclass(frozen=True)
 class Heard:
-    """What the recognizer made of one line: finals joined, audio-weighted confidence."""
+    """What the recognizer made of one line: finals joined, audio-weighted confidence, and
+    the recognizer's other readings when the line was heard as one utterance."""
 
     transcript: str
     confidence: float | None
     failures: list[str]
+    alternatives: tuple[str, ...] = ()
+
+    @property
+    def readings(self) -> tuple[str, ...]:
+        """Best first, as a call hands them to the matcher."""
+        return (self.transcript, *self.alternatives)
 
 
 def engine_key(engine: RecognizerEngine) -> str:
@@ -186,6 +194,9 @@ def engine_key(engine: RecognizerEngine) -> str:
         key += f"-window{window:g}"
     if not getattr(engine, "fallback", True):
         key += "-nofallback"
+    readings = min(getattr(engine, "readings", 1), getattr(engine, "beam_size", 1) or 1)
+    if readings > 1:  # the cache then keeps the runners-up too
+        key += f"-readings{readings}"
     prompt = getattr(engine, "initial_prompt", None)
     if prompt:
         key += "-prompt" + hashlib.sha256(prompt.encode("utf-8")).hexdigest()[:8]
@@ -196,7 +207,9 @@ async def hear(engine: RecognizerEngine, samples: np.ndarray, executor: Executor
     """Stream one line's 8 kHz audio as a call does (20 ms frames, the VAD endpointer, the
     decode pool, speculative decoding), as fast as the recognizer keeps up."""
     run = await stream_file(engine, samples, TEL_RATE, executor)
-    return Heard(" ".join(t for t in run.texts if t), run.confidence, run.failures)
+    heard = [(t, alts) for t, alts in zip(run.texts, run.alternatives, strict=True) if t]
+    alternatives = heard[0][1] if len(heard) == 1 else ()  # readings of one utterance only
+    return Heard(" ".join(t for t, _ in heard), run.confidence, run.failures, alternatives)
 
 
 class TranscriptCache:
@@ -214,15 +227,16 @@ class TranscriptCache:
         if not path.is_file():
             return None
         row = json.loads(path.read_text("utf-8"))
-        return Heard(row["transcript"], row["confidence"], [])
+        return Heard(row["transcript"], row["confidence"], [],
+                     tuple(row.get("alternatives", ())))
 
     def put(self, text: str, heard: Heard) -> None:
         if heard.failures:
             return
         self.renderer.cache_dir.mkdir(parents=True, exist_ok=True)
         self._path(text).write_text(json.dumps(
-            {"text": text, "transcript": heard.transcript, "confidence": heard.confidence},
-            ensure_ascii=False), "utf-8")
+            {"text": text, "transcript": heard.transcript, "confidence": heard.confidence,
+             "alternatives": list(heard.alternatives)}, ensure_ascii=False), "utf-8")
 
 
 async def evaluate_audio(
@@ -267,8 +281,9 @@ async def evaluate_audio(
                                    audio.missing))
             text_results.append(with_options(
                 matcher, judge(line, matcher.match(line.text, prior))))
-            audio_results.append(with_options(matcher, judge(
-                line, matcher.match(transcript, prior).heard_with(confidence))))
+            audio_results.append(with_options(matcher, judge(line, understand_readings(
+                lambda t: matcher.match(t, prior), None, got.readings)[0]
+                .heard_with(confidence))))
             if progress:
                 progress("recognize", i, len(rendered))
     finally:
@@ -339,7 +354,7 @@ async def evaluate_answer_audio(
                                             policy_reading(policy, matcher, row)))
             heard_row = {**row, "text": got.transcript}
             report.audio.append(AnswerResult(row_id, prompt, expected, policy_reading(
-                policy, matcher, heard_row, got.confidence)))
+                policy, matcher, heard_row, got.confidence, got.alternatives)))
             report.cers.append(cer(row["text"], got.transcript))
             if progress:
                 progress("answers", i, len(asked))

@@ -19,7 +19,7 @@ from typing import Any
 
 from asr.base import ModelNotAvailable
 from asr.engines import load_engine
-from asr.whisper_models import DEFAULT_WINDOW_S
+from asr.whisper_models import DEFAULT_READINGS, DEFAULT_WINDOW_S
 from dialog.intents import KnowledgeBaseError, load_knowledge_base
 from dialog.matcher import Matcher
 from dialog.policy import DialogPolicy
@@ -66,6 +66,10 @@ def add_blind_audio_parser(kinds: Any) -> None:
     p.add_argument("--fallback", action=argparse.BooleanOptionalAction, default=True,
                    help="Whisper: decode again at higher temperatures when a decode looks "
                    "unsure (faster-whisper's temperature fallback)")
+    p.add_argument("--readings", type=int, default=DEFAULT_READINGS, metavar="N",
+                   help=f"Whisper: beam hypotheses per utterance, the runners-up tried when "
+                   f"the best means nothing (default {DEFAULT_READINGS}, as the server; 1: the "
+                   f"best only)")
     p.add_argument("--limit", type=int, help="only the first N lines")
     p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     p.add_argument("--answers", action="store_true",
@@ -95,7 +99,7 @@ def run_blind_audio(args: argparse.Namespace) -> int:
         rows = read_answers(args.file) if getattr(args, "answers", False) else []
         kb = load_knowledge_base(args.kb or default_kb_path())
         engine = load_engine(args.engine, model_dir=args.model, window_s=args.window,
-                             beam_size=args.beam_size)
+                             beam_size=args.beam_size, readings=args.readings)
         if hasattr(engine, "fallback"):
             engine.fallback = args.fallback
     except (OSError, ValueError, KnowledgeBaseError, ModelNotAvailable) as exc:
