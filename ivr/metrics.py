@@ -28,6 +28,7 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 QUEUE_LEVELS = {STREAM: "stream", FINAL: "final", SPECULATIVE: "speculative"}
 LATENCY_BUCKETS = (0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.2, 1.5, 2.0, 3.0, 5.0, 10.0)
 RTF_BUCKETS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0)
+UNDERRUN_BUCKETS = (0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 
 
 Read = Callable[[], float | dict[str, float]]
@@ -85,6 +86,10 @@ class Metrics:
         self.tts_rtf = Histogram(
             "ivr_tts_real_time_factor", "Text not in the prompt cache: synthesis time / audio "
             "length", buckets=RTF_BUCKETS, registry=r)
+        self.playback_underrun = Histogram(
+            "ivr_playback_underrun_seconds", "Silence a caller heard in the middle of the bot's "
+            "utterance: the platform's queued audio ran out before the next message was sent",
+            buckets=UNDERRUN_BUCKETS, registry=r)
         self.rejected = Counter("ivr_ws_rejected", "Websocket connections or messages refused",
                                 ["reason"], registry=r)
 

@@ -96,8 +96,10 @@ class Playback:
         lead_s: float = 0.3,
         mark_grace_s: float = 3.0,
         clock: Clock = SYSTEM_CLOCK,
+        on_underrun: Callable[[float], None] | None = None,
     ) -> None:
         self._send = send
+        self._on_underrun = on_underrun
         self._on_heard = on_heard
         self._on_started = on_started
         self._rate = sample_rate
@@ -258,6 +260,10 @@ class Playback:
         mark = f"u{utt.uid}.{index}"
         if utt.sent == 0 and self._on_started and utt.done is None:
             self._on_started(utt.key, now)
+        elif utt.sent and now > self._play_end and self._on_underrun:
+            # The platform ran out of audio mid-utterance: the caller heard this much silence
+            # (a stalled loop or a slow voice). With the lead queued, late sends are not gaps.
+            self._on_underrun(now - self._play_end)
         self._play_end = max(self._play_end, now) + len(chunk) / self._rate
         utt.sent += 1
         last = utt.sent == len(utt.chunks) and not utt.open

@@ -96,10 +96,10 @@ class CallSession:
         self._intent: str | None = None
         self._outcome: str | None = None
         self.refusal: str | None = None  # why the stream was turned away (closed with 1008)
-        cfg = services.config
-        self._junk = JunkBudget(cfg.max_junk_events)  # bounds what a peer's junk may store
+        self._junk = JunkBudget(services.config.max_junk_events)  # bounds a peer's junk
         self.playback = Playback(self._send_command, self._on_heard, self._on_started,
-                                 mark_grace_s=cfg.mark_grace_s, clock=clock)
+                                 mark_grace_s=services.config.mark_grace_s, clock=clock,
+                                 on_underrun=services.metrics.playback_underrun.observe)
 
     # ---- the call's lifetime -------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ivr.bench.blind_audio_cli import DEFAULT_SHARED
 from ivr.bench.tts import read_texts
 from ivr.cli import main
 from ivr.voices.zhtts_voice import FRONT_END
@@ -63,3 +64,36 @@ def test_timing_only_renders_without_a_recognizer(tmp_path: Path,
     table = capsys.readouterr().out
     assert "| espeak (" in table and "| 1 | – | – |" in table  # no scores, timings only
     assert "none (--timing-only)" in table
+
+
+KIT = DEFAULT_SHARED / "audio" / "speech_kit" / "splice.py"
+
+
+@pytest.mark.skipif(not KIT.is_file(), reason=f"shared speech kit not found at {KIT}")
+def test_the_same_texts_said_by_human_voices_are_a_reference_row(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--kit-reference: the texts spliced from real word recordings, heard by the same
+    recognizer: what it makes of human speech on exactly these words."""
+    texts = tmp_path / "texts.txt"
+    texts.write_text("请说出您的问题。\n社保卡丢了请先挂失，可以拨打幺二三三三。\n",
+                     encoding="utf-8")
+    status = main(["bench", "tts", "--engine", "neural", "--texts", str(texts),
+                   "--reference", "none", "--kit-reference", "--kit-cache",
+                   str(tmp_path / "kit"), "--json"])
+    assert status == 0
+    rows = {r["engine"]: r for r in json.loads(capsys.readouterr().out)["rows"]}
+    kit = rows["reference-kit"]
+    assert kit["texts"] == 2 and kit["cer"] < 0.5 and kit["rtf"] is None
+    assert "幺二三三三" in kit["results"][1]["expected"]  # said as the voice says it
+    assert list((tmp_path / "kit").glob("*.wav"))  # renders kept for the next run
+
+
+def test_a_missing_speech_kit_is_a_clear_error(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    texts = tmp_path / "texts.txt"
+    texts.write_text("请说出您的问题。\n", encoding="utf-8")
+    status = main(["bench", "tts", "--engine", "espeak", "--texts", str(texts),
+                   "--reference", "none", "--kit-reference", "--shared",
+                   str(tmp_path / "nowhere"), "--kit-cache", str(tmp_path / "kit")])
+    assert status == 2
+    assert "speech kit not found" in capsys.readouterr().err

@@ -142,6 +142,9 @@ def test_callers_asking_different_questions(
     level, _ = two_callers(server, "varied_questions.json", capsys)
     assert level["failed"] == 0 and level["unanswered_turns"] == 0
     assert level["intent_accuracy"] is not None and level["intent_accuracy"] >= 0.5
+    # the server's own count of silences heard mid-utterance (its 0.3 s lead ran out)
+    assert isinstance(level["underruns"], int) and level["underruns"] >= 0
+    assert level["underrun_s"] is not None and level["underrun_s"] >= 0
     # the server's decodes reported how long each waited for a decode thread
     with urllib.request.urlopen(server.http + "/metrics", timeout=10) as resp:
         text = resp.read().decode()

@@ -57,6 +57,7 @@ def test_counts_follow_the_calls(tmp_path: Path, holder: KnowledgeBaseHolder) ->
     # the fake voice has no prompt cache: the voice's timings are exposed, with nothing in them
     assert after[("ivr_tts_first_audio_seconds_count", ())] == 0
     assert after[("ivr_tts_real_time_factor_count", ())] == 0
+    assert ("ivr_playback_underrun_seconds_count", ()) in after  # silences heard mid-utterance
     assert after[("ivr_call_events_total", (("kind", "stop"),))] == 1
     rejected = [v for (name, labels), v in after.items() if name == "ivr_ws_rejected_total"]
     assert rejected == [1.0]

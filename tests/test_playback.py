@@ -303,3 +303,40 @@ def test_paced_messages_never_wait_longer_than_one_message_apart() -> None:
     # no drift: message n leaves when the audio before it is within the lead of playing out
     for n, t in enumerate(times[16:], start=16):
         assert t <= start + n * 0.02 - 0.3 + 0.045 + 1e-9
+
+
+def _run_with_a_stall(stall_s: float, second_after: int | None = None) -> list[float]:
+    """3 s of audio paced at 20 ms with a 0.3 s lead; the sender is not woken for `stall_s`
+    once (a stalled loop); returns the underruns reported."""
+    async def run() -> list[float]:
+        clock = FakeClock()
+        rec = TimedRecorder(clock)
+        underruns: list[float] = []
+        pb = Playback(rec.send, rec.on_heard, lead_s=0.3, clock=clock,
+                      on_underrun=underruns.append)
+        task = _start(pb)
+        pb.enqueue("long", np.ones(8000 * 3, np.int16))
+        await _settle()
+        for step in range(400):
+            clock.advance(stall_s if step == 50 else 0.01)
+            await _settle()
+            if step == second_after:
+                pb.enqueue("next", np.ones(800, np.int16))  # after a natural pause
+        await _stop(pb, task)
+        return underruns
+
+    return asyncio.run(run())
+
+
+def test_a_stall_longer_than_the_lead_is_reported_as_the_silence_heard() -> None:
+    """Only when the platform's queued audio ran out mid-utterance did the caller hear a gap:
+    a 0.5 s stall against a 0.3 s lead is about 0.2 s of silence, reported once."""
+    underruns = _run_with_a_stall(0.5)
+    assert len(underruns) == 1
+    assert underruns[0] == pytest.approx(0.2, abs=0.021)
+
+
+def test_late_sends_within_the_lead_and_pauses_between_utterances_are_not_gaps() -> None:
+    """A 0.2 s stall is covered by the queued 0.3 s; the silence before the next utterance
+    (enqueued long after the first finished) is a pause, not an underrun."""
+    assert _run_with_a_stall(0.2, second_after=380) == []

@@ -102,6 +102,11 @@ class LevelReport:
     # 99 % of the waits between two bot audio messages inside a prompt were at most this
     # (whole ms): one stall of the machine sets the largest, not the usual pacing
     p99_frame_gap_ms: int | None = None
+    # the server's own count of silences its callers heard mid-utterance during the level
+    # (the queued lead ran out), and their total seconds: a late message within the lead is
+    # a gap the client sees but no caller hears
+    underruns: int | None = None
+    underrun_s: float | None = None
 
 
 def _ms(seconds: float | None) -> float | None:
@@ -209,10 +214,13 @@ class ServerProcess:
     open_fds: float | None = None
     threads: float | None = None
     tasks: float | None = None
+    underruns: float | None = None  # silences heard mid-utterance so far, and their seconds
+    underrun_s: float | None = None
 
 
 PROCESS_METRICS = ("process_cpu_seconds_total", "process_resident_memory_bytes",
-                   "process_open_fds", "ivr_threads", "ivr_asyncio_tasks")
+                   "process_open_fds", "ivr_threads", "ivr_asyncio_tasks",
+                   "ivr_playback_underrun_seconds_count", "ivr_playback_underrun_seconds_sum")
 
 
 def server_process(http: str) -> ServerProcess | None:
@@ -233,7 +241,9 @@ def server_process(http: str) -> ServerProcess | None:
     return ServerProcess(values["process_cpu_seconds_total"],
                          values["process_resident_memory_bytes"] / 2**20,
                          values.get("process_open_fds"), values.get("ivr_threads"),
-                         values.get("ivr_asyncio_tasks"))
+                         values.get("ivr_asyncio_tasks"),
+                         values.get("ivr_playback_underrun_seconds_count"),
+                         values.get("ivr_playback_underrun_seconds_sum"))
 
 
 async def one_call(url: str, protocol: str, steps: list[Step], clips: dict[Path, np.ndarray],
@@ -342,4 +352,12 @@ async def run_level(url: str, protocol: str, steps: list[Step], calls: int, conc
         round(after.rss_mb, 1) if after else None, round(wall, 1), errors[:5],
         _ms(percentile(barges, 50)), _ms(max(barges, default=None)),
         sum(r.barge_missed for r in results), before, after,
-        counted_percentile(gap_counts, 99))
+        counted_percentile(gap_counts, 99), *_underruns(before, after))
+
+
+def _underruns(before: ServerProcess | None, after: ServerProcess | None
+               ) -> tuple[int | None, float | None]:
+    if (before is None or after is None or before.underruns is None
+            or after.underruns is None or before.underrun_s is None or after.underrun_s is None):
+        return None, None
+    return round(after.underruns - before.underruns), round(after.underrun_s - before.underrun_s, 3)

@@ -31,6 +31,7 @@ from asr.base import RecognizerEngine
 from asr.textnorm import scoring_text, toneless_syllables
 from asr.tools.transcribe import transcribe_file
 from ivr.bench.audio import telephone_band
+from ivr.bench.blind_audio import Renderer
 from ivr.prompt_cache import PromptCache
 from ivr.speakable import speakable
 from ivr.voices.chain import VoiceChain
@@ -208,6 +209,30 @@ def bench_reference(rows: Sequence[tuple[Path, str]], recognizer: RecognizerEngi
     cer, syl = pooled(results)
     return EngineRow("reference", "human speech (recordings, same band)", len(results), cer,
                      syl, None, None, None, None, None, results)
+
+
+def bench_kit_reference(texts: Sequence[str], renderer: Renderer,
+                        recognizer: RecognizerEngine,
+                        progress: Progress | None = None) -> EngineRow:
+    """The voices' own texts said by real human voices: each text's speakable form spliced
+    from word recordings by the speech kit (`ivr.bench.blind_audio.Renderer`, phone band
+    already), heard by the same recognizer and scored the same way. It tells what this
+    recognizer makes of human speech on exactly these words (office names, numbers), where
+    the recordings' row is other sentences."""
+    results: list[TextResult] = []
+    with tempfile.TemporaryDirectory(prefix="ivr-bench-kit-") as tmp:
+        for i, text in enumerate(texts, start=1):
+            said = speakable(text)
+            rendered = renderer.render(said)
+            heard = transcribe(recognizer, rendered.samples, TEL_RATE, Path(tmp))
+            results.append(TextResult(text, said, heard, len(rendered.samples) / TEL_RATE,
+                                      0.0, 0.0))
+            if progress is not None:
+                progress(i, len(texts), text)
+    cer, syl = pooled(results)
+    return EngineRow("reference-kit", "human words spliced by the speech kit (same texts, "
+                     "same band)", len(results), cer, syl, None, None, None, None, None,
+                     results)
 
 
 class BackgroundCall:

@@ -2,8 +2,9 @@
 
 Progress goes to stderr (`[neural 12/105] text…`), the markdown table or `--json` to stdout.
 An engine that is not installed is reported on stderr and left out (asked for by name, it is
-an error). Reads the knowledge base, the reference manifest and its audio; writes only
-temporary files.
+an error). Reads the knowledge base, the reference manifest and its audio; writes temporary
+files, and with `--kit-reference` the speech kit's renders to the blind-audio cache
+(`var/blind_audio/`, keyed by text).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from ivr.bench.blind_audio_cli import DEFAULT_CACHE, DEFAULT_SHARED
 from ivr.config import REPO_ROOT, ServerConfig
 
 DEFAULT_REFERENCE = REPO_ROOT.parent / "shared" / "audio" / "hotline_queries" / "setA.tsv"
@@ -43,6 +45,15 @@ def add_tts_parser(kinds: Any) -> None:
     p.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE,
                    help="TSV of human recordings (file, text) for the reference row "
                    "(their _tel8k.wav siblings are used); 'none' to skip")
+    p.add_argument("--kit-reference", action="store_true",
+                   help="add a row of the same texts said by human voices: spliced from real "
+                   "word recordings by the shared speech kit (--shared), same band and "
+                   "recognizer")
+    p.add_argument("--shared", type=Path, default=DEFAULT_SHARED,
+                   help=f"the shared folder holding audio/speech_kit (default {DEFAULT_SHARED})")
+    p.add_argument("--kit-cache", type=Path, default=DEFAULT_CACHE,
+                   help="where the kit's renders are kept, keyed by text (default "
+                   "var/blind_audio, shared with `ivr bench blind-audio`)")
     p.add_argument("--texts", type=Path,
                    help="render these texts instead of the knowledge base's: one per line, "
                    "or a TSV whose last column (or column `text`/`answer`) is the text; a "
@@ -73,7 +84,15 @@ def run_bench_tts(args: argparse.Namespace) -> int:
     from asr.engines import load_engine
     from dialog.intents import KnowledgeBaseError, load_knowledge_base
     from ivr.bench.asr import read_manifest
-    from ivr.bench.tts import EngineRow, bench_reference, bench_voice, markdown_table, read_texts
+    from ivr.bench.blind_audio import Renderer
+    from ivr.bench.tts import (
+        EngineRow,
+        bench_kit_reference,
+        bench_reference,
+        bench_voice,
+        markdown_table,
+        read_texts,
+    )
     from ivr.services import speech_for, spoken_texts
     from ivr.tts import TtsError
     from ivr.voices.chain import VoiceChain, build_voice_chain
@@ -126,6 +145,13 @@ def run_bench_tts(args: argparse.Namespace) -> int:
         manifest = read_manifest(args.reference)
         pairs = [(r.path, r.reference) for r in manifest.rows][: args.limit]
         rows.append(bench_reference(pairs, recognizer, _progress("reference")))
+    if args.kit_reference and recognizer is not None:
+        renderer = Renderer(args.shared, args.kit_cache)
+        try:
+            rows.append(bench_kit_reference(texts, renderer, recognizer, _progress("kit")))
+        except (FileNotFoundError, RuntimeError) as exc:
+            print(f"ivr bench tts: --kit-reference: {exc}", file=sys.stderr)
+            return 2
     label = ("none (--timing-only)" if recognizer is None else
              f"{recognizer.name} ({getattr(recognizer, 'reason', '')})")
     if args.json:
