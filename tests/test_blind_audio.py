@@ -133,6 +133,10 @@ def test_the_recognizer_s_other_readings_are_tried_and_cached(
     assert [r.got for r in report.audio.lines] == ["sbk_reissue"]
     assert report.audio.lines[0].result.signals["asr_reading"] == 2.0
     assert report.heard[0].transcript == "嗯嗯啊啊那个"  # what was heard best is what is scored
+    metrics = report.metrics()
+    assert (metrics["runner_up_readings"], metrics["runner_up_right"]) == (1, 1)
+    assert "understood through a runner-up reading  1, of them right 1" in format_audio_report(
+        report, "x", show_lines=False)
     cached = TranscriptCache(renderer, engine).get(OWN_LINES[0].text)  # type: ignore[arg-type]
     assert cached is not None and cached.alternatives == engine.alternatives
     decodes = engine.decodes

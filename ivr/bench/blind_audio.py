@@ -34,7 +34,7 @@ import numpy as np
 from asr.base import RecognizerEngine
 from asr.stream import make_executor
 from asr.textnorm import cer
-from dialog.hypotheses import understand_readings
+from dialog.hypotheses import READING_SIGNAL, understand_readings
 from dialog.matcher import Matcher
 from dialog.policy import DialogPolicy
 from dialog.policy_types import PolicyConfig
@@ -162,6 +162,11 @@ class AudioReport:
                 and h.confidence < self.reask_confidence
                 for h, r in zip(self.heard, self.audio.lines, strict=True)),
             "audio_no_matches": sum(r.got == "none" for r in self.audio.lines),
+            # understood through one of the recognizer's other readings (the best meant nothing)
+            "runner_up_readings": sum(READING_SIGNAL in r.result.signals
+                                      for r in self.audio.lines),
+            "runner_up_right": sum(READING_SIGNAL in r.result.signals and r.correct
+                                   for r in self.audio.lines),
         }
 
 
@@ -403,7 +408,9 @@ def format_audio_report(report: AudioReport, source: str, *, show_lines: bool) -
             " normalised: asr.textnorm.cer)",
             f"  confidence mean        {_fmt(m['confidence_mean'])}",
             f"  no-matches as audio    {m['audio_no_matches']}, of them re-asked (confidence "
-            f"< {report.reask_confidence}) {m['reasked_no_matches']}"]
+            f"< {report.reask_confidence}) {m['reasked_no_matches']}",
+            f"  understood through a runner-up reading  {m['runner_up_readings']}, of them "
+            f"right {m['runner_up_right']}"]
     if report.unrendered:
         out += ["", "  unrendered (count only)" if not show_lines else "  unrendered:"]
         if show_lines:
