@@ -41,7 +41,9 @@ def test_bench_scores_each_voice_on_given_texts(tmp_path: Path,
     rows = {r["engine"]: r for r in json.loads(capsys.readouterr().out)["rows"]}
     assert set(rows) == {"neural", "espeak"}
     for row in rows.values():
-        assert row["texts"] == 2 and 0 <= row["cer"] <= 1.5
+        # unintelligible audio (espeak's) may be heard as more characters than were said,
+        # and differently run to run (Whisper samples an unsure decode again): CER over 1
+        assert row["texts"] == 2 and 0 <= row["cer"] <= 5
         assert row["first_audio_p50_s"] > 0 and row["rtf"] > 0
         assert [r["text"] for r in row["results"]] == ["请说出您的问题。", "感谢您的来电，再见。"]
     assert FRONT_END in rows["neural"]["voice"]
