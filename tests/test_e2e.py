@@ -213,6 +213,8 @@ def test_twiml_webhook_and_unknown_call(server: RunningServer) -> None:
     health = server.get("/healthz")
     assert health["asr_engine"] == "whisper"  # no Vosk model for zh is installed here
     assert "auto" in health["asr_reason"] and "vosk" in health["asr_reason"].lower()
+    assert health["asr"] == {"beam_size": 5, "window_s": 10.0, "readings": 5, "fallback": True,
+                             "cpu_threads": 1, "decode_threads": 2}  # the defaults
 
 
 def test_kb_reload_keeps_the_old_knowledge_base_when_the_new_one_is_broken(

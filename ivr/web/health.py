@@ -21,7 +21,7 @@ async def healthz(request: Request) -> dict[str, Any]:
     describe = getattr(svc.synthesizer, "describe", None)
     tts: dict[str, Any] = describe() if describe is not None else {}
     return {"status": "ok", "asr_engine": svc.engine.name,
-            "asr_reason": getattr(svc.engine, "reason", ""),
+            "asr_reason": getattr(svc.engine, "reason", ""), "asr": _asr(svc),
             "tts_engine": tts.get("engine", ""), "tts_reason": tts.get("reason", ""),
             "tts": tts,
             "intents": len(svc.kb.intents), "active_calls": len(calls_of(request)),
@@ -33,6 +33,16 @@ async def healthz(request: Request) -> dict[str, Any]:
             "media": {name: p.path for name, p in PROVIDERS.items()},
             "database": database_health(svc),
             "refused": refusals_of(request.app).snapshot()}
+
+
+# The recognizer settings an engine holds, where it has them (Whisper's; Vosk has none).
+_ASR_SETTINGS = ("beam_size", "window_s", "readings", "fallback", "cpu_threads")
+
+
+def _asr(svc: Services) -> dict[str, Any]:
+    """The recognizer settings in effect: what an operator tuned (or forgot to)."""
+    found = {k: getattr(svc.engine, k) for k in _ASR_SETTINGS if hasattr(svc.engine, k)}
+    return {**found, "decode_threads": svc.config.asr_threads}
 
 
 def _cluster(svc: Services) -> dict[str, Any] | None:
