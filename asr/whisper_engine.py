@@ -88,11 +88,11 @@ class WhisperEngine:
         self.model.window_frames = round(window_s * FRAMES_PER_S)
         # The beam's runners-up as `Transcript.alternatives` (asr.whisper_nbest); 1: none.
         self.readings = readings
-        self._nbest = NBestModel(self.model.model, readings) if readings > 1 else None
-        if self._nbest is not None:
-            self.model.model = self._nbest
-        self._tokenizer = Tokenizer(self.model.hf_tokenizer, self.model.model.is_multilingual,
-                                    task="transcribe", language=language)
+        self._nbest: NBestModel | None = None
+        if readings > 1:
+            self._nbest = self.model.model = NBestModel(self.model.model, readings)
+            self._tokenizer = Tokenizer(self.model.hf_tokenizer, self._nbest.is_multilingual,
+                                        task="transcribe", language=language)
 
     def new_recognizer(self, phrases: list[str] | None = None) -> WhisperRecognizer:
         """A fresh recognizer; Whisper has no grammar, so `phrases` is ignored."""
