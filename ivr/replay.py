@@ -15,6 +15,7 @@ import base64
 import contextlib
 import json
 import os
+import re
 import time
 import urllib.request
 import uuid
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import websockets
+from websockets.exceptions import ConnectionClosed
 
 from ivr.media.codecs import array_to_pcm16, mulaw_decode, mulaw_encode, pcm16_to_array
 from ivr.twiml import twilio_signature
@@ -38,6 +40,10 @@ FRAME_S = 0.02
 # gap inside one (the load test's "largest gap between outbound frames")
 PROMPT_PAUSE_S = 0.5
 GAP_BUCKETS = round(PROMPT_PAUSE_S * 1000)  # gaps counted per whole millisecond
+# a Twilio `media` message read without parsing its JSON when the audio itself is not kept
+# (the load test: only how much arrived and when); anything else is parsed in full
+_MEDIA_EVENT = re.compile(r'"event"\s*:\s*"media"')
+_PAYLOAD = re.compile(r'"payload"\s*:\s*"([A-Za-z0-9+/]*)(=*)"')
 
 
 @dataclass
@@ -67,6 +73,7 @@ class _Platform:
     """Simulated playout of bot audio (8 kHz int16 internally) with mark echoes."""
 
     rate: int
+    keep_audio: bool = True  # False: only how many samples arrived (queued as counts)
     queue: deque[tuple[str, Any]] = field(default_factory=deque)
     heard: list[np.ndarray] = field(default_factory=list)
     last_audio_at: float = 0.0
@@ -77,7 +84,8 @@ class _Platform:
     # alone cannot tell, whether it was one stall or the usual
     gap_counts: list[int] = field(default_factory=lambda: [0] * GAP_BUCKETS)
 
-    def add_audio(self, samples: np.ndarray) -> None:
+    def add_audio(self, samples: np.ndarray | int) -> None:
+        """Queue the bot's audio for playout: samples, or their count without `keep_audio`."""
         now = time.monotonic()
         gap = now - self.last_audio_at
         if self.last_audio_at and gap < PROMPT_PAUSE_S:
@@ -109,13 +117,20 @@ class _Platform:
                 continue
             if n <= 0:
                 break
-            take = value[:n]
-            self.heard.append(take)
-            n -= len(take)
-            if len(take) == len(value):
-                self.queue.popleft()
+            if isinstance(value, int):  # a count: nothing to keep
+                taken = min(n, value)
+                left = value - taken
+                rest: Any = left
             else:
-                self.queue[0] = ("audio", value[len(take):])
+                take = value[:n]
+                self.heard.append(take)
+                taken, rest = len(take), value[len(take):]
+                left = len(rest)
+            n -= taken
+            if left:
+                self.queue[0] = ("audio", rest)
+            else:
+                self.queue.popleft()
         return due
 
     @property
@@ -138,7 +153,9 @@ class ReplayClient:
     def __init__(self, url: str, protocol: str, *, sample_rate: int = 8000,
                  from_number: str = "+8613800000000", to_number: str = "12345",
                  quiet_s: float = 1.0, turn_timeout_s: float = 120.0, token: str = "",
-                 twilio_auth_token: str = "") -> None:
+                 twilio_auth_token: str = "", keep_audio: bool = True) -> None:
+        """`keep_audio=False` keeps only how much of the bot's audio arrived and when (the
+        load test: `bot_audio()` is then empty), which spares decoding every message."""
         self.protocol = protocol
         self.token = token
         self.twilio_auth_token = twilio_auth_token  # signs the handshake, as Twilio does
@@ -148,8 +165,11 @@ class ReplayClient:
         self.stream_sid = "MZ" + uuid.uuid4().hex
         self.from_number, self.to_number = from_number, to_number
         self.quiet_s, self.turn_timeout_s = quiet_s, turn_timeout_s
-        self.platform = _Platform(self.rate)
-        self._caller: deque[np.ndarray] = deque()
+        self.platform = _Platform(self.rate, keep_audio)
+        # the caller's next frames, encoded for the wire (text payloads or L16 bytes)
+        self._caller: deque[str | bytes] = deque()
+        self._drained = asyncio.Event()  # the clock sent the last queued caller frame
+        self._silence = self._encode(np.zeros(int(self.rate * FRAME_S), np.int16))[0]
         self._ws: Any = None
         self._closed = asyncio.Event()
         self.cleared_at: list[float] = []  # when each `clear` (the bot stopped for us) came
@@ -208,11 +228,22 @@ class ReplayClient:
     async def speak(self, clip: np.ndarray) -> None:
         """Stream `clip` (at the call's rate) in real time; returns when its last frame is
         sent."""
+        if self._closed.is_set():
+            return
+        self._drained.clear()
+        self._caller.extend(self._encode(clip))
+        await self._drained.wait()
+
+    def _encode(self, clip: np.ndarray) -> list[str] | list[bytes]:
+        """`clip` as the wire's 20 ms frames (the last may be shorter): each frame's base64
+        μ-law payload for Twilio, its PCM bytes for L16. Encoded once per clip, not per
+        frame, so that a load client of many callers spends little per message."""
         frame = int(self.rate * FRAME_S)
-        for i in range(0, len(clip), frame):
-            self._caller.append(clip[i:i + frame])
-        while self._caller and not self._closed.is_set():  # noqa: ASYNC110 (the clock drains it)
-            await asyncio.sleep(FRAME_S / 2)
+        if self.protocol == "l16":
+            pcm = array_to_pcm16(clip)
+            return [pcm[i:i + 2 * frame] for i in range(0, len(pcm), 2 * frame)]
+        mulaw = mulaw_encode(clip)
+        return [base64.b64encode(mulaw[i:i + frame]).decode() for i in range(0, len(mulaw), frame)]
 
     async def press(self, digit: str) -> None:
         await self._send_dtmf(digit)
@@ -283,13 +314,18 @@ class ReplayClient:
         frame = int(self.rate * FRAME_S)
         start = time.monotonic()
         tick = 0
-        while not self._closed.is_set():
-            samples = self._caller.popleft() if self._caller else np.zeros(frame, np.int16)
-            await self._send_audio(samples)
-            for mark in self.platform.play(frame):
-                await self._send_mark(mark)
-            tick += 1
-            await asyncio.sleep(max(0.0, start + tick * FRAME_S - time.monotonic()))
+        try:
+            while not self._closed.is_set():
+                await self._send_audio(self._caller.popleft() if self._caller
+                                       else self._silence)
+                if not self._caller:
+                    self._drained.set()
+                for mark in self.platform.play(frame):
+                    await self._send_mark(mark)
+                tick += 1
+                await asyncio.sleep(max(0.0, start + tick * FRAME_S - time.monotonic()))
+        finally:
+            self._drained.set()  # a caller still speaking into a closed call stops waiting
 
     async def _receive(self) -> None:
         try:
@@ -299,16 +335,23 @@ class ReplayClient:
                     self.cleared_at.append(time.monotonic())
                     for mark in self.platform.clear():
                         await self._send_mark(mark)
-        except websockets.ConnectionClosed as exc:
+        except ConnectionClosed as exc:
             if exc.rcvd is not None and exc.rcvd.code == POLICY_VIOLATION:
                 self._refused = exc.rcvd.reason or "policy violation"  # e.g. wrong L16 token
         finally:
             self._closed.set()
 
     def _on_message(self, message: str | bytes) -> None:
+        keep = self.platform.keep_audio
         if isinstance(message, bytes):
-            self.platform.add_audio(pcm16_to_array(message))
+            self.platform.add_audio(pcm16_to_array(message) if keep else len(message) // 2)
             return
+        if not keep and _MEDIA_EVENT.search(message):
+            payload = _PAYLOAD.search(message)
+            if payload:  # μ-law: a sample a byte, three bytes in every four base64 characters
+                self.platform.add_audio(
+                    (len(payload[1]) + len(payload[2])) * 3 // 4 - len(payload[2]))
+                return
         msg = json.loads(message)
         event = msg.get("event")
         if event == "media":
@@ -318,8 +361,10 @@ class ReplayClient:
             self.platform.add_mark(name)
 
     async def _send_json(self, obj: dict[str, Any]) -> None:
-        with contextlib.suppress(websockets.ConnectionClosed):
+        try:
             await self._ws.send(json.dumps(obj))
+        except ConnectionClosed:  # the call ended: nothing to tell it
+            pass
 
     async def _send_start(self) -> None:
         if self.protocol == "l16":
@@ -340,14 +385,18 @@ class ReplayClient:
         return {"event": event, "sequenceNumber": str(self._seq), "streamSid": self.stream_sid,
                 **body}
 
-    async def _send_audio(self, samples: np.ndarray) -> None:
-        if self.protocol == "l16":
-            with contextlib.suppress(websockets.ConnectionClosed):
-                await self._ws.send(array_to_pcm16(samples))
-            return
-        payload = base64.b64encode(mulaw_encode(samples)).decode()
-        await self._send_json(self._twilio("media", media={
-            "track": "inbound", "chunk": str(self._seq), "timestamp": "0", "payload": payload}))
+    async def _send_audio(self, frame: str | bytes) -> None:
+        """One encoded frame (`_encode`): L16 bytes as they are, a Twilio payload in the
+        text `json.dumps` would make of its `media` message."""
+        if isinstance(frame, str):
+            self._seq += 1
+            frame = (f'{{"event": "media", "sequenceNumber": "{self._seq}", "streamSid": '
+                     f'"{self.stream_sid}", "media": {{"track": "inbound", "chunk": '
+                     f'"{self._seq - 1}", "timestamp": "0", "payload": "{frame}"}}}}')
+        try:
+            await self._ws.send(frame)
+        except ConnectionClosed:  # the call ended: its clock stops at the next tick
+            pass
 
     async def _send_mark(self, name: str) -> None:
         if self.protocol == "l16":

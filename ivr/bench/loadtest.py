@@ -250,7 +250,8 @@ async def one_call(url: str, protocol: str, steps: list[Step], clips: dict[Path,
                    api_key: str, n: int) -> CallResult:
     result = CallResult()
     steps = [step.for_caller(n) for step in steps]
-    client = ReplayClient(url, protocol, from_number=f"+86139{n:08d}", turn_timeout_s=30)
+    client = ReplayClient(url, protocol, from_number=f"+86139{n:08d}", turn_timeout_s=30,
+                          keep_audio=False)
     turns = []
     async with client.connected():
         if not steps or steps[0].hang_up_after_s is None:
