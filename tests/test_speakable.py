@@ -68,6 +68,8 @@ def test_decimal_and_money() -> None:
     # Latin terms
     ("政务服务APP或小程序", "政务服务手机应用或小程序"),
     ("下载app", "下载手机应用"),
+    ("用网站、手机APP办理", "用网站、手机应用办理"),  # not 手机手机应用
+    ("在手机公积金APP查询", "在手机公积金手机应用查询"),  # 手机 not just before it
     ("保存为PDF", "保存为批迪艾弗"),
     ("连接Wi-Fi", "连接无线网络"),
     # full-width forms, brackets, symbols, and what cannot be spoken

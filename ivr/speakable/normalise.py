@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 
 from ivr.speakable.numbers import cardinal, decimal, digits, money
 
-VERSION = "speakable-v3"  # v3: clauses cut at word boundaries (jieba)
+VERSION = "speakable-v4"  # v4: 手机APP is 手机应用 (v3: clauses cut at word boundaries)
 LETTERS_READING = "letters"  # a term configured to be read letter by letter
 
 # Latin letters as Mandarin speakers name them, written with characters the voices know.
@@ -192,9 +192,19 @@ def _latin(text: str, terms: Mapping[str, str]) -> str:
         spoken = terms.get(word.upper())
         if spoken is None or spoken == LETTERS_READING:
             return spell(word)
-        return spoken
+        return spoken[_said_before(text[:m.start()], spoken):]
 
     return re.sub(r"[A-Za-z]+(?:-[A-Za-z]+)*", reading, text)
+
+
+def _said_before(before: str, spoken: str) -> int:
+    """How much of a term's reading the words just before it already say: 手机APP is
+    手机应用, not 手机手机应用. Two characters at least (a word), so a single character
+    that happens to begin the reading is not taken for it."""
+    for n in range(len(spoken) - 1, 1, -1):
+        if before.endswith(spoken[:n]):
+            return n
+    return 0
 
 
 _SYMBOLS: Mapping[str, str] = {
