@@ -39,6 +39,7 @@ def test_two_simultaneous_callers_are_answered_and_measured(
     assert 0 < level["p50_s"] <= level["p95_s"] <= level["p99_s"] < 60
     assert level["intent_accuracy"] is not None and level["intent_accuracy"] >= 0.5
     assert level["server_rss_mb"] > 50 and level["server_cpu_s"] > 0
+    assert level["client_cpu_s"] > 0
     assert level["max_frame_gap_ms"] is not None
     assert 0 < level["p99_frame_gap_ms"] <= level["max_frame_gap_ms"] + 1
     assert level["barge_ins_missed"] == 0 and 0 < level["barge_in_p50_ms"] < 5000

@@ -107,6 +107,9 @@ class LevelReport:
     # a gap the client sees but no caller hears
     underruns: int | None = None
     underrun_s: float | None = None
+    # the load client's own CPU seconds during the level: on a machine it shares with the
+    # server, what the callers' side took from the cores the server needed
+    client_cpu_s: float | None = None
 
 
 def _ms(seconds: float | None) -> float | None:
@@ -327,7 +330,7 @@ async def run_level(url: str, protocol: str, steps: list[Step], calls: int, conc
             if progress:
                 progress(done, failed, calls)
 
-    t0 = time.monotonic()
+    t0, cpu0 = time.monotonic(), time.process_time()
     tasks = [asyncio.create_task(guarded(n)) for n in range(calls)]
     _, pending = await asyncio.wait(tasks, timeout=deadline_s)
     for task in pending:
@@ -335,7 +338,7 @@ async def run_level(url: str, protocol: str, steps: list[Step], calls: int, conc
     failed += len(pending)
     if pending:
         errors.append(f"{len(pending)} calls still running after {deadline_s:.0f} s: cancelled")
-    wall = time.monotonic() - t0
+    wall, client_cpu = time.monotonic() - t0, time.process_time() - cpu0
     await asyncio.sleep(SETTLE_S)  # the server tears the last calls down
     after = await asyncio.to_thread(server_process, http)
     latencies = [x for r in results for x in r.latencies_s]
@@ -353,7 +356,8 @@ async def run_level(url: str, protocol: str, steps: list[Step], calls: int, conc
         round(after.rss_mb, 1) if after else None, round(wall, 1), errors[:5],
         _ms(percentile(barges, 50)), _ms(max(barges, default=None)),
         sum(r.barge_missed for r in results), before, after,
-        counted_percentile(gap_counts, 99), *_underruns(before, after))
+        counted_percentile(gap_counts, 99), *_underruns(before, after),
+        round(client_cpu, 2))
 
 
 def _underruns(before: ServerProcess | None, after: ServerProcess | None

@@ -27,7 +27,7 @@ from ivr.bench.loadtest import (
 COLUMNS = ("concurrency", "calls", "failed", "unanswered_turns", "p50_s", "p95_s", "p99_s",
            "max_frame_gap_ms", "p99_frame_gap_ms", "barge_in_p50_ms", "barge_in_max_ms",
            "barge_ins_missed", "underruns", "underrun_s", "intent_accuracy", "server_cpu_s",
-           "server_rss_mb", "wall_s")
+           "server_rss_mb", "client_cpu_s", "wall_s")
 # before → after each level, from /metrics: what grows when something leaks
 GROWTH = (("fds", "open_fds"), ("threads", "threads"), ("tasks", "tasks"))
 
