@@ -117,20 +117,16 @@ class _Platform:
                 continue
             if n <= 0:
                 break
-            if isinstance(value, int):  # a count: nothing to keep
-                taken = min(n, value)
-                left = value - taken
-                rest: Any = left
-            else:
-                take = value[:n]
-                self.heard.append(take)
-                taken, rest = len(take), value[len(take):]
-                left = len(rest)
+            size = value if isinstance(value, int) else len(value)  # a count keeps nothing
+            taken = min(n, size)
+            if not isinstance(value, int):
+                self.heard.append(value[:taken])
             n -= taken
-            if left:
-                self.queue[0] = ("audio", rest)
-            else:
+            if taken == size:
                 self.queue.popleft()
+            else:
+                self.queue[0] = ("audio", size - taken if isinstance(value, int)
+                                 else value[taken:])
         return due
 
     @property
