@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
 from rapidfuzz.distance import LCSseq
 
 from dialog.phonetic import Utterance
@@ -93,8 +93,9 @@ def similarity(query: str, choices: list[str], lengths: np.ndarray | None = None
         return np.zeros(len(choices))
     if lengths is None:
         lengths = np.fromiter((len(c) for c in choices), dtype=np.float64, count=len(choices))
-    full = process.cdist([query], choices, scorer=fuzz.ratio, workers=1)[0] / 100.0
     common = process.cdist([query], choices, scorer=LCSseq.similarity, workers=1)[0]
+    # fuzz.ratio is 2·LCS / (len a + len b): derived from the one LCS pass, not a second one.
+    full = 2.0 * common / (lengths + len(query))
     shorter = np.maximum(np.minimum(lengths, len(query)), 1.0)
     coverage = shorter / np.maximum(lengths, len(query))
     return np.asarray(np.maximum(full, common / shorter * np.sqrt(coverage)), dtype=np.float64)

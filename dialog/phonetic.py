@@ -30,6 +30,7 @@ def loosen(syllable: str) -> str:
     return syllable
 
 
+@lru_cache(maxsize=4096)
 def onset(syllable: str) -> str:
     """The loosened initial consonant and the tone of a tone-numbered syllable (she4 → s4,
     zhao4 → z4): what a recogniser that slips on the vowel still gets right. Empty without a
