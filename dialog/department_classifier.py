@@ -23,7 +23,7 @@ import re
 
 import numpy as np
 
-from dialog.background import BACKGROUND
+from dialog.background import background_sample
 from dialog.classifier import IntentClassifier, train
 from dialog.intents import KnowledgeBase
 from dialog.phonetic import Utterance, analyse
@@ -55,7 +55,8 @@ class DepartmentClassifier:
     def __init__(self, kb: KnowledgeBase, canon: Canonicalizer) -> None:
         self.departments = len(kb.departments)
         examples = [(i, analyse(canon(p))) for i, p in department_phrases(kb)]
-        examples += [(self.departments, analyse(canon(t))) for t in BACKGROUND]
+        examples += [(self.departments, analyse(canon(t)))
+                     for t in background_sample(len(examples))]
         self._model: IntentClassifier = train(
             [(i, u) for i, u in examples if u.text], self.departments + 1)
 

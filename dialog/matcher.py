@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from dialog.background import BACKGROUND
+from dialog.background import background_sample
 from dialog.classifier import IntentClassifier, train
 from dialog.embeddings import SentenceEncoder
 from dialog.examples import ExampleIndex, strip_frames
@@ -179,7 +179,8 @@ class Matcher:
         lost 2 points on the blind dev split.)"""
         phrases = [(o, analyse(self.canon(p))) for o, i in enumerate(self._intents)
                    for p in (i.name, *i.keywords, *self._heard.get(i.id, ())) if p]
-        chatter = [(len(self._intents), analyse(self.canon(t))) for t in BACKGROUND]
+        chatter = [(len(self._intents), analyse(self.canon(t)))
+                   for t in background_sample(len(examples) + len(phrases))]
         return train([(o, u) for o, u in examples + phrases + chatter if u.text],
                      len(self._intents) + 1)
 

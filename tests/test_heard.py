@@ -99,8 +99,9 @@ def test_the_classifier_learns_what_the_recognizer_makes_of_an_example(kb_file: 
         "\n".join(row("hpf", e, e.replace("公积金", "攻击金")) for e in EXAMPLES["hpf"]),
         encoding="utf-8")
     after = Matcher(load_knowledge_base(kb_file)).match(misheard)
-    assert after.intent == "hpf" or after.signals["classifier"] > before
-    assert after.signals["classifier"] > before + 0.1
+    # (The two-intent knowledge base is sure of hpf either way since the chatter class is no
+    # bigger than the knowledge base (dialog.background.background_sample): strictly more.)
+    assert after.intent == "hpf" and after.signals["classifier"] > before
 
 
 def test_a_changed_readings_file_reloads_the_knowledge_base(kb_file: Path) -> None:
