@@ -93,7 +93,9 @@ def _clean_clause(clause: str, first: bool) -> str:
     if first:
         clause = _strip_leading(clause, _GREETINGS)
     clause = _strip_leading(clause, _LEADING_FILLERS)
-    return clause.rstrip(_TRAILING_PARTICLES) if len(clause) > 1 else clause
+    # A particle left alone (呀 after 那个) is no word either: a single rare character once
+    # routed a whole utterance by the BM25 coverage of one example that had it.
+    return clause.rstrip(_TRAILING_PARTICLES)
 
 
 def normalize_numbers(text: str) -> str:

@@ -14,6 +14,12 @@ themselves stay outside the repository (the messages are evaluation-only data):
 
     python scripts/gold_citizen_labels.py --part test --size 250 --show 0 25   # read, label
     python scripts/gold_citizen_labels.py --part test --size 250 --score /tmp/gold.txt
+    python scripts/gold_citizen_labels.py --part test --size 250 --score /tmp/gold.txt \
+        --titles-out /tmp/gold_titles.tsv && ivr kb eval /tmp/gold_titles.tsv
+
+`--titles-out` writes the titles of the messages one of our departments handled, with the
+checked label, as the TSV `ivr kb eval` reads: the phone matcher on what a caller would say,
+measured on the messages the issue's goal counts (issue 10 item 4).
 
 A label file has one line per sample position: `<index> <department id | none>`.
 """
@@ -108,6 +114,19 @@ def score(rows: list[tuple[dict[str, str], str]], gold: dict[int, str], kb_path:
         print("   ", ", ".join(f"{a}->{b} {c}" for (a, b), c in confusion.most_common(8)))
 
 
+def write_titles(rows: list[tuple[dict[str, str], str]], gold: dict[int, str],
+                 out: Path) -> None:
+    """The titles of the messages a department of ours handled, with the checked label."""
+    lines = ["text\texpected\tmsg_id"]
+    for i, label in sorted(gold.items()):
+        if label != "none" and i < len(rows):
+            message = rows[i][0]
+            title = re.sub(r"\s+", " ", message.get("title", "")).strip()
+            lines.append(f"{title}\tdept:{label}\t{message.get('msg_id', i)}")
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {len(lines) - 1} titles to {out}")
+
+
 def _body(message: dict[str, str]) -> str:
     return re.sub(r"_x000D_", "\n", message.get("detail", ""))
 
@@ -126,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --score: also route with a department model trained on this "
                         "half's automatic labels (must differ from --part)")
     parser.add_argument("--kb", type=Path, default=REPO / "intents.yaml")
+    parser.add_argument("--titles-out", type=Path, metavar="TSV",
+                        help="with --score: write the titles of the messages one of our "
+                        "departments handled, labelled dept:<checked label>, for ivr kb eval")
     args = parser.parse_args(argv)
     rows = sample(args.source, args.part, args.size, args.seed)
     if args.show:
@@ -133,10 +155,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.score:
         train = args.train_on if args.train_on != args.part else None
         try:
-            score(rows, read_gold(args.score), args.kb, args.source, train)
+            gold = read_gold(args.score)
+            score(rows, gold, args.kb, args.source, train)
         except ValueError as exc:
             print(exc, file=sys.stderr)
             return 2
+        if args.titles_out:
+            write_titles(rows, gold, args.titles_out)
     return 0
 
 

@@ -33,7 +33,9 @@ def test_normalize_examples(text: str, expected: str) -> None:
     assert normalize(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "   ", "，。！？", "嗯", "你好", "嗯，啊。"])
+# 那个呀 / 呀: a particle left alone is filler too (it once routed 嗯嗯啊啊那个呀 to a department).
+@pytest.mark.parametrize("text", ["", "   ", "，。！？", "嗯", "你好", "嗯，啊。", "呀", "那个呀",
+                                  "嗯嗯啊啊那个呀", "吗？"])
 def test_normalize_leaves_nothing_of_pure_filler(text: str) -> None:
     assert normalize(text) == ""
 
