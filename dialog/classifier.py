@@ -28,9 +28,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
+from dialog.model_store import load_model, model_key, save_model
 from dialog.phonetic import Utterance
 
 __all__ = ["L2", "TEMPERATURE", "IntentClassifier", "clear_cache", "features", "train"]
@@ -120,11 +122,12 @@ def _row(grams: Sequence[str], vocabulary: dict[str, int]) -> tuple[np.ndarray, 
 
 
 def train(examples: Sequence[tuple[int, Utterance]], classes: int, l2: float = L2,
-          temperature: float = TEMPERATURE) -> IntentClassifier:
-    """A model of `examples` ((class, utterance) pairs); identical data reuses the last model.
+          temperature: float = TEMPERATURE, store: Path | None = None) -> IntentClassifier:
+    """A model of `examples` ((class, utterance) pairs); identical data reuses the last model,
+    in this process or, with a `store` directory, from disk (dialog.model_store).
 
     Classes without examples keep zero weights and a very low bias (never predicted)."""
-    model = _train_cached(tuple(examples), classes, l2)
+    model = _train_cached(tuple(examples), classes, l2, store)
     return IntentClassifier(model.vocabulary, model.weights, model.bias, temperature)
 
 
@@ -135,9 +138,13 @@ def clear_cache() -> None:
 
 @lru_cache(maxsize=8)
 def _train_cached(examples: tuple[tuple[int, Utterance], ...], classes: int,
-                  l2: float) -> IntentClassifier:
-    vocabulary: dict[str, int] = {}
+                  l2: float, store: Path | None) -> IntentClassifier:
     rows = [features(u) for _, u in examples]
+    key = model_key(rows, [c for c, _ in examples], classes, l2) if store else ""
+    stored = load_model(store, key) if store else None
+    if stored is not None:
+        return IntentClassifier(*stored)
+    vocabulary: dict[str, int] = {}
     for grams in rows:
         for g in grams:
             vocabulary.setdefault(g, len(vocabulary))
@@ -145,6 +152,8 @@ def _train_cached(examples: tuple[tuple[int, Utterance], ...], classes: int,
     data = _Sparse([_row(g, vocabulary) for g in rows], len(vocabulary))
     keep = data.nonempty
     weights, bias = _fit(data, labels, classes, l2, keep)
+    if store:
+        save_model(store, key, vocabulary, weights, bias)
     return IntentClassifier(vocabulary, weights, bias)
 
 

@@ -20,6 +20,7 @@ departments. Pure; no I/O.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 
@@ -52,13 +53,14 @@ def department_phrases(kb: KnowledgeBase) -> list[tuple[int, str]]:
 class DepartmentClassifier:
     """P(department | utterance) over the knowledge base's departments, and P(chatter)."""
 
-    def __init__(self, kb: KnowledgeBase, canon: Canonicalizer) -> None:
+    def __init__(self, kb: KnowledgeBase, canon: Canonicalizer,
+                 store: Path | None = None) -> None:
         self.departments = len(kb.departments)
         examples = [(i, analyse(canon(p))) for i, p in department_phrases(kb)]
         examples += [(self.departments, analyse(canon(t)))
                      for t in background_sample(len(examples))]
         self._model: IntentClassifier = train(
-            [(i, u) for i, u in examples if u.text], self.departments + 1)
+            [(i, u) for i, u in examples if u.text], self.departments + 1, store=store)
 
     def probabilities(self, utt: Utterance) -> tuple[np.ndarray, float]:
         """Per department (in `kb.departments` order) its probability, and that of chatter."""

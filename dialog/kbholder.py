@@ -49,10 +49,12 @@ class KnowledgeBaseHolder:
     """The current knowledge base of a running server, reloadable from its file."""
 
     def __init__(self, path: str | Path, policy_config: PolicyConfig = DEFAULT_CONFIG,
-                 embedder: SentenceEncoder | None = None) -> None:
+                 embedder: SentenceEncoder | None = None,
+                 model_store: Path | None = None) -> None:
         self.path = Path(path)
         self._policy_config = policy_config
         self._embedder = embedder  # optional sentence embeddings for every matcher built
+        self._model_store = model_store  # trained classifiers on disk (dialog.model_store)
         self._lock = threading.Lock()
         self._signature = _signature(self.path)
         self._failed_signature: Signature | None = None
@@ -109,7 +111,8 @@ class KnowledgeBaseHolder:
                 on_reload(*result)
 
     def _build(self, kb: KnowledgeBase, version: int) -> LoadedKnowledgeBase:
-        return LoadedKnowledgeBase(kb, Matcher(kb, embedder=self._embedder),
+        matcher = Matcher(kb, embedder=self._embedder, model_store=self._model_store)
+        return LoadedKnowledgeBase(kb, matcher,
                                    DialogPolicy(kb, self._policy_config),
                                    self.path, time.time(), version)
 

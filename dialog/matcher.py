@@ -22,6 +22,7 @@ serves every call, from any thread). Pure: no I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -145,8 +146,10 @@ class Matcher:
         self, kb: KnowledgeBase, threshold: float = ANSWER_THRESHOLD,
         clarify_threshold: float | None = None, route_threshold: float = ROUTE_THRESHOLD,
         embedder: SentenceEncoder | None = None, learned: bool = True,
+        model_store: Path | None = None,
     ) -> None:
         self.kb = kb
+        self._store = model_store  # trained classifiers kept on disk (dialog.model_store)
         self.threshold = threshold
         self.clarify_threshold = min(
             threshold, CLARIFY_THRESHOLD if clarify_threshold is None else clarify_threshold)
@@ -164,7 +167,7 @@ class Matcher:
         self._examples = ExampleIndex([(o, u) for o, u in examples if u.text],
                                       len(self._intents))
         self._bm25 = Bm25Index(self._documents(examples))
-        self._router = DepartmentRouter(kb, self.canon, learned=learned)
+        self._router = DepartmentRouter(kb, self.canon, learned=learned, store=model_store)
         self._embedder = embedder
         self._embedded = self._embed_examples(embedder) if embedder is not None else None
         self._classifier = self._train_classifier(examples) if learned else None
@@ -182,7 +185,7 @@ class Matcher:
         chatter = [(len(self._intents), analyse(self.canon(t)))
                    for t in background_sample(len(examples) + len(phrases))]
         return train([(o, u) for o, u in examples + phrases + chatter if u.text],
-                     len(self._intents) + 1)
+                     len(self._intents) + 1, store=self._store)
 
     def _learned(self, utt: Utterance) -> tuple[np.ndarray, float]:
         """Per intent, the classifier's probability, and the probability of chatter no intent

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -106,7 +107,8 @@ def blend_scores(ids: Sequence[str], evidence: np.ndarray, learned: dict[str, fl
 class DepartmentRouter:
     """Scores an utterance against every department of a knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase, canon: Canonicalizer, learned: bool = True) -> None:
+    def __init__(self, kb: KnowledgeBase, canon: Canonicalizer, learned: bool = True,
+                 store: Path | None = None) -> None:
         self.ids = list(kb.departments)
         self._default = self.ids.index(kb.default_department) if (
             kb.default_department in kb.departments) else -1
@@ -125,7 +127,8 @@ class DepartmentRouter:
                 documents[owner] += terms(analyse(canon(phrase)))
         self._keywords = KeywordIndex(entries, len(self.ids))
         self._bm25 = Bm25Index(documents)
-        self._classifier = DepartmentClassifier(kb, canon) if learned and self.ids else None
+        self._classifier = DepartmentClassifier(kb, canon, store) if (
+            learned and self.ids) else None
 
     def signals(self, utt: Utterance, query_terms: list[str]) -> tuple[np.ndarray, ...]:
         """Per department (in `ids` order): combined score, keyword and semantic signals."""
