@@ -39,7 +39,10 @@ def kb() -> KnowledgeBase:
 
 @pytest.fixture(scope="session")
 def matcher(kb: KnowledgeBase) -> Matcher:
-    return Matcher(kb)
+    """The shipped matcher; its classifiers stored where the test servers keep theirs
+    (dialog.model_store), so the two test workers and the servers train each model once."""
+    cache = Path(os.environ.get("IVR_CACHE_DIR", Path.home() / ".cache" / "hotline-ivr"))
+    return Matcher(kb, model_store=cache / "classifiers")
 
 
 @pytest.fixture(scope="session")

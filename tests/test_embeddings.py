@@ -69,8 +69,13 @@ def test_the_matcher_uses_embeddings_only_when_given(
     encoder: SentenceEncoder, tmp_path: Path
 ) -> None:
     # A knowledge base whose card-reissue intent is phrased in English, asked a paraphrase.
+    # The shipped intents with their first 8 examples each: every one is encoded, and all
+    # 3,000 took two minutes of CI.
     data = yaml.safe_load((REPO / "intents.yaml").read_text(encoding="utf-8"))
+    for dept in data["departments"]:
+        dept["examples"] = dept.get("examples", [])[:8]
     for intent in data["intents"]:
+        intent["examples"] = intent.get("examples", [])[:8]
         if intent["id"] == "sbk_reissue":
             intent["examples"] = ["How do I replace a lost social security card?",
                                   "My social security card was stolen",
