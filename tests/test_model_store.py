@@ -15,7 +15,7 @@ import yaml
 from dialog import classifier
 from dialog.intents import KnowledgeBase, load_knowledge_base
 from dialog.matcher import Matcher
-from dialog.model_store import KEEP, model_key, save_model
+from dialog.model_store import KEEP, default_store, model_key, save_model
 from dialog.phonetic import Utterance, analyse
 
 REPO = Path(__file__).resolve().parents[1]
@@ -110,3 +110,11 @@ def test_a_matcher_with_a_store_decides_as_one_without(tmp_path: Path) -> None:
     stored = Matcher(kb, model_store=tmp_path)
     for text in ("社保卡丢了怎么补办", "楼下烧烤店的油烟太大了", "今天天气怎么样"):
         assert stored.match(text) == plain.match(text)
+
+
+def test_the_tools_store_models_where_the_server_does(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IVR_CACHE_DIR", str(tmp_path))
+    assert default_store() == tmp_path / "classifiers"
+    monkeypatch.delenv("IVR_CACHE_DIR")
+    assert default_store() == Path.home() / ".cache" / "hotline-ivr" / "classifiers"

@@ -29,6 +29,7 @@ from dialog.department_model import DepartmentModelError
 from dialog.embeddings import EmbeddingUnavailable, SentenceEncoder
 from dialog.intents import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from dialog.matcher import ANSWER_THRESHOLD, CLARIFY_THRESHOLD, ROUTE_THRESHOLD, Matcher
+from dialog.model_store import default_store
 from dialog.phone_prior import load_phone_prior
 from dialog.tools.evaluate import evaluate, format_report, held_out, read_eval_file
 from dialog.tools.kblint import lint
@@ -174,6 +175,7 @@ def run_eval(args: argparse.Namespace) -> int:
         print(f"ivr kb eval: {exc}", file=sys.stderr)
         return EXIT_ERROR
     matcher = Matcher(kb, threshold=args.threshold, clarify_threshold=args.clarify_threshold,
+                      model_store=default_store(),
                       route_threshold=args.route_threshold, embedder=embedder)
     report = evaluate(matcher, lines, repeats=args.repeats, prior=prior)
     hidden = held_out(args.file)

@@ -19,6 +19,7 @@ from typing import IO, NoReturn
 from dialog.department_model import DepartmentModelError
 from dialog.intents import KnowledgeBaseError, load_knowledge_base
 from dialog.matcher import DEFAULT_THRESHOLD, Matcher
+from dialog.model_store import default_store
 from dialog.phone_prior import load_phone_prior
 from dialog.types import MatchResult
 
@@ -103,7 +104,8 @@ def run_match(
     except DepartmentModelError as exc:
         stderr.write(f"ivr match: {exc}\n")
         return EXIT_USAGE
-    matcher = Matcher(kb, threshold=getattr(options, "threshold", DEFAULT_THRESHOLD))
+    matcher = Matcher(kb, threshold=getattr(options, "threshold", DEFAULT_THRESHOLD),
+                      model_store=default_store())
     lines: Iterator[str] = _lines(stdin) if options.text == "-" else iter([options.text])
     for line in lines:
         stdout.write(_format(matcher.match(line, prior), as_json) + "\n")
