@@ -19,6 +19,7 @@ import pytest
 
 from dialog.intents import KnowledgeBase, load_knowledge_base
 from dialog.matcher import Matcher
+from dialog.model_store import default_store
 from dialog.tools.department_training import RoutedExample, read_examples
 from tests.services import (  # noqa: F401 - fixtures
     postgres_database,
@@ -41,8 +42,7 @@ def kb() -> KnowledgeBase:
 def matcher(kb: KnowledgeBase) -> Matcher:
     """The shipped matcher; its classifiers stored where the test servers keep theirs
     (dialog.model_store), so the two test workers and the servers train each model once."""
-    cache = Path(os.environ.get("IVR_CACHE_DIR", Path.home() / ".cache" / "hotline-ivr"))
-    return Matcher(kb, model_store=cache / "classifiers")
+    return Matcher(kb, model_store=default_store())
 
 
 @pytest.fixture(scope="session")
