@@ -151,7 +151,8 @@ def test_bad_input_keeps_serving_and_the_record_is_saved(server: RunningServer) 
             await ws.send(b"\x00\x01binary")
             await c.drain(1.0)
             clip = _clip("A22_tel8k.wav")
-            await c.media(clip[: len(clip) // 2], realtime=False)  # hang up mid-utterance
+            # in real time, as a platform sends it; then hang up mid-utterance
+            await c.media(clip[: len(clip) // 2])
             return c.call_sid
 
     call_sid = asyncio.run(abuse())
@@ -164,8 +165,10 @@ def test_bad_input_keeps_serving_and_the_record_is_saved(server: RunningServer) 
     last_words = [t for t in record["turns"] if t["caller_text"]]
     # Heard as the line dropped: the key word of the half of A22 sent (normalised, so script,
     # spacing and punctuation do not matter); measured: 我要投注一下商店卖给.
-    assert last_words
-    assert_heard(last_words[-1]["caller_text"], "商店", what="A22_tel8k, first half")
+    # (once, in CI, flooded in at once: the record held only 是我 — the turns and events say why)
+    seen = f"turns {[(t['caller_text'], t['bot_text']) for t in record['turns']]}, events {kinds}"
+    assert last_words, seen
+    assert_heard(last_words[-1]["caller_text"], "商店", what=f"A22_tel8k, first half; {seen}")
     assert last_words[-1]["bot_text"] == ""
     assert server.get("/healthz")["status"] == "ok"
     # ... and the server still takes a normal call afterwards
