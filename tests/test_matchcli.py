@@ -160,7 +160,8 @@ def test_accepts_a_namespace_without_our_optional_options() -> None:
 
 
 @pytest.mark.xfail(strict=True, reason="since the classifier (issue 10 item 3) 楼下饭店的油烟 "
-                   "reads as food_safety (饭店, 0.97) and goes to market before any routing; "
+                   "is answered as pollution_report (environment's FAQ; food_safety until "
+                   "2026-12-06) before any routing; "
                    "docs/benchmarks.md")
 def test_router_model_routes_as_calls_do(tmp_path: Path) -> None:
     from dialog.intents import load_knowledge_base
