@@ -73,26 +73,23 @@ ROUTE_THRESHOLD = 0.5
 # 0.45; a sound hit is weaker) and a runner-up department at least 0.4 below.
 ROUTE_KEYWORD = 0.44
 ROUTE_KEYWORD_MARGIN = 0.4
+NAMED_FAQ_CEILING, NAMED_MARGIN = 0.8, 0.6  # _named_elsewhere; chosen on DEV checked titles
 DEFAULT_THRESHOLD = ANSWER_THRESHOLD
 MAX_CHARS = 80
 
 # Example similarity below this floor is what unrelated Chinese sentences reach by chance.
-_EXAMPLE_FLOOR = 0.4
-_EXAMPLE_SHARE = 0.9
-_SEMANTIC_FLOOR = 0.3
-_SEMANTIC_SHARE = 0.5
+_EXAMPLE_FLOOR, _EXAMPLE_SHARE = 0.4, 0.9
+_SEMANTIC_FLOOR, _SEMANTIC_SHARE = 0.3, 0.5
 # The classifier's probability (dialog.classifier) above _LEARNED_FLOOR — what out-of-scope
 # chatter reaches — lifted onto 0..1 and weighted by _LEARNED_SHARE.
-_LEARNED_FLOOR = 0.3
-_LEARNED_SHARE = 0.9
+_LEARNED_FLOOR, _LEARNED_SHARE = 0.3, 0.9
 # The learned signal counts only as far as the utterance has some lexical support for the
 # intent: its best keyword, example similarity or BM25 coverage (raw, 0..1) from
 # _SUPPORT_LOW (counts nothing) to _SUPPORT_HIGH (counts fully). Without it the classifier
 # alone sent 你吃饭了吗 to market supervision (food_safety 0.84): nothing in it is a word of
 # that intent, only a 饭. Chosen on the blind dev split (grid 0.25–0.4 × width 0.05–0.3):
 # out-of-scope rejected 88.9 → 92.6 %, accuracy unchanged; kb_dev and setA unchanged.
-_SUPPORT_LOW = 0.3
-_SUPPORT_HIGH = 0.4
+_SUPPORT_LOW, _SUPPORT_HIGH = 0.3, 0.4
 # When the classifier puts at least this much on chatter no intent serves (dialog.background)
 # the utterance is not answered or routed, unless a keyword at least _VETO_KEYWORD strong
 # (three characters, heard as such) names what the caller wants.
@@ -351,6 +348,8 @@ class Matcher:
                                candidates=ev.candidates)
         confident = top >= self.threshold
         if confident and not self._too_close(ev.scores, ev.order):
+            if (named := self._named_elsewhere(ev, best, top, prior, text)) is not None:
+                return named
             return self._result(self._intents[best], top, text, ev.signals, ev.candidates)
         faq = [c for c in ev.candidates if self._is_faq[self._index[c.intent]]]
         if confident:  # two strong FAQ intents: which one did the caller mean?
@@ -385,6 +384,21 @@ class Matcher:
                                signals=ev.signals | _route_signals(settled),
                                candidates=ev.candidates)
         return MatchResult(None, top, None, "none", text=text, signals=ev.signals,
+                           candidates=ev.candidates)
+
+    def _named_elsewhere(self, ev: Evidence, best: int, top: float,
+                         prior: DepartmentPrior | None, text: str) -> MatchResult | None:
+        """A transfer where a not-so-sure FAQ belongs to another department than the duty the
+        caller named outright (a keyword of 3+ characters, the others far behind, routing
+        surer than the FAQ): 摩托车驾驶证注销 is the police's, not market's deregistration."""
+        sure = top >= NAMED_FAQ_CEILING or not self._is_faq[best]
+        routing = None if sure else self.route(ev, prior, text)
+        if routing is None or routing.department in (None, self._intents[best].department) \
+                or routing.keyword < _VETO_KEYWORD or routing.margin < NAMED_MARGIN \
+                or routing.score <= top:
+            return None
+        return MatchResult(None, routing.score, routing.department, "transfer", text=text,
+                           signals=ev.signals | _route_signals(routing) | {"faq_overruled": top},
                            candidates=ev.candidates)
 
     def _chatter(self, ev: Evidence) -> bool:

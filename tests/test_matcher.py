@@ -19,6 +19,7 @@ from dialog.matcher import (
     CLARIFY_SECOND,
     CLARIFY_THRESHOLD,
     DEFAULT_THRESHOLD,
+    NAMED_FAQ_CEILING,
     ROUTE_THRESHOLD,
     Matcher,
     _learned_support,
@@ -350,6 +351,34 @@ def test_problems_without_an_faq_go_to_the_responsible_department(
     assert (result.intent, result.action, result.department) == (None, "transfer", department)
     assert result.score >= ROUTE_THRESHOLD
     assert {"route", "route_keyword", "route_semantic", "route_margin"} <= set(result.signals)
+
+
+@pytest.mark.parametrize(
+    ("text", "faq", "department"),
+    [
+        # titles of the DEV citizen sample: an FAQ of market (changing a business's registered
+        # name, deregistering a business) while the caller named a police duty outright
+        ("成人姓名变更的咨询", "biz_address_change", "public_security"),
+        ("反映K11县县摩托车驾驶证注销问题", "biz_deregistration", "public_security"),
+    ],
+)
+def test_a_duty_named_outright_overrules_another_department_s_faq(
+    matcher: Matcher, text: str, faq: str, department: str
+) -> None:
+    result = matcher.match(text)
+    assert (result.intent, result.action, result.department) == (None, "transfer", department)
+    assert result.signals["faq_overruled"] < NAMED_FAQ_CEILING
+    assert result.signals["route_keyword"] >= 0.6
+    assert result.candidates[0].intent == faq  # what it was taken for
+
+
+@pytest.mark.parametrize("text", [
+    "我的社保卡丢了怎么补办",  # an FAQ, sure of itself
+    "投诉K9县教育局拖欠教师工资",  # wage arrears (hrss) against 教育局: education not far ahead
+])
+def test_a_sure_faq_or_a_close_department_keeps_the_answer(matcher: Matcher, text: str) -> None:
+    result = matcher.match(text)
+    assert result.intent is not None and "faq_overruled" not in result.signals, result
 
 
 @pytest.mark.parametrize(
