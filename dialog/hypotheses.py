@@ -39,4 +39,6 @@ def understand_readings(match: Callable[[str], MatchResult], question: str | Non
 
 
 def _understood(found: MatchResult, reply: ReplyKind | None) -> bool:
-    return reply is not None or found.action != "none"
+    """A reply, a decision, or an intent without one (不要 with no question asked: the
+    system intent `no`, which a garbled runner-up must not turn into an FAQ)."""
+    return reply is not None or found.action != "none" or found.intent is not None

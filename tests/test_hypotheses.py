@@ -11,7 +11,8 @@ from dialog.types import MatchResult
 CARD = MatchResult("sbk_reissue", 0.9, "hrss", "answer", text="社保卡丢了")
 ROUTED = MatchResult(None, 0.7, "housing", "transfer", text="路灯坏了")
 TABLE = {"社保卡丢了": CARD, "路灯坏了": ROUTED,
-         "no": MatchResult("no", 0.9, None, "answer", text="没有了")}
+         "no": MatchResult("no", 0.9, None, "answer", text="没有了"),
+         "不要": MatchResult("no", 1.0, None, "none", text="不要")}  # no question asked
 
 
 def match(text: str) -> MatchResult:
@@ -26,6 +27,9 @@ CASES = [  # (question, readings, intent or department understood, text used, ra
     (None, ("吃饱卡丢了", "嗯嗯"), None, "吃饱卡丢了", None),  # nothing understood: the best
     # after 还有其他问题吗 the best reading is a reply (没有了): it is understood as such
     ("anything_else", ("没有了", "社保卡丢了"), None, "没有了", None),
+    # a system intent heard with no question to answer is still what the caller said (the
+    # blind dev line 不要 went to a tax FAQ through a runner-up reading)
+    (None, ("不要", "社保卡丢了"), "no", "不要", None),
 ]
 
 
