@@ -49,6 +49,8 @@ _DIGIT_RUN = re.compile(r"[零〇一二三四五六七八九幺]{3,}")
 
 # Sentence-final particles: dropped at the end of a clause (能报销吗 → 能报销).
 _TRAILING_PARTICLES = "吗呢吧呀啊哈嘛啦哦噢"  # not 么: 什么/怎么 end with it
+# Words that end in a particle's character: kept whole (黑网吧 is an internet café, not 黑网).
+_PARTICLE_WORDS = ("网吧", "酒吧", "贴吧", "书吧", "水吧", "氧吧", "清吧", "毛呢")
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
            "六": 6, "七": 7, "八": 8, "九": 9}
@@ -95,7 +97,9 @@ def _clean_clause(clause: str, first: bool) -> str:
     clause = _strip_leading(clause, _LEADING_FILLERS)
     # A particle left alone (呀 after 那个) is no word either: a single rare character once
     # routed a whole utterance by the BM25 coverage of one example that had it.
-    return clause.rstrip(_TRAILING_PARTICLES)
+    while clause and clause[-1] in _TRAILING_PARTICLES and not clause.endswith(_PARTICLE_WORDS):
+        clause = clause[:-1]
+    return clause
 
 
 def normalize_numbers(text: str) -> str:

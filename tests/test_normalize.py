@@ -50,6 +50,9 @@ def test_normalize_leaves_nothing_of_pure_filler(text: str) -> None:
         ("是的", "是的"),
         ("不是", "不是"),
         ("再说一遍吧", "再说一遍"),
+        ("取缔黑网吧", "取缔黑网吧"),  # a word that ends in a particle's character stays whole
+        ("楼下酒吧吵死了啊", "楼下酒吧吵死了"),
+        ("是网吧吗", "是网吧"),
         ("我问你好不好", "我问你好不好"),  # 你好 is only dropped at the very start
     ],
 )
