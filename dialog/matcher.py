@@ -38,6 +38,7 @@ from dialog.routing import DepartmentPrior, DepartmentRouter, Routing
 from dialog.semantic import Bm25Index, terms
 from dialog.synonyms import Canonicalizer
 from dialog.types import Action, Candidate, MatchResult
+from dialog.yes_no import YesNoRules
 
 
 @dataclass(frozen=True)
@@ -119,17 +120,6 @@ _OWN_FAQ = 0.3
 # (户口 + 迁移), not a word and a stray syllable.
 _BRIDGED_MIN_LENGTH = 4
 
-_NEGATORS = frozenset("不没别未")
-_YES, _NO = "yes", "no"
-# Yes/no scores are scaled by how much of the utterance their keywords cover, from this
-# factor (none covered) up to 1 (all covered).
-_YES_NO_BASE = 0.4
-# An utterance of at least _QUESTION_LENGTH characters, less than _QUESTION_COVERAGE of them
-# yes/no words, with an FAQ scoring at least CLARIFY_SECOND is a question: yes/no stay below
-# _QUESTION_YES_NO_SHARE of that FAQ's score.
-_QUESTION_LENGTH = 6
-_QUESTION_COVERAGE = 0.5
-_QUESTION_YES_NO_SHARE = 0.9
 
 
 class Matcher:
@@ -156,6 +146,7 @@ class Matcher:
         self._heard = kb.heard  # the recognizer's readings of the examples (dialog.heard)
         self._index = {intent.id: i for i, intent in enumerate(self._intents)}
         self._is_faq = np.asarray([i.kind == "faq" for i in self._intents], dtype=bool)
+        self._yes_no = YesNoRules(self._index, self._is_faq, CLARIFY_SECOND)
         self._keywords = KeywordIndex(
             [(o, self.canon(k)) for o, i in enumerate(self._intents) for k in i.keywords],
             len(self._intents), close_owners=frozenset(np.flatnonzero(self._is_faq).tolist()))
@@ -243,7 +234,7 @@ class Matcher:
         for the optional sentence embeddings)."""
         norm = utt.text
         query_terms = terms(utt)
-        hits = self._drop_inner_yes_no(self._drop_negated_yes(self._hits(utt), norm))
+        hits = self._yes_no.drop_inner(self._yes_no.drop_negated(self._hits(utt), norm))
         keyword = self._keywords.scores(hits)
         chars, sounds = self._examples.scores(utt)
         semantic = self._bm25.coverage(query_terms)
@@ -255,7 +246,7 @@ class Matcher:
         examples = np.maximum(chars, sounds)
         support = _learned_support(keyword, examples, semantic)
         scores = self._combine(keyword, examples, semantic, learned, support)
-        scores = self._adjust_yes_no(scores, keyword, self._yes_no_coverage(hits, norm),
+        scores = self._yes_no.adjust(scores, keyword, self._yes_no.coverage(hits, norm),
                                      len(norm))
         order = np.argsort(-scores, kind="stable")
         best = int(order[0])
@@ -481,63 +472,6 @@ class Matcher:
 
     # ---- yes / no -------------------------------------------------------------------------
 
-    def _drop_negated_yes(self, hits: list[Hit], norm: str) -> list[Hit]:
-        """不是/不对/不好/不可以: a yes word right after a negator is a no, not a yes."""
-        yes = self._index.get(_YES)
-        return [
-            h for h in hits
-            if not (h.keyword.owner == yes and h.start > 0 and norm[h.start - 1] in _NEGATORS)
-        ]
-
-    def _drop_inner_yes_no(self, hits: list[Hit]) -> list[Hit]:
-        """A yes/no word inside a longer FAQ keyword heard at that place (by characters or
-        sound) belongs to that word: the 好 of 态度不好 is not a yes, the 没有 of 没有人回复
-        not a no, the 是 of 是保卡 (社保卡 misheard) not a yes."""
-        answers = {self._index.get(_YES), self._index.get(_NO)} - {None}
-        words = [h for h in hits if h.start >= 0 and self._is_faq[h.keyword.owner]]
-        return [
-            h for h in hits
-            if not (h.keyword.owner in answers and h.start >= 0 and any(
-                w.keyword.length > h.keyword.length and w.start <= h.start and h.end <= w.end
-                for w in words))
-        ]
-
-    def _yes_no_coverage(self, hits: list[Hit], norm: str) -> float:
-        """Share of characters inside yes/no keyword hits: 好的可以 is all answer, while in
-        我可以贷吗 the 可以 is part of a question."""
-        owners = {self._index.get(_YES), self._index.get(_NO)} - {None}
-        covered: set[int] = set()
-        for hit in hits:
-            if hit.keyword.owner in owners and hit.start >= 0:
-                covered.update(range(hit.start, hit.end))
-                covered.update(_later_occurrences(norm, hit.keyword.text, hit.end))
-        return len(covered) / max(len(norm), 1)
-
-    def _adjust_yes_no(
-        self, scores: np.ndarray, keyword: np.ndarray, coverage: float, length: int
-    ) -> np.ndarray:
-        yes, no = self._index.get(_YES), self._index.get(_NO)
-        if yes is not None and no is not None:
-            # Keywords decide between the two: an explicit negation (不是, 不对) is never a yes,
-            # however much it resembles a yes example, and 需要 is not a no because 不需要 is.
-            if keyword[no] > 0 and keyword[no] >= keyword[yes]:
-                scores[yes] = 0.0
-            elif keyword[yes] > keyword[no]:
-                scores[no] = 0.0
-        # A confirmation is the whole utterance; a 是 or 可以 inside a question is not one.
-        factor = _YES_NO_BASE + (1.0 - _YES_NO_BASE) * coverage
-        # A long utterance that is mostly not yes/no words and resembles an FAQ is that
-        # question: in 没问题，补卡怎么办 the caller asks about the card.
-        faq = float(scores[self._is_faq].max()) if self._is_faq.any() else 0.0
-        question = (length >= _QUESTION_LENGTH and coverage < _QUESTION_COVERAGE
-                    and faq >= CLARIFY_SECOND)
-        for index in (yes, no):
-            if index is not None:
-                scores[index] *= factor
-                if question:
-                    scores[index] = min(scores[index], _QUESTION_YES_NO_SHARE * faq)
-        return scores
-
     # ---- results ----------------------------------------------------------------------------
 
     def _result(
@@ -588,13 +522,3 @@ def _route_signals(routing: Routing) -> dict[str, float]:
     if routing.classifier is not None:
         signals["route_classifier"] = routing.classifier
     return signals
-
-
-def _later_occurrences(text: str, word: str, start: int) -> set[int]:
-    """Character positions of every occurrence of `word` in `text` from `start` on (好的好的)."""
-    positions: set[int] = set()
-    found = text.find(word, start)
-    while found >= 0:
-        positions.update(range(found, found + len(word)))
-        found = text.find(word, found + len(word))
-    return positions
