@@ -101,8 +101,10 @@ class KeywordIndex:
         self._near = [kw for kw in self.keywords if kw.length >= _NEAR_MIN_LENGTH]
         self._near_sounds = [" ".join(kw.loose) for kw in self._near]
 
-    def hits(self, utt: Utterance, near: bool = True) -> list[Hit]:
-        """Every keyword found in the utterance, each once, by its strongest kind of hit."""
+    def hits(self, utt: Utterance, near: bool = True, fuzzy: bool = True) -> list[Hit]:
+        """Every keyword found in the utterance, each once, by its strongest kind of hit.
+        `near`: near misses too; `fuzzy`: of those, the fuzzy ones of four syllables or more
+        (a rapidfuzz pass over every such keyword: the costly part)."""
         best: dict[Keyword, Hit] = {}
         n = len(utt)
         for length in self._lengths:
@@ -111,6 +113,7 @@ class KeywordIndex:
         if near:
             for start in range(n - _NEAR_CLOSE_LENGTH + 1):
                 self._probe_close(utt, start, best)
+        if near and fuzzy:
             for hit in self.near_hits(utt, best):
                 best[hit.keyword] = hit
         return list(best.values())

@@ -266,7 +266,7 @@ def test_a_declined_problem_asks_which_area_and_transfers_to_the_one_chosen(
     the question names the router's guesses and the caller's choice is where they go."""
     client = app[0]
     prompts, kb = _prompts(holder), holder.current.kb
-    problem = "请求书记取缔通泰街的黑网吧"
+    problem = "请求整顿步行街的商户"
     guesses = holder.current.matcher.match(problem).guesses
     options = [kb.departments[g.department] for g in guesses]
     assert len(options) == 3

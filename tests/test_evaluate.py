@@ -156,7 +156,7 @@ def test_a_blind_set_is_read_without_the_answers_to_the_bots_questions(tmp_path:
 def test_report_counts_the_department_choice_question(matcher: Matcher) -> None:
     """A no-match answered with the department-choice question is counted, with whether the
     line's department is named first or at all (issue 10 item 4)."""
-    problem = "请求书记取缔通泰街的黑网吧"
+    problem = "请求整顿步行街的商户"
     options = [g.department for g in matcher.match(problem).guesses]
     lines = [EvalLine(problem, f"dept:{options[0]}"), EvalLine(problem, f"dept:{options[2]}"),
              EvalLine(problem, "dept:gov_service"), EvalLine(problem, "none"),

@@ -86,7 +86,7 @@ def test_readable_output_without_json() -> None:
     assert "action=answer department=hrss" in out
     assert run(["讲个笑话"])[1].startswith("no match (score ")
     assert "ask which area" not in run(["讲个笑话"])[1]
-    declined = run(["请求书记取缔通泰街的黑网吧"])[1]
+    declined = run(["请求整顿步行街的商户"])[1]
     assert declined.startswith("no match (score ") and "; ask which area: market (" in declined
 
 

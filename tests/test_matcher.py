@@ -353,6 +353,12 @@ def test_problems_without_an_faq_go_to_the_responsible_department(
     assert {"route", "route_keyword", "route_semantic", "route_margin"} <= set(result.signals)
 
 
+def test_a_department_keyword_misheard_by_a_syllable_still_routes(matcher: Matcher) -> None:
+    # blind dev through the phone band: 开发商 heard as 开发生 (shang1 ~ sheng1)
+    result = matcher.match("刚收的房子墙上全是裂缝开发生不认证")
+    assert (result.intent, result.action, result.department) == (None, "transfer", "housing")
+
+
 @pytest.mark.parametrize(
     ("text", "faq", "department"),
     [
