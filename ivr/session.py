@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import numpy as np
 
@@ -39,7 +38,6 @@ from ivr.events import (
     MarkPlayed,
     OutboundCommand,
     ProtocolError,
-    SendAudio,
     TransferCall,
     UnknownEvent,
 )
@@ -51,6 +49,7 @@ from ivr.media.base import MediaProtocol, WireMessage
 from ivr.playback import Playback, PlaybackStream
 from ivr.prompt_timeout import PromptTimeout, apology, next_piece
 from ivr.services import Services
+from ivr.session_host import SessionHost
 from ivr.turns import TurnTracker
 
 log = logging.getLogger(__name__)
@@ -526,7 +525,7 @@ class CallSession:
         log.info("call %s closed: %s", self.call_id, reason)
 
 
-    # ---- the contact centre's queue (ivr.call_hold): the session as its HoldHost ----------
+    # ---- the contact centre's queue (ivr.call_hold; ivr.session_host is its HoldHost) ------
 
     async def _enter_queue(self, action: pol.Transfer) -> None:
         assert self.call_id is not None and self.services.hold is not None
@@ -538,58 +537,9 @@ class CallSession:
                    "department": action.department,
                    "department_name": names.get(action.department, action.department),
                    "reason": action.reason, "earlier_calls": earlier, "notes": []}
-        self._hold = CallHold(self, self.services.hold, self.clock, self.call_id,
+        self._hold = CallHold(SessionHost(self), self.services.hold, self.clock, self.call_id,
                               action.department, names, self._caller, context)
         await self._hold.begin()
-
-    @property
-    def speaking(self) -> bool:
-        return self.playback.speaking
-
-    async def say(self, key: str, text: str) -> None:
-        await self._say(pol.Say(key, text))
-
-    def play(self, key: str, samples: np.ndarray) -> None:
-        self.playback.enqueue(key, samples)
-
-    async def stop_audio(self) -> None:
-        await self.playback.interrupt()
-
-    async def send_audio(self, samples: np.ndarray) -> None:
-        await self._send_command(SendAudio(samples, 8000))
-
-    async def record_event(self, kind: str, detail: str) -> None:
-        await self._record_event(kind, detail)
-
-    async def finish(self, outcome: str) -> None:
-        """The held call is over (a callback or message taken, the agent hung up)."""
-        await self.finish_quietly(outcome)
-        self._tasks.spawn(self._hand_over(HangUp(outcome)), "hang up")
-
-    async def store_queue(self, **values: Any) -> None:
-        if self.call_id is not None:
-            await self.services.store.set_queue(self.call_id, **values)
-
-    async def transfer_to(self, department: str, target: str) -> None:
-        """Dial mode: the platform connects the caller to the agent's phone or SIP address."""
-        dept = self.kb.kb.departments.get(department)
-        await self.finish_quietly("agent")
-        self._tasks.spawn(self._hand_over(TransferCall(department, dept.queue if dept else "",
-                                                       "agent", target)), "dial agent")
-
-    @property
-    def reports_dial_end(self) -> bool:
-        """Twilio reports a dialled agent's call ending (`<Dial action>`); L16 does not."""
-        return self.protocol.name == "twilio"
-
-    async def finish_quietly(self, outcome: str) -> None:
-        self._note_outcome(outcome)
-        if self.call_id is not None:
-            await self.services.store.record_outcome(
-                self.call_id, outcome=outcome, ended_at=self.clock.time(), reason="contact")
-
-    def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
-        self._tasks.spawn(coro, name)
 
 
 def _listen_for_tones(setting: str, protocol: MediaProtocol) -> bool:
