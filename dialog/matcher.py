@@ -79,18 +79,22 @@ DEFAULT_THRESHOLD = ANSWER_THRESHOLD
 MAX_CHARS = 80
 
 # Example similarity below this floor is what unrelated Chinese sentences reach by chance.
-_EXAMPLE_FLOOR, _EXAMPLE_SHARE = 0.4, 0.9
-_SEMANTIC_FLOOR, _SEMANTIC_SHARE = 0.3, 0.5
+_EXAMPLE_FLOOR = 0.4
+_EXAMPLE_SHARE = 0.9
+_SEMANTIC_FLOOR = 0.3
+_SEMANTIC_SHARE = 0.5
 # The classifier's probability (dialog.classifier) above _LEARNED_FLOOR — what out-of-scope
 # chatter reaches — lifted onto 0..1 and weighted by _LEARNED_SHARE.
-_LEARNED_FLOOR, _LEARNED_SHARE = 0.3, 0.9
+_LEARNED_FLOOR = 0.3
+_LEARNED_SHARE = 0.9
 # The learned signal counts only as far as the utterance has some lexical support for the
 # intent: its best keyword, example similarity or BM25 coverage (raw, 0..1) from
 # _SUPPORT_LOW (counts nothing) to _SUPPORT_HIGH (counts fully). Without it the classifier
 # alone sent 你吃饭了吗 to market supervision (food_safety 0.84): nothing in it is a word of
 # that intent, only a 饭. Chosen on the blind dev split (grid 0.25–0.4 × width 0.05–0.3):
 # out-of-scope rejected 88.9 → 92.6 %, accuracy unchanged; kb_dev and setA unchanged.
-_SUPPORT_LOW, _SUPPORT_HIGH = 0.3, 0.4
+_SUPPORT_LOW = 0.3
+_SUPPORT_HIGH = 0.4
 # When the classifier puts at least this much on chatter no intent serves (dialog.background)
 # the utterance is not answered or routed, unless a keyword at least _VETO_KEYWORD strong
 # (three characters, heard as such) names what the caller wants.
@@ -362,18 +366,14 @@ class Matcher:
                                 ev.candidates)
         if routed or (routing.department is not None and routing.keyword >= ROUTE_KEYWORD
                       and routing.margin >= ROUTE_KEYWORD_MARGIN):
-            return MatchResult(None, routing.score, routing.department, "transfer", text=text,
-                               signals=ev.signals | _route_signals(routing),
-                               candidates=ev.candidates)
+            return _routed(routing, text, ev)
         # A keyword several departments list: the department classifier settles which. Its
         # knowledge-base score is under the calibrated route threshold, so a stricter one
         # (`route_threshold` raised, as `ivr kb eval --route-threshold` does) leaves it out.
         settled = (self._router.settle(ev.utterance, ev.terms, ROUTE_KEYWORD)
                    if self.route_threshold <= ROUTE_THRESHOLD else None)
         if settled is not None:
-            return MatchResult(None, settled.score, settled.department, "transfer", text=text,
-                               signals=ev.signals | _route_signals(settled),
-                               candidates=ev.candidates)
+            return _routed(settled, text, ev)
         return MatchResult(None, top, None, "none", text=text, signals=ev.signals,
                            candidates=ev.candidates)
 
@@ -388,9 +388,7 @@ class Matcher:
                 or routing.keyword < _VETO_KEYWORD or routing.margin < NAMED_MARGIN \
                 or routing.score <= top:
             return None
-        return MatchResult(None, routing.score, routing.department, "transfer", text=text,
-                           signals=ev.signals | _route_signals(routing) | {"faq_overruled": top},
-                           candidates=ev.candidates)
+        return _routed(routing, text, ev, faq_overruled=top)
 
     def _chatter(self, ev: Evidence) -> bool:
         """The classifier reads the utterance as chatter and no long keyword says otherwise."""
@@ -512,6 +510,13 @@ def embedding_semantic(cosine: np.ndarray) -> np.ndarray:
     scaled: np.ndarray = np.clip(
         (cosine - _EMBEDDING_LOW) / (_EMBEDDING_HIGH - _EMBEDDING_LOW), 0.0, 1.0)
     return scaled
+
+
+def _routed(routing: Routing, text: str, ev: Evidence, **extra: float) -> MatchResult:
+    """The transfer of a routed problem to `routing`'s department, its signals explained."""
+    return MatchResult(None, routing.score, routing.department, "transfer", text=text,
+                       signals=ev.signals | _route_signals(routing) | extra,
+                       candidates=ev.candidates)
 
 
 def _route_signals(routing: Routing) -> dict[str, float]:
