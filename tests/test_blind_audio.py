@@ -286,6 +286,7 @@ def test_kb_hear_writes_what_whisper_heard_and_the_matcher_reads_it(
                      "examples": ["公积金怎么提取", "我想把公积金取出来"]}],
     }, allow_unicode=True), encoding="utf-8")
     args = argparse.Namespace(kb=kb_file, out=None, per_intent=0, shared=DEFAULT_SHARED,
+                              missing=False,
                               cache=tmp_path / "cache", engine="whisper", window=10.0,
                               model=str(whisper.model_dir))  # type: ignore[attr-defined]
     assert run_hear(args) == 0
@@ -301,3 +302,30 @@ def test_kb_hear_writes_what_whisper_heard_and_the_matcher_reads_it(
     kept = {r["heard"] for r in rows if r["heard"] != r["example"]}
     assert set(kb.heard.get("hpf", ())) <= kept
     assert run_hear(argparse.Namespace(**{**vars(args), "per_intent": -1})) == 2
+    # --missing keeps what the file holds and hears nothing again, even with no cache
+    assert run_hear(argparse.Namespace(**{**vars(args), "missing": True,
+                                          "cache": tmp_path / "empty"})) == 0
+    assert "0 examples heard" in capsys.readouterr().out
+    assert [json.loads(line) for line in
+            heard_path(kb_file).read_text("utf-8").splitlines()] == rows
+
+
+def test_kb_hear_missing_keeps_rows_of_examples_still_there(tmp_path: Path) -> None:
+    """`--missing`: rows of examples still in the knowledge base are kept in file order, the
+    examples without one are heard, rows of removed examples are dropped; a broken file is
+    an error, never an empty start."""
+    from ivr.bench.kb_hear import read_rows, split_missing
+
+    path = tmp_path / "intents.heard.jsonl"
+    assert read_rows(path) == []
+    rows = [{"intent": "a", "example": "一", "heard": "衣"},
+            {"intent": "a", "example": "removed", "heard": "x"},
+            {"intent": "b", "example": "二", "heard": "而"}]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    items = [("a", "一"), ("a", "三"), ("b", "二"), ("c", "二")]
+    kept, to_hear = split_missing(items, read_rows(path))
+    assert kept == [rows[0], rows[2]]
+    assert to_hear == [("a", "三"), ("c", "二")]
+    path.write_text('{"intent": "a"\n', "utf-8")
+    with pytest.raises(ValueError):
+        read_rows(path)

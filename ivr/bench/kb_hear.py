@@ -6,9 +6,12 @@ Each example of each intent is rendered as phone-band caller audio with the spee
 frames, the endpointer, the decode pool), and the transcript is written to the readings file
 beside the knowledge base (`intents.heard.jsonl`), which the matcher's classifier trains on.
 Renders and transcripts are cached by text and recognizer (`var/blind_audio/`), so running it
-again after adding examples only hears the new ones. Progress goes to stderr, the summary to
-stdout; a missing kit, model or knowledge base prints one line and exits 2. The file is
-written whole at the end (a temporary file renamed), so an interrupted run leaves the old one.
+again after adding examples only hears the new ones; on a machine without that cache,
+`--missing` keeps the readings file's rows for examples it already holds and hears only the
+others (a new intent's examples: minutes, not the hour a whole knowledge base takes).
+Progress goes to stderr, the summary to stdout; a missing kit, model or knowledge base prints
+one line and exits 2. The file is written whole at the end (a temporary file renamed), so an
+interrupted run leaves the old one.
 
 The examples must never include evaluation lines (tests/test_kb_content.py keeps them
 apart), so what is heard of them is as far from the held-out sets as the examples are.
@@ -99,10 +102,36 @@ async def hear_examples(items: list[tuple[str, str]], engine: RecognizerEngine,
     return heard, failed
 
 
-def write_heard(path: Path, heard: list[HeardExample], recognizer: str) -> None:
-    """The readings file, replaced whole (never left half-written)."""
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of an existing readings file (none when there is none); a broken file is an
+    error the caller reports, never silently dropped."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    rows = [json.loads(line) for line in lines if line.strip()]
+    if not all(isinstance(row, dict) for row in rows):
+        raise ValueError(f"{path}: every line must be a JSON object")
+    return rows
+
+
+def split_missing(items: list[tuple[str, str]], rows: list[dict[str, Any]],
+                  ) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """The rows to keep (their example is still in the knowledge base, in file order) and the
+    examples with no row yet, to be heard."""
+    wanted = set(items)
+    kept = [row for row in rows if (row.get("intent"), row.get("example")) in wanted]
+    have = {(row["intent"], row["example"]) for row in kept}
+    return kept, [item for item in items if item not in have]
+
+
+def write_heard(path: Path, heard: list[HeardExample], recognizer: str,
+                kept: list[dict[str, Any]] | None = None) -> None:
+    """The readings file, replaced whole (never left half-written): `kept` rows first."""
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w", encoding="utf-8") as out:
+        for row in kept or []:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
         for item in heard:
             out.write(json.dumps(item.row(recognizer), ensure_ascii=False) + "\n")
     os.replace(tmp, path)
@@ -123,6 +152,9 @@ def add_hear_parser(sub: Any) -> None:
     p.add_argument("--cache", type=Path, default=DEFAULT_CACHE, metavar="DIR",
                    help="rendered audio and transcripts, keyed by text (default "
                    "var/blind_audio)")
+    p.add_argument("--missing", action="store_true",
+                   help="keep the readings file's rows for examples it holds; hear only "
+                   "the examples it lacks (rows of removed examples are dropped)")
     p.add_argument("--engine", choices=["auto", "whisper", "vosk"], default="whisper")
     p.add_argument("--model", help="local model directory for the engine")
     p.add_argument("--window", type=float, default=DEFAULT_WINDOW_S, metavar="S",
@@ -144,17 +176,27 @@ def run_hear(args: argparse.Namespace) -> int:
         print("ivr kb hear: --per-intent must be 0 or more", file=sys.stderr)
         return 2
     items = examples_to_hear(kb, args.per_intent)
+    out = args.out or heard_path(kb_path)
+    kept: list[dict[str, Any]] = []
+    if args.missing:
+        try:
+            kept, items = split_missing(items, read_rows(out))
+        except (ValueError, KeyError) as exc:
+            print(f"ivr kb hear: {out}: cannot keep its readings ({exc}); run without "
+                  "--missing to hear every example again", file=sys.stderr)
+            return 2
+        print(f"{len(kept)} readings kept, {len(items)} examples to hear", file=sys.stderr)
     try:
         heard, failed = asyncio.run(hear_examples(
             items, engine, Renderer(args.shared, args.cache), _progress))
     except FileNotFoundError as exc:
         print(f"ivr kb hear: {exc}", file=sys.stderr)
         return 2
-    out = args.out or heard_path(kb_path)
-    write_heard(out, heard, engine_key(engine))
+    write_heard(out, heard, engine_key(engine), kept)
     changed = sum(h.heard != h.example for h in heard)
+    kept_note = f", {len(kept)} readings kept" if args.missing else ""
     print(f"{len(heard)} examples heard ({changed} heard differently from how they are "
-          f"written), {len(failed)} not: {out}")
+          f"written), {len(failed)} not{kept_note}: {out}")
     for text, why in failed[:10]:
         print(f"  not heard: {text}: {why}")
     return 0
