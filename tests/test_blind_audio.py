@@ -286,7 +286,7 @@ def test_kb_hear_writes_what_whisper_heard_and_the_matcher_reads_it(
                      "examples": ["公积金怎么提取", "我想把公积金取出来"]}],
     }, allow_unicode=True), encoding="utf-8")
     args = argparse.Namespace(kb=kb_file, out=None, per_intent=0, shared=DEFAULT_SHARED,
-                              missing=False,
+                              missing=False, variant=0,
                               cache=tmp_path / "cache", engine="whisper", window=10.0,
                               model=str(whisper.model_dir))  # type: ignore[attr-defined]
     assert run_hear(args) == 0
@@ -308,6 +308,7 @@ def test_kb_hear_writes_what_whisper_heard_and_the_matcher_reads_it(
     assert "0 examples heard" in capsys.readouterr().out
     assert [json.loads(line) for line in
             heard_path(kb_file).read_text("utf-8").splitlines()] == rows
+    assert run_hear(argparse.Namespace(**{**vars(args), "variant": 1})) == 2  # needs --missing
 
 
 def test_kb_hear_missing_keeps_rows_of_examples_still_there(tmp_path: Path) -> None:
@@ -326,6 +327,11 @@ def test_kb_hear_missing_keeps_rows_of_examples_still_there(tmp_path: Path) -> N
     kept, to_hear = split_missing(items, read_rows(path))
     assert kept == [rows[0], rows[2]]
     assert to_hear == [("a", "三"), ("c", "二")]
+    # another take (--variant 1) is heard for every example, beside the rows of take 0
+    kept, to_hear = split_missing(items, read_rows(path), variant=1)
+    assert kept == [rows[0], rows[2]] and to_hear == items
+    kept, to_hear = split_missing(items, [*rows, {**rows[0], "variant": 1}], variant=1)
+    assert len(kept) == 3 and to_hear == items[1:]
     path.write_text('{"intent": "a"\n', "utf-8")
     with pytest.raises(ValueError):
         read_rows(path)

@@ -541,3 +541,12 @@ def test_driving_tests_are_the_police_s_and_driving_schools_transport_s(
     driving-school FAQ; a school that withholds its pupil's test slot is still a school."""
     result = matcher.match(text)
     assert (result.intent, result.department) == (intent, department), result
+
+
+def test_maternity_insurance_is_medical_insurance_s(matcher: Matcher) -> None:
+    """生育保险 was merged into employees' medical insurance (2019): its allowance is the
+    medical-insurance bureau's, not the labour bureau's."""
+    assert "生育津贴" in matcher.kb.departments["medical_insurance"].keywords
+    assert "生育津贴" not in matcher.kb.departments["hrss"].keywords
+    result = matcher.match("公司不给我报生育保险")
+    assert (result.action, result.department) == ("transfer", "medical_insurance"), result

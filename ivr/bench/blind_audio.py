@@ -63,17 +63,20 @@ class Renderer:
     The kit is loaded from `kit_root/audio/speech_kit/splice.py` only when a line is not in
     the cache, so a cached run does not need the shared folder at all. The seed of the kit's
     random gaps and room tone comes from the text, so a render does not depend on the
-    order of lines or on which split it came from.
+    order of lines or on which split it came from. `variant` n > 0 seeds another rendering
+    of the same text (other gaps, other room tone): another take of the same caller.
     """
 
-    def __init__(self, kit_root: Path, cache_dir: Path) -> None:
+    def __init__(self, kit_root: Path, cache_dir: Path, variant: int = 0) -> None:
         self.kit_root = kit_root
         self.cache_dir = cache_dir
+        self.variant = variant
         self._splicer: Any = None
         self._kit: ModuleType | None = None
 
     def key(self, text: str) -> str:
-        return hashlib.sha256(f"{CACHE_VERSION}\n{text}".encode()).hexdigest()[:20]
+        take = f"variant {self.variant}\n" if self.variant else ""
+        return hashlib.sha256(f"{CACHE_VERSION}\n{take}{text}".encode()).hexdigest()[:20]
 
     def cached(self, text: str) -> bool:
         return (self.cache_dir / f"{self.key(text)}.wav").is_file()

@@ -52,10 +52,12 @@ class HeardExample:
     example: str
     heard: str
     confidence: float | None
+    variant: int = 0
 
     def row(self, recognizer: str) -> dict[str, Any]:
-        return {"intent": self.intent, "example": self.example, "heard": self.heard,
-                "confidence": self.confidence, "recognizer": recognizer}
+        row = {"intent": self.intent, "example": self.example, "heard": self.heard,
+               "confidence": self.confidence, "recognizer": recognizer}
+        return row | ({"variant": self.variant} if self.variant else {})
 
 
 def examples_to_hear(kb: KnowledgeBase, per_intent: int = 0) -> list[tuple[str, str]]:
@@ -94,7 +96,8 @@ async def hear_examples(items: list[tuple[str, str]], engine: RecognizerEngine,
             if got.failures:
                 failed.append((text, "; ".join(got.failures)))
             else:
-                heard.append(HeardExample(intent, text, got.transcript, got.confidence))
+                heard.append(HeardExample(intent, text, got.transcript, got.confidence,
+                                          renderer.variant))
             if progress:
                 progress(done, len(items))
     finally:
@@ -115,13 +118,14 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def split_missing(items: list[tuple[str, str]], rows: list[dict[str, Any]],
+def split_missing(items: list[tuple[str, str]], rows: list[dict[str, Any]], variant: int = 0,
                   ) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
-    """The rows to keep (their example is still in the knowledge base, in file order) and the
-    examples with no row yet, to be heard."""
+    """The rows to keep (their example is still in the knowledge base, in file order; every
+    take) and the examples with no row of take `variant` yet, to be heard."""
     wanted = set(items)
     kept = [row for row in rows if (row.get("intent"), row.get("example")) in wanted]
-    have = {(row["intent"], row["example"]) for row in kept}
+    have = {(row["intent"], row["example"]) for row in kept
+            if row.get("variant", 0) == variant}
     return kept, [item for item in items if item not in have]
 
 
@@ -155,6 +159,10 @@ def add_hear_parser(sub: Any) -> None:
     p.add_argument("--missing", action="store_true",
                    help="keep the readings file's rows for examples it holds; hear only "
                    "the examples it lacks (rows of removed examples are dropped)")
+    p.add_argument("--variant", type=int, default=0, metavar="N",
+                   help="hear another take of each example (N > 0: the kit's gaps and room "
+                   "tone seeded differently); with --missing, rows already in the file are "
+                   "kept and this take's readings are added beside them")
     p.add_argument("--engine", choices=["auto", "whisper", "vosk"], default="whisper")
     p.add_argument("--model", help="local model directory for the engine")
     p.add_argument("--window", type=float, default=DEFAULT_WINDOW_S, metavar="S",
@@ -172,15 +180,19 @@ def run_hear(args: argparse.Namespace) -> int:
     except (OSError, ValueError, KnowledgeBaseError, ModelNotAvailable) as exc:
         print(f"ivr kb hear: {exc}", file=sys.stderr)
         return 2
-    if args.per_intent < 0:
-        print("ivr kb hear: --per-intent must be 0 or more", file=sys.stderr)
+    if args.per_intent < 0 or args.variant < 0:
+        print("ivr kb hear: --per-intent and --variant must be 0 or more", file=sys.stderr)
+        return 2
+    if args.variant and not args.missing:
+        print("ivr kb hear: --variant adds a take beside the file's readings: use it with "
+              "--missing", file=sys.stderr)
         return 2
     items = examples_to_hear(kb, args.per_intent)
     out = args.out or heard_path(kb_path)
     kept: list[dict[str, Any]] = []
     if args.missing:
         try:
-            kept, items = split_missing(items, read_rows(out))
+            kept, items = split_missing(items, read_rows(out), args.variant)
         except (ValueError, KeyError) as exc:
             print(f"ivr kb hear: {out}: cannot keep its readings ({exc}); run without "
                   "--missing to hear every example again", file=sys.stderr)
@@ -188,7 +200,7 @@ def run_hear(args: argparse.Namespace) -> int:
         print(f"{len(kept)} readings kept, {len(items)} examples to hear", file=sys.stderr)
     try:
         heard, failed = asyncio.run(hear_examples(
-            items, engine, Renderer(args.shared, args.cache), _progress))
+            items, engine, Renderer(args.shared, args.cache, args.variant), _progress))
     except FileNotFoundError as exc:
         print(f"ivr kb hear: {exc}", file=sys.stderr)
         return 2
