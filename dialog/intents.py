@@ -45,6 +45,7 @@ class Department:
     keywords: tuple[str, ...] = ()
     area: str = ""
     examples: tuple[str, ...] = ()
+    offices: tuple[str, ...] = ()  # its offices as callers name them (dialog.offices)
 
     @property
     def spoken_area(self) -> str:
@@ -128,7 +129,7 @@ PROMPT_FIELDS: dict[str, frozenset[str]] = {
 _TOP_KEYS = frozenset({"language", "default_department", "departments", "prompts",
                        "prompt_audio", "intents", "synonyms"})
 _DEPARTMENT_KEYS = frozenset({"id", "name", "queue", "hotline", "hours", "description",
-                              "keywords", "area", "examples"})
+                              "keywords", "area", "examples", "offices"})
 _INTENT_KEYS = frozenset({"id", "kind", "department", "action", "answer", "examples",
                           "keywords", "prompt_audio", "local_sample", "name", "sms"})
 # Whitespace between two non-ASCII characters is a YAML line fold inside Chinese text, not a
@@ -211,6 +212,7 @@ def _parse_departments(raw: object) -> dict[str, Department]:
             keywords=f.str_list(entry.get("keywords", []), f"{where}: field 'keywords'"),
             area=f.text(entry.get("area", ""), f"{where}: field 'area'").strip(),
             examples=f.str_list(entry.get("examples", []), f"{where}: field 'examples'"),
+            offices=f.str_list(entry.get("offices", []), f"{where}: field 'offices'"),
         )
     return departments
 

@@ -32,6 +32,7 @@ from dialog.embeddings import SentenceEncoder
 from dialog.examples import ExampleIndex, strip_frames
 from dialog.intents import Intent, KnowledgeBase
 from dialog.keywords import Hit, KeywordIndex
+from dialog.offices import OfficeIndex
 from dialog.phonetic import Utterance, analyse, loose_pinyin, loosen
 from dialog.request_frames import strip_request_frames
 from dialog.routing import DepartmentPrior, DepartmentRouter, Routing
@@ -160,6 +161,8 @@ class Matcher:
                                       len(self._intents))
         self._bm25 = Bm25Index(self._documents(examples))
         self._router = DepartmentRouter(kb, self.canon, learned=learned, store=model_store)
+        self._offices = OfficeIndex(((d.id, d.offices) for d in kb.departments.values()),
+                                    self.canon)
         self._embedder = embedder
         self._embedded = self._embed_examples(embedder) if embedder is not None else None
         self._classifier = self._train_classifier(examples) if learned else None
@@ -290,8 +293,10 @@ class Matcher:
                prior: DepartmentPrior | None = None) -> MatchResult:
         """Thresholds applied to the evidence: answer, clarify, route, or no match; an
         answer, question or no-match is read again without its request frames
-        (`_without_frames`). A no-match carries the departments it may belong to."""
+        (`_without_frames`), and an FAQ gives way to an office named outright
+        (`_office_named`). A no-match carries the departments it may belong to."""
         result = self._without_frames(text, ev, self._decide(text, ev, prior), prior)
+        result = self._office_named(ev, result, text) or result
         if result.intent is not None or result.action != "none":
             return result
         # Only what the policy asks after a no-match: no decision depends on the guesses.
@@ -389,6 +394,23 @@ class Matcher:
                 or routing.score <= top:
             return None
         return _routed(routing, text, ev, faq_overruled=top)
+
+    def _office_named(self, ev: Evidence, first: MatchResult, text: str) -> MatchResult | None:
+        """A transfer to the department whose office the caller named (dialog.offices) where
+        an FAQ of another department would answer or be offered: 教育局拖欠教师工资 is
+        education's, not the labour bureau's wage-arrears answer. Routed problems and
+        no-matches stay as they are. Marked `signals.office_named` (the FAQ's score)."""
+        if first.action == "clarify":
+            owners = {self._intents[self._index[c.intent]].department for c in first.candidates}
+        elif first.intent is not None and not self._is_system(first.intent):
+            owners = {self._intents[self._index[first.intent]].department}
+        else:
+            return None
+        named = self._offices.named(ev.utterance.text)
+        if named is None or named in owners:
+            return None
+        routing = self._router.route_to(ev.utterance, ev.terms, named)
+        return _routed(routing, text, ev, office_named=first.score)
 
     def _chatter(self, ev: Evidence) -> bool:
         """The classifier reads the utterance as chatter and no long keyword says otherwise."""

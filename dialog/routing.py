@@ -161,6 +161,15 @@ class DepartmentRouter:
         return Routing(self.ids[chosen], float(scores[best]), float(keyword[chosen]),
                        float(semantic[chosen]), float(scores[best]) - runner_up, learned)
 
+    def route_to(self, utt: Utterance, query_terms: list[str], dept_id: str) -> Routing:
+        """`dept_id`'s own scores for the utterance (the caller named it: dialog.offices);
+        `margin` is how far it stands above the best of the others (negative when behind)."""
+        scores, keyword, semantic = self.signals(utt, query_terms)
+        i = self.ids.index(dept_id)
+        others = np.delete(scores, i)
+        margin = float(scores[i]) - (float(others.max()) if others.size else 0.0)
+        return Routing(dept_id, float(scores[i]), float(keyword[i]), float(semantic[i]), margin)
+
     def settle(self, utt: Utterance, query_terms: list[str], least_keyword: float,
                ) -> Routing | None:
         """The department for a problem whose keywords several departments share, or None.

@@ -68,6 +68,19 @@ def test_shipped_departments(kb: KnowledgeBase) -> None:
         assert len(dept.keywords) >= 3, dept.id
         # problems as callers describe them, for routing what no FAQ answers (issue 10)
         assert len(dept.examples) >= 30, dept.id
+        assert dept.offices, dept.id  # the offices a caller may name (dialog.offices)
+    named = [name for d in kb.departments.values() for name in d.offices]
+    assert len(named) == len(set(named))  # one office, one department
+
+
+def test_a_department_s_offices_must_be_a_list_of_text(tmp_path: Path) -> None:
+    data = minimal()
+    data["departments"][0]["offices"] = "税务局"
+    with pytest.raises(KnowledgeBaseError, match="'offices'"):
+        load_knowledge_base(write(tmp_path, data))
+    data["departments"][0]["offices"] = ["税务局"]
+    assert load_knowledge_base(write(tmp_path, data)).departments[
+        data["departments"][0]["id"]].offices == ("税务局",)
 
 
 def test_every_department_has_faq_intents(kb: KnowledgeBase) -> None:

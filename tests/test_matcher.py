@@ -392,7 +392,9 @@ def test_a_duty_named_outright_overrules_another_department_s_faq(
 
 @pytest.mark.parametrize("text", [
     "我的社保卡丢了怎么补办",  # an FAQ, sure of itself
-    "投诉K9县教育局拖欠教师工资",  # wage arrears (hrss) against 教育局: education not far ahead
+    # wage arrears (hrss) against 学校/教师: education not far ahead (with 教育局 named, the
+    # office takes it: test_an_office_named_outright_takes_the_call_from_another_department_s_faq)
+    "投诉学校拖欠教师工资",
 ])
 def test_a_sure_faq_or_a_close_department_keeps_the_answer(matcher: Matcher, text: str) -> None:
     result = matcher.match(text)
@@ -550,3 +552,33 @@ def test_maternity_insurance_is_medical_insurance_s(matcher: Matcher) -> None:
     assert "生育津贴" not in matcher.kb.departments["hrss"].keywords
     result = matcher.match("公司不给我报生育保险")
     assert (result.action, result.department) == ("transfer", "medical_insurance"), result
+
+
+@pytest.mark.parametrize(("text", "department"), [
+    ("我们学校教育局拖欠老师工资三个月了", "education"),  # not hrss's wage-arrears answer
+    ("公安局出入境大厅周六上不上班", "public_security"),  # not the service centre's hours
+    ("请问公积金中心几点上班", "housing_fund"),
+])
+def test_an_office_named_outright_takes_the_call_from_another_department_s_faq(
+    matcher: Matcher, text: str, department: str
+) -> None:
+    result = matcher.match(text)
+    assert (result.intent, result.action, result.department) == (None, "transfer", department)
+    assert result.signals["office_named"] > 0  # the FAQ's score it overruled
+    assert {"route", "route_keyword", "route_margin"} <= set(result.signals)
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("派出所补办身份证要带什么", "id_card"),  # the office's own FAQ: answered
+    ("社保卡丢了怎么补办", "sbk_reissue"),  # no office named
+])
+def test_an_office_s_own_faq_is_still_answered(matcher: Matcher, text: str, intent: str) -> None:
+    result = matcher.match(text)
+    assert result.intent == intent and "office_named" not in result.signals
+
+
+def test_two_departments_offices_named_leave_the_decision_to_the_matcher(
+    matcher: Matcher,
+) -> None:
+    result = matcher.match("社保局让我去派出所开证明")
+    assert "office_named" not in result.signals
