@@ -34,10 +34,9 @@ import asyncio
 import logging
 import math
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
-from concurrent.futures import Executor, Future
-from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from collections.abc import AsyncIterator, Awaitable
+from concurrent.futures import Executor
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -60,7 +59,17 @@ from asr.events import (
     UtteranceEnded,
 )
 from asr.scheduler import FINAL, SPECULATIVE, STREAM, PriorityPool, promote, submit_at
-from pcm.resample import Resampler, resample
+from asr.stream_jobs import (
+    EngineRate,
+    Finish,
+    LoopTimer,
+    RecognizerHung,
+    SetPhrases,
+    Speculation,
+    Timer,
+    WholeUtteranceRecognizer,
+)
+from pcm.resample import Resampler
 from pcm.samples import as_int16
 
 __all__ = [
@@ -88,95 +97,12 @@ DEFAULT_SPECULATE_AFTER_S = 0.25
 DEFAULT_STREAM_CHUNK_S = 0.1
 
 
-class Cancellable(Protocol):
-    def cancel(self) -> None: ...
-
-
-class Timer(Protocol):
-    """Schedules a callback on the running loop after a delay (`ivr.clock.Clock` is one)."""
-
-    def call_later(self, delay: float, callback: Callable[[], None]) -> Cancellable: ...
-
-
-class _LoopTimer:
-    """The event loop's own timers: the default when no clock is injected."""
-
-    def call_later(self, delay: float, callback: Callable[[], None]) -> Cancellable:
-        return asyncio.get_running_loop().call_later(max(0.0, delay), callback)
-
-
-class RecognizerHung(Exception):
-    """The recognizer gave no result within the stream's `decode_timeout_s`."""
-
-
 T = TypeVar("T")
 
 
-@runtime_checkable
-class WholeUtteranceRecognizer(Protocol):
-    """A recognizer that decodes a whole utterance given at once, independent of its buffer."""
-
-    def decode_utterance(self, pcm: np.ndarray) -> Transcript:
-        """Decode `pcm`; thread-safe, and the same samples give the same transcript."""
+_Job = object  # np.ndarray (speech audio so far), Finish or _STOP
 
 
-@dataclass(frozen=True, eq=False)
-class _Speculation:
-    """A decode started during a pause: valid only for exactly these samples."""
-
-    samples: np.ndarray
-    speech_samples: int  # the endpointer's speech_samples when it started
-    recognizer: object
-    future: Future[Transcript]
-
-
-@dataclass(frozen=True, eq=False)
-class _Finish:
-    """Decode job: feed the utterance's remaining audio, then finish it (or, for a whole-
-    utterance recognizer, decode `remainder` as the utterance, or take `speculation`)."""
-
-    remainder: np.ndarray
-    utterance: UtteranceEnded
-    speculation: _Speculation | None = None
-
-
-@dataclass(frozen=True)
-class _SetPhrases:
-    phrases: list[str] | None
-
-
-_Job = object  # np.ndarray (speech audio so far), _Finish or _STOP
-
-
-class _EngineRate:
-    """Speech at the endpointer's rate to the engine's, in the decode worker.
-
-    Streamed pieces of one utterance go through one resampler (the recognizer's jobs run one
-    at a time per call, in order), flushed at the utterance's end, so the engine gets the
-    same samples as the utterance resampled whole; whole-utterance decodes resample their
-    span at once (no state: a speculative decode may run beside another)."""
-
-    def __init__(self, src_rate: int, dst_rate: int) -> None:
-        self.src_rate, self.dst_rate = src_rate, dst_rate
-        self._same = src_rate == dst_rate
-        self._stream = None if self._same else Resampler(src_rate, dst_rate)
-
-    def whole(self, samples: np.ndarray) -> np.ndarray:
-        return samples if self._same else resample(samples, self.src_rate, self.dst_rate)
-
-    def stream(self, samples: np.ndarray) -> np.ndarray:
-        return samples if self._stream is None else self._stream.process(samples)
-
-    def finish(self, samples: np.ndarray) -> np.ndarray:
-        """The utterance's last piece and the resampler's held-back tail; ready for the next."""
-        if self._stream is None:
-            return samples
-        head = self._stream.process(samples) if samples.size else samples[:0]
-        return np.concatenate([head, self._stream.flush()])
-
-    def reset(self) -> None:
-        if self._stream is not None:
-            self._stream = Resampler(self.src_rate, self.dst_rate)
 
 
 def make_executor(max_workers: int = 2) -> PriorityPool:
@@ -225,7 +151,7 @@ class RecognitionStream:
         self._resampler = (
             Resampler(input_rate, self._vad_rate) if input_rate != self._vad_rate else None
         )
-        self._to_engine = _EngineRate(self._vad_rate, engine.sample_rate)
+        self._to_engine = EngineRate(self._vad_rate, engine.sample_rate)
         config = EndpointerConfig(**endpointer_config)  # unknown names raise TypeError
         self._endpointer = Endpointer.from_config(self._vad_rate, config)
         self._recognizer = engine.new_recognizer(phrases)
@@ -234,7 +160,7 @@ class RecognitionStream:
         # speculating; then the speculative and the final decode see the same samples.
         frames = math.ceil(speculate_after_s * 1000 / FRAME_MS - 1e-6)
         self._tail = frames * self._endpointer.frame_samples if self._whole else 0
-        self._speculation: _Speculation | None = None
+        self._speculation: Speculation | None = None
         self._stream_chunk = round(stream_chunk_s * self._vad_rate)
         self.speculations = 0  # speculative decodes started
         self.speculations_used = 0  # ... that became the final
@@ -251,9 +177,9 @@ class RecognitionStream:
         self._closed = False
         self.utterances_ended = 0  # utterances handed to the recognizer to finish
         self.partial_text = ""  # the engine's latest partial hypothesis for this utterance
-        self._pending_phrases: _SetPhrases | None = None  # applied when the utterance ends
+        self._pending_phrases: SetPhrases | None = None  # applied when the utterance ends
         self._decode_timeout_s = decode_timeout_s
-        self._timer: Timer = timer or _LoopTimer()
+        self._timer: Timer = timer or LoopTimer()
         self._hung: str | None = None  # the recognizer stopped answering: never used again
 
     # ---- input (sync, on the loop) ----------------------------------------------------------
@@ -286,7 +212,7 @@ class RecognitionStream:
         pump, self._pump = self._pump, None
         self._drop_speculation(counted=False)
         for job in self._jobs:
-            if isinstance(job, _Finish) and job.speculation is not None:
+            if isinstance(job, Finish) and job.speculation is not None:
                 job.speculation.future.cancel()
         self._jobs.clear()
         if pump is not None and not pump.done():
@@ -354,7 +280,7 @@ class RecognitionStream:
     def set_phrases(self, phrases: list[str] | None) -> None:
         """Decode the next utterances against `phrases` (a grammar, for engines that support
         one), or freely with None. Takes effect between utterances, never mid-utterance."""
-        job = _SetPhrases(list(phrases) if phrases else None)
+        job = SetPhrases(list(phrases) if phrases else None)
         if self._endpointer.in_speech:
             self._pending_phrases = job
         else:
@@ -369,7 +295,7 @@ class RecognitionStream:
                     self._queue(self._finish_whole(event))
                 else:
                     # The recognizer already has the first `_fed` samples of this utterance.
-                    self._queue(_Finish(event.samples[self._fed :], event))
+                    self._queue(Finish(event.samples[self._fed :], event))
                 self._fed = 0
                 self.utterances_ended += 1
                 if self._pending_phrases is not None:
@@ -382,7 +308,7 @@ class RecognitionStream:
         else:
             self._queue_speech()
 
-    def _finish_whole(self, event: UtteranceEnded) -> _Finish:
+    def _finish_whole(self, event: UtteranceEnded) -> Finish:
         """The decode job of an utterance, with the speculative decode if it saw this audio."""
         span = event.samples[: event.speech_samples + self._tail] if self._tail else event.samples
         speculation, self._speculation = self._speculation, None
@@ -390,7 +316,7 @@ class RecognitionStream:
             speculation.future.cancel()  # e.g. the caller spoke again within this feed()
             self.speculations_wasted += 1
             speculation = None
-        return _Finish(span, event, speculation)
+        return Finish(span, event, speculation)
 
     def _maybe_speculate(self) -> None:
         """Start decoding once the pause is `speculate_after_s` long; drop it if speech
@@ -412,7 +338,7 @@ class RecognitionStream:
                                self._decode_whole_blocking, recognizer, samples)
         except RuntimeError:  # the pool is shutting down: the final decode will report it
             return
-        self._speculation = _Speculation(samples, speech, recognizer, future)
+        self._speculation = Speculation(samples, speech, recognizer, future)
         self.speculations += 1
 
     def _drop_speculation(self, *, counted: bool = True) -> None:
@@ -456,9 +382,9 @@ class RecognitionStream:
             job = self._jobs.popleft()
             if job is _STOP:
                 break
-            if isinstance(job, _Finish):
+            if isinstance(job, Finish):
                 self._out.put_nowait(await self._decode(job))
-            elif isinstance(job, _SetPhrases):
+            elif isinstance(job, SetPhrases):
                 await self._switch_recognizer(job.phrases)
             elif isinstance(job, np.ndarray):
                 await self._accept(self._take_audio(job))
@@ -489,7 +415,7 @@ class RecognitionStream:
             self.partial_text = partial
             self._out.put_nowait(Partial(partial))
 
-    async def _decode(self, job: _Finish) -> Final | RecognitionFailed:
+    async def _decode(self, job: Finish) -> Final | RecognitionFailed:
         loop = asyncio.get_running_loop()
         started = loop.time()
         failed, self._failed, self.partial_text = self._failed, None, ""
