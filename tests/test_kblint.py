@@ -75,3 +75,13 @@ def test_an_intent_without_readings_is_named_when_the_others_have_them(tmp_path:
     about = [w for w in warnings if "intents.heard.jsonl" in w]
     assert about == [w for w in about if w.startswith("intent 'invoice': no reading")]
     assert len(about) == 1 and "ivr kb hear" in about[0]
+
+
+def test_an_office_under_two_departments_is_named(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path)
+    departments = {"front": Department("front", "前台", "q", offices=("政务大厅", "税务所")),
+                   "tax": Department("tax", "税务局", "q2", offices=("税务局", "税务所"))}
+    warnings = lint(KnowledgeBase(departments, kb.intents, kb.prompts, "front"))
+    assert ("department 'tax': field 'offices': '税务所' is also an office of department "
+            "'front'") in warnings
+    assert not any("'政务大厅'" in w or "'税务局' is also" in w for w in warnings)

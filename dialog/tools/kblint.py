@@ -4,7 +4,7 @@ Errors (a file that cannot run) are raised by dialog.intents; these are the thin
 but serve callers badly: answers too long for the phone, intents without a spoken name or with
 too few examples or no recognizer readings of them (when the knowledge base has readings at
 all: dialog.heard), one example under two intents, departments nobody routes to or without the
-short `area` the department-choice question speaks, recommended
+short `area` the department-choice question speaks, one office under two departments, recommended
 prompts or system intents missing, recorded prompt files that do not exist. Each warning names
 the intent, department or prompt and the field. Checks file existence for `prompt_audio`;
 otherwise pure.
@@ -32,6 +32,7 @@ def lint(kb: KnowledgeBase, check_files: bool = True) -> list[str]:
     warnings += _intent_warnings(kb)
     warnings += _duplicate_examples(kb)
     warnings += _department_warnings(kb)
+    warnings += _shared_offices(kb)
     warnings += [f"prompts: recommended prompt {key!r} is missing"
                  for key in RECOMMENDED_PROMPTS if key not in kb.prompts]
     warnings += [f"intents: system intent {key!r} is missing"
@@ -95,6 +96,20 @@ def _department_warnings(kb: KnowledgeBase) -> list[str]:
                 and dept.id != kb.default_department):
             out.append(f"{where}: field 'area' is missing (the department-choice question "
                        f"says the whole name, {dept.name})")
+    return out
+
+
+def _shared_offices(kb: KnowledgeBase) -> list[str]:
+    """An office listed under two departments names neither (dialog.offices takes the first):
+    the second one listed is named."""
+    first: dict[str, str] = {}
+    out: list[str] = []
+    for dept in kb.departments.values():
+        for office in dept.offices:
+            owner = first.setdefault(normalize(office), dept.id)
+            if owner != dept.id:
+                out.append(f"department {dept.id!r}: field 'offices': {office!r} is also an "
+                           f"office of department {owner!r}")
     return out
 
 
