@@ -406,7 +406,7 @@ class Matcher:
             owners = {self._intents[self._index[first.intent]].department}
         else:
             return None
-        named = self._offices.named(ev.utterance.text)
+        named = self._offices.named(ev.utterance)
         if named is None or named in owners:
             return None
         routing = self._router.route_to(ev.utterance, ev.terms, named)

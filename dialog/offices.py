@@ -4,36 +4,41 @@ A caller who names the office they mean ("教育局拖欠教师工资", "公安�
 has said whose matter it is more plainly than any keyword: a similar FAQ of another department
 (wage arrears, the service centre's hours) must not take the call. The names come from each
 department's `offices` in the knowledge base (a short list per department: a city adds its
-own), matched as written after the knowledge base's synonym folding; only one department
-named counts — "社保局让我去派出所开证明" names two, and the rest of the matcher decides.
+own), after the knowledge base's synonym folding, and are found as department keywords are
+(dialog.keywords): by characters, or by sound as the recognizer misheard them (人设局 for
+人社局 by tone-exact pinyin; 攻击进中心 for 公积金中心 by toneless pinyin, for names of four
+syllables or more only: without tones 违建举报 holds 卫健局). Only one department named counts — "社保局让我去派出所开证明" names two, and
+the rest of the matcher decides.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from dialog.keywords import KeywordIndex, outermost
+from dialog.phonetic import Utterance
+
 __all__ = ["OfficeIndex"]
+
+TONELESS_FROM = 4  # syllables: shorter names count by characters or tone-exact pinyin only
 
 
 class OfficeIndex:
-    """Office names per department, longest first, for substring probes."""
+    """Office names per department, indexed for the keyword probes."""
 
     def __init__(self, offices: Iterable[tuple[str, Iterable[str]]],
                  canon: Callable[[str], str]) -> None:
-        names = [(canon(name), dept) for dept, own in offices for name in own]
-        self._names = sorted(((n, d) for n, d in names if n), key=lambda nd: -len(nd[0]))
+        entries: list[tuple[int, str]] = []
+        self._ids: list[str] = []
+        for dept, names in offices:
+            self._ids.append(dept)
+            entries += [(len(self._ids) - 1, canon(name)) for name in names]
+        # no near misses: an office is named or it is not (close_owners: none)
+        self._index = KeywordIndex(entries, len(self._ids), close_owners=frozenset())
 
-    def named(self, text: str) -> str | None:
-        """The one department whose office `text` names, or None (none, or several)."""
-        found: set[str] = set()
-        taken = [False] * len(text)
-        for name, dept in self._names:
-            start = text.find(name)
-            while start >= 0:
-                span = range(start, start + len(name))
-                if not any(taken[i] for i in span):  # 交警大队 holds 交警: one name, not two
-                    found.add(dept)
-                    for i in span:
-                        taken[i] = True
-                start = text.find(name, start + 1)
+    def named(self, utt: Utterance) -> str | None:
+        """The one department whose office `utt` names, or None (none, or several)."""
+        hits = [hit for hit in self._index.hits(utt, near=False, fuzzy=False)
+                if hit.kind in ("chars", "tone") or hit.keyword.length >= TONELESS_FROM]
+        found = {self._ids[hit.keyword.owner] for hit in outermost(hits)}
         return found.pop() if len(found) == 1 else None
