@@ -7,8 +7,8 @@ department's `offices` in the knowledge base (a short list per department: a cit
 own), after the knowledge base's synonym folding, and are found as department keywords are
 (dialog.keywords): by characters, or by sound as the recognizer misheard them (人设局 for
 人社局 by tone-exact pinyin; 攻击进中心 for 公积金中心 by toneless pinyin, for names of four
-syllables or more only: without tones 违建举报 holds 卫健局). Only one department named counts — "社保局让我去派出所开证明" names two, and
-the rest of the matcher decides.
+syllables or more only: without tones 违建举报 holds 卫健局). Only one department named
+counts — "社保局让我去派出所开证明" names two, and the rest of the matcher decides.
 """
 
 from __future__ import annotations
