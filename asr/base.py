@@ -67,6 +67,13 @@ def supports_grammar(engine: RecognizerEngine) -> bool:
     return bool(getattr(engine, "supports_grammar", False))
 
 
+def supports_context(engine: RecognizerEngine) -> bool:
+    """True when `engine`'s recognizers take `set_context(text)`: the words the caller just
+    heard, read as the text before the next utterances (Whisper's prompt). Optional: an
+    engine that does not declare `supports_context` ignores the bot's questions."""
+    return bool(getattr(engine, "supports_context", False))
+
+
 def engine_reason(engine: RecognizerEngine) -> str:
     """Why `asr.engines.load_engine` chose this engine (empty if it was built directly)."""
     return str(getattr(engine, "reason", ""))

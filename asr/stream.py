@@ -64,6 +64,7 @@ from asr.stream_jobs import (
     Finish,
     LoopTimer,
     RecognizerHung,
+    SetContext,
     SetPhrases,
     Speculation,
     Timer,
@@ -178,6 +179,8 @@ class RecognitionStream:
         self.utterances_ended = 0  # utterances handed to the recognizer to finish
         self.partial_text = ""  # the engine's latest partial hypothesis for this utterance
         self._pending_phrases: SetPhrases | None = None  # applied when the utterance ends
+        self._pending_context: SetContext | None = None  # likewise
+        self._context: str | None = None  # what the caller last heard (set_context)
         self._decode_timeout_s = decode_timeout_s
         self._timer: Timer = timer or LoopTimer()
         self._hung: str | None = None  # the recognizer stopped answering: never used again
@@ -286,6 +289,16 @@ class RecognitionStream:
         else:
             self._queue(job)
 
+    def set_context(self, text: str | None) -> None:
+        """Decode the next utterances as replies to `text` (the bot's question, for engines
+        that read it: `asr.base.supports_context`), or with no context (None). Takes effect
+        between utterances, as `set_phrases` does."""
+        job = SetContext(text or None)
+        if self._endpointer.in_speech:
+            self._pending_context = job
+        else:
+            self._queue(job)
+
     # ---- internals --------------------------------------------------------------------------
 
     def _dispatch(self, events: list[EndpointerEvent]) -> None:
@@ -298,9 +311,10 @@ class RecognitionStream:
                     self._queue(Finish(event.samples[self._fed :], event))
                 self._fed = 0
                 self.utterances_ended += 1
-                if self._pending_phrases is not None:
-                    self._queue(self._pending_phrases)
-                    self._pending_phrases = None
+                for pending in (self._pending_phrases, self._pending_context):
+                    if pending is not None:
+                        self._queue(pending)
+                self._pending_phrases = self._pending_context = None
             else:
                 self._out.put_nowait(event)
         if self._whole:
@@ -386,6 +400,9 @@ class RecognitionStream:
                 self._out.put_nowait(await self._decode(job))
             elif isinstance(job, SetPhrases):
                 await self._switch_recognizer(job.phrases)
+            elif isinstance(job, SetContext):
+                self._context = job.text
+                self._apply_context()
             elif isinstance(job, np.ndarray):
                 await self._accept(self._take_audio(job))
         self._idle.set()
@@ -487,6 +504,12 @@ class RecognitionStream:
                 self._executor, self.engine.new_recognizer, phrases)
         except Exception:  # keep decoding with the recognizer we have
             log.exception("%s recognizer could not switch phrase list", self.engine.name)
+        self._apply_context()  # a new recognizer keeps what the caller last heard
+
+    def _apply_context(self) -> None:
+        set_context = getattr(self._recognizer, "set_context", None)
+        if set_context is not None:  # engines without it ignore what the caller heard
+            set_context(self._context)
 
     def _accept_blocking(self, samples: np.ndarray) -> str | None:
         """Runs in a worker thread; only one per stream at a time."""

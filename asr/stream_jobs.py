@@ -21,8 +21,8 @@ from asr.base import Transcript
 from asr.events import UtteranceEnded
 from pcm.resample import Resampler, resample
 
-__all__ = ["Cancellable", "EngineRate", "Finish", "LoopTimer", "RecognizerHung", "SetPhrases",
-           "Speculation", "Timer", "WholeUtteranceRecognizer"]
+__all__ = ["Cancellable", "EngineRate", "Finish", "LoopTimer", "RecognizerHung", "SetContext",
+           "SetPhrases", "Speculation", "Timer", "WholeUtteranceRecognizer"]
 
 
 class Cancellable(Protocol):
@@ -77,6 +77,13 @@ class Finish:
 @dataclass(frozen=True)
 class SetPhrases:
     phrases: list[str] | None
+
+
+@dataclass(frozen=True)
+class SetContext:
+    """What the caller just heard, for engines that read it (`asr.base.supports_context`)."""
+
+    text: str | None
 
 
 class EngineRate:

@@ -51,6 +51,7 @@ class WhisperEngine:
 
     name = "whisper"
     sample_rate = SAMPLE_RATE
+    supports_context = True  # a recognizer's `set_context` becomes the decode's prompt
 
     def __init__(
         self,
@@ -98,9 +99,12 @@ class WhisperEngine:
         """A fresh recognizer; Whisper has no grammar, so `phrases` is ignored."""
         return WhisperRecognizer(self)
 
-    def transcribe(self, audio: np.ndarray) -> tuple[str, float | None, tuple[str, ...]]:
+    def transcribe(self, audio: np.ndarray, context: str | None = None,
+                   ) -> tuple[str, float | None, tuple[str, ...]]:
         """Decode float32 16 kHz audio in [-1, 1]; return (normalised text, confidence, the
-        beam's other readings best first: none when the text is empty)."""
+        beam's other readings best first: none when the text is empty). `context` is what
+        the caller just heard (the bot's question): Whisper reads it as the text before the
+        audio, in place of the engine's `initial_prompt`."""
         if self._nbest is not None:
             self._nbest.begin()
         segments, _info = self.model.transcribe(
@@ -110,7 +114,7 @@ class WhisperEngine:
             vad_filter=False,
             condition_on_previous_text=False,
             without_timestamps=True,
-            initial_prompt=self.initial_prompt,
+            initial_prompt=context or self.initial_prompt,
             temperature=FALLBACK_TEMPERATURES if self.fallback else 0.0,
         )
         texts: list[str] = []
@@ -177,6 +181,7 @@ class WhisperRecognizer:
 
     def __init__(self, engine: WhisperEngine) -> None:
         self._engine = engine
+        self.context: str | None = None  # what the caller just heard (see `set_context`)
         self._chunks: list[np.ndarray] = []
         self._lock = threading.Lock()  # accept_audio and finish may come from different threads
 
@@ -195,6 +200,12 @@ class WhisperRecognizer:
         pcm = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
         return self.decode_utterance(pcm)
 
+    def set_context(self, text: str | None) -> None:
+        """Decode the next utterances as a reply to `text` (the bot's question), or with no
+        context (None). A short answer such as 没有了 or 第二个 is ambiguous audio; after
+        还有其他问题吗 Whisper hears it more often as what it is (docs/benchmarks.md)."""
+        self.context = text or None
+
     def decode_utterance(self, pcm: np.ndarray) -> Transcript:
         """Decode `pcm` (int16, 16 kHz) as one utterance; the buffer is left alone.
 
@@ -209,7 +220,7 @@ class WhisperRecognizer:
         if audio_s < MIN_AUDIO_S:
             return Transcript("", None, audio_s, 0.0, WhisperEngine.name)
         started = time.perf_counter()
-        text, confidence, others = self._engine.transcribe(int16_to_float32(pcm))
+        text, confidence, others = self._engine.transcribe(int16_to_float32(pcm), self.context)
         decode_s = time.perf_counter() - started
         return Transcript(text, confidence, audio_s, decode_s, WhisperEngine.name, others)
 

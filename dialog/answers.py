@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from dialog.normalize import normalize
@@ -24,18 +24,30 @@ QUESTIONS = frozenset({"anything_else", "confirm", "clarification"})
 # them (谢谢 → goodbye) does not make the utterance a new request.
 _STEERING = frozenset({"yes", "no", "goodbye", "repeat", "menu"})
 
-_NO = (r"哪个都不是|哪个都不对|两个都不是|两个都不对|都不是|都不对|都不要|"
+_NO = (r"哪个都不是|哪个都不对|两个都不是|两个都不对|都不是|都不对|都不要|都不问|"
        r"没有别的问题|没有其他问题|没有别的|没有其他|没其他的|没其它的|没其他|没其它|没别的|"
-       r"没什么|没啥|没有|没了|没事|没问题|就这些|就这样|就这么多|问完了|"
+       r"没什么|没啥|没有|没了|没事|没问题|莫得|莫有|就这些|就这样|就这么多|问完了|"
+       r"就问这一个|就问这个|就这一个|就一个问题|就这个问题|"
+       r"你搞错了|你弄错了|你听错了|搞错了|弄错了|听错了|"
        r"不用|不需要|不要|不了|不是|不对|算了|错了|不+")
-_YES = r"是的|是啊|是呀|对的|对啊|对呀|没错|就是|是|对|好的|好|可以|行|嗯|恩"
+# Regional and hedged yeses (对头, 是嘞, 得嘞, 中, 嗯呐; 应该是, 差不多) as callers say them.
+_YES = (r"是的|是啊|是呀|是嘞|是滴|对的|对啊|对呀|对头|没错|正是|可不是|就是|应该是|差不多|"
+        r"得嘞|嗯呐|嗯哪|是|对|好的|好|可以|行|中|嗯|恩")
 # After 还有其他问题吗 only 有 is a yes: 好的 / 行 / 嗯 there close the call (好的，谢谢).
 _HAVE = r"还有|有的|有"
 _FILLER = r"(?:嗯|啊|哦|呃|唉|哎|喂|那个|这个|就是说|我想想)*"
 _TAIL = re.compile(r"^(?:了|啊|呀|吧|呢|的|哈|嘛)+|"
                    r"(?:谢谢你们|谢谢你|谢谢|谢了|多谢|辛苦了|麻烦了|你们挺好|挺好的|挺好|"
+                   r"你说得挺清楚|说得挺清楚|说得很清楚|讲得很清楚|很清楚|清楚了|明白了|知道了|懂了|"
                    r"再见|拜拜|了|啊|呀|吧|呢|的|哈|嘛)+$")
-_ANYWHERE_NO = re.compile(r"算了|都不是|都不对|哪个都不|不是|不对|就这些|没了")
+# What a yes may add that only points back at what the bot named: 对，就是这个意思.
+_SAME = re.compile(r"^(?:我?(?:说的|问的|要问的|想问的)?(?:就是|就问|是|问)?"
+                   r"(?:这个|这个事|这事|这个意思|这意思|它|那个)(?:儿|了|啊|呀|吧|嘛)?)+$")
+# 对，还有一个…: a yes followed by another question.
+_NEW_QUESTION = re.compile(r"^(?:那|就是|我)?(?:还有|另外|还想|还要|再问|顺便|再咨询|还得问)")
+# 不是噪音的事儿: after a no, what the caller says it is not about.
+_NOT_ABOUT = re.compile(r"^.{1,8}?(?:的事儿|的事|的问题|这事儿|这事)$")
+_ANYWHERE_NO = re.compile(r"算了|都不是|都不对|哪个都不|不是|不对|就这些|没了|不问|没问|搞错|弄错")
 # 不是A，(而)是B / 我说的是B / 我要问B: after a no, B is what the caller means.
 _CORRECTION = re.compile(
     r"^.{1,12}?(?:而是|我说的是|我问的是|我是说|我是问|我要问|我想问|是)(.{2,})$")
@@ -46,6 +58,7 @@ _SHORT = 10  # a reply this short with a no anywhere in it is a no (也不完全
 class Reply:
     kind: ReplyKind | None
     rest: str  # what followed the reply word, normalised, politeness removed
+    word: str = field(default="", compare=False)  # the reply word(s), fillers included
 
 
 def read_reply(question: str | None, text: str) -> Reply:
@@ -55,9 +68,12 @@ def read_reply(question: str | None, text: str) -> Reply:
         return Reply(None, norm)
     yes = _HAVE if question == "anything_else" else _YES
     for kind, words in (("no", _NO), ("yes", yes)):
-        found = re.match(f"{_FILLER}(?:{words})", norm)
+        found = re.match(f"{_FILLER}(?:{words})+", norm)  # 对对对, 没有没有: said twice or more
         if found:
-            return Reply(kind, _strip_tail(norm[found.end():]))  # type: ignore[arg-type]
+            rest = _strip_tail(norm[found.end():])
+            if _SAME.match(rest) or (kind == "no" and _NOT_ABOUT.match(rest)):
+                rest = ""
+            return Reply(kind, rest, found.group())  # type: ignore[arg-type]
     if len(norm) <= _SHORT and _ANYWHERE_NO.search(norm):
         return Reply("no", "")
     return Reply(None, norm)
@@ -87,6 +103,14 @@ def _decided(match: MatchResult) -> bool:
     return match.action in ("answer", "transfer", "clarify") or match.routed
 
 
+def _elaborates(reply: Reply, question: str | None) -> bool:
+    """After a yes to a question that named something, what follows is about that thing
+    (是啊，刚买了房; 对头嘛，我是个体户), unless the caller marks a new question
+    (对，另外我还想问…)."""
+    return (reply.kind == "yes" and question != "anything_else"
+            and not _NEW_QUESTION.match(reply.rest))
+
+
 def understand(match: Callable[[str], MatchResult], question: str | None, text: str,
                offered: tuple[str, ...] = ()) -> tuple[MatchResult, ReplyKind | None]:
     """The utterance's match, and its reply to `question` when it is one rather than a new
@@ -100,12 +124,15 @@ def understand(match: Callable[[str], MatchResult], question: str | None, text: 
     full = match(text)
     if reply.kind == "yes" and full.intent in ("no", "goodbye"):
         return full, None  # 对，没有了 / 有……算了，再见: the closing words win
+    if not reply.rest and full.intent == "repeat":
+        # 没有没有，你说得挺清楚的: the thanks, not a request to hear it again
+        return match(reply.word), reply.kind
     if len(reply.rest) >= 2:
         order = ((text, reply.rest) if question == "anything_else"
                  else (*_correction(reply), reply.rest, text))
         for candidate in order:
             found = match(candidate)
             denied = reply.kind == "no" and found.intent in offered
-            if _decided(found) and not denied:
+            if _decided(found) and not denied and not _elaborates(reply, question):
                 return found, None
     return full, reply.kind

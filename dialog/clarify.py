@@ -15,13 +15,15 @@ from dialog.types import MatchResult
 REJECT = "<none>"
 """`choose` result when the caller said neither of the intents is what they meant."""
 
-_FIRST = re.compile(r"第一|头一个|前一个|前面的|前面那|前面这|前者|上一个|第1")
-_SECOND = re.compile(r"第二|后一个|后面的|后面那|后面这|后者|下一个|第2")
+_FIRST = re.compile(r"第一|头一个|前一个|前面的|前面那|前面这|前头|前边|前者|上一个|第1|头个")
+_SECOND = re.compile(r"第二|后一个|后面的|后面那|后面这|后头|后边|后者|下一个|最后那|第2")
 
 
-def choose(pending: tuple[str, ...], match: MatchResult) -> str | None:
+def choose(pending: tuple[str, ...], match: MatchResult,
+           words: dict[str, tuple[str, ...]] | None = None) -> str | None:
     """The intent of `pending` the caller chose, REJECT for "neither", None when the
-    utterance is something else (a new question, or not understood)."""
+    utterance is something else (a new question, or not understood). `words`: each pending
+    intent's name and keywords, for a choice made by naming one (公积金的)."""
     if not pending:
         return None
     text = normalize(match.text)
@@ -33,8 +35,34 @@ def choose(pending: tuple[str, ...], match: MatchResult) -> str | None:
         return match.intent
     if match.action == "clarify" and match.candidates and match.candidates[0].intent in pending:
         return match.candidates[0].intent  # asked the same ambiguous thing again: take the top
+    if words and len(pending) >= 2 and match.intent is None and not match.routed and (
+            named := _named(pending, text, words)) is not None:
+        return named
     if match.intent == "yes":
         return pending[0]
     if match.intent == "no":
         return REJECT
     return None
+
+
+def _named(pending: tuple[str, ...], text: str,
+           words: dict[str, tuple[str, ...]]) -> str | None:
+    """The one pending intent whose name or keyword shares the longest piece (two characters
+    at least) with the caller's words, None on a tie: after 社保缴费记录还是公积金余额, 公积金的
+    names the second."""
+    longest = {i: max((_common(text, normalize(w)) for w in words.get(i, ())), default=0)
+               for i in pending}
+    best = max(longest.values(), default=0)
+    winners = [i for i, n in longest.items() if n == best]
+    return winners[0] if best >= 2 and len(winners) == 1 else None
+
+
+def _common(a: str, b: str) -> int:
+    """Length of the longest piece `a` and `b` share."""
+    best = 0
+    for i in range(len(a)):
+        for j in range(i + best + 1, len(a) + 1):
+            if a[i:j] not in b:
+                break
+            best = j - i
+    return best

@@ -243,7 +243,9 @@ class DialogPolicy:
             if reply == "no":
                 return self._say(state, "speaking",
                                  Say("ask_question", self._prompt("ask_question")))
-            intent = self.kb.intents.get(pending[0])
+            # 对，后面那个: the yes of a choice says which one
+            chosen = clarify.choose(pending, match, self._choice_words(pending))
+            intent = self.kb.intents.get(chosen if chosen in pending else pending[0])
             return self._take(state, intent) if intent is not None else None
         return None
 
@@ -263,9 +265,14 @@ class DialogPolicy:
             return self._take(state, self.kb.intents[pending[0]])
         return self._say(replace(state, clarify=pending), "speaking", say)
 
+    def _choice_words(self, pending: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+        """Each offered intent's name and keywords: what a caller may pick it by."""
+        return {i: (intent.name, *intent.keywords) for i in pending
+                if (intent := self.kb.intents.get(i)) is not None}
+
     def _resolve_clarification(self, state: DialogState, match: MatchResult) -> Step | None:
         """The caller's answer to a clarifying question, or None for a new question."""
-        choice = clarify.choose(state.clarify, match)
+        choice = clarify.choose(state.clarify, match, self._choice_words(state.clarify))
         state = replace(state, clarify=())
         if choice == clarify.REJECT:
             return self._say(state, "speaking", Say("ask_question", self._prompt("ask_question")))

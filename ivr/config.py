@@ -67,6 +67,9 @@ class ServerConfig:
     # Whisper's beam hypotheses per utterance: the runners-up are tried when the best reading
     # means nothing to the matcher (asr.whisper_nbest); 1: the best only
     asr_readings: int = DEFAULT_READINGS
+    # after a question of the bot, its words are the recognizer's context for the answer
+    # (Whisper's prompt; ivr.listening)
+    asr_question_context: bool = True
     public_url: str = ""
     twilio_auth_token: str = ""
     # outbound calls through Twilio's REST API (an agent's call back, docs/contact-centre.md):

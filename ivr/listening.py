@@ -2,8 +2,12 @@
 
 After a yes/no question only a few answers make sense, so an engine with runtime grammars
 (Vosk small models) decodes against those phrases (plus [unk]); after an open question it
-decodes freely. Prompts where callers pause longer (reading out numbers) may get a longer
-end-of-utterance silence. Pure: the session applies the profile to its recognition stream.
+decodes freely. After one of the bot's questions an engine that reads context (Whisper's
+prompt) is given the question's words as the text before the caller's answer: short answers
+(没有了, 第二个, 满意) are the audio Whisper mishears most, and the question tells it what kind
+of reply to expect (docs/benchmarks.md, "The question as context"). Prompts where callers
+pause longer (reading out numbers) may get a longer end-of-utterance silence. Pure: the
+session applies the profile to its recognition stream.
 """
 
 from __future__ import annotations
@@ -19,12 +23,16 @@ class ListenProfile:
 
     phrases: tuple[str, ...] | None = None
     end_silence_s: float | None = None
+    context: str | None = None  # the question the caller is answering, as they heard it
 
 
 OPEN = ListenProfile()
 
 # Prompt keys after which the caller is expected to answer yes or no.
 YES_NO_PROMPTS = frozenset({"confirm"})
+# The bot's questions: the caller's next words answer them (dialog.policy reads them so too).
+QUESTION_PROMPTS = frozenset({"confirm", "clarification", "anything_else", "department_choice",
+                              "survey"})
 
 
 def yes_no_phrases(kb: KnowledgeBase) -> tuple[str, ...]:
@@ -37,8 +45,11 @@ def yes_no_phrases(kb: KnowledgeBase) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p for p in phrases if p))
 
 
-def profile_for(prompt_key: str, kb: KnowledgeBase) -> ListenProfile:
-    """The listening profile that follows the prompt `prompt_key`."""
+def profile_for(prompt_key: str, kb: KnowledgeBase, text: str = "",
+                question_context: bool = True) -> ListenProfile:
+    """The listening profile that follows the prompt `prompt_key`, whose words were `text`;
+    `question_context` False leaves recognition without context after questions too."""
+    context = text.strip() or None if question_context and prompt_key in QUESTION_PROMPTS else None
     if prompt_key in YES_NO_PROMPTS:
-        return ListenProfile(phrases=yes_no_phrases(kb))
-    return OPEN
+        return ListenProfile(phrases=yes_no_phrases(kb), context=context)
+    return ListenProfile(context=context) if context else OPEN

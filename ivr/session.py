@@ -356,7 +356,7 @@ class CallSession:
             return
         stream = self.playback.open_stream(action.key, first if first is not None
                                            else np.zeros(0, np.int16))
-        self._listen_after(action.key)
+        self._listen_after(action.key, action.text)
         self._tasks.spawn(self._feed(action.key, pieces, stream), "speech stream")
 
     async def _feed(self, key: str, pieces: Iterator[np.ndarray], stream: PlaybackStream
@@ -375,17 +375,18 @@ class CallSession:
         finally:
             stream.finish()
 
-    def _listen_after(self, prompt_key: str) -> None:
+    def _listen_after(self, prompt_key: str, text: str = "") -> None:
         """Narrow or widen recognition for the answer to this prompt (see ivr.listening)."""
         if self._stream is None:
             return
-        profile = profile_for(prompt_key, self.kb.kb)
+        cfg = self.services.config
+        profile = profile_for(prompt_key, self.kb.kb, text, cfg.asr_question_context)
         if profile == self._listening:
             return
         self._listening = profile
         if supports_grammar(self.services.engine):
             self._stream.set_phrases(list(profile.phrases) if profile.phrases else None)
-        cfg = self.services.config
+        self._stream.set_context(profile.context)
         self._stream.set_endpointing(end_silence_s=profile.end_silence_s or cfg.end_silence_s)
 
     async def _transfer(self, action: pol.Transfer) -> None:

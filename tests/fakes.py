@@ -105,6 +105,11 @@ class ScriptedRecognizer:
     def __init__(self, engine: ScriptedEngine) -> None:
         self._engine = engine
         self._samples = 0
+        self._context: str | None = None
+
+    def set_context(self, text: str | None) -> None:
+        """What the caller just heard (as Whisper's recognizer takes it): noted per decode."""
+        self._context = text
 
     def accept_audio(self, samples: np.ndarray) -> str | None:
         self._samples += len(samples)
@@ -112,6 +117,7 @@ class ScriptedRecognizer:
 
     def finish(self) -> Transcript:
         audio_s, self._samples = self._samples / self._engine.sample_rate, 0
+        self._engine.contexts.append(self._context)
         text, *alternatives = self._engine.next_text().split(ScriptedEngine.OR)
         confidence = self._engine.confidence if text else None
         return Transcript(text, confidence, audio_s, 0.001, self._engine.name,
@@ -144,6 +150,7 @@ class ScriptedEngine:
         self.confidence = 0.9  # what every transcript claims (lower it to test doubt)
         self._lock = threading.Lock()
         self.heard: list[str] = []
+        self.contexts: list[str | None] = []  # the context each utterance was decoded in
         self._released = threading.Event()
 
     def release(self) -> None:

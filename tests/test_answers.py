@@ -26,6 +26,17 @@ READ_CASES = [  # (question, caller, reply kind, rest)
     ("confirm", "也不完全是……算了，不是。", "no", ""),
     ("clarification", "哪个都不对。", "no", ""),
     ("clarification", "第二个", None, "第二个"),
+    # regional, hedged and repeated replies; what only points back at the offer
+    ("confirm", "对头，就是这个意思", "yes", ""),
+    ("confirm", "嗯……应该是吧", "yes", ""),
+    ("confirm", "得嘞", "yes", ""),
+    ("confirm", "是是是，说的就是它", "yes", ""),
+    ("confirm", "你搞错了", "no", ""),
+    ("confirm", "我没问这个", "no", ""),
+    ("clarification", "不是社保的事儿", "no", ""),  # what it is not about
+    ("anything_else", "没有没有，说得很清楚", "no", ""),
+    ("anything_else", "就问这一个", "no", ""),
+    ("anything_else", "莫得了", "no", ""),
     (None, "没有", None, "没有"),  # no question asked: nothing is a reply
     ("no_match", "不是", None, "不是"),
 ]
@@ -46,6 +57,8 @@ INVOICE = MatchResult("invoice", 0.7, "tax", "answer", text="我说的不是发�
 HUKOU = MatchResult("hukou", 0.9, "police", "answer", text="给孩子上户口")
 BOTH = MatchResult(None, 0.9, None, "clarify", text="出生证是给孩子上户口")
 BYE = MatchResult("goodbye", 0.9, None, "none", text="有没有算了再见")
+AGAIN = MatchResult("repeat", 0.7, None, "none", text="没有没有说得很清楚")
+HOUSE = MatchResult(None, 0.8, "housing", "transfer", text="刚买的房子")
 UNDERSTAND_CASES = [  # (question, text, offered, table, expected intent, expected reply)
     ("anything_else", "没有，谢谢", (), {}, None, "no"),
     ("anything_else", "有，公积金怎么取", (), {"公积金怎么取": HPF}, "hpf", None),
@@ -58,6 +71,12 @@ UNDERSTAND_CASES = [  # (question, text, offered, table, expected intent, expect
     ("confirm", "不是出生证，是给孩子上户口。", ("birth",),
      {"给孩子上户口": HUKOU, "出生证是给孩子上户口": BOTH}, "hukou", None),
     ("confirm", "不对不对，我说的是公积金怎么取", ("invoice",), {"公积金怎么取": HPF}, "hpf", None),
+    # after a yes, what follows elaborates on the offer, unless a new question is marked
+    ("confirm", "是啊，刚买的房子", ("deed_tax",), {"刚买的房子": HOUSE}, None, "yes"),
+    ("confirm", "对，另外我还想问公积金怎么取", ("invoice",),
+     {"另外我还想问公积金怎么取": HPF}, "hpf", None),
+    # thanks that sound like "say it again" do not undo the no
+    ("anything_else", "没有没有，说得很清楚", (), {"没有没有，说得很清楚": AGAIN}, None, "no"),
 ]
 
 
@@ -82,6 +101,9 @@ POLICY_CASES = [  # (after, reply, actions)
     (CONFIRMED, _reply("no"), [CANCEL, ("say", "ask_question")]),
     (CLARIFIED, _reply("no"), [CANCEL, ("say", "ask_question")]),
     (CLARIFIED, _reply("yes"), [CANCEL, ("say", "answer:social_card"), ("say", "anything_else")]),
+    # the yes of a choice may say which one
+    (CLARIFIED, _reply("yes", "对后面那个"), [CANCEL, ("say", "answer:housing_complaint"),
+                                             ("say", "transfer")]),
     # a reply word to a question that was not asked is ignored: the utterance is handled as is
     ([*BEGIN], _reply("no"), [CANCEL, ("say", "no_match")]),
     # asking for a person beats the reply

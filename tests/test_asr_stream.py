@@ -439,6 +439,47 @@ def test_utterances_ended_counts_finish_jobs(executor: ThreadPoolExecutor) -> No
     assert asyncio.run(scenario()) == [0, 0, 1, 1, 2]
 
 
+class ContextRecognizer(FakeRecognizer):
+    """A scripted recognizer that notes the context each utterance was decoded with."""
+
+    def __init__(self, engine: FakeEngine, seen: list[str | None]) -> None:
+        super().__init__(engine)
+        self.context: str | None = None
+        self.seen = seen
+
+    def set_context(self, text: str | None) -> None:
+        self.context = text
+
+    def finish(self) -> Transcript:
+        self.seen.append(self.context)
+        return super().finish()
+
+
+def test_the_question_becomes_context_between_utterances(executor: ThreadPoolExecutor) -> None:
+    """`set_context` reaches the recognizer for the next utterance, never mid-utterance, and
+    a phrase-list switch (a new recognizer) keeps it."""
+    seen: list[str | None] = []
+    engine = FakeEngine()
+    engine.new_recognizer = lambda phrases=None: ContextRecognizer(engine, seen)  # type: ignore[method-assign]
+
+    async def scenario() -> None:
+        stream = RecognitionStream(engine, 8000, executor)
+        consumer = asyncio.create_task(collect(stream))
+        await feed_paced(stream, np.concatenate([silence(0.5, 8000), tone(0.5, 8000)]), 8000)
+        stream.set_context("还有其他问题吗？")  # asked while the caller is still speaking
+        await feed_paced(stream, np.concatenate([tone(0.3, 8000), silence(1.0, 8000),
+                                                 tone(0.6, 8000), silence(1.0, 8000)]), 8000)
+        stream.set_phrases(["是的", "不是"])
+        await feed_paced(stream, np.concatenate([tone(0.6, 8000), silence(1.0, 8000)]), 8000)
+        stream.set_context(None)
+        await feed_paced(stream, np.concatenate([tone(0.6, 8000), silence(1.0, 8000)]), 8000)
+        stream.flush()
+        await asyncio.wait_for(consumer, 30)
+
+    asyncio.run(scenario())
+    assert seen == [None, "还有其他问题吗？", "还有其他问题吗？", None]
+
+
 # ---- the real engine -------------------------------------------------------------------------
 
 

@@ -171,6 +171,44 @@ def test_answers_are_read_by_the_policy_after_the_question(
     assert "| confirm | 1 | 1.000 | 1.000 |" in format_answer_report(report)
 
 
+class ContextEchoEngine(EchoEngine):
+    """An echo engine that reads context, as Whisper does, and notes what it was given."""
+
+    supports_context = True
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.contexts: list[str | None] = []
+        self._context: str | None = None
+
+    def set_context(self, text: str | None) -> None:
+        self._context = text
+
+    def decode_utterance(self, pcm: np.ndarray) -> Transcript:
+        self.contexts.append(self._context)
+        return super().decode_utterance(pcm)
+
+
+def test_answers_are_heard_after_the_question_s_words(
+    tmp_path: Path, kb_matcher: Matcher,
+) -> None:
+    """The bench gives the recognizer the question as a call does (the policy's words, the
+    intents' names filled in), caches by it, and can leave it out for comparison."""
+    confirm = {"kind": "answer", "label": "yes", "text": "对头",
+               "context": {"prompt": "confirm", "a": "sbk_reissue"}}
+    kb = kb_matcher.kb
+    asked = kb.prompt("confirm", a=kb.intent_name("sbk_reissue"))
+    renderer = FakeRenderer(tmp_path / "no-kit", tmp_path / "cache")
+    for question_context, expected in ((True, asked), (False, None)):
+        engine = ContextEchoEngine("对的")
+        asyncio.run(evaluate_answer_audio(
+            DialogPolicy(kb), kb_matcher, [confirm], engine, renderer,  # type: ignore[arg-type]
+            question_context=question_context))
+        assert engine.contexts and set(engine.contexts) == {expected}
+    cached = sorted(p.name for p in (tmp_path / "cache").glob("*.heard.json"))
+    assert len(cached) == 2 and sum("-after" in name for name in cached) == 1
+
+
 def test_renderer_without_the_kit_says_where_it_looked(tmp_path: Path) -> None:
     renderer = Renderer(tmp_path / "nowhere", tmp_path / "cache")
     with pytest.raises(FileNotFoundError, match="speech kit not found"):

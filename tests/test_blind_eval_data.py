@@ -70,3 +70,25 @@ def test_the_second_blind_set_is_well_formed_and_not_in_the_knowledge_base(
     assert shared <= {"b2-272"}, f"second blind set lines also in the first: {sorted(shared)}"
     copied = [r["id"] for r in rows if _bare(r["text"]) in _kb_phrases(kb)]
     assert not copied, f"second blind set lines copied into intents.yaml: {copied}"
+
+
+ANSWERS = Path(__file__).resolve().parent / "data" / "blind_answers"
+ANSWERS_IN_KB_AT_FREEZE = {"N0035", "N0063", "N0241"}  # short yes/no/goodbye replies
+
+
+def test_the_answer_set_is_well_formed_disjoint_and_not_in_the_knowledge_base(
+        kb: KnowledgeBase) -> None:
+    dev, test = ([json.loads(line) for line in (ANSWERS / f"{split}.jsonl").read_text(
+        "utf-8").splitlines()] for split in ("dev", "test"))
+    assert len(dev) + len(test) == 320
+    assert not {_bare(r["text"]) for r in dev} & {_bare(r["text"]) for r in test}
+    departments = {f"dept:{d}" for d in kb.departments}
+    for row in dev + test:
+        assert row["kind"] == "answer" and row["context"]["prompt"] in {
+            "confirm", "anything_else", "clarification", "survey"}, row["id"]
+        named = [row["context"][k] for k in ("a", "b") if k in row["context"]]
+        assert all(i in kb.intents for i in named), row["id"]
+        assert (row["label"] in kb.intents or row["label"] in departments or row["label"] in
+                {"yes", "no", "goodbye", "human_agent", "1", "2", "3"}), row["id"]
+    copied = {r["id"] for r in test if _bare(r["text"]) in _kb_phrases(kb)}
+    assert copied <= ANSWERS_IN_KB_AT_FREEZE, sorted(copied - ANSWERS_IN_KB_AT_FREEZE)

@@ -97,6 +97,23 @@ def test_question_answer_then_two_reprompts_then_goodbye(
     assert world.engine.heard == [LOST_CARD]
 
 
+def test_the_answer_to_a_question_is_decoded_after_the_question_s_words(
+        app: tuple[TestClient, FakeWorld], holder: KnowledgeBaseHolder) -> None:
+    """The first request is decoded without context; the reply to 还有其他问题吗 with the
+    question as context (ivr.listening), as Whisper's prompt would carry it."""
+    client, world = app
+    prompts, kb = _prompts(holder), holder.current.kb
+    with client.websocket_connect("/twilio/media") as ws:
+        caller = TwilioCaller(ws, world, "CAcontext")
+        caller.dial()
+        caller.ask(LOST_CARD)
+        assert caller.hear() == _answer_of(kb, "sbk_reissue")
+        assert caller.hear() == prompts["anything_else"]
+        caller.ask("没有了，谢谢")
+        assert caller.hear() == prompts["goodbye"]
+    assert world.engine.contexts == [None, prompts["anything_else"]]
+
+
 def test_a_doubtful_transcript_that_matches_nothing_is_asked_again_shorter(
         app: tuple[TestClient, FakeWorld], holder: KnowledgeBaseHolder) -> None:
     client, world = app

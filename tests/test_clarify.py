@@ -25,6 +25,8 @@ def said(text: str, intent: str | None = None, action: str = "none",
         (said("后面那个吧"), "hpf_withdraw"),
         (said("第一个"), "sbk_reissue"),
         (said("前者"), "sbk_reissue"),
+        (said("嗯……前头那个吧"), "sbk_reissue"),
+        (said("后边那个"), "hpf_withdraw"),
         (said("公积金怎么取", "hpf_withdraw", "answer"), "hpf_withdraw"),
         (said("社保卡和公积金", None, "clarify", (Candidate("hpf_withdraw", 0.5),)),
          "hpf_withdraw"),
@@ -40,3 +42,24 @@ def test_an_ordinal_beyond_the_candidates_is_not_a_choice() -> None:
     assert choose(("sbk_reissue",), said("第二个")) is None
     assert choose(("sbk_reissue",), said("对", "yes")) == "sbk_reissue"
     assert choose((), said("对", "yes")) is None
+
+
+WORDS = {"sbk_reissue": ("社保卡挂失补办", "社保卡"), "hpf_withdraw": ("公积金提取", "公积金")}
+
+
+@pytest.mark.parametrize(
+    ("match", "expected"),
+    [
+        (said("公积金那个"), "hpf_withdraw"),  # named by a piece of its name
+        (said("社保卡的事"), "sbk_reissue"),
+        (said("都想问问"), None),  # names neither
+        (said("社保卡和公积金"), None),  # names both as much: a tie is no choice
+        (said("发票怎么开公积金", "tax_invoice", "answer"), None),  # another request wins
+    ],
+)
+def test_choose_by_naming_one(match: MatchResult, expected: str | None) -> None:
+    assert choose(PENDING, match, WORDS) == expected
+
+
+def test_naming_is_no_choice_when_one_was_offered() -> None:
+    assert choose(("sbk_reissue",), said("社保卡"), WORDS) is None

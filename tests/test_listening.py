@@ -1,4 +1,5 @@
-"""Listening profiles: a yes/no grammar after a confirmation, open decoding elsewhere."""
+"""Listening profiles: a yes/no grammar after a confirmation, open decoding elsewhere, and
+the bot's question as the recognizer's context for the answer."""
 
 from __future__ import annotations
 
@@ -19,3 +20,16 @@ def test_open_questions_decode_freely() -> None:
     kb = load_knowledge_base(REPO / "intents.yaml")
     for key in ("greeting", "anything_else", "no_match", "clarification"):
         assert profile_for(key, kb) == OPEN
+
+
+def test_the_question_is_the_context_of_the_answer() -> None:
+    kb = load_knowledge_base(REPO / "intents.yaml")
+    asked = "还有其他问题吗？"
+    assert profile_for("anything_else", kb, asked).context == asked
+    assert profile_for("confirm", kb, "您是想咨询社保卡挂失补办吗？").context == (
+        "您是想咨询社保卡挂失补办吗？")
+    # not after the greeting or an answer: an open request decodes without context
+    assert profile_for("greeting", kb, "您好，这里是政务服务热线。") == OPEN
+    assert profile_for("answer:sbk_reissue", kb, "社保卡丢了请先挂失。") == OPEN
+    # switched off (IVR_ASR_QUESTION_CONTEXT=0)
+    assert profile_for("anything_else", kb, asked, question_context=False) == OPEN

@@ -138,6 +138,27 @@ def test_a_prompt_from_the_environment_reaches_the_decoder(
     assert_transcript_close(text, reference("A40_tel8k"), MAX_CER, what="A40_tel8k, prompted")
 
 
+def test_the_bot_s_question_is_the_prompt_of_the_next_decodes(
+        whisper_engine: WhisperEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A recognizer's context (the question the caller answers) reaches faster-whisper as
+    the initial prompt of its decodes, and the caller is still heard; None clears it."""
+    prompts: list[str | None] = []
+    real = whisper_engine.model.transcribe
+
+    def spy(*args: object, **kwargs: object) -> object:
+        prompts.append(kwargs.get("initial_prompt"))  # type: ignore[arg-type]
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(whisper_engine.model, "transcribe", spy)
+    recognizer = whisper_engine.new_recognizer()
+    recognizer.set_context("您是想咨询办事大厅的时间和地址吗？")
+    text = transcribe(recognizer, clip_16k("A40_tel8k"), chunk=4000)
+    assert_transcript_close(text, reference("A40_tel8k"), MAX_CER, what="A40_tel8k, in context")
+    recognizer.set_context(None)
+    transcribe(recognizer, clip_16k("A40_tel8k"), chunk=4000)
+    assert prompts[0] == "您是想咨询办事大厅的时间和地址吗？" and prompts[-1] is None
+
+
 def test_load_engine_caches_and_refuses_unknown(whisper_engine: WhisperEngine) -> None:
     assert load_engine("whisper", model_dir=whisper_engine.model_dir) is whisper_engine
     with pytest.raises(ModelNotAvailable, match=r"ivr models pull vosk-model-small-cn-0\.22"):

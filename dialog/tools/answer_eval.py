@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dialog.hypotheses import understand_readings
+from dialog.intents import KnowledgeBase
 from dialog.matcher import Matcher
 from dialog.policy import CallerSpoke, DialogPolicy, Say
 from dialog.policy_types import DialogState
@@ -52,6 +53,14 @@ def expected_reading(row: dict[str, Any]) -> str | None:
     if prompt == "clarification":
         return REJECT if label == "no" else label
     return None
+
+
+def question_words(kb: KnowledgeBase, row: dict[str, Any]) -> str:
+    """The bot's question an answer line replies to, in the words the policy says it (its
+    prompt with the intents' names), as the caller heard it."""
+    context = row["context"]
+    names = {k: kb.intent_name(context[k]) for k in ("a", "b") if k in context}
+    return kb.prompt(context["prompt"], **names)
 
 
 def _state_after(row: dict[str, Any]) -> DialogState:

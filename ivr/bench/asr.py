@@ -186,13 +186,17 @@ async def stream_file(
     *,
     speculate_after_s: float = DEFAULT_SPECULATE_AFTER_S,
     realtime: bool = False,
+    context: str | None = None,
 ) -> StreamRun:
     """Feed 20 ms frames, each once the recognizer has caught up (as it does in real time)
-    and, with `realtime`, not before its time in the call."""
+    and, with `realtime`, not before its time in the call. `context`: what the caller had
+    just heard (the bot's question), as a call sets it (`RecognitionStream.set_context`)."""
     gaps = [0.0]
     ticker = asyncio.create_task(_tick(gaps))
     results: list[tuple[object, float]] = []
     stream = RecognitionStream(engine, rate, executor, speculate_after_s=speculate_after_s)
+    if context:
+        stream.set_context(context)
     consumer = asyncio.create_task(_collect(stream, results))
     ended_at: list[float] = []
     step = max(1, round(rate * FRAME_MS / 1000))

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from asr.base import RecognizerEngine
+from asr.base import RecognizerEngine, supports_context
 from asr.stream import make_executor
 from asr.textnorm import cer
 from dialog.hypotheses import READING_SIGNAL, understand_readings
@@ -39,7 +39,12 @@ from dialog.matcher import Matcher
 from dialog.policy import DialogPolicy
 from dialog.policy_types import PolicyConfig
 from dialog.routing import DepartmentPrior
-from dialog.tools.answer_eval import AnswerResult, expected_reading, policy_reading
+from dialog.tools.answer_eval import (
+    AnswerResult,
+    expected_reading,
+    policy_reading,
+    question_words,
+)
 from dialog.tools.evaluate import EvalLine, EvalReport, LineResult, judge, with_options
 from ivr.bench.asr import stream_file
 from pcm.files import read_audio
@@ -211,10 +216,12 @@ def engine_key(engine: RecognizerEngine) -> str:
     return key
 
 
-async def hear(engine: RecognizerEngine, samples: np.ndarray, executor: Executor) -> Heard:
+async def hear(engine: RecognizerEngine, samples: np.ndarray, executor: Executor,
+               context: str | None = None) -> Heard:
     """Stream one line's 8 kHz audio as a call does (20 ms frames, the VAD endpointer, the
-    decode pool, speculative decoding), as fast as the recognizer keeps up."""
-    run = await stream_file(engine, samples, TEL_RATE, executor)
+    decode pool, speculative decoding), as fast as the recognizer keeps up; `context` is
+    the bot's question the line answers, given to the recognizer as a call gives it."""
+    run = await stream_file(engine, samples, TEL_RATE, executor, context=context)
     heard = [(t, alts) for t, alts in zip(run.texts, run.alternatives, strict=True) if t]
     alternatives = heard[0][1] if len(heard) == 1 else ()  # readings of one utterance only
     return Heard(" ".join(t for t, _ in heard), run.confidence, run.failures, alternatives)
@@ -227,22 +234,24 @@ class TranscriptCache:
     def __init__(self, renderer: Renderer, engine: RecognizerEngine) -> None:
         self.renderer, self.suffix = renderer, f".{engine_key(engine)}.heard.json"
 
-    def _path(self, text: str) -> Path:
-        return self.renderer.cache_dir / f"{self.renderer.key(text)}{self.suffix}"
+    def _path(self, text: str, context: str | None = None) -> Path:
+        heard_after = ("-after" + hashlib.sha256(context.encode("utf-8")).hexdigest()[:8]
+                       if context else "")
+        return self.renderer.cache_dir / f"{self.renderer.key(text)}{heard_after}{self.suffix}"
 
-    def get(self, text: str) -> Heard | None:
-        path = self._path(text)
+    def get(self, text: str, context: str | None = None) -> Heard | None:
+        path = self._path(text, context)
         if not path.is_file():
             return None
         row = json.loads(path.read_text("utf-8"))
         return Heard(row["transcript"], row["confidence"], [],
                      tuple(row.get("alternatives", ())))
 
-    def put(self, text: str, heard: Heard) -> None:
+    def put(self, text: str, heard: Heard, context: str | None = None) -> None:
         if heard.failures:
             return
         self.renderer.cache_dir.mkdir(parents=True, exist_ok=True)
-        self._path(text).write_text(json.dumps(
+        self._path(text, context).write_text(json.dumps(
             {"text": text, "transcript": heard.transcript, "confidence": heard.confidence,
              "alternatives": list(heard.alternatives)}, ensure_ascii=False), "utf-8")
 
@@ -337,8 +346,10 @@ async def evaluate_answer_audio(
     *,
     progress: Progress | None = None,
     use_cache: bool = True,
+    question_context: bool = True,
 ) -> AnswerAudioReport:
-    """Every answer line the policy has a question for: rendered, heard as a call does, and
+    """Every answer line the policy has a question for: rendered, heard as a call does (after
+    the question's words, as the recognizer's context, unless `question_context` is off), and
     handed to the policy in the state right after that question, as text and as heard."""
     asked = [(row, expected) for row in rows
              if (expected := expected_reading(row)) is not None]
@@ -352,11 +363,13 @@ async def evaluate_answer_audio(
             except RuntimeError:
                 report.unrendered += 1
                 continue
-            got = cache.get(row["text"]) if cache is not None else None
+            context = (question_words(policy.kb, row) if question_context
+                       and supports_context(engine) else None)
+            got = cache.get(row["text"], context) if cache is not None else None
             if got is None:
-                got = await hear(engine, audio.samples, executor)
+                got = await hear(engine, audio.samples, executor, context)
                 if cache is not None:
-                    cache.put(row["text"], got)
+                    cache.put(row["text"], got, context)
             prompt, row_id = row["context"]["prompt"], row.get("id", "")
             report.text.append(AnswerResult(row_id, prompt, expected,
                                             policy_reading(policy, matcher, row)))

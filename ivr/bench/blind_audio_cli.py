@@ -76,6 +76,9 @@ def add_blind_audio_parser(kinds: Any) -> None:
                    help="score the answers to the bot's own questions (kind: answer) instead "
                    "of the requests: each read by the policy right after its question, from "
                    "the text and from the audio")
+    p.add_argument("--question-context", action=argparse.BooleanOptionalAction, default=True,
+                   help="with --answers: give the recognizer the bot's question as the text "
+                   "before each answer, as a call does (IVR_ASR_QUESTION_CONTEXT; default on)")
     p.add_argument("--no-transcript-cache", action="store_true",
                    help="recognize every line again (transcripts are cached per recognizer "
                    "beside the audio, so a matcher change re-scores in seconds)")
@@ -111,7 +114,8 @@ def run_blind_audio(args: argparse.Namespace) -> int:
         if getattr(args, "answers", False):
             answers = asyncio.run(evaluate_answer_audio(
                 DialogPolicy(kb), Matcher(kb), rows[: args.limit] if args.limit else rows,
-                engine, renderer, progress=_progress, use_cache=cached))
+                engine, renderer, progress=_progress, use_cache=cached,
+                question_context=args.question_context))
             print(json.dumps(_clean(answers.metrics()), ensure_ascii=False) if args.json
                   else format_answer_report(answers), end="\n" if args.json else "")
             return 0
