@@ -37,12 +37,14 @@ from dialog.policy_types import (
     PromptFinished,
     RecognitionError,
     RecordOutcome,
+    RecordRating,
     Say,
     StartTimer,
     Step,
     TimerFired,
     Transfer,
 )
+from dialog.survey import RATINGS, read_rating
 from dialog.types import MatchResult
 
 __all__ = [
@@ -67,6 +69,7 @@ __all__ = [
     "PromptFinished",
     "RecognitionError",
     "RecordOutcome",
+    "RecordRating",
     "Say",
     "StartTimer",
     "Step",
@@ -150,6 +153,9 @@ class DialogPolicy:
         return new_state, [CancelTimer(NO_INPUT_TIMER), *actions]
 
     def _on_key(self, state: DialogState, digit: str) -> Step:
+        if state.phase in LIVE_PHASES and state.last_say_key == "survey" and digit in RATINGS:
+            new_state, actions = self._say_goodbye(state, None, "goodbye")
+            return new_state, [CancelTimer(NO_INPUT_TIMER), RecordRating(digit, "key"), *actions]
         if state.phase not in LIVE_PHASES or digit != DTMF_AGENT_KEY:
             return state, []
         new_state, actions = self._begin_transfer(state, self._fallback_department(state), "dtmf")
@@ -158,6 +164,8 @@ class DialogPolicy:
     def _on_timer(self, state: DialogState, name: str) -> Step:
         if state.phase != "listening" or name != NO_INPUT_TIMER:
             return state, []
+        if state.last_say_key == "survey":  # no rating given: the call ends as it was
+            return self._say_goodbye(state, None, "goodbye")
         no_inputs = state.no_inputs + 1
         state = replace(state, no_inputs=no_inputs)
         if no_inputs > self.config.max_no_input:
@@ -185,6 +193,8 @@ class DialogPolicy:
     def _respond(self, state: DialogState, match: MatchResult, reply: str | None = None) -> Step:
         intent_id = match.intent
         asks_human = intent_id == "human_agent" or HUMAN_KEYWORD in (match.text or "")
+        if state.last_say_key == "survey" and not asks_human:
+            return self._on_rating(state, match)
         if state.choice and not asks_human and intent_id != "repeat":
             # Read first as the answer: 市场 alone matches an FAQ that transfers.
             chosen = self._resolve_choice(state, match, reply)
@@ -202,7 +212,7 @@ class DialogPolicy:
         if match.routed:
             return self._route(state, match.department or "")
         if intent_id in ("no", "goodbye"):
-            return self._say_goodbye(state, None, "goodbye")
+            return self._close(state)
         if intent_id == "yes":
             return self._say(state, "speaking", Say("ask_question", self._prompt("ask_question")))
         if intent_id == "menu":
@@ -236,7 +246,7 @@ class DialogPolicy:
         asked = state.last_say_key
         if asked == "anything_else":
             if reply == "no":
-                return self._say_goodbye(state, None, "goodbye")
+                return self._close(state)
             return self._say(state, "speaking", Say("ask_question", self._prompt("ask_question")))
         if asked in ("confirm", "clarification") and state.clarify:
             pending, state = state.clarify, replace(state, clarify=())
@@ -395,6 +405,22 @@ class DialogPolicy:
             Transfer(dept.id, dept.queue, state.transfer_reason),
             RecordOutcome("transferred"),
         ]
+
+    def _close(self, state: DialogState) -> Step:
+        """The caller is done: the survey first (once, when on and the caller had an answer),
+        then the goodbye."""
+        if (self.config.survey and "survey" in self.kb.prompts and not state.surveyed
+                and state.answered > 0):
+            return self._say(replace(state, surveyed=True), "speaking",
+                             Say("survey", self._prompt("survey")))
+        return self._say_goodbye(state, None, "goodbye")
+
+    def _on_rating(self, state: DialogState, match: MatchResult) -> Step:
+        """What the caller said after the survey prompt: a rating is recorded; either way
+        the call ends (a caller is never asked twice)."""
+        rating = read_rating(match.text or "")
+        new_state, actions = self._say_goodbye(state, None, "goodbye")
+        return new_state, [RecordRating(rating, "voice"), *actions] if rating else actions
 
     def _say_goodbye(self, state: DialogState, outcome: Outcome | None, reason: str) -> Step:
         decided = outcome or self._natural_outcome(state)

@@ -36,6 +36,10 @@ class PolicyConfig:
 
     `choice_options`: at most this many departments are named when a problem the matcher
     declined is asked about (dialog.department_choice; 0 turns the question off).
+
+    `survey`: a caller who had an answer and says they are done is asked to rate the service
+    (the `survey` prompt) before the goodbye; a key 1-3 or the words (dialog.survey) are
+    recorded (`RecordRating`), silence or anything else ends the call without a rating.
     """
 
     no_input_s: float = 8.0
@@ -44,6 +48,7 @@ class PolicyConfig:
     reask_confidence: float = 0.6
     max_reasks: int = 1
     choice_options: int = 3
+    survey: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,8 @@ class DialogState:
     reasks: int = 0
     # Departments named in the department-choice question, waiting for the caller's answer.
     choice: tuple[str, ...] = ()
+    # The survey question was asked (once per call).
+    surveyed: bool = False
 
 
 # ---- events ---------------------------------------------------------------------------------
@@ -188,5 +195,14 @@ class RecordOutcome:
     outcome: Outcome
 
 
-Action = Say | StartTimer | CancelTimer | Transfer | HangUp | RecordOutcome
+@dataclass(frozen=True)
+class RecordRating:
+    """The caller's rating of the service: "1" satisfied, "2" so-so, "3" not satisfied;
+    `how` is "key" or "voice"."""
+
+    rating: str
+    how: str
+
+
+Action = Say | StartTimer | CancelTimer | Transfer | HangUp | RecordOutcome | RecordRating
 Step = tuple[DialogState, list[Action]]

@@ -70,6 +70,8 @@ class ServerConfig:
     # after a question of the bot, its words are the recognizer's context for the answer
     # (Whisper's prompt; ivr.listening)
     asr_question_context: bool = True
+    # ask a caller who is done to rate the service (the survey prompt; dialog.survey)
+    survey: bool = False
     public_url: str = ""
     twilio_auth_token: str = ""
     # outbound calls through Twilio's REST API (an agent's call back, docs/contact-centre.md):

@@ -30,9 +30,11 @@ OPEN = ListenProfile()
 
 # Prompt keys after which the caller is expected to answer yes or no.
 YES_NO_PROMPTS = frozenset({"confirm"})
-# The bot's questions: the caller's next words answer them (dialog.policy reads them so too).
-QUESTION_PROMPTS = frozenset({"confirm", "clarification", "anything_else", "department_choice",
-                              "survey"})
+# The bot's questions whose words become the context of the answer. Not the confirmation
+# (您是想咨询X吗: its answers were heard worse with it, and its words came back as
+# transcripts of a 不是) nor the survey (请按1 came back as the rating): chosen per question
+# on the blind answers' dev split (docs/benchmarks.md, "The question as context").
+QUESTION_PROMPTS = frozenset({"clarification", "anything_else", "department_choice"})
 
 
 def yes_no_phrases(kb: KnowledgeBase) -> tuple[str, ...]:

@@ -255,7 +255,8 @@ def build_services(config: ServerConfig) -> Services:
         embedder.check_language([e for i in load_knowledge_base(config.kb_path).intents.values()
                                  for e in i.examples])
     holder = KnowledgeBaseHolder(config.kb_path, PolicyConfig(
-        no_input_s=config.no_input_s, reask_confidence=config.reask_confidence), embedder,
+        no_input_s=config.no_input_s, reask_confidence=config.reask_confidence,
+        survey=config.survey), embedder,
         model_store=config.cache_dir / "classifiers")
     kb = holder.current.kb
     engine = load_engine(config.asr_engine, model_dir=config.asr_model or None,

@@ -332,6 +332,8 @@ class CallSession:
             self._tasks.spawn(self._hand_over(HangUp(action.reason)), "hang up")
         elif isinstance(action, pol.RecordOutcome):
             await self._record_outcome(action.outcome)
+        elif isinstance(action, pol.RecordRating):
+            await self._record_event("rating", f"{action.rating} ({action.how})")
 
     async def _say(self, action: pol.Say) -> None:
         """Speak `action.text`: playback starts with its first rendered clause while the

@@ -164,10 +164,10 @@ def test_answers_are_read_by_the_policy_after_the_question(
         DialogPolicy(kb_matcher.kb), kb_matcher, [confirm, closing, survey], engine,  # type: ignore[arg-type]
         renderer))
     m = report.metrics()
-    assert (m["lines"], m["skipped"], m["unrendered"]) == (2, 1, 0)
+    assert (m["lines"], m["skipped"], m["unrendered"]) == (3, 0, 0)
     assert m["text_right"] == 1.0
-    assert m["audio_right"] == 0.5  # the yes confirms; after 还有其他问题吗 it is not a no
-    assert [r.got for r in report.audio] == ["sbk_reissue", "yes"]
+    # the yes confirms; after 还有其他问题吗 it is not a no; 对的 is no rating
+    assert [r.got for r in report.audio] == ["sbk_reissue", "yes", "none"]
     assert "| confirm | 1 | 1.000 | 1.000 |" in format_answer_report(report)
 
 
@@ -194,15 +194,16 @@ def test_answers_are_heard_after_the_question_s_words(
 ) -> None:
     """The bench gives the recognizer the question as a call does (the policy's words, the
     intents' names filled in), caches by it, and can leave it out for comparison."""
-    confirm = {"kind": "answer", "label": "yes", "text": "对头",
-               "context": {"prompt": "confirm", "a": "sbk_reissue"}}
+    choice = {"kind": "answer", "label": "sbk_reissue", "text": "头一个",
+              "context": {"prompt": "clarification", "a": "sbk_reissue", "b": "hpf_withdraw"}}
     kb = kb_matcher.kb
-    asked = kb.prompt("confirm", a=kb.intent_name("sbk_reissue"))
+    asked = kb.prompt("clarification", a=kb.intent_name("sbk_reissue"),
+                      b=kb.intent_name("hpf_withdraw"))
     renderer = FakeRenderer(tmp_path / "no-kit", tmp_path / "cache")
     for question_context, expected in ((True, asked), (False, None)):
         engine = ContextEchoEngine("对的")
         asyncio.run(evaluate_answer_audio(
-            DialogPolicy(kb), kb_matcher, [confirm], engine, renderer,  # type: ignore[arg-type]
+            DialogPolicy(kb), kb_matcher, [choice], engine, renderer,  # type: ignore[arg-type]
             question_context=question_context))
         assert engine.contexts and set(engine.contexts) == {expected}
     cached = sorted(p.name for p in (tmp_path / "cache").glob("*.heard.json"))

@@ -26,8 +26,11 @@ def test_the_question_is_the_context_of_the_answer() -> None:
     kb = load_knowledge_base(REPO / "intents.yaml")
     asked = "还有其他问题吗？"
     assert profile_for("anything_else", kb, asked).context == asked
-    assert profile_for("confirm", kb, "您是想咨询社保卡挂失补办吗？").context == (
-        "您是想咨询社保卡挂失补办吗？")
+    asked_two = "您是想咨询社保卡挂失补办，还是公积金提取？"
+    assert profile_for("clarification", kb, asked_two).context == asked_two
+    # not after a confirmation or the survey: their words came back as transcripts
+    assert profile_for("confirm", kb, "您是想咨询社保卡挂失补办吗？").context is None
+    assert profile_for("survey", kb, "满意请按1。") == OPEN
     # not after the greeting or an answer: an open request decodes without context
     assert profile_for("greeting", kb, "您好，这里是政务服务热线。") == OPEN
     assert profile_for("answer:sbk_reissue", kb, "社保卡丢了请先挂失。") == OPEN

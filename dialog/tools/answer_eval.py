@@ -4,7 +4,8 @@ Each `kind: answer` line of a blind set names the question the bot asked (`conte
 anything_else, confirm with `a`, clarification with `a` and `b`) and what the caller meant.
 The line is matched as on a call and handed to the real dialog policy in the state right after
 that question; what the policy does next is read back into the label vocabulary and compared.
-Survey answers are counted apart: the policy has no survey step yet.
+Survey answers (`survey`, labelled 1-3) are read by the policy's survey step: the rating it
+records.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from dialog.hypotheses import understand_readings
 from dialog.intents import KnowledgeBase
 from dialog.matcher import Matcher
-from dialog.policy import CallerSpoke, DialogPolicy, Say
+from dialog.policy import CallerSpoke, DialogPolicy, RecordRating, Say
 from dialog.policy_types import DialogState
 
 REJECT = "reject"  # "neither" / "no" to a confirmation: the bot asks for the question again
@@ -52,6 +53,8 @@ def expected_reading(row: dict[str, Any]) -> str | None:
         return context["a"] if label == "yes" else REJECT if label == "no" else label
     if prompt == "clarification":
         return REJECT if label == "no" else label
+    if prompt == "survey":
+        return label
     return None
 
 
@@ -68,7 +71,8 @@ def _state_after(row: dict[str, Any]) -> DialogState:
     prompt = context["prompt"]
     pending = tuple(context[k] for k in ("a", "b") if k in context)
     return DialogState(phase="listening", answered=1, last_say_key=prompt,
-                       clarify=pending if prompt in ("confirm", "clarification") else ())
+                       clarify=pending if prompt in ("confirm", "clarification") else (),
+                       surveyed=prompt == "survey")
 
 
 def policy_reading(policy: DialogPolicy, matcher: Matcher, row: dict[str, Any],
@@ -82,6 +86,9 @@ def policy_reading(policy: DialogPolicy, matcher: Matcher, row: dict[str, Any],
                                               (row["text"], *alternatives), before.clarify)
     match = match.heard_with(confidence)
     state, actions = policy.step(before, CallerSpoke(match, reply), 0.0)
+    if before.last_say_key == "survey":
+        rated = [a.rating for a in actions if isinstance(a, RecordRating)]
+        return rated[0] if rated else NOT_UNDERSTOOD
     keys = [a.key for a in actions if isinstance(a, Say)]
     answered = [k.split(":", 1)[1] for k in keys if k.startswith("answer:")]
     if answered:

@@ -47,6 +47,7 @@ from dialog.tools.answer_eval import (
 )
 from dialog.tools.evaluate import EvalLine, EvalReport, LineResult, judge, with_options
 from ivr.bench.asr import stream_file
+from ivr.listening import profile_for
 from pcm.files import read_audio
 
 TEL_RATE = 8000
@@ -318,7 +319,7 @@ class AnswerAudioReport:
     audio: list[AnswerResult]
     cers: list[float]
     unrendered: int
-    skipped: int  # questions the policy does not ask (survey)
+    skipped: int  # questions the policy does not ask
 
     def metrics(self) -> dict[str, object]:
         prompts = sorted({r.prompt for r in self.text})
@@ -363,8 +364,9 @@ async def evaluate_answer_audio(
             except RuntimeError:
                 report.unrendered += 1
                 continue
-            context = (question_words(policy.kb, row) if question_context
-                       and supports_context(engine) else None)
+            context = (profile_for(row["context"]["prompt"], policy.kb,
+                                   question_words(policy.kb, row), question_context).context
+                       if supports_context(engine) else None)  # as the call gives it
             got = cache.get(row["text"], context) if cache is not None else None
             if got is None:
                 got = await hear(engine, audio.samples, executor, context)

@@ -1,0 +1,101 @@
+"""The survey (dialog/survey.py, the policy's `survey` step): a caller who is done rates the
+service by key or in words, and the rating reaches the call record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dialog.intents import KnowledgeBase
+from dialog.kbholder import KnowledgeBaseHolder
+from dialog.policy import (
+    DialogPolicy,
+    Event,
+    KeyPressed,
+    PolicyConfig,
+    RecordRating,
+    TimerFired,
+)
+from dialog.survey import read_rating
+from tests.inprocess import REPO, TwilioCaller, app_with_fakes
+from tests.test_policy import ANSWERED, BEGIN, CANCEL, KB, brief, done, run, system
+
+RATING_CASES = [  # written for this test, not lines of the blind sets
+    ("满意", "1"), ("挺满意的，谢谢", "1"), ("非常好", "1"), ("按1", "1"), ("一", "1"),
+    ("一般吧", "2"), ("还行", "2"), ("马马虎虎", "2"), ("选二", "2"), ("还可以吧", "2"),
+    ("不满意", "3"), ("不太满意", "3"), ("太差了", "3"), ("问题没解决", "3"), ("按三", "3"),
+    ("我想问个别的", None), ("", None), ("嗯", None),
+]
+
+
+@pytest.mark.parametrize(("text", "rating"), RATING_CASES)
+def test_read_rating(text: str, rating: str | None) -> None:
+    assert read_rating(text) == rating
+
+
+SURVEY_KB = KnowledgeBase(KB.departments, KB.intents,
+                          {**KB.prompts, "survey": "满意请按1，一般请按2，不满意请按3。"},
+                          default_department=KB.default_department)
+SURVEYING = DialogPolicy(SURVEY_KB, PolicyConfig(survey=True))
+DONE: list[Event] = [*ANSWERED, system("no", "没有了"), done("survey")]
+
+
+def _last(events: list[Event], policy: DialogPolicy = SURVEYING) -> list[object]:
+    return run(events, policy)[1][-1]
+
+
+def test_a_caller_who_is_done_is_asked_to_rate_then_thanked() -> None:
+    assert [brief(a) for a in _last([*ANSWERED, system("no", "没有了")])] == [
+        CANCEL, ("say", "survey")]
+
+
+@pytest.mark.parametrize(("event", "rating"), [
+    (KeyPressed("2"), RecordRating("2", "key")),
+    (system("yes", "满意满意"), RecordRating("1", "voice")),
+    (system("no", "不满意"), RecordRating("3", "voice")),
+])
+def test_a_rating_is_recorded_and_the_call_ends(event: Event, rating: RecordRating) -> None:
+    actions = _last([*DONE, event])
+    assert rating in actions
+    assert ("say", "goodbye") in [brief(a) for a in actions if not isinstance(a, RecordRating)]
+
+
+@pytest.mark.parametrize("event", [TimerFired("no_input"), system("no", "嗯那个")])
+def test_no_rating_ends_the_call_without_one_and_never_asks_twice(event: Event) -> None:
+    actions = _last([*DONE, event])
+    assert not any(isinstance(a, RecordRating) for a in actions)
+    assert ("say", "goodbye") in [brief(a) for a in actions if not isinstance(a, RecordRating)]
+
+
+def test_the_way_to_a_person_stays_open_during_the_survey() -> None:
+    actions = [brief(a) for a in _last([*DONE, system("human_agent", "转人工")])
+               if not isinstance(a, RecordRating)]
+    assert ("say", "transfer") in actions
+
+
+def test_off_by_default_and_never_after_a_call_without_an_answer() -> None:
+    assert [brief(a) for a in _last([*ANSWERED, system("no", "没有了")], DialogPolicy(
+        SURVEY_KB))] == [CANCEL, ("say", "goodbye")]
+    assert [brief(a) for a in _last([*BEGIN, system("goodbye", "再见")])] == [
+        CANCEL, ("say", "goodbye")]
+
+
+def test_a_keyed_rating_reaches_the_call_record(tmp_path: Path) -> None:
+    holder = KnowledgeBaseHolder(REPO / "intents.yaml", PolicyConfig(survey=True))
+    with app_with_fakes(tmp_path, holder, survey=True) as (client, world):
+        prompts = holder.current.kb.prompts
+        with client.websocket_connect("/twilio/media") as ws:
+            caller = TwilioCaller(ws, world, "CArating")
+            caller.dial()
+            caller.ask("社保卡丢了怎么补办")
+            caller.hear()  # the answer
+            assert caller.hear() == prompts["anything_else"]
+            caller.ask("没有了，谢谢")
+            assert caller.hear() == prompts["survey"]
+            caller.press("1")
+            assert caller.hear() == prompts["goodbye"]
+            caller.expect_hang_up()
+        record = client.get("/api/calls/CArating").json()
+    assert record["outcome"] == "answered"
+    assert [e["detail"] for e in record["events"] if e["kind"] == "rating"] == ["1 (key)"]
