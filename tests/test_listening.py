@@ -31,6 +31,8 @@ def test_the_question_is_the_context_of_the_answer() -> None:
     # not after a confirmation or the survey: their words came back as transcripts
     assert profile_for("confirm", kb, "您是想咨询社保卡挂失补办吗？").context is None
     assert profile_for("survey", kb, "满意请按1。") == OPEN
+    assert profile_for("department_choice", kb, "请问您的问题属于哪个方面：税务，还是别的"
+                       "方面？都不是的话请说“人工”。") == OPEN  # not measured yet
     # not after the greeting or an answer: an open request decodes without context
     assert profile_for("greeting", kb, "您好，这里是政务服务热线。") == OPEN
     assert profile_for("answer:sbk_reissue", kb, "社保卡丢了请先挂失。") == OPEN
