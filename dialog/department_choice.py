@@ -38,9 +38,10 @@ _NUMBER_THEN = re.compile(r"第([一二三123])(.)")
 _MEASURE_SOUNDS = frozenset({"ge", "ke"})
 _FIRST = re.compile(r"头一个|前一个|前面那|前面的|前面这|前者|最前面")
 _MIDDLE = re.compile(r"中间那|中间的|中间这")
-_LAST = re.compile(r"最后|后一个|后面那|后面的|后面这|后者|最后面")
+_LAST = re.compile(r"最后|后一个|后面那|后面的|后面这|后者|最后面|最末|末了|末尾")
 _NONE = re.compile(r"都不是|都不对|哪个都不|都不属于|都没有|以上都不|不知道|不清楚|说不清|"
-                   r"不确定|不好说|别的|其他|其它|另外的")
+                   r"不确定|不好说|说不好|别的|其他|其它|另外的|不晓得|搞不清|弄不清|不懂|"
+                   r"不是这几|不是这些|没有我这|没我这|都不沾边|不沾边")
 # A mention right after these is denied (不是公安，是交通).
 _DENIALS = ("不是", "不属于", "不归", "不")
 # Words around an answer (应该是住房建设那块吧): what is left of an utterance without them, the
@@ -226,7 +227,8 @@ def _names_of(dept: Department, halved: bool = True) -> list[str]:
     four-character area (交通运输 → 交通, 运输: 不是，是交通的问题 names the transport bureau
     even when it was not offered). Only the area's halves: it is written to be said, while
     the halves of names are words of their own (医疗 is also a hospital's, 社会 anyone's)."""
-    whole = [dept.name, dept.area, _SUFFIXES.sub("", dept.name)]
+    whole = [dept.name, dept.area, _SUFFIXES.sub("", dept.name),
+             *(_SUFFIXES.sub("", o) for o in dept.offices)]  # 住建局 → 住建, 派出所
     parts = [_SUFFIXES.sub("", p) for w in (dept.name, dept.area) for p in _PARTS.split(w)]
     areas = [dept.area, *_PARTS.split(dept.area)]
     halves = [h for w in areas if halved and len(w) == 4 for h in (w[:2], w[2:])]

@@ -92,3 +92,26 @@ def test_the_answer_set_is_well_formed_disjoint_and_not_in_the_knowledge_base(
                 {"yes", "no", "goodbye", "human_agent", "1", "2", "3"}), row["id"]
     copied = {r["id"] for r in test if _bare(r["text"]) in _kb_phrases(kb)}
     assert copied <= ANSWERS_IN_KB_AT_FREEZE, sorted(copied - ANSWERS_IN_KB_AT_FREEZE)
+
+
+CHOICE = Path(__file__).resolve().parent / "data" / "blind_choice"
+# test lines that were already examples word for word when the set was frozen
+CHOICE_IN_KB_AT_FREEZE = {"C0052", "C0151", "C0161", "C0185"}
+
+
+def test_the_department_choice_set_is_well_formed_disjoint_and_not_in_the_knowledge_base(
+        kb: KnowledgeBase) -> None:
+    dev, test = ([json.loads(line) for line in (CHOICE / f"{split}.jsonl").read_text(
+        "utf-8").splitlines()] for split in ("dev", "test"))
+    assert len(dev) == len(test) == 100
+    assert not {_bare(r["text"]) for r in dev} & {_bare(r["text"]) for r in test}
+    for row in dev + test:
+        context = row["context"]
+        assert row["kind"] == "answer" and context["prompt"] == "department_choice", row["id"]
+        assert 2 <= len(context["options"]) <= 3, row["id"]
+        assert all(d in kb.departments and d != kb.default_department
+                   for d in context["options"]), row["id"]
+        label = row["label"]
+        assert label in {"none", "human_agent"} or label.removeprefix("dept:") in kb.departments
+    copied = {r["id"] for r in test if _bare(r["text"]) in _kb_phrases(kb)}
+    assert copied <= CHOICE_IN_KB_AT_FREEZE, sorted(copied - CHOICE_IN_KB_AT_FREEZE)

@@ -23,7 +23,7 @@ DEPARTMENTS = {
     "hrss": Department("hrss", "人力资源和社会保障局", "q-hrss", area="社保和劳动就业",
                        keywords=("社保", "工资", "劳动仲裁")),
     "housing": Department("housing", "住房和城乡建设局", "q-housing", area="住房建设",
-                          keywords=("物业", "路灯")),
+                          keywords=("物业", "路灯"), offices=("住建局", "城管局")),
     "transport": Department("transport", "交通运输局", "q-transport", area="交通运输",
                             keywords=("公交", "出租车")),
     "tax": Department("tax", "税务局", "q-tax", keywords=("发票",)),
@@ -57,11 +57,18 @@ OFFERED = ("hrss", "housing", "transport")
     ("中间那个", "housing"),
     ("后面那个", "transport"),
     ("最后一个", "transport"),
+    ("最末了那个", "transport"),
+    ("城管局的事", "housing"),  # an office of the department, named
+    ("住建的", "housing"),
     ("第一次打电话", None),  # 第一 without a measure word is no ordinal
     # none of them
     ("都不是", NONE_OF_THEM),
     ("我也不知道", NONE_OF_THEM),
     ("别的", NONE_OF_THEM),
+    ("不晓得嘛", NONE_OF_THEM),
+    ("说不好", NONE_OF_THEM),
+    ("没有我这个", NONE_OF_THEM),
+    ("都不沾边", NONE_OF_THEM),
     ("都不是，是交通的", "transport"),  # a name wins over "none of them"
     # corrections: the last name counts, a denied one not at all
     ("不是社保，是交通运输", "transport"),

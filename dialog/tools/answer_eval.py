@@ -5,7 +5,9 @@ anything_else, confirm with `a`, clarification with `a` and `b`) and what the ca
 The line is matched as on a call and handed to the real dialog policy in the state right after
 that question; what the policy does next is read back into the label vocabulary and compared.
 Survey answers (`survey`, labelled 1-3) are read by the policy's survey step: the rating it
-records.
+records. Answers to the department-choice question (`department_choice` with `options`, the
+departments named) read as the department routed to, `none` for none of them, `human_agent`,
+or a new request.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dialog.department_choice import options_text
 from dialog.hypotheses import understand_readings
 from dialog.intents import KnowledgeBase
 from dialog.matcher import Matcher
@@ -24,6 +27,7 @@ from dialog.policy_types import DialogState
 
 REJECT = "reject"  # "neither" / "no" to a confirmation: the bot asks for the question again
 NOT_UNDERSTOOD = "none"
+CHOICE_NONE = "choice:none"  # none of the offered departments: the general desk, so told
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ def expected_reading(row: dict[str, Any]) -> str | None:
         return REJECT if label == "no" else label
     if prompt == "survey":
         return label
+    if prompt == "department_choice":
+        return CHOICE_NONE if label == "none" else label
     return None
 
 
@@ -62,6 +68,9 @@ def question_words(kb: KnowledgeBase, row: dict[str, Any]) -> str:
     """The bot's question an answer line replies to, in the words the policy says it (its
     prompt with the intents' names), as the caller heard it."""
     context = row["context"]
+    if context["prompt"] == "department_choice":
+        areas = [kb.departments[d].spoken_area for d in context["options"]]
+        return kb.prompt("department_choice", options=options_text(areas))
     names = {k: kb.intent_name(context[k]) for k in ("a", "b") if k in context}
     return kb.prompt(context["prompt"], **names)
 
@@ -70,6 +79,9 @@ def _state_after(row: dict[str, Any]) -> DialogState:
     context = row["context"]
     prompt = context["prompt"]
     pending = tuple(context[k] for k in ("a", "b") if k in context)
+    if prompt == "department_choice":
+        return DialogState(phase="listening", last_say_key=prompt,
+                           choice=tuple(context["options"]))
     return DialogState(phase="listening", answered=1, last_say_key=prompt,
                        clarify=pending if prompt in ("confirm", "clarification") else (),
                        surveyed=prompt == "survey")
@@ -86,6 +98,15 @@ def policy_reading(policy: DialogPolicy, matcher: Matcher, row: dict[str, Any],
                                               (row["text"], *alternatives), before.clarify)
     match = match.heard_with(confidence)
     state, actions = policy.step(before, CallerSpoke(match, reply), 0.0)
+    got = _reading(before, state, actions)
+    intent = policy.kb.intents.get(got)
+    if before.last_say_key == "department_choice" and intent and intent.kind == "faq":
+        # the question was about departments: an FAQ of the right one is the right one
+        return f"dept:{policy.kb.department_of(got).id}"
+    return got
+
+
+def _reading(before: DialogState, state: DialogState, actions: list[Any]) -> str:
     if before.last_say_key == "survey":
         rated = [a.rating for a in actions if isinstance(a, RecordRating)]
         return rated[0] if rated else NOT_UNDERSTOOD
@@ -96,10 +117,12 @@ def policy_reading(policy: DialogPolicy, matcher: Matcher, row: dict[str, Any],
     if "goodbye" in keys:
         return "no"
     if "ask_question" in keys:
-        return REJECT if row["context"]["prompt"] != "anything_else" else "yes"
+        return REJECT if before.last_say_key != "anything_else" else "yes"
     if "route" in keys:
         return f"dept:{state.transfer_department}"
     if "transfer" in keys:
+        if state.transfer_reason == "choice_none":
+            return CHOICE_NONE
         return "human_agent" if state.transfer_reason == "caller_request" else NOT_UNDERSTOOD
     if keys and keys[-1] in ("clarification", "confirm") and state.clarify:
         return f"clarify:{state.clarify[0]}"
