@@ -30,6 +30,8 @@ READ_CASES = [  # (question, caller, reply kind, rest)
     ("confirm", "对头，就是这个意思", "yes", ""),
     ("confirm", "嗯……应该是吧", "yes", ""),
     ("confirm", "得嘞", "yes", ""),
+    ("confirm", "中，中", "yes", ""),
+    ("confirm", "中午能办吗", None, "中午能办"),  # 中 begins a word here: no yes
     ("confirm", "是是是，说的就是它", "yes", ""),
     ("confirm", "你搞错了", "no", ""),
     ("confirm", "我没问这个", "no", ""),
