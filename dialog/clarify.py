@@ -8,6 +8,7 @@ its text decide. Pure functions; no I/O.
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 
 from dialog.normalize import normalize
 from dialog.types import MatchResult
@@ -59,10 +60,4 @@ def _named(pending: tuple[str, ...], text: str,
 
 def _common(a: str, b: str) -> int:
     """Length of the longest piece `a` and `b` share."""
-    best = 0
-    for i in range(len(a)):
-        for j in range(i + best + 1, len(a) + 1):
-            if a[i:j] not in b:
-                break
-            best = j - i
-    return best
+    return SequenceMatcher(None, a, b, autojunk=False).find_longest_match().size
