@@ -152,6 +152,7 @@ class ScriptedEngine:
         self.heard: list[str] = []
         self.contexts: list[str | None] = []  # the context each utterance was decoded in
         self._released = threading.Event()
+        self.hanging = threading.Event()  # set once a HANG decode has begun
 
     def release(self) -> None:
         """Let every hung decode return (a test's clean-up: frees the worker thread)."""
@@ -168,6 +169,7 @@ class ScriptedEngine:
         if text == self.CRASH:
             raise RuntimeError("decoder exploded")
         if text == self.HANG:
+            self.hanging.set()
             self._released.wait(30.0)
             text = ""
         self.heard.append(text)

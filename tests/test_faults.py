@@ -115,6 +115,9 @@ def test_a_hung_recognizer_times_out_into_an_apology_and_a_transfer(
                 caller = TwilioCaller(ws, world, "CAhung")
                 caller.dial()
                 caller.speak(caller_speech(seconds=2.0))  # its decode never returns
+                # The streamed partials set 5 s deadlines of their own while they run; once
+                # the final decode hangs (jobs run one at a time) the only one left is its own.
+                assert engine.hanging.wait(10.0), "the final decode never started"
                 world.clock.wait_for_timer(5.0)  # the stream's deadline, on the call's clock
                 world.clock.advance(5.0)
                 assert caller.hear() == prompts["error"]
