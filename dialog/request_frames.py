@@ -17,7 +17,7 @@ import re
 
 from dialog.phonetic import Utterance
 
-__all__ = ["REQUEST_FRAMES", "strip_request_frames"]
+__all__ = ["REQUEST_FRAMES", "has_request_frame", "strip_request_frames"]
 
 # The verbs and nouns of asking, complaining and proposing (the long-text router's request
 # markers, dialog.router_long, and their companions 关于 / 意见 / 强烈). None names a duty.
@@ -29,6 +29,11 @@ _PATTERN = re.compile("|".join(REQUEST_FRAMES))
 # Fewer characters than this left without the frames: the frame was the whole request
 # (我要投诉, 提个建议) and the first reading stands.
 _MIN_LEFT = 2
+
+
+def has_request_frame(text: str) -> bool:
+    """Does the utterance wrap its words in a request frame (反映…, 请求…, 关于…的咨询)?"""
+    return _PATTERN.search(text) is not None
 
 
 def strip_request_frames(utt: Utterance) -> Utterance:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from dialog.intents import KnowledgeBase
-from dialog.matcher import Matcher
+from dialog.matcher import ROUTE_KEYWORD, ROUTE_KEYWORD_MARGIN, Matcher
 from dialog.phonetic import analyse
-from dialog.request_frames import strip_request_frames
+from dialog.request_frames import has_request_frame, strip_request_frames
 
 
 @pytest.mark.parametrize(("text", "left"), [
@@ -84,3 +84,39 @@ def test_settling_a_shared_keyword_stays_under_the_route_threshold(
     assert settled.signals["route_classifier"] >= 0.5 and settled.score < 0.5
     stricter = Matcher(kb, route_threshold=0.6).match(text)
     assert "route_classifier" not in stricter.signals and not stricter.routed
+
+
+@pytest.mark.parametrize(("text", "framed"), [
+    ("关于县城房产过户事宜的咨询", True),
+    ("反映燃气压力不足", True),
+    ("燃气压力不足", False),
+    ("县城房产过户", False),
+])
+def test_a_request_frame_is_found(text: str, framed: bool) -> None:
+    assert has_request_frame(text) is framed
+
+
+@pytest.mark.parametrize(("text", "department"), [
+    # One department's keyword, another's close behind: alone the lead is too small to route
+    # on the keyword, but the frame says a department's matter is brought.
+    ("关于县城房产过户事宜的咨询", "housing"),
+    ("请求关停搬迁路边压缩垃圾中转站", "housing"),
+    ("关于城东燃气压力严重不足的事宜", "housing"),
+])
+def test_a_framed_problem_routes_on_a_keyword_that_is_ahead(
+    matcher: Matcher, text: str, department: str
+) -> None:
+    result = matcher.match(text)
+    assert (result.action, result.intent, result.department) == ("transfer", None, department)
+    assert result.signals["request_frame"] == 1.0
+    assert result.signals["route_keyword"] >= ROUTE_KEYWORD
+    assert 0.0 < result.signals["route_margin"] < ROUTE_KEYWORD_MARGIN
+
+
+@pytest.mark.parametrize("text", [
+    "关于今天天气的咨询",  # a frame around nothing any department does
+    "反映我们这里的一个问题",  # a frame and no duty named
+])
+def test_a_frame_alone_routes_nothing(matcher: Matcher, text: str) -> None:
+    result = matcher.match(text)
+    assert "request_frame" not in result.signals
