@@ -95,6 +95,8 @@ class CallSession:
         self._intent: str | None = None
         self._outcome: str | None = None
         self.refusal: str | None = None  # why the stream was turned away (closed with 1008)
+        # Told once the call has started (the web layer's handshake deadline is then over).
+        self.on_started: Callable[[], object] | None = None
         self._junk = JunkBudget(services.config.max_junk_events)  # bounds a peer's junk
         self.playback = Playback(self._send_command, self._on_heard, self._on_started,
                                  mark_grace_s=services.config.mark_grace_s, clock=clock,
@@ -183,6 +185,8 @@ class CallSession:
             return
         self.call_id, self._caller = event.call_id, event.from_number
         set_call_id(event.call_id)  # every log line of this call from here on carries it
+        if self.on_started is not None:
+            self.on_started()
         for kind, detail, at in self._early_events:
             await svc.store.add_event(event.call_id, kind, detail, at)
         self._early_events.clear()

@@ -77,15 +77,20 @@ class FakeClock:
             timer.loop.call_soon_threadsafe(timer.callback)
         self._now = target
 
+    def has_timer(self, delay: float) -> bool:
+        """Is a timer set `delay` seconds from now pending (not fired, not cancelled)?"""
+        with self._lock:
+            return self._armed(delay)
+
+    def _armed(self, delay: float) -> bool:
+        return any(not t.cancelled and abs(t.deadline - self._now - delay) < 1e-6
+                   for t in self._timers)
+
     def wait_for_timer(self, delay: float, timeout_s: float = 5.0) -> None:
         """Block (in real time, at most `timeout_s`) until a timer set `delay` seconds from
         now exists: the app has reached the point where it waits on the clock."""
-        def armed() -> bool:
-            return any(not t.cancelled and abs(t.deadline - self._now - delay) < 1e-6
-                       for t in self._timers)
-
         with self._lock:
-            if not self._lock.wait_for(armed, timeout_s):
+            if not self._lock.wait_for(lambda: self._armed(delay), timeout_s):
                 raise AssertionError(f"no {delay} s timer was set within {timeout_s} s")
 
     @property

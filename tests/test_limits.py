@@ -150,6 +150,22 @@ def test_a_socket_that_never_starts_is_closed_after_the_handshake_timeout(
     assert client.get("/api/calls").json() == []  # no call record
 
 
+def test_the_handshake_deadline_ends_when_the_call_starts(
+        app: tuple[TestClient, FakeWorld]) -> None:
+    """Not left pending for the whole call: a test waiting for the 10 s the caller's last
+    words may take at hang-up would otherwise find the handshake's 10 s timer instead."""
+    client, world = app
+    with client.websocket_connect("/l16/media") as ws:
+        world.clock.wait_for_timer(10.0)  # the socket is open, no start yet
+        ws.send_text(l16_start("CAshook"))
+        assert ws.receive().get("bytes")  # the greeting: the call has started
+        assert not world.clock.has_timer(10.0)
+        ws.send_text('{"event":"stop"}')
+        assert close_of(ws)[0] == 1000
+        world.wait_until_calls_served()
+    assert refused(client) == {}
+
+
 def test_an_l16_socket_that_never_starts_is_told_hangup_then_closed(
         app: tuple[TestClient, FakeWorld]) -> None:
     client, world = app

@@ -145,6 +145,8 @@ async def serve_call(ws: WebSocket, protocol: MediaProtocol) -> None:
 
     deadline = (services.clock.call_later(config.handshake_timeout_s, no_start)
                 if config.handshake_timeout_s > 0 else None)
+    if deadline is not None:  # over once the call starts, not left pending for the whole call
+        session.on_started = deadline.cancel
     try:
         async with asyncio.TaskGroup() as group:
             writer = group.create_task(_write_loop(ws, outbox), name="media writer")
