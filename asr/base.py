@@ -74,6 +74,14 @@ def supports_context(engine: RecognizerEngine) -> bool:
     return bool(getattr(engine, "supports_context", False))
 
 
+def supports_choices(engine: RecognizerEngine) -> bool:
+    """True when `engine`'s recognizers take `set_choices(texts)`: the replies the caller's
+    next utterances are expected to be (a confirmation's 是的 / 不对), scored against the audio
+    and offered as the last alternative reading when the transcript says none of them
+    (asr.whisper_choices). Optional, like `set_context`."""
+    return bool(getattr(engine, "supports_choices", False))
+
+
 def engine_reason(engine: RecognizerEngine) -> str:
     """Why `asr.engines.load_engine` chose this engine (empty if it was built directly)."""
     return str(getattr(engine, "reason", ""))

@@ -34,7 +34,7 @@ import asyncio
 import logging
 import math
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from concurrent.futures import Executor
 from typing import Any, TypeVar
 
@@ -180,7 +180,7 @@ class RecognitionStream:
         self.partial_text = ""  # the engine's latest partial hypothesis for this utterance
         self._pending_phrases: SetPhrases | None = None  # applied when the utterance ends
         self._pending_context: SetContext | None = None  # likewise
-        self._context: str | None = None  # what the caller last heard (set_context)
+        self._context: SetContext = SetContext(None)  # what the caller last heard, expects
         self._decode_timeout_s = decode_timeout_s
         self._timer: Timer = timer or LoopTimer()
         self._hung: str | None = None  # the recognizer stopped answering: never used again
@@ -289,11 +289,12 @@ class RecognitionStream:
         else:
             self._queue(job)
 
-    def set_context(self, text: str | None) -> None:
+    def set_context(self, text: str | None, choices: Sequence[str] = ()) -> None:
         """Decode the next utterances as replies to `text` (the bot's question, for engines
-        that read it: `asr.base.supports_context`), or with no context (None). Takes effect
-        between utterances, as `set_phrases` does."""
-        job = SetContext(text or None)
+        that read it: `asr.base.supports_context`), or with no context (None); `choices` are
+        the replies it expects, for engines that score them (`asr.base.supports_choices`).
+        Takes effect between utterances, as `set_phrases` does."""
+        job = SetContext(text or None, tuple(choices))
         if self._endpointer.in_speech:
             self._pending_context = job
         else:
@@ -401,7 +402,7 @@ class RecognitionStream:
             elif isinstance(job, SetPhrases):
                 await self._switch_recognizer(job.phrases)
             elif isinstance(job, SetContext):
-                self._context = job.text
+                self._context = job
                 self._apply_context()
             elif isinstance(job, np.ndarray):
                 await self._accept(self._take_audio(job))
@@ -509,7 +510,10 @@ class RecognitionStream:
     def _apply_context(self) -> None:
         set_context = getattr(self._recognizer, "set_context", None)
         if set_context is not None:  # engines without it ignore what the caller heard
-            set_context(self._context)
+            set_context(self._context.text)
+        set_choices = getattr(self._recognizer, "set_choices", None)
+        if set_choices is not None:  # and what they expect
+            set_choices(self._context.choices)
 
     def _accept_blocking(self, samples: np.ndarray) -> str | None:
         """Runs in a worker thread; only one per stream at a time."""

@@ -81,9 +81,11 @@ class SetPhrases:
 
 @dataclass(frozen=True)
 class SetContext:
-    """What the caller just heard, for engines that read it (`asr.base.supports_context`)."""
+    """What the caller just heard, for engines that read it (`asr.base.supports_context`),
+    and the replies it expects, for engines that score them (`asr.base.supports_choices`)."""
 
     text: str | None
+    choices: tuple[str, ...] = ()
 
 
 class EngineRate:

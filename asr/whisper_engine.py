@@ -10,10 +10,11 @@ several threads at once. Loading reads the model directory; decoding is CPU work
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from faster_whisper.tokenizer import Tokenizer
 
 from asr.base import ModelNotAvailable, Transcript
 from asr.textnorm import normalize_transcript, scoring_text
+from asr.whisper_choices import ScoredChoice, already_said, best_choice, score_choices
 from asr.whisper_models import (
     DEFAULT_CPU_THREADS,
     DEFAULT_FALLBACK,
@@ -32,6 +34,8 @@ from asr.whisper_models import (
 from asr.whisper_nbest import NBestModel
 from pcm.samples import int16_to_float32
 
+log = logging.getLogger(__name__)
+
 SAMPLE_RATE = 16000
 MIN_AUDIO_S = 0.2
 # A simplified-Chinese prompt such as "以下是普通话的句子。" makes Whisper write simplified
@@ -40,6 +44,7 @@ MIN_AUDIO_S = 0.2
 # domain-vocabulary prompt did no better (0.091). So no prompt by default; textnorm simplifies.
 DEFAULT_PROMPT: str | None = None
 FRAMES_PER_S = 100  # Whisper's mel frames (10 ms hop)
+HOP_SAMPLES = SAMPLE_RATE // FRAMES_PER_S
 # faster-whisper's temperature fallback: a decode whose average log-probability is low (or
 # whose text repeats itself) is decoded again, sampling five candidates at each temperature.
 FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
@@ -52,6 +57,7 @@ class WhisperEngine:
     name = "whisper"
     sample_rate = SAMPLE_RATE
     supports_context = True  # a recognizer's `set_context` becomes the decode's prompt
+    supports_choices = True  # and its `set_choices` the replies scored after a decode
 
     def __init__(
         self,
@@ -89,24 +95,25 @@ class WhisperEngine:
         self.model.window_frames = round(window_s * FRAMES_PER_S)
         # The beam's runners-up as `Transcript.alternatives` (asr.whisper_nbest); 1: none.
         self.readings = readings
-        self._nbest: NBestModel | None = None
-        if readings > 1:
-            self._nbest = self.model.model = NBestModel(self.model.model, readings)
-            self._tokenizer = Tokenizer(self.model.hf_tokenizer, self._nbest.is_multilingual,
-                                        task="transcribe", language=language)
+        # Always wrapped: besides the runners-up it keeps the encoder output that expected
+        # replies are scored against (asr.whisper_choices).
+        self._nbest = self.model.model = NBestModel(self.model.model, readings)
+        self._tokenizer = Tokenizer(self.model.hf_tokenizer, self._nbest.is_multilingual,
+                                    task="transcribe", language=language)
 
     def new_recognizer(self, phrases: list[str] | None = None) -> WhisperRecognizer:
         """A fresh recognizer; Whisper has no grammar, so `phrases` is ignored."""
         return WhisperRecognizer(self)
 
     def transcribe(self, audio: np.ndarray, context: str | None = None,
-                   ) -> tuple[str, float | None, tuple[str, ...]]:
+                   choices: Sequence[str] = ()) -> tuple[str, float | None, tuple[str, ...]]:
         """Decode float32 16 kHz audio in [-1, 1]; return (normalised text, confidence, the
         beam's other readings best first: none when the text is empty). `context` is what
         the caller just heard (the bot's question): Whisper reads it as the text before the
-        audio, in place of the engine's `initial_prompt`."""
-        if self._nbest is not None:
-            self._nbest.begin()
+        audio, in place of the engine's `initial_prompt`. `choices` are the replies that
+        question expects: the likeliest of them over this audio is the last reading, unless
+        the text already says one (asr.whisper_choices)."""
+        self._nbest.begin()
         segments, _info = self.model.transcribe(
             audio,
             language=self.language,
@@ -123,10 +130,32 @@ class WhisperEngine:
             texts.append(segment.text)
             logprobs.append(segment.avg_logprob)
         text = normalize_transcript("".join(texts))
-        return text, _confidence(logprobs), self._other_readings(text)
+        others = self._other_readings(text)
+        if text and choices and not already_said(text, choices):
+            choice = self._expected_reply(audio.size, choices)
+            if choice is not None and scoring_text(choice) not in {
+                    scoring_text(t) for t in (text, *others)}:
+                others += (choice,)
+        return text, _confidence(logprobs), others
+
+    def score_choices(self, audio_samples: int, choices: Sequence[str]) -> list[ScoredChoice]:
+        """The replies scored against this thread's last decode (empty when it was not one
+        beam search: a sampled fallback or several windows)."""
+        encoded = self._nbest.encoded()
+        if encoded is None:
+            return []
+        frames = min(audio_samples // HOP_SAMPLES, 2 * int(encoded.shape[1]))
+        return score_choices(self._nbest, self._tokenizer, encoded, max(frames, 1), choices)
+
+    def _expected_reply(self, audio_samples: int, choices: Sequence[str]) -> str | None:
+        try:
+            return best_choice(self.score_choices(audio_samples, choices))
+        except Exception:  # scoring is a bonus: a transcript never fails for it
+            log.exception("scoring the expected replies failed")
+            return None
 
     def _other_readings(self, best: str) -> tuple[str, ...]:
-        if self._nbest is None or not best:
+        if not best:
             return ()
         eot = self._tokenizer.eot
         found: list[str] = []
@@ -182,6 +211,7 @@ class WhisperRecognizer:
     def __init__(self, engine: WhisperEngine) -> None:
         self._engine = engine
         self.context: str | None = None  # what the caller just heard (see `set_context`)
+        self.choices: tuple[str, ...] = ()  # the replies it expects (see `set_choices`)
         self._chunks: list[np.ndarray] = []
         self._lock = threading.Lock()  # accept_audio and finish may come from different threads
 
@@ -206,6 +236,12 @@ class WhisperRecognizer:
         还有其他问题吗 Whisper hears it more often as what it is (docs/benchmarks.md)."""
         self.context = text or None
 
+    def set_choices(self, choices: Sequence[str] | None) -> None:
+        """The replies the next utterances are expected to be (是的 / 不对 after a
+        confirmation), or none. The likeliest over the audio is offered as the transcript's
+        last reading when the transcript itself says none of them (asr.whisper_choices)."""
+        self.choices = tuple(choices or ())
+
     def decode_utterance(self, pcm: np.ndarray) -> Transcript:
         """Decode `pcm` (int16, 16 kHz) as one utterance; the buffer is left alone.
 
@@ -220,7 +256,8 @@ class WhisperRecognizer:
         if audio_s < MIN_AUDIO_S:
             return Transcript("", None, audio_s, 0.0, WhisperEngine.name)
         started = time.perf_counter()
-        text, confidence, others = self._engine.transcribe(int16_to_float32(pcm), self.context)
+        text, confidence, others = self._engine.transcribe(int16_to_float32(pcm), self.context,
+                                                           self.choices)
         decode_s = time.perf_counter() - started
         return Transcript(text, confidence, audio_s, decode_s, WhisperEngine.name, others)
 

@@ -9,8 +9,9 @@ hypotheses, faster-whisper goes on using the first (the same best reading as bef
 others are kept for the calling thread. Temperature-fallback (sampling) calls are passed
 through untouched, and `others()` returns nothing unless the utterance was decoded by exactly
 one beam-search call, so a sampled or multi-window transcript never gets readings that belong
-to another decode. Thread-safe: CTranslate2 decodes from several threads at once, and each
-thread keeps its own record.
+to another decode. It also keeps the encoder output the utterance was decoded from, against
+which the replies a question expects are scored (asr.whisper_choices). Thread-safe:
+CTranslate2 decodes from several threads at once, and each thread keeps its own record.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import threading
 from typing import Any
 
 from asr.whisper_models import MAX_READINGS
+
+_SEVERAL = object()  # an utterance decoded from more than one encoder output
 
 
 class NBestModel:
@@ -37,6 +40,7 @@ class NBestModel:
     def begin(self) -> None:
         """Forget this thread's hypotheses: a new utterance starts."""
         self._local.calls = []
+        self._local.encoded = None
 
     def generate(self, *args: Any, **kwargs: Any) -> Any:
         n = min(self.readings, int(kwargs.get("beam_size", 1)))
@@ -47,7 +51,18 @@ class NBestModel:
         calls = getattr(self._local, "calls", None)
         if calls is not None:
             calls.append(results[0] if wanted and n > 1 and len(results) == 1 else None)
+            encoded = args[0] if args else kwargs.get("features")
+            seen = self._local.encoded
+            self._local.encoded = encoded if seen is None or seen is encoded else _SEVERAL
         return results
+
+    def encoded(self) -> Any:
+        """The encoder output this thread's utterance was decoded from (a CTranslate2
+        StorageView): one window, however many times it was decoded (the temperature
+        fallback decodes the same one again); None for several windows. Scoring expected
+        replies against it (asr.whisper_choices) costs no second encoding."""
+        encoded = getattr(self._local, "encoded", None)
+        return None if encoded is _SEVERAL else encoded
 
     def others(self) -> list[list[int]]:
         """The token ids of the runners-up of this thread's utterance, best first; empty

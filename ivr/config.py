@@ -70,6 +70,10 @@ class ServerConfig:
     # after a question of the bot, its words are the recognizer's context for the answer
     # (Whisper's prompt; ivr.listening)
     asr_question_context: bool = True
+    # after a confirmation, 还有其他问题吗 and the survey, the replies they expect are scored
+    # against the caller's audio and the likeliest offered as a last reading (Whisper;
+    # ivr.listening, asr.whisper_choices)
+    asr_reply_choices: bool = True
     # ask a caller who is done to rate the service (the survey prompt; dialog.survey)
     survey: bool = False
     public_url: str = ""

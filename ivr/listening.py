@@ -24,6 +24,7 @@ class ListenProfile:
     phrases: tuple[str, ...] | None = None
     end_silence_s: float | None = None
     context: str | None = None  # the question the caller is answering, as they heard it
+    choices: tuple[str, ...] = ()  # the replies that question expects (engines that score them)
 
 
 OPEN = ListenProfile()
@@ -39,6 +40,20 @@ YES_NO_PROMPTS = frozenset({"confirm"})
 QUESTION_PROMPTS = frozenset({"clarification", "anything_else"})
 
 
+# The short replies each question expects, for an engine that scores them against the audio
+# (Whisper: asr.whisper_choices); the likeliest is tried only when nothing else the caller was
+# heard to say means anything to the bot. Written from the reply readers' words
+# (dialog.answers, dialog.survey) and kept short: each costs about 10 ms a decode. Chosen on the
+# blind answers' dev split (docs/benchmarks.md, "Expected replies"). Not the clarifying
+# question or the department choice: their options change with every question.
+REPLY_CHOICES: dict[str, tuple[str, ...]] = {
+    "confirm": ("是", "是的", "对", "对的", "没错", "好的", "不是", "不对", "不用", "错了", "没有"),
+    "anything_else": ("没有", "没有了", "没了", "不用了", "就这些", "有", "还有", "不是"),
+    "survey": ("满意", "非常满意", "很满意", "挺好的", "还行", "还可以", "一般", "不满意", "很差",
+               "差评", "1", "2", "3"),
+}
+
+
 def yes_no_phrases(kb: KnowledgeBase) -> tuple[str, ...]:
     """The yes/no intents' examples and keywords: the grammar for a confirmation."""
     phrases: list[str] = []
@@ -50,10 +65,11 @@ def yes_no_phrases(kb: KnowledgeBase) -> tuple[str, ...]:
 
 
 def profile_for(prompt_key: str, kb: KnowledgeBase, text: str = "",
-                question_context: bool = True) -> ListenProfile:
+                question_context: bool = True, reply_choices: bool = True) -> ListenProfile:
     """The listening profile that follows the prompt `prompt_key`, whose words were `text`;
-    `question_context` False leaves recognition without context after questions too."""
+    `question_context` False leaves recognition without context after questions too, and
+    `reply_choices` False without the expected replies."""
     context = text.strip() or None if question_context and prompt_key in QUESTION_PROMPTS else None
-    if prompt_key in YES_NO_PROMPTS:
-        return ListenProfile(phrases=yes_no_phrases(kb), context=context)
-    return ListenProfile(context=context) if context else OPEN
+    choices = REPLY_CHOICES.get(prompt_key, ()) if reply_choices else ()
+    phrases = yes_no_phrases(kb) if prompt_key in YES_NO_PROMPTS else None
+    return ListenProfile(phrases=phrases, context=context, choices=choices)

@@ -386,13 +386,14 @@ class CallSession:
         if self._stream is None:
             return
         cfg = self.services.config
-        profile = profile_for(prompt_key, self.kb.kb, text, cfg.asr_question_context)
+        profile = profile_for(prompt_key, self.kb.kb, text, cfg.asr_question_context,
+                              cfg.asr_reply_choices)
         if profile == self._listening:
             return
         self._listening = profile
         if supports_grammar(self.services.engine):
             self._stream.set_phrases(list(profile.phrases) if profile.phrases else None)
-        self._stream.set_context(profile.context)
+        self._stream.set_context(profile.context, profile.choices)
         self._stream.set_endpointing(end_silence_s=profile.end_silence_s or cfg.end_silence_s)
 
     async def _transfer(self, action: pol.Transfer) -> None:

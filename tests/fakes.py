@@ -111,10 +111,15 @@ class ScriptedRecognizer:
         self._engine = engine
         self._samples = 0
         self._context: str | None = None
+        self._choices: tuple[str, ...] = ()
 
     def set_context(self, text: str | None) -> None:
         """What the caller just heard (as Whisper's recognizer takes it): noted per decode."""
         self._context = text
+
+    def set_choices(self, choices: tuple[str, ...] | None) -> None:
+        """The replies expected next (as Whisper's recognizer takes them): noted per decode."""
+        self._choices = tuple(choices or ())
 
     def accept_audio(self, samples: np.ndarray) -> str | None:
         self._samples += len(samples)
@@ -123,6 +128,7 @@ class ScriptedRecognizer:
     def finish(self) -> Transcript:
         audio_s, self._samples = self._samples / self._engine.sample_rate, 0
         self._engine.contexts.append(self._context)
+        self._engine.choices.append(self._choices)
         text, *alternatives = self._engine.next_text().split(ScriptedEngine.OR)
         confidence = self._engine.confidence if text else None
         return Transcript(text, confidence, audio_s, 0.001, self._engine.name,
@@ -156,6 +162,7 @@ class ScriptedEngine:
         self._lock = threading.Lock()
         self.heard: list[str] = []
         self.contexts: list[str | None] = []  # the context each utterance was decoded in
+        self.choices: list[tuple[str, ...]] = []  # the replies expected of each utterance
         self._released = threading.Event()
         self.hanging = threading.Event()  # set once a HANG decode has begun
 

@@ -442,31 +442,41 @@ def test_utterances_ended_counts_finish_jobs(executor: ThreadPoolExecutor) -> No
 class ContextRecognizer(FakeRecognizer):
     """A scripted recognizer that notes the context each utterance was decoded with."""
 
-    def __init__(self, engine: FakeEngine, seen: list[str | None]) -> None:
+    def __init__(self, engine: FakeEngine, seen: list[str | None],
+                 expected: list[tuple[str, ...]] | None = None) -> None:
         super().__init__(engine)
         self.context: str | None = None
+        self.choices: tuple[str, ...] = ()
         self.seen = seen
+        self.expected = [] if expected is None else expected
 
     def set_context(self, text: str | None) -> None:
         self.context = text
 
+    def set_choices(self, choices: tuple[str, ...] | None) -> None:
+        self.choices = tuple(choices or ())
+
     def finish(self) -> Transcript:
         self.seen.append(self.context)
+        self.expected.append(self.choices)
         return super().finish()
 
 
 def test_the_question_becomes_context_between_utterances(executor: ThreadPoolExecutor) -> None:
-    """`set_context` reaches the recognizer for the next utterance, never mid-utterance, and
-    a phrase-list switch (a new recognizer) keeps it."""
+    """`set_context` (the question and the replies it expects) reaches the recognizer for the
+    next utterance, never mid-utterance, and a phrase-list switch (a new recognizer) keeps
+    it."""
     seen: list[str | None] = []
+    expected: list[tuple[str, ...]] = []
     engine = FakeEngine()
-    engine.new_recognizer = lambda phrases=None: ContextRecognizer(engine, seen)  # type: ignore[method-assign]
+    engine.new_recognizer = lambda phrases=None: ContextRecognizer(  # type: ignore[method-assign]
+        engine, seen, expected)
 
     async def scenario() -> None:
         stream = RecognitionStream(engine, 8000, executor)
         consumer = asyncio.create_task(collect(stream))
         await feed_paced(stream, np.concatenate([silence(0.5, 8000), tone(0.5, 8000)]), 8000)
-        stream.set_context("还有其他问题吗？")  # asked while the caller is still speaking
+        stream.set_context("还有其他问题吗？", ("没有", "没了"))  # while the caller speaks
         await feed_paced(stream, np.concatenate([tone(0.3, 8000), silence(1.0, 8000),
                                                  tone(0.6, 8000), silence(1.0, 8000)]), 8000)
         stream.set_phrases(["是的", "不是"])
@@ -478,6 +488,7 @@ def test_the_question_becomes_context_between_utterances(executor: ThreadPoolExe
 
     asyncio.run(scenario())
     assert seen == [None, "还有其他问题吗？", "还有其他问题吗？", None]
+    assert expected == [(), ("没有", "没了"), ("没有", "没了"), ()]  # the replies go along
 
 
 # ---- the real engine -------------------------------------------------------------------------

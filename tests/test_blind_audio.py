@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,7 @@ from ivr.bench.blind_audio import (
     format_audio_report,
 )
 from ivr.bench.blind_audio_cli import DEFAULT_SHARED, run_blind_audio
+from ivr.listening import REPLY_CHOICES
 
 REPO = Path(__file__).resolve().parents[1]
 KIT = DEFAULT_SHARED / "audio" / "speech_kit" / "splice.py"
@@ -208,6 +210,49 @@ def test_answers_are_heard_after_the_question_s_words(
         assert engine.contexts and set(engine.contexts) == {expected}
     cached = sorted(p.name for p in (tmp_path / "cache").glob("*.heard.json"))
     assert len(cached) == 2 and sum("-after" in name for name in cached) == 1
+
+
+class ChoiceEchoEngine(EchoEngine):
+    """An echo engine that takes the replies a question expects, as Whisper does, notes
+    them, and offers the first as the last reading (standing in for its scoring)."""
+
+    supports_choices = True
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.choices: list[tuple[str, ...]] = []
+        self._choices: tuple[str, ...] = ()
+
+    def set_choices(self, choices: tuple[str, ...] | None) -> None:
+        self._choices = tuple(choices or ())
+
+    def decode_utterance(self, pcm: np.ndarray) -> Transcript:
+        self.choices.append(self._choices)
+        heard = super().decode_utterance(pcm)
+        return replace(heard, alternatives=self._choices[:1])
+
+
+def test_answers_are_heard_expecting_the_question_s_replies(
+    tmp_path: Path, kb_matcher: Matcher,
+) -> None:
+    """The bench gives the recognizer the replies a confirmation expects as a call does; a
+    garbled 是的 (寺笛) is then read through the reply offered as the last reading. Cached
+    apart from the transcripts heard without them; `reply_choices=False` leaves them out."""
+    confirm = {"kind": "answer", "label": "yes", "text": "是滴",
+               "context": {"prompt": "confirm", "a": "sbk_reissue"}}
+    kb = kb_matcher.kb
+    renderer = FakeRenderer(tmp_path / "no-kit", tmp_path / "cache")
+    got = {}
+    for reply_choices in (True, False):
+        engine = ChoiceEchoEngine("寺笛")
+        report = asyncio.run(evaluate_answer_audio(
+            DialogPolicy(kb), kb_matcher, [confirm], engine, renderer,  # type: ignore[arg-type]
+            reply_choices=reply_choices))
+        assert engine.choices == [REPLY_CHOICES["confirm"] if reply_choices else ()]
+        got[reply_choices] = report.audio[0].got
+    assert got == {True: "sbk_reissue", False: "none"}  # 是 (yes): the FAQ confirmed
+    cached = sorted(p.name for p in (tmp_path / "cache").glob("*.heard.json"))
+    assert len(cached) == 2 and sum("-expecting" in name for name in cached) == 1
 
 
 def test_renderer_without_the_kit_says_where_it_looked(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from dialog.intents import KnowledgeBase
 from dialog.kbholder import KnowledgeBaseHolder
 from dialog.matcher import Matcher
 from dialog.routing_models import RoutingModels
+from ivr.listening import REPLY_CHOICES
 from tests.fakes import ScriptedEngine, ToneTts
 from tests.inprocess import (
     FakeWorld,
@@ -112,6 +113,29 @@ def test_the_answer_to_a_question_is_decoded_after_the_question_s_words(
         caller.ask("没有了，谢谢")
         assert caller.hear() == prompts["goodbye"]
     assert world.engine.contexts == [None, prompts["anything_else"]]
+
+
+def test_the_answer_to_a_question_is_decoded_with_the_replies_it_expects(
+        app: tuple[TestClient, FakeWorld], holder: KnowledgeBaseHolder) -> None:
+    """The request is decoded expecting nothing in particular; the reply to 还有其他问题吗
+    with that question's expected replies (ivr.listening.REPLY_CHOICES), and the one the
+    recognizer scored likeliest (its last reading) is what the bot goes by when the
+    transcript itself means nothing."""
+    client, world = app
+    prompts, kb = _prompts(holder), holder.current.kb
+    with client.websocket_connect("/twilio/media") as ws:
+        caller = TwilioCaller(ws, world, "CAchoices")
+        caller.dial()
+        caller.ask(LOST_CARD)
+        assert caller.hear() == _answer_of(kb, "sbk_reissue")
+        assert caller.hear() == prompts["anything_else"]
+        world.engine.say(f"美辣美辣{ScriptedEngine.OR}没了")  # 没了没了 through the band
+        caller.speak(caller_speech(seconds=1.0))
+        assert caller.hear() == prompts["goodbye"]
+    assert world.engine.choices == [(), REPLY_CHOICES["anything_else"]]
+    record = client.get("/api/calls/CAchoices").json()
+    assert "美辣美辣 → 没了" in [e["detail"] for e in record["events"]
+                                 if e["kind"] == "asr_reading"]
 
 
 def test_a_doubtful_transcript_that_matches_nothing_is_asked_again_shorter(

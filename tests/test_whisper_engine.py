@@ -159,6 +159,48 @@ def test_the_bot_s_question_is_the_prompt_of_the_next_decodes(
     assert prompts[0] == "您是想咨询办事大厅的时间和地址吗？" and prompts[-1] is None
 
 
+ANSWERS = Path(__file__).resolve().parents[1] / "audio_fixtures" / "answers"
+RATINGS = ("满意", "一般", "不满意", "1", "2", "3")
+
+
+def answer_16k(name: str) -> np.ndarray:
+    samples, rate = read_audio(ANSWERS / f"{name}.wav")
+    return resample(samples, rate, 16000)
+
+
+@pytest.mark.parametrize(("name", "said"), [("manyi_tel8k", "满意"), ("an1_tel8k", "1")])
+def test_an_expected_reply_is_scored_against_the_audio(
+        whisper_engine: WhisperEngine, name: str, said: str) -> None:
+    """A short rating the phone band garbles (满意 heard as "mae", 按1 as 阿姨 on the dev
+    box): of the replies the survey expects, the one said scores best, and it is offered as
+    the transcript's last reading unless the transcript already says it."""
+    samples = answer_16k(name)
+    recognizer = whisper_engine.new_recognizer()
+    plain = recognizer.decode_utterance(samples)
+    assert whisper_engine.score_choices(samples.size, RATINGS)[0].text == said
+    assert said not in plain.alternatives  # without choices nothing is added
+    recognizer.set_choices(RATINGS)
+    scored = recognizer.decode_utterance(samples)
+    assert scored.text == plain.text  # the transcript itself never changes
+    if said in scoring_text(scored.text):
+        assert scored.alternatives == plain.alternatives
+    else:
+        assert scored.alternatives == (*plain.alternatives, said)
+    recognizer.set_choices(None)
+    assert recognizer.decode_utterance(samples).alternatives == plain.alternatives
+
+
+def test_no_reply_is_offered_for_a_request(whisper_engine: WhisperEngine) -> None:
+    """A request heard after a confirmation keeps its transcript and readings: the yes/no
+    replies score under the floor over a whole sentence, or the transcript says one."""
+    samples = clip_16k("A10_tel8k")  # 我在外地住院花的钱，医保能报销吗？
+    recognizer = whisper_engine.new_recognizer()
+    plain = recognizer.decode_utterance(samples)
+    recognizer.set_choices(("是的", "不是", "对", "不对"))
+    scored = recognizer.decode_utterance(samples)
+    assert (scored.text, scored.alternatives) == (plain.text, plain.alternatives)
+
+
 def test_load_engine_caches_and_refuses_unknown(whisper_engine: WhisperEngine) -> None:
     assert load_engine("whisper", model_dir=whisper_engine.model_dir) is whisper_engine
     with pytest.raises(ModelNotAvailable, match=r"ivr models pull vosk-model-small-cn-0\.22"):

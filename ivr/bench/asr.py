@@ -187,16 +187,18 @@ async def stream_file(
     speculate_after_s: float = DEFAULT_SPECULATE_AFTER_S,
     realtime: bool = False,
     context: str | None = None,
+    choices: tuple[str, ...] = (),
 ) -> StreamRun:
     """Feed 20 ms frames, each once the recognizer has caught up (as it does in real time)
     and, with `realtime`, not before its time in the call. `context`: what the caller had
-    just heard (the bot's question), as a call sets it (`RecognitionStream.set_context`)."""
+    just heard (the bot's question), and `choices` the replies it expects, as a call sets
+    them (`RecognitionStream.set_context`)."""
     gaps = [0.0]
     ticker = asyncio.create_task(_tick(gaps))
     results: list[tuple[object, float]] = []
     stream = RecognitionStream(engine, rate, executor, speculate_after_s=speculate_after_s)
-    if context:
-        stream.set_context(context)
+    if context or choices:
+        stream.set_context(context, choices)
     consumer = asyncio.create_task(_collect(stream, results))
     ended_at: list[float] = []
     step = max(1, round(rate * FRAME_MS / 1000))

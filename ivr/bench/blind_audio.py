@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from asr.base import RecognizerEngine, supports_context
+from asr.base import RecognizerEngine, supports_choices, supports_context
 from asr.stream import make_executor
 from asr.textnorm import cer
 from dialog.hypotheses import READING_SIGNAL, understand_readings
@@ -218,11 +218,13 @@ def engine_key(engine: RecognizerEngine) -> str:
 
 
 async def hear(engine: RecognizerEngine, samples: np.ndarray, executor: Executor,
-               context: str | None = None) -> Heard:
+               context: str | None = None, choices: tuple[str, ...] = ()) -> Heard:
     """Stream one line's 8 kHz audio as a call does (20 ms frames, the VAD endpointer, the
     decode pool, speculative decoding), as fast as the recognizer keeps up; `context` is
-    the bot's question the line answers, given to the recognizer as a call gives it."""
-    run = await stream_file(engine, samples, TEL_RATE, executor, context=context)
+    the bot's question the line answers and `choices` the replies it expects, given to the
+    recognizer as a call gives them."""
+    run = await stream_file(engine, samples, TEL_RATE, executor, context=context,
+                            choices=choices)
     heard = [(t, alts) for t, alts in zip(run.texts, run.alternatives, strict=True) if t]
     alternatives = heard[0][1] if len(heard) == 1 else ()  # readings of one utterance only
     return Heard(" ".join(t for t, _ in heard), run.confidence, run.failures, alternatives)
@@ -235,24 +237,30 @@ class TranscriptCache:
     def __init__(self, renderer: Renderer, engine: RecognizerEngine) -> None:
         self.renderer, self.suffix = renderer, f".{engine_key(engine)}.heard.json"
 
-    def _path(self, text: str, context: str | None = None) -> Path:
+    def _path(self, text: str, context: str | None = None,
+              choices: tuple[str, ...] = ()) -> Path:
         heard_after = ("-after" + hashlib.sha256(context.encode("utf-8")).hexdigest()[:8]
                        if context else "")
+        if choices:  # the readings then include the likeliest expected reply
+            heard_after += "-expecting" + hashlib.sha256(
+                "|".join(choices).encode("utf-8")).hexdigest()[:8]
         return self.renderer.cache_dir / f"{self.renderer.key(text)}{heard_after}{self.suffix}"
 
-    def get(self, text: str, context: str | None = None) -> Heard | None:
-        path = self._path(text, context)
+    def get(self, text: str, context: str | None = None,
+            choices: tuple[str, ...] = ()) -> Heard | None:
+        path = self._path(text, context, choices)
         if not path.is_file():
             return None
         row = json.loads(path.read_text("utf-8"))
         return Heard(row["transcript"], row["confidence"], [],
                      tuple(row.get("alternatives", ())))
 
-    def put(self, text: str, heard: Heard, context: str | None = None) -> None:
+    def put(self, text: str, heard: Heard, context: str | None = None,
+            choices: tuple[str, ...] = ()) -> None:
         if heard.failures:
             return
         self.renderer.cache_dir.mkdir(parents=True, exist_ok=True)
-        self._path(text, context).write_text(json.dumps(
+        self._path(text, context, choices).write_text(json.dumps(
             {"text": text, "transcript": heard.transcript, "confidence": heard.confidence,
              "alternatives": list(heard.alternatives)}, ensure_ascii=False), "utf-8")
 
@@ -348,10 +356,12 @@ async def evaluate_answer_audio(
     progress: Progress | None = None,
     use_cache: bool = True,
     question_context: bool = True,
+    reply_choices: bool = True,
 ) -> AnswerAudioReport:
     """Every answer line the policy has a question for: rendered, heard as a call does (after
-    the question's words, as the recognizer's context, unless `question_context` is off), and
-    handed to the policy in the state right after that question, as text and as heard."""
+    the question's words, as the recognizer's context, unless `question_context` is off, and
+    expecting its replies, unless `reply_choices` is off), and handed to the policy in the
+    state right after that question, as text and as heard."""
     asked = [(row, expected) for row in rows
              if (expected := expected_reading(row)) is not None]
     report = AnswerAudioReport([], [], [], 0, len(rows) - len(asked))
@@ -364,14 +374,16 @@ async def evaluate_answer_audio(
             except RuntimeError:
                 report.unrendered += 1
                 continue
-            context = (profile_for(row["context"]["prompt"], policy.kb,
-                                   question_words(policy.kb, row), question_context).context
-                       if supports_context(engine) else None)  # as the call gives it
-            got = cache.get(row["text"], context) if cache is not None else None
+            profile = profile_for(row["context"]["prompt"], policy.kb,
+                                  question_words(policy.kb, row), question_context,
+                                  reply_choices)  # as the call gives it
+            context = profile.context if supports_context(engine) else None
+            choices = profile.choices if supports_choices(engine) else ()
+            got = cache.get(row["text"], context, choices) if cache is not None else None
             if got is None:
-                got = await hear(engine, audio.samples, executor, context)
+                got = await hear(engine, audio.samples, executor, context, choices)
                 if cache is not None:
-                    cache.put(row["text"], got, context)
+                    cache.put(row["text"], got, context, choices)
             prompt, row_id = row["context"]["prompt"], row.get("id", "")
             report.text.append(AnswerResult(row_id, prompt, expected,
                                             policy_reading(policy, matcher, row)))

@@ -79,6 +79,9 @@ def add_blind_audio_parser(kinds: Any) -> None:
     p.add_argument("--question-context", action=argparse.BooleanOptionalAction, default=True,
                    help="with --answers: give the recognizer the bot's question as the text "
                    "before each answer, as a call does (IVR_ASR_QUESTION_CONTEXT; default on)")
+    p.add_argument("--reply-choices", action=argparse.BooleanOptionalAction, default=True,
+                   help="with --answers: score the replies each question expects against the "
+                   "audio, as a call does (IVR_ASR_REPLY_CHOICES; default on)")
     p.add_argument("--no-transcript-cache", action="store_true",
                    help="recognize every line again (transcripts are cached per recognizer "
                    "beside the audio, so a matcher change re-scores in seconds)")
@@ -115,7 +118,7 @@ def run_blind_audio(args: argparse.Namespace) -> int:
             answers = asyncio.run(evaluate_answer_audio(
                 DialogPolicy(kb), Matcher(kb), rows[: args.limit] if args.limit else rows,
                 engine, renderer, progress=_progress, use_cache=cached,
-                question_context=args.question_context))
+                question_context=args.question_context, reply_choices=args.reply_choices))
             print(json.dumps(_clean(answers.metrics()), ensure_ascii=False) if args.json
                   else format_answer_report(answers), end="\n" if args.json else "")
             return 0
