@@ -24,7 +24,7 @@ from faster_whisper.tokenizer import Tokenizer
 
 from asr.base import ModelNotAvailable, Transcript
 from asr.textnorm import normalize_transcript, scoring_text
-from asr.whisper_choices import ScoredChoice, already_said, best_choice, score_choices
+from asr.whisper_choices import ScoredChoice, best_choice, score_choices, worth_scoring
 from asr.whisper_models import (
     DEFAULT_CPU_THREADS,
     DEFAULT_FALLBACK,
@@ -112,7 +112,7 @@ class WhisperEngine:
         the caller just heard (the bot's question): Whisper reads it as the text before the
         audio, in place of the engine's `initial_prompt`. `choices` are the replies that
         question expects: the likeliest of them over this audio is the last reading, unless
-        the text already says one (asr.whisper_choices)."""
+        the text already says one or is longer than a short reply (asr.whisper_choices)."""
         self._nbest.begin()
         segments, _info = self.model.transcribe(
             audio,
@@ -131,7 +131,7 @@ class WhisperEngine:
             logprobs.append(segment.avg_logprob)
         text = normalize_transcript("".join(texts))
         others = self._other_readings(text)
-        if text and choices and not already_said(text, choices):
+        if choices and worth_scoring(text, choices):
             choice = self._expected_reply(audio.size, choices)
             if choice is not None and scoring_text(choice) not in {
                     scoring_text(t) for t in (text, *others)}:

@@ -9,7 +9,14 @@ from dataclasses import dataclass
 
 import pytest
 
-from asr.whisper_choices import CHOICE_FLOOR, ScoredChoice, already_said, best_choice, score_choices
+from asr.whisper_choices import (
+    CHOICE_FLOOR,
+    REPLY_CHARS,
+    ScoredChoice,
+    best_choice,
+    score_choices,
+    worth_scoring,
+)
 
 
 @dataclass
@@ -58,18 +65,22 @@ def test_a_token_the_decoder_rules_out_scores_finite() -> None:
 
 def test_the_best_reply_must_clear_the_floor() -> None:
     assert best_choice([ScoredChoice("满意", -2.5), ScoredChoice("一般", -9.0)]) == "满意"
+    assert CHOICE_FLOOR == -5.0
     assert best_choice([ScoredChoice("满意", CHOICE_FLOOR - 0.1)]) is None
     assert best_choice([]) is None
     assert best_choice([ScoredChoice("满意", -7.0)], floor=-8.0) == "满意"
 
 
-@pytest.mark.parametrize(("transcript", "said"), [
-    ("没有,没有,你说得挺清楚的", True),  # a reply already heard: nothing to rescue
-    ("不对,我想办生育登记", True),
-    ("美辣美辣", False),
-    ("mae", False),
+@pytest.mark.parametrize(("transcript", "worth"), [
+    ("美辣美辣", True),  # a garbled 没了没了
+    ("mae", True),
+    ("部队更做个美关系", True),  # 不对，跟这个没关系: eight characters, still a short reply
+    ("没有,没有", False),  # a reply already heard: nothing to rescue
+    ("不对,我想办生育登记", False),
+    ("对了我刚接到各诈骗话", False),  # longer than a short reply: a new request, garbled
     ("", False),
 ])
-def test_a_transcript_that_already_says_a_reply_needs_no_scoring(
-        transcript: str, said: bool) -> None:
-    assert already_said(transcript, ("没有", "不对", "满意")) is said
+def test_only_a_short_transcript_without_a_reply_is_scored(
+        transcript: str, worth: bool) -> None:
+    assert worth_scoring(transcript, ("没有", "不对", "满意")) is worth
+    assert REPLY_CHARS == 8
