@@ -98,18 +98,23 @@ def test_question_answer_then_two_reprompts_then_goodbye(
     assert world.engine.heard == [LOST_CARD]
 
 
+def _answered_then_asked(caller: TwilioCaller, holder: KnowledgeBaseHolder) -> TwilioCaller:
+    """Dial, ask about a lost card, hear its answer and 还有其他问题吗."""
+    caller.dial()
+    caller.ask(LOST_CARD)
+    assert caller.hear() == _answer_of(holder.current.kb, "sbk_reissue")
+    assert caller.hear() == _prompts(holder)["anything_else"]
+    return caller
+
+
 def test_the_answer_to_a_question_is_decoded_after_the_question_s_words(
         app: tuple[TestClient, FakeWorld], holder: KnowledgeBaseHolder) -> None:
     """The first request is decoded without context; the reply to 还有其他问题吗 with the
     question as context (ivr.listening), as Whisper's prompt would carry it."""
     client, world = app
-    prompts, kb = _prompts(holder), holder.current.kb
+    prompts = _prompts(holder)
     with client.websocket_connect("/twilio/media") as ws:
-        caller = TwilioCaller(ws, world, "CAcontext")
-        caller.dial()
-        caller.ask(LOST_CARD)
-        assert caller.hear() == _answer_of(kb, "sbk_reissue")
-        assert caller.hear() == prompts["anything_else"]
+        caller = _answered_then_asked(TwilioCaller(ws, world, "CAcontext"), holder)
         caller.ask("没有了，谢谢")
         assert caller.hear() == prompts["goodbye"]
     assert world.engine.contexts == [None, prompts["anything_else"]]
@@ -122,13 +127,9 @@ def test_the_answer_to_a_question_is_decoded_with_the_replies_it_expects(
     recognizer scored likeliest (its last reading) is what the bot goes by when the
     transcript itself means nothing."""
     client, world = app
-    prompts, kb = _prompts(holder), holder.current.kb
+    prompts = _prompts(holder)
     with client.websocket_connect("/twilio/media") as ws:
-        caller = TwilioCaller(ws, world, "CAchoices")
-        caller.dial()
-        caller.ask(LOST_CARD)
-        assert caller.hear() == _answer_of(kb, "sbk_reissue")
-        assert caller.hear() == prompts["anything_else"]
+        caller = _answered_then_asked(TwilioCaller(ws, world, "CAchoices"), holder)
         world.engine.say(f"美辣美辣{ScriptedEngine.OR}没了")  # 没了没了 through the band
         caller.speak(caller_speech(seconds=1.0))
         assert caller.hear() == prompts["goodbye"]
