@@ -24,15 +24,18 @@ READING_SIGNAL = "asr_reading"
 
 def understand_readings(match: Callable[[str], MatchResult], question: str | None,
                         readings: Sequence[str], offered: tuple[str, ...] = (),
+                        answers: Callable[[str], bool] | None = None,
                         ) -> tuple[MatchResult, ReplyKind | None, str]:
     """The match, reply and text of the first reading understood (the best reading's when
-    none is). `readings` is best first and not empty."""
+    none is). `readings` is best first and not empty. `answers`: whether the policy reads a
+    text as the answer to its question where the matcher and the reply reader do not
+    (DialogPolicy.reads_as_answer)."""
     best, best_reply = understand(match, question, readings[0], offered)
-    if _understood(best, best_reply):
+    if _understood(best, best_reply) or (answers is not None and answers(readings[0])):
         return best, best_reply, readings[0]
     for rank, text in enumerate(readings[1:], start=1):
         found, reply = understand(match, question, text, offered)
-        if _understood(found, reply):
+        if _understood(found, reply) or (answers is not None and answers(text)):
             marked = replace(found, signals={**found.signals, READING_SIGNAL: float(rank)})
             return marked, reply, text
     return best, best_reply, readings[0]

@@ -328,6 +328,14 @@ class DialogPolicy:
         text = self._prompt("department_choice", options=department_choice.options_text(names))
         return self._say(replace(state, choice=options), "speaking", Say("department_choice", text))
 
+    def reads_as_answer(self, state: DialogState, text: str) -> bool:
+        """Does `text` answer the question just asked in words only the policy reads? The
+        department choice's areas, ordinals and duty words (被老板开了 → the labour bureau)
+        mean nothing to the matcher, so a call trying the recognizer's readings in turn
+        (dialog.hypotheses) must not pass over a reading this understands."""
+        return (state.last_say_key == "department_choice" and bool(state.choice)
+                and self.choices.choose(state.choice, text) is not None)
+
     def _resolve_choice(self, state: DialogState, match: MatchResult,
                         reply: str | None) -> Step | None:
         """The caller's answer to the department-choice question, or None for a new request.

@@ -301,9 +301,10 @@ class CallSession:
             log.exception("call %s: router model unavailable", self.call_id)
             prior = None
         try:
-            asked = self._state.last_say_key
+            asked, state = self._state.last_say_key, self._state
             found = understand_readings(lambda t: self.kb.matcher.match(t, prior), asked,
-                                        readings, self._state.clarify)
+                                        readings, state.clarify,
+                                        lambda t: self.kb.policy.reads_as_answer(state, t))
             if found[2] != readings[0]:  # the engine's best reading meant nothing to the bot
                 await self._record_event("asr_reading", f"{readings[0]} → {found[2]}")
             return found

@@ -47,3 +47,18 @@ def test_a_reply_in_a_lower_reading_counts() -> None:
     """After a confirmation question, 对 in the second reading is the caller's yes."""
     _, reply, text = understand_readings(match, "confirm", ("堆堆堆呃", "对"))
     assert reply == "yes" and text == "对"
+
+
+def test_a_reading_only_the_policy_reads_is_not_passed_over() -> None:
+    """After the department-choice question, duty words the matcher cannot place (被老板开了,
+    the labour bureau's) are still the caller's answer: `answers` (the policy's reading)
+    counts as understood, in the best reading and in a lower one."""
+    labour = {"被老板开了"}.__contains__
+    found, _, text = understand_readings(match, "department_choice",
+                                         ("被老板开了", "社保卡丢了"), answers=labour)
+    assert text == "被老板开了" and found.intent is None
+    _, _, text = understand_readings(match, "department_choice",
+                                     ("被老板来了", "被老板开了", "社保卡丢了"), answers=labour)
+    assert text == "被老板开了"
+    _, _, text = understand_readings(match, "department_choice", ("被老板开了", "社保卡丢了"))
+    assert text == "社保卡丢了"  # without it the matcher's reading wins

@@ -185,3 +185,17 @@ def test_the_question_is_not_a_failure_but_an_unclear_answer_ends_it() -> None:
     state = replace(state, phase="listening")
     state, acts = POLICY.step(state, nomatch("嗯"), 10.0)
     assert [brief(a) for a in acts] == [CANCEL, TO_DESK]
+
+
+def test_the_policy_says_which_texts_answer_its_department_choice() -> None:
+    """What the choice reader takes (an offered area, an ordinal, a duty word, none of
+    them) counts as an answer for the call's reading order; nothing does after any other
+    question."""
+    state, _ = run(ASKED, POLICY)
+    assert state.last_say_key == "department_choice"
+    for text in ("税务", "第二个", "开发票的事", "都不是"):
+        assert POLICY.reads_as_answer(state, text), text
+    assert not POLICY.reads_as_answer(state, "今天天气怎么样")
+    asked_else = replace(state, last_say_key="anything_else")
+    assert not POLICY.reads_as_answer(asked_else, "税务")
+    assert not POLICY.reads_as_answer(replace(state, choice=()), "税务")

@@ -94,8 +94,9 @@ def policy_reading(policy: DialogPolicy, matcher: Matcher, row: dict[str, Any],
     a doubtful no-match is then re-asked, which reads as not understood. `alternatives`: the
     recognizer's other readings, tried as a call does when the words mean nothing."""
     before = _state_after(row)
-    match, reply, _text = understand_readings(matcher.match, before.last_say_key,
-                                              (row["text"], *alternatives), before.clarify)
+    match, reply, _text = understand_readings(
+        matcher.match, before.last_say_key, (row["text"], *alternatives), before.clarify,
+        lambda t: policy.reads_as_answer(before, t))
     match = match.heard_with(confidence)
     state, actions = policy.step(before, CallerSpoke(match, reply), 0.0)
     got = _reading(before, state, actions)
