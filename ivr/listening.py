@@ -46,6 +46,7 @@ QUESTION_PROMPTS = frozenset({"clarification", "anything_else"})
 # (dialog.answers, dialog.survey) and kept short: each costs about 10 ms a decode. Chosen on the
 # blind answers' dev split (docs/benchmarks.md, "Expected replies"). Not the clarifying
 # question or the department choice: their options change with every question.
+REPLY_LANGUAGE = "zh"  # the language of these replies: a line configured for another has none
 REPLY_CHOICES: dict[str, tuple[str, ...]] = {
     "confirm": ("是", "是的", "对", "对的", "没错", "好的", "不是", "不对", "不用", "错了", "没有"),
     "anything_else": ("没有", "没有了", "没了", "不用了", "就这些", "有", "还有", "不是"),

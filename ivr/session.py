@@ -43,7 +43,7 @@ from ivr.events import (
 )
 from ivr.inband_keys import InbandKeys, KeyHeard
 from ivr.junk import MAX_NUMBER_CHARS, JunkBudget, clip, clip_parameters
-from ivr.listening import OPEN, profile_for
+from ivr.listening import OPEN, REPLY_LANGUAGE, profile_for
 from ivr.logformat import set_call_id
 from ivr.media.base import MediaProtocol, WireMessage
 from ivr.playback import Playback, PlaybackStream
@@ -387,8 +387,9 @@ class CallSession:
         if self._stream is None:
             return
         cfg = self.services.config
-        profile = profile_for(prompt_key, self.kb.kb, text, cfg.asr_question_context,
-                              cfg.asr_reply_choices)
+        # The expected replies are Mandarin words, as the reply readers are (dialog.answers).
+        choices = cfg.asr_reply_choices and cfg.asr_language == REPLY_LANGUAGE
+        profile = profile_for(prompt_key, self.kb.kb, text, cfg.asr_question_context, choices)
         if profile == self._listening:
             return
         self._listening = profile

@@ -139,6 +139,18 @@ def test_the_answer_to_a_question_is_decoded_with_the_replies_it_expects(
                                  if e["kind"] == "asr_reading"]
 
 
+def test_a_line_in_another_language_expects_no_mandarin_replies(
+        tmp_path: Path, holder: KnowledgeBaseHolder) -> None:
+    """The expected replies are Mandarin words: a recognizer set to another language is
+    never handed them."""
+    with app_with_fakes(tmp_path, holder, asr_language="en") as (client, world):
+        with client.websocket_connect("/twilio/media") as ws:
+            caller = _answered_then_asked(TwilioCaller(ws, world, "CAenglish"), holder)
+            caller.ask("没有了，谢谢")
+            assert caller.hear() == _prompts(holder)["goodbye"]
+    assert world.engine.choices == [(), ()]
+
+
 def test_a_doubtful_transcript_that_matches_nothing_is_asked_again_shorter(
         app: tuple[TestClient, FakeWorld], holder: KnowledgeBaseHolder) -> None:
     client, world = app
