@@ -30,6 +30,9 @@ from asr.textnorm import scoring_text
 # blind answers' dev split (docs/benchmarks.md, "Expected replies").
 CHOICE_FLOOR = -5.0
 REPLY_CHARS = 8
+# What decides which transcripts are scored and which reply is offered, in words: a cached
+# transcript made under other settings is not this one (ivr.bench.blind_audio's cache key).
+SETTINGS = f"floor {CHOICE_FLOOR:g}; at most {REPLY_CHARS} characters; none already said"
 _LEAST_PROB = 1e-9  # a token the decoder gives no chance at all still has a finite log
 
 
@@ -42,8 +45,8 @@ class ScoredChoice:
 
 
 def worth_scoring(transcript: str, choices: Sequence[str]) -> bool:
-    """Could the transcript be a garbled reply? Not when it already contains one of the
-    replies (it needs no rescue) nor when it is longer than a short reply."""
+    """Could the transcript be a garbled reply? Not when it already says one of the replies
+    (it needs no rescue) nor when it is longer than a short reply."""
     heard = scoring_text(transcript)
     return bool(heard) and len(heard) <= REPLY_CHARS and not any(
         (key := scoring_text(c)) and key in heard for c in choices)

@@ -25,19 +25,26 @@ READING_SIGNAL = "asr_reading"
 def understand_readings(match: Callable[[str], MatchResult], question: str | None,
                         readings: Sequence[str], offered: tuple[str, ...] = (),
                         answers: Callable[[str], bool] | None = None,
+                        answers_first: bool = False,
                         ) -> tuple[MatchResult, ReplyKind | None, str]:
     """The match, reply and text of the first reading understood (the best reading's when
     none is). `readings` is best first and not empty. `answers`: whether the policy reads a
     text as the answer to its question where the matcher and the reply reader do not
-    (DialogPolicy.reads_as_answer)."""
+    (DialogPolicy.reads_as_answer); with `answers_first` the first reading it reads wins
+    over one the matcher understands (after the survey only the rating counts: a garbled
+    差评 the matcher took for an FAQ hid the 差评 among the runners-up)."""
+    if answers is not None and answers_first:
+        for rank, text in enumerate(readings):
+            if answers(text):
+                found, reply = understand(match, question, text, offered)
+                return (_marked(found, rank), reply, text)
     best, best_reply = understand(match, question, readings[0], offered)
     if _understood(best, best_reply) or (answers is not None and answers(readings[0])):
         return best, best_reply, readings[0]
     for rank, text in enumerate(readings[1:], start=1):
         found, reply = understand(match, question, text, offered)
         if _understood(found, reply) or (answers is not None and answers(text)):
-            marked = replace(found, signals={**found.signals, READING_SIGNAL: float(rank)})
-            return marked, reply, text
+            return _marked(found, rank), reply, text
     return best, best_reply, readings[0]
 
 
@@ -45,3 +52,10 @@ def _understood(found: MatchResult, reply: ReplyKind | None) -> bool:
     """A reply, a decision, or an intent without one (不要 with no question asked: the
     system intent `no`, which a garbled runner-up must not turn into an FAQ)."""
     return reply is not None or found.action != "none" or found.intent is not None
+
+
+def _marked(found: MatchResult, rank: int) -> MatchResult:
+    """`found`, marked with the rank of the reading it came from (none for the best)."""
+    if rank == 0:
+        return found
+    return replace(found, signals={**found.signals, READING_SIGNAL: float(rank)})

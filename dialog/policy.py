@@ -331,10 +331,18 @@ class DialogPolicy:
     def reads_as_answer(self, state: DialogState, text: str) -> bool:
         """Does `text` answer the question just asked in words only the policy reads? The
         department choice's areas, ordinals and duty words (被老板开了 → the labour bureau)
-        mean nothing to the matcher, so a call trying the recognizer's readings in turn
-        (dialog.hypotheses) must not pass over a reading this understands."""
+        and the survey's ratings (一般, 差评) mean nothing to the matcher, so a call trying
+        the recognizer's readings in turn (dialog.hypotheses) must not pass over a reading
+        this understands."""
+        if state.last_say_key == "survey":
+            return read_rating(text) is not None
         return (state.last_say_key == "department_choice" and bool(state.choice)
                 and self.choices.choose(state.choice, text) is not None)
+
+    def own_reading_first(self, state: DialogState) -> bool:
+        """After the survey only the rating (or 人工) counts, never an FAQ the matcher finds
+        in a garbled rating: the readings the policy reads (`reads_as_answer`) come first."""
+        return state.last_say_key == "survey"
 
     def _resolve_choice(self, state: DialogState, match: MatchResult,
                         reply: str | None) -> Step | None:

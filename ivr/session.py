@@ -302,9 +302,11 @@ class CallSession:
             prior = None
         try:
             asked, state = self._state.last_say_key, self._state
+            policy = self.kb.policy
             found = understand_readings(lambda t: self.kb.matcher.match(t, prior), asked,
                                         readings, state.clarify,
-                                        lambda t: self.kb.policy.reads_as_answer(state, t))
+                                        lambda t: policy.reads_as_answer(state, t),
+                                        policy.own_reading_first(state))
             if found[2] != readings[0]:  # the engine's best reading meant nothing to the bot
                 await self._record_event("asr_reading", f"{readings[0]} → {found[2]}")
             return found

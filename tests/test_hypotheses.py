@@ -62,3 +62,18 @@ def test_a_reading_only_the_policy_reads_is_not_passed_over() -> None:
     assert text == "被老板开了"
     _, _, text = understand_readings(match, "department_choice", ("被老板开了", "社保卡丢了"))
     assert text == "社保卡丢了"  # without it the matcher's reading wins
+
+
+def test_after_the_survey_the_policy_s_reading_comes_first() -> None:
+    """`answers_first`: a rating among the runners-up wins over a best reading the matcher
+    takes for an FAQ (刷屏 heard for 差评); with no rating anywhere the usual order holds."""
+    rating = {"差评", "一般"}.__contains__
+    found, _, text = understand_readings(match, "survey", ("社保卡丢了", "刷评", "差评"),
+                                         answers=rating, answers_first=True)
+    assert text == "差评" and found.signals.get(READING_SIGNAL) == 2.0
+    _, _, text = understand_readings(match, "survey", ("一般", "社保卡丢了"),
+                                     answers=rating, answers_first=True)
+    assert text == "一般"
+    found, _, text = understand_readings(match, "survey", ("吃饱卡丢了", "社保卡丢了"),
+                                         answers=rating, answers_first=True)
+    assert text == "社保卡丢了" and found.intent == "sbk_reissue"

@@ -3,11 +3,12 @@ service by key or in words, and the rating reaches the call record."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from dialog.intents import KnowledgeBase
+from dialog.intents import KnowledgeBase, load_knowledge_base
 from dialog.kbholder import KnowledgeBaseHolder
 from dialog.policy import (
     DialogPolicy,
@@ -99,3 +100,16 @@ def test_a_keyed_rating_reaches_the_call_record(tmp_path: Path) -> None:
         record = client.get("/api/calls/CArating").json()
     assert record["outcome"] == "answered"
     assert [e["detail"] for e in record["events"] if e["kind"] == "rating"] == ["1 (key)"]
+
+
+def test_after_the_survey_a_rating_is_an_answer_and_comes_first() -> None:
+    """The call's reading order asks the policy: after the survey a rating (一般, 差评) is
+    the caller's answer, and it is looked for before anything the matcher finds."""
+    policy = DialogPolicy(load_knowledge_base(REPO / "intents.yaml"), PolicyConfig(survey=True))
+    state = replace(policy.initial_state(), last_say_key="survey")
+    assert policy.own_reading_first(state)
+    assert policy.reads_as_answer(state, "一般") and policy.reads_as_answer(state, "差评")
+    assert not policy.reads_as_answer(state, "社保卡丢了")
+    asked_else = replace(state, last_say_key="anything_else")
+    assert not policy.own_reading_first(asked_else)
+    assert not policy.reads_as_answer(asked_else, "一般")

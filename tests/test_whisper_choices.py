@@ -79,8 +79,10 @@ def test_the_best_reply_must_clear_the_floor() -> None:
     ("不对,我想办生育登记", False),
     ("对了我刚接到各诈骗话", False),  # longer than a short reply: a new request, garbled
     ("", False),
+    ("不满意", False),
+    ("对,对,对,就是这个", False),  # yes words together (对, 是): said, nothing to rescue
 ])
 def test_only_a_short_transcript_without_a_reply_is_scored(
         transcript: str, worth: bool) -> None:
-    assert worth_scoring(transcript, ("没有", "不对", "满意")) is worth
+    assert worth_scoring(transcript, ("没有", "不对", "对", "是", "满意", "不满意", "1")) is worth
     assert REPLY_CHARS == 8

@@ -96,7 +96,7 @@ def policy_reading(policy: DialogPolicy, matcher: Matcher, row: dict[str, Any],
     before = _state_after(row)
     match, reply, _text = understand_readings(
         matcher.match, before.last_say_key, (row["text"], *alternatives), before.clarify,
-        lambda t: policy.reads_as_answer(before, t))
+        lambda t: policy.reads_as_answer(before, t), policy.own_reading_first(before))
     match = match.heard_with(confidence)
     state, actions = policy.step(before, CallerSpoke(match, reply), 0.0)
     got = _reading(before, state, actions)

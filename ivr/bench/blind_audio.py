@@ -34,7 +34,7 @@ import numpy as np
 from asr.base import RecognizerEngine, supports_choices, supports_context
 from asr.stream import make_executor
 from asr.textnorm import cer
-from asr.whisper_choices import CHOICE_FLOOR, REPLY_CHARS
+from asr.whisper_choices import SETTINGS
 from dialog.hypotheses import READING_SIGNAL, understand_readings
 from dialog.matcher import Matcher
 from dialog.policy import DialogPolicy
@@ -243,7 +243,7 @@ class TranscriptCache:
         heard_after = ("-after" + hashlib.sha256(context.encode("utf-8")).hexdigest()[:8]
                        if context else "")
         if choices:  # the readings then include the likeliest expected reply
-            scored = "|".join([*choices, f"{CHOICE_FLOOR:g}", str(REPLY_CHARS)])
+            scored = "|".join([*choices, SETTINGS])
             heard_after += "-expecting" + hashlib.sha256(scored.encode("utf-8")).hexdigest()[:8]
         return self.renderer.cache_dir / f"{self.renderer.key(text)}{heard_after}{self.suffix}"
 
