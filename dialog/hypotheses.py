@@ -33,19 +33,24 @@ def understand_readings(match: Callable[[str], MatchResult], question: str | Non
     (DialogPolicy.reads_as_answer); with `answers_first` the first reading it reads wins
     over one the matcher understands (after the survey only the rating counts: a garbled
     差评 the matcher took for an FAQ hid the 差评 among the runners-up)."""
-    if answers is not None and answers_first:
+    accepted = answers or _nothing
+    if answers_first:
         for rank, text in enumerate(readings):
-            if answers(text):
+            if accepted(text):
                 found, reply = understand(match, question, text, offered)
-                return (_marked(found, rank), reply, text)
-    best, best_reply = understand(match, question, readings[0], offered)
-    if _understood(best, best_reply) or (answers is not None and answers(readings[0])):
-        return best, best_reply, readings[0]
-    for rank, text in enumerate(readings[1:], start=1):
+                return _marked(found, rank), reply, text
+    best: tuple[MatchResult, ReplyKind | None, str] | None = None
+    for rank, text in enumerate(readings):
         found, reply = understand(match, question, text, offered)
-        if _understood(found, reply) or (answers is not None and answers(text)):
+        if _understood(found, reply) or accepted(text):
             return _marked(found, rank), reply, text
-    return best, best_reply, readings[0]
+        best = best or (found, reply, text)
+    assert best is not None, "readings is never empty"
+    return best
+
+
+def _nothing(_text: str) -> bool:
+    return False
 
 
 def _understood(found: MatchResult, reply: ReplyKind | None) -> bool:
