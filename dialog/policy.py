@@ -432,11 +432,25 @@ class DialogPolicy:
         return self._say_goodbye(state, None, "goodbye")
 
     def _on_rating(self, state: DialogState, match: MatchResult) -> Step:
-        """What the caller said after the survey prompt: a rating is recorded; either way
-        the call ends (a caller is never asked twice)."""
+        """What the caller said after the survey prompt: a rating is recorded and the call
+        ends (a caller is never asked twice). A new question instead of a rating is served:
+        the 没有 before the survey may have been misheard (a short garbled request scored as
+        就这些), or the caller thought of something; hanging up on it would lose it. A
+        garbled rating rarely gets this far: a reading that is a rating comes first."""
         rating = read_rating(match.text or "")
+        if rating is None and self._is_request(match):
+            return self._respond(replace(state, last_say_key=""), match)
         new_state, actions = self._say_goodbye(state, None, "goodbye")
         return new_state, [RecordRating(rating, "voice"), *actions] if rating else actions
+
+    def _is_request(self, match: MatchResult) -> bool:
+        """A decided FAQ or a department routed: something to serve, not a yes, no or
+        goodbye (system intents) and not a guess the matcher would ask about."""
+        if match.routed:
+            return True
+        intent = self.kb.intents.get(match.intent) if match.intent else None
+        return (intent is not None and intent.kind != "system"
+                and match.action in ("answer", "transfer"))
 
     def _say_goodbye(self, state: DialogState, outcome: Outcome | None, reason: str) -> Step:
         decided = outcome or self._natural_outcome(state)

@@ -11,6 +11,7 @@ import pytest
 from dialog.intents import KnowledgeBase, load_knowledge_base
 from dialog.kbholder import KnowledgeBaseHolder
 from dialog.policy import (
+    CallerSpoke,
     DialogPolicy,
     Event,
     KeyPressed,
@@ -19,8 +20,9 @@ from dialog.policy import (
     TimerFired,
 )
 from dialog.survey import read_rating
+from dialog.types import MatchResult
 from tests.inprocess import REPO, TwilioCaller, app_with_fakes
-from tests.test_policy import ANSWERED, BEGIN, CANCEL, KB, brief, done, run, system
+from tests.test_policy import ANSWERED, BEGIN, CANCEL, KB, brief, done, faq, run, system
 
 RATING_CASES = [  # written for this test, not lines of the blind sets
     ("满意", "1"), ("挺满意的，谢谢", "1"), ("非常好", "1"), ("按1", "1"), ("一", "1"),
@@ -69,6 +71,32 @@ def test_no_rating_ends_the_call_without_one_and_never_asks_twice(event: Event) 
     assert ("say", "goodbye") in [brief(a) for a in actions if not isinstance(a, RecordRating)]
 
 
+def test_a_new_question_instead_of_a_rating_is_served_and_the_survey_not_asked_again() -> None:
+    """不是，我还想问…: the 没有 before the survey may have been misheard; the question is
+    answered, and when the caller is done the call ends without a second survey."""
+    _state, steps = run([*DONE, faq("social_card", "我还想问社保卡丢了怎么办"),
+                         done("anything_else"), system("no", "没有了")], SURVEYING)
+    served, closed = steps[-3], steps[-1]
+    assert not any(isinstance(a, RecordRating) for a in served)
+    assert [brief(a) for a in served][-2:] == [("say", "answer:social_card"),
+                                                ("say", "anything_else")]
+    assert [brief(a) for a in closed] == [CANCEL, ("say", "goodbye")]
+
+
+def test_a_problem_routed_after_the_survey_reaches_its_department() -> None:
+    routed = CallerSpoke(MatchResult(None, 0.8, "tax", "transfer", text="我要反映发票的问题"))
+    actions = [brief(a) for a in _last([*DONE, routed])]
+    assert ("say", "route") in actions and ("say", "goodbye") not in actions
+
+
+@pytest.mark.parametrize("event", [
+    system("goodbye", "再见"),  # a system intent is no request
+    CallerSpoke(MatchResult("social_card", 0.5, "social", "clarify", text="社保什么")),
+])
+def test_after_the_survey_only_a_decided_request_keeps_the_call(event: Event) -> None:
+    assert ("say", "goodbye") in [brief(a) for a in _last([*DONE, event])]
+
+
 def test_the_way_to_a_person_stays_open_during_the_survey() -> None:
     actions = [brief(a) for a in _last([*DONE, system("human_agent", "转人工")])
                if not isinstance(a, RecordRating)]
@@ -100,6 +128,29 @@ def test_a_keyed_rating_reaches_the_call_record(tmp_path: Path) -> None:
         record = client.get("/api/calls/CArating").json()
     assert record["outcome"] == "answered"
     assert [e["detail"] for e in record["events"] if e["kind"] == "rating"] == ["1 (key)"]
+
+
+def test_a_question_at_the_survey_is_answered_in_a_call(tmp_path: Path) -> None:
+    holder = KnowledgeBaseHolder(REPO / "intents.yaml", PolicyConfig(survey=True))
+    with app_with_fakes(tmp_path, holder, survey=True) as (client, world):
+        prompts = holder.current.kb.prompts
+        with client.websocket_connect("/twilio/media") as ws:
+            caller = TwilioCaller(ws, world, "CAlater")
+            caller.dial()
+            caller.ask("社保卡丢了怎么补办")
+            card_answer = caller.hear()
+            assert caller.hear() == prompts["anything_else"]
+            caller.ask("没有了")
+            assert caller.hear() == prompts["survey"]
+            caller.ask("不对，社保卡丢了到底怎么补办")
+            assert caller.hear() == card_answer
+            assert caller.hear() == prompts["anything_else"]
+            caller.ask("没有了，谢谢")
+            assert caller.hear() == prompts["goodbye"]
+            caller.expect_hang_up()
+        record = client.get("/api/calls/CAlater").json()
+    assert record["outcome"] == "answered"
+    assert not [e for e in record["events"] if e["kind"] == "rating"]
 
 
 def test_after_the_survey_a_rating_is_an_answer_and_comes_first() -> None:
