@@ -7,6 +7,8 @@ the wait between two messages under a fake clock."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -303,6 +305,42 @@ def test_paced_messages_never_wait_longer_than_one_message_apart() -> None:
     # no drift: message n leaves when the audio before it is within the lead of playing out
     for n, t in enumerate(times[16:], start=16):
         assert t <= start + n * 0.02 - 0.3 + 0.045 + 1e-9
+
+
+class EarlyTimers(FakeClock):
+    """A clock whose timers fire a millisecond early, as uvloop's do (whole milliseconds on
+    a clock read once per loop turn); counts the timers the sender sets."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.timers = 0
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> Any:
+        self.timers += 1
+        return super().call_later(max(0.0, delay - 0.001), callback)
+
+
+def test_a_timer_that_fires_early_costs_no_second_wake_up() -> None:
+    """A message due within 2 ms is sent when the timer fires: one timer per message, not a
+    second and third to wait out the last millisecond (most of the sender's wake-ups)."""
+    async def run() -> tuple[TimedRecorder, int]:
+        clock = EarlyTimers()
+        rec = TimedRecorder(clock)
+        pb = Playback(rec.send, rec.on_heard, lead_s=0.3, clock=clock)
+        task = _start(pb)
+        pb.enqueue("long", np.ones(8000 * 2, np.int16))  # 2 s: 100 messages
+        await _settle()
+        for _ in range(2000):  # 2 s in 1 ms steps
+            clock.advance(0.001)
+            await _settle()
+        await _stop(pb, task)
+        return rec, clock.timers
+
+    rec, timers = asyncio.run(run())
+    audio = [t for c, t in zip(rec.sent, rec.at, strict=True) if isinstance(c, SendAudio)]
+    assert len(audio) == 100
+    paced = len(audio) - 16  # the first 16 go out at once (the lead)
+    assert timers <= paced + 2  # one wait per paced message (and the utterance's watchdog)
 
 
 def _run_with_a_stall(stall_s: float, second_after: int | None = None) -> list[float]:
