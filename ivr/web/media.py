@@ -195,6 +195,20 @@ def _rate_limit(services: Services, refusals: Refusals, peer: str, outbox: Outbo
     return allowed, heard_audio
 
 
+class _LoopTurn:
+    """Whether the event loop ran its ready callbacks since this was made: a wait that
+    suspended let every other call run; one that did not, did not."""
+
+    __slots__ = ("passed",)
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.passed = False
+        loop.call_soon(self._turned)
+
+    def _turned(self) -> None:
+        self.passed = True
+
+
 async def _read_messages(ws: WebSocket, writer: asyncio.Task[None], max_bytes: int,
                          outbox: Outbox, too_big: Callable[[str], None],
                          allowed: Callable[[], bool] = lambda: True,
@@ -221,8 +235,10 @@ async def _read_messages(ws: WebSocket, writer: asyncio.Task[None], max_bytes: i
 
     writer.add_done_callback(writer_done)
     try:
+        loop = asyncio.get_running_loop()
         while not writer.done():  # done: the bot closed the call
             waiting = True
+            turned = _LoopTurn(loop)
             try:
                 message = await ws.receive()
             except asyncio.CancelledError:
@@ -253,8 +269,10 @@ async def _read_messages(ws: WebSocket, writer: asyncio.Task[None], max_bytes: i
             yield data
             # A receive from a non-empty queue does not suspend: without this, a socket
             # whose messages piled up while its call waited (a slow database write) would be
-            # drained in one go, starving the other calls and counting as a flood.
-            await asyncio.sleep(0)
+            # drained in one go, starving the other calls and counting as a flood. A receive
+            # that did wait already let the others run: no second turn of the loop for it.
+            if not turned.passed:
+                await asyncio.sleep(0)
     finally:
         writer.remove_done_callback(writer_done)
 
