@@ -278,23 +278,25 @@ def test_default_messages_are_20_ms_with_a_mark_every_200_ms_and_at_the_end() ->
     assert heard_before_last == [] and rec.heard == [("answer", False)]
 
 
+async def _paced(clock: FakeClock, seconds: float, steps: list[float]) -> TimedRecorder:
+    """`seconds` of audio through a 20 ms, 0.3 s-lead playback, the clock moved by `steps`."""
+    rec = TimedRecorder(clock)
+    pb = Playback(rec.send, rec.on_heard, lead_s=0.3, clock=clock)
+    task = _start(pb)
+    pb.enqueue("long", np.ones(int(8000 * seconds), np.int16))
+    await _settle()
+    for step in steps:
+        clock.advance(step)
+        await _settle()
+    await _stop(pb, task)
+    return rec
+
+
 def test_paced_messages_never_wait_longer_than_one_message_apart() -> None:
     """Against the clock, 20 ms messages leave 20 ms apart once the lead is queued, without
     drift, even when the sender is woken late: it then catches up at once."""
-    async def run() -> TimedRecorder:
-        clock = FakeClock()
-        rec = TimedRecorder(clock)
-        pb = Playback(rec.send, rec.on_heard, lead_s=0.3, clock=clock)
-        task = _start(pb)
-        pb.enqueue("long", np.ones(8000 * 3, np.int16))  # 3 s: 150 messages
-        await _settle()
-        for step in range(300):
-            clock.advance(0.045 if step == 100 else 0.01)  # one late wake-up
-            await _settle()
-        await _stop(pb, task)
-        return rec
-
-    rec = asyncio.run(run())
+    steps = [0.045 if step == 100 else 0.01 for step in range(300)]  # one late wake-up
+    rec = asyncio.run(_paced(FakeClock(), 3.0, steps))  # 3 s: 150 messages
     times = [t for c, t in zip(rec.sent, rec.at, strict=True) if isinstance(c, SendAudio)]
     assert len(times) == 150
     start = times[0]
@@ -323,20 +325,9 @@ class EarlyTimers(FakeClock):
 def test_a_timer_that_fires_early_costs_no_second_wake_up() -> None:
     """A message due within 2 ms is sent when the timer fires: one timer per message, not a
     second and third to wait out the last millisecond (most of the sender's wake-ups)."""
-    async def run() -> tuple[TimedRecorder, int]:
-        clock = EarlyTimers()
-        rec = TimedRecorder(clock)
-        pb = Playback(rec.send, rec.on_heard, lead_s=0.3, clock=clock)
-        task = _start(pb)
-        pb.enqueue("long", np.ones(8000 * 2, np.int16))  # 2 s: 100 messages
-        await _settle()
-        for _ in range(2000):  # 2 s in 1 ms steps
-            clock.advance(0.001)
-            await _settle()
-        await _stop(pb, task)
-        return rec, clock.timers
-
-    rec, timers = asyncio.run(run())
+    clock = EarlyTimers()
+    rec = asyncio.run(_paced(clock, 2.0, [0.001] * 2000))  # 100 messages, 1 ms steps
+    timers = clock.timers
     audio = [t for c, t in zip(rec.sent, rec.at, strict=True) if isinstance(c, SendAudio)]
     assert len(audio) == 100
     paced = len(audio) - 16  # the first 16 go out at once (the lead)

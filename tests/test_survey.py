@@ -3,8 +3,11 @@ service by key or in words, and the rating reaches the call record."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -110,45 +113,44 @@ def test_off_by_default_and_never_after_a_call_without_an_answer() -> None:
         CANCEL, ("say", "goodbye")]
 
 
-def test_a_keyed_rating_reaches_the_call_record(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def _at_the_survey(tmp_path: Path, sid: str
+                   ) -> Iterator[tuple[TwilioCaller, dict[str, str], str, dict[str, Any]]]:
+    """A call that asked one question, said that is all and heard the survey: the caller,
+    the prompts, the answer heard, and the call record (filled in once the call is over)."""
     holder = KnowledgeBaseHolder(REPO / "intents.yaml", PolicyConfig(survey=True))
+    record: dict[str, Any] = {}
     with app_with_fakes(tmp_path, holder, survey=True) as (client, world):
         prompts = holder.current.kb.prompts
         with client.websocket_connect("/twilio/media") as ws:
-            caller = TwilioCaller(ws, world, "CArating")
+            caller = TwilioCaller(ws, world, sid)
             caller.dial()
             caller.ask("社保卡丢了怎么补办")
-            caller.hear()  # the answer
+            answer = caller.hear()
             assert caller.hear() == prompts["anything_else"]
             caller.ask("没有了，谢谢")
             assert caller.hear() == prompts["survey"]
-            caller.press("1")
-            assert caller.hear() == prompts["goodbye"]
-            caller.expect_hang_up()
-        record = client.get("/api/calls/CArating").json()
+            yield caller, prompts, answer, record
+        record.update(client.get(f"/api/calls/{sid}").json())
+
+
+def test_a_keyed_rating_reaches_the_call_record(tmp_path: Path) -> None:
+    with _at_the_survey(tmp_path, "CArating") as (caller, prompts, _answer, record):
+        caller.press("1")
+        assert caller.hear() == prompts["goodbye"]
+        caller.expect_hang_up()
     assert record["outcome"] == "answered"
     assert [e["detail"] for e in record["events"] if e["kind"] == "rating"] == ["1 (key)"]
 
 
 def test_a_question_at_the_survey_is_answered_in_a_call(tmp_path: Path) -> None:
-    holder = KnowledgeBaseHolder(REPO / "intents.yaml", PolicyConfig(survey=True))
-    with app_with_fakes(tmp_path, holder, survey=True) as (client, world):
-        prompts = holder.current.kb.prompts
-        with client.websocket_connect("/twilio/media") as ws:
-            caller = TwilioCaller(ws, world, "CAlater")
-            caller.dial()
-            caller.ask("社保卡丢了怎么补办")
-            card_answer = caller.hear()
-            assert caller.hear() == prompts["anything_else"]
-            caller.ask("没有了")
-            assert caller.hear() == prompts["survey"]
-            caller.ask("不对，社保卡丢了到底怎么补办")
-            assert caller.hear() == card_answer
-            assert caller.hear() == prompts["anything_else"]
-            caller.ask("没有了，谢谢")
-            assert caller.hear() == prompts["goodbye"]
-            caller.expect_hang_up()
-        record = client.get("/api/calls/CAlater").json()
+    with _at_the_survey(tmp_path, "CAlater") as (caller, prompts, card_answer, record):
+        caller.ask("不对，社保卡丢了到底怎么补办")
+        assert caller.hear() == card_answer
+        assert caller.hear() == prompts["anything_else"]
+        caller.ask("没有了，谢谢")
+        assert caller.hear() == prompts["goodbye"]
+        caller.expect_hang_up()
     assert record["outcome"] == "answered"
     assert not [e for e in record["events"] if e["kind"] == "rating"]
 
