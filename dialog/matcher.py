@@ -300,6 +300,7 @@ class Matcher:
         (`_office_named`). A no-match carries the departments it may belong to."""
         result = self._without_frames(text, ev, self._decide(text, ev, prior), prior)
         result = self._office_named(ev, result, text) or result
+        result = self._city_routes(ev, result, prior, text) or result
         if result.intent is not None or result.action != "none":
             return result
         # Only what the policy asks after a no-match: no decision depends on the guesses.
@@ -424,6 +425,22 @@ class Matcher:
             return None
         routing = self._router.route_to(ev.utterance, ev.terms, named)
         return _routed(routing, text, ev, office_named=first.score)
+
+    def _city_routes(self, ev: Evidence, first: MatchResult, prior: DepartmentPrior | None,
+                     text: str) -> MatchResult | None:
+        """The city's own routing (`prior`, trained on its routed messages) for a problem an
+        FAQ would hand to another department: such an FAQ (油烟扰民 → pollution_report, which
+        transfers to environment) only says whose problem it is, and a city that sends
+        restaurant fumes to urban management decides that itself, by the same blend as a
+        routed problem. FAQs that answer are left alone, and nothing changes without a
+        prior. Marked `signals.faq_overruled` (the FAQ's score) beside `route_learned`."""
+        if prior is None or first.intent is None or first.action != "transfer" \
+                or self._is_system(first.intent):
+            return None
+        routing = self.route(ev, prior, text)
+        if routing.department in (None, first.department):
+            return None
+        return _routed(routing, text, ev, faq_overruled=first.score)
 
     def _chatter(self, ev: Evidence) -> bool:
         """The classifier reads the utterance as chatter and no long keyword says otherwise."""

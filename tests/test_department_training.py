@@ -65,9 +65,6 @@ def test_caller_text_is_the_title_or_the_start_of_the_text() -> None:
     assert caller_text(RoutedExample("正" * 200, "housing")) == "正" * 80
 
 
-@pytest.mark.xfail(strict=True, reason="the sample city's restaurant-fume lines are answered "
-                   "as an FAQ (pollution_report; food_safety until 2026-12-06), so no blend "
-                   "changes them; docs/benchmarks.md")
 def test_phone_blend_is_cross_validated_on_what_callers_say(
     routed_examples: list[RoutedExample], matcher: Matcher
 ) -> None:

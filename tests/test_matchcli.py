@@ -159,10 +159,6 @@ def test_accepts_a_namespace_without_our_optional_options() -> None:
     assert status == 2 and "usage:" in err
 
 
-@pytest.mark.xfail(strict=True, reason="since the classifier (issue 10 item 3) 楼下饭店的油烟 "
-                   "is answered as pollution_report (environment's FAQ; food_safety until "
-                   "2026-12-06) before any routing; "
-                   "docs/benchmarks.md")
 def test_router_model_routes_as_calls_do(tmp_path: Path) -> None:
     from dialog.intents import load_knowledge_base
     from dialog.tools.department_training import read_examples, train_model

@@ -24,21 +24,27 @@ def model(kb: KnowledgeBase) -> DepartmentModel:
     return train_model(read_examples(SAMPLE, kb)[0])
 
 
-@pytest.mark.xfail(strict=True, reason="regression from the learned classifier (issue 10, "
-                   "merge of issue-10-classifier): 油烟 is answered as an FAQ (pollution_report; "
-                   "food_safety until 2026-12-06), so the city's model never routes it; "
-                   "open, see the issue note")
 def test_the_city_s_routing_chooses_among_departments(
     matcher: Matcher, model: DepartmentModel
 ) -> None:
-    plain = matcher.match(FUMES)
-    assert plain.action == "transfer" and plain.department == "environment"
-    assert "route_learned" not in plain.signals
+    plain = matcher.match(FUMES)  # the knowledge base's FAQ: fumes are environment's
+    assert plain.intent == "pollution_report" and plain.action == "transfer"
+    assert plain.department == "environment" and "route_learned" not in plain.signals
     learned = matcher.match(FUMES, PhonePrior(model, 0.4))
-    assert learned.action == "transfer" and learned.department == "housing"
-    assert learned.signals["route_learned"] > 0.5
-    # how sure the knowledge base is that this is some department's problem is unchanged
-    assert learned.score == plain.score and learned.signals["route"] == plain.signals["route"]
+    assert learned.intent is None and learned.action == "transfer"
+    assert learned.department == "housing" and learned.signals["route_learned"] > 0.5
+    # the record says which FAQ gave way, and the score is the knowledge base's routing
+    assert learned.signals["faq_overruled"] == plain.score
+    assert learned.score == learned.signals["route"]
+
+
+def test_the_city_s_routing_leaves_answers_and_agreeing_faqs_alone(
+    matcher: Matcher, model: DepartmentModel
+) -> None:
+    prior = PhonePrior(model, 0.4)
+    for text in ("社保卡丢了怎么补办", "公积金怎么提取"):  # answered, whatever the city routes
+        plain, learned = matcher.match(text), matcher.match(text, prior)
+        assert learned.intent == plain.intent and learned.action == plain.action == "answer"
 
 
 @pytest.mark.parametrize("text", [

@@ -30,6 +30,7 @@ from dialog.intents import KnowledgeBase
 from dialog.matcher import Matcher
 from dialog.phone_prior import PhonePrior
 from dialog.router_long import LongTextRouter
+from dialog.types import MatchResult
 
 MIN_COUNT = 2  # n-grams in fewer examples are noise (names, addresses)
 ALPHA = 0.3  # smoothing of the complement counts
@@ -178,13 +179,22 @@ def choose_phone_blend(matcher: Matcher, examples: Sequence[RoutedExample], k: i
             if evidence is None:
                 continue
             decision = matcher.decide(text, evidence)
-            if decision.action != "transfer" or decision.intent is not None:
+            if not _chooses_department(matcher, decision):
                 continue  # answered, asked about, or declined: no department is chosen
             n += 1
             for blend in BLEND_GRID:
                 routed = matcher.route(evidence, PhonePrior(model, blend), text)
                 right[blend] += routed.department == example.department
     return _chosen(right, n)
+
+
+def _chooses_department(matcher: Matcher, decision: MatchResult) -> bool:
+    """A transfer whose department routing chooses: a routed problem, or a problem FAQ that
+    only hands over (the city's routing overrules its department: Matcher._city_routes)."""
+    if decision.action != "transfer":
+        return False
+    intent = matcher.kb.intents.get(decision.intent) if decision.intent else None
+    return decision.intent is None or (intent is not None and intent.kind == "faq")
 
 
 def _chosen(right: dict[float, int], n: int) -> BlendChoice:
