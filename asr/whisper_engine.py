@@ -139,8 +139,8 @@ class WhisperEngine:
         return text, _confidence(logprobs), others
 
     def score_choices(self, audio_samples: int, choices: Sequence[str]) -> list[ScoredChoice]:
-        """The replies scored against this thread's last decode (empty when it was not one
-        beam search: a sampled fallback or several windows)."""
+        """The replies scored against this thread's last decode (empty when it took several
+        windows; a sampled fallback decodes the same window, which is scored)."""
         encoded = self._nbest.encoded()
         if encoded is None:
             return []
@@ -246,8 +246,10 @@ class WhisperRecognizer:
         """Decode `pcm` (int16, 16 kHz) as one utterance; the buffer is left alone.
 
         Stateless, so several may run at once (a speculative decode still running in one
-        worker while the next utterance is decoded in another); the same samples always give
-        the same transcript, so a speculative result can stand in for the final one.
+        worker while the next utterance is decoded in another), and a speculative result can
+        stand in for the final one. The same samples give the same transcript unless the
+        decode was unsure enough for the temperature fallback, which samples (a garbled 满意
+        came back as mae, ma or 买语 in six decodes): never compare two such transcripts.
         """
         if pcm.dtype != np.int16:
             raise TypeError(f"expected int16 samples, got {pcm.dtype}")
