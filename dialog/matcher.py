@@ -10,8 +10,9 @@ intents are too close) the result asks which of the top two the caller meant; be
 problem that names a responsible department is routed there (unless that department's own
 FAQ is plausible, or sounds like what was asked: then it is answered), anything else is "no
 match" (a keyword several departments share is settled by the knowledge base's department
-classifier, dialog.routing). A decision a request frame (投诉, 建议, 反映 …) may have carried is
-read again without the frame (dialog.request_frames). The learned signal counts only as far as
+classifier, dialog.routing). A decision a request frame (投诉, 建议, 反映 …) may have carried, an
+office or duty named outright, and a city's own routing get a second look
+(dialog.second_looks). The learned signal counts only as far as
 the utterance's own words support it.
 Yes/no get explicit negation handling (不是 is a no, never a yes) and give way to the question
 a long utterance asks. Everything derived from the knowledge base is precomputed in the
@@ -21,7 +22,7 @@ serves every call, from any thread). Pure: no I/O.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -29,31 +30,19 @@ import numpy as np
 from dialog.background import background_sample
 from dialog.classifier import IntentClassifier, train
 from dialog.embeddings import SentenceEncoder
+from dialog.evidence import LONG_KEYWORD, Evidence, route_signals, routed_decision
 from dialog.examples import ExampleIndex, strip_frames
 from dialog.intents import Intent, KnowledgeBase
 from dialog.keywords import Hit, KeywordIndex
 from dialog.offices import OfficeIndex
 from dialog.phonetic import Utterance, analyse, loose_pinyin, loosen
-from dialog.request_frames import has_request_frame, strip_request_frames
+from dialog.request_frames import has_request_frame
 from dialog.routing import DepartmentPrior, DepartmentRouter, Routing
+from dialog.second_looks import SecondLooks
 from dialog.semantic import Bm25Index, terms
 from dialog.synonyms import Canonicalizer
 from dialog.types import Action, Candidate, MatchResult
 from dialog.yes_no import YesNoRules
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """All the signals of one utterance, before thresholds are applied."""
-
-    utterance: Utterance
-    terms: list[str]
-    scores: np.ndarray
-    order: np.ndarray
-    signals: dict[str, float]
-    candidates: tuple[Candidate, ...]
-    example_chars: np.ndarray  # per intent: best example similarity on characters
-    example_sounds: np.ndarray  # and on loosened pinyin
 
 __all__ = [
     "ANSWER_THRESHOLD", "CLARIFY_MARGIN", "CLARIFY_RATIO", "CLARIFY_SECOND", "CLARIFY_THRESHOLD",
@@ -78,7 +67,6 @@ ROUTE_KEYWORD_MARGIN = 0.4
 # In an utterance framed as a request (dialog.request_frames) the keyword's department need
 # only be ahead of every other: chosen on the DEV checked titles (0, 0.05, 0.1, 0.2 tried).
 FRAMED_MARGIN = 0.0
-NAMED_FAQ_CEILING, NAMED_MARGIN = 0.8, 0.6  # _named_elsewhere; chosen on DEV checked titles
 DEFAULT_THRESHOLD = ANSWER_THRESHOLD
 MAX_CHARS = 80
 
@@ -100,10 +88,9 @@ _LEARNED_SHARE = 0.9
 _SUPPORT_LOW = 0.3
 _SUPPORT_HIGH = 0.4
 # When the classifier puts at least this much on chatter no intent serves (dialog.background)
-# the utterance is not answered or routed, unless a keyword at least _VETO_KEYWORD strong
+# the utterance is not answered or routed, unless a keyword at least LONG_KEYWORD strong
 # (three characters, heard as such) names what the caller wants.
 _NONE_VETO = 0.7
-_VETO_KEYWORD = 0.6
 # Optional sentence embeddings (dialog.embeddings): cosine mapped linearly onto the semantic
 # scale, _EMBEDDING_LOW → 0 and _EMBEDDING_HIGH → 1 (the semantic floor above then leaves
 # cosines under about 0.5, what unrelated sentences reach with sentence-transformers models).
@@ -169,6 +156,7 @@ class Matcher:
         self._embedder = embedder
         self._embedded = self._embed_examples(embedder) if embedder is not None else None
         self._classifier = self._train_classifier(examples) if learned else None
+        self._looks = SecondLooks(kb, self._router, self._offices, self._reread)
 
     def _train_classifier(self, examples: list[tuple[int, Utterance]]) -> IntentClassifier:
         """The learned signal (dialog.classifier), trained on every example, spoken name and
@@ -294,51 +282,19 @@ class Matcher:
 
     def decide(self, text: str, ev: Evidence,
                prior: DepartmentPrior | None = None) -> MatchResult:
-        """Thresholds applied to the evidence: answer, clarify, route, or no match; an
-        answer, question or no-match is read again without its request frames
-        (`_without_frames`), and an FAQ gives way to an office named outright
-        (`_office_named`). A no-match carries the departments it may belong to."""
-        result = self._without_frames(text, ev, self._decide(text, ev, prior), prior)
-        result = self._office_named(ev, result, text) or result
-        result = self._city_routes(ev, result, prior, text) or result
+        """Thresholds applied to the evidence: answer, clarify, route, or no match; then the
+        second looks (dialog.second_looks: the reading without request frames, an office
+        named outright, the city's routing). A no-match carries the departments it may
+        belong to."""
+        result = self._looks.revise(text, ev, self._decide(text, ev, prior), prior)
         if result.intent is not None or result.action != "none":
             return result
         # Only what the policy asks after a no-match: no decision depends on the guesses.
         return replace(result, guesses=self._router.guesses(ev.utterance, ev.terms))
 
-    def _without_frames(self, text: str, ev: Evidence, first: MatchResult,
-                        prior: DepartmentPrior | None) -> MatchResult:
-        """The decision for the utterance without its request frame words (投诉, 建议, 反映,
-        关于 …; dialog.request_frames), when that reading routes the problem or answers an FAQ
-        of another department than the first: the frame carried a general FAQ (建议 →
-        suggestion, 投诉 → consumer_complaint) over what the caller said it is about. Only
-        read again when the first reading is a clarifying question, a general-desk FAQ, or an
-        FAQ of another department than one whose keyword was heard (`_frame_suspect`): the
-        second reading costs a second match. Marked `signals.frames_removed`."""
-        stripped = strip_request_frames(ev.utterance)
-        if stripped is ev.utterance or not self._frame_suspect(ev, first):
-            return first
-        second = self._decide(stripped.text, self._evidence_of(stripped, stripped.text), prior)
-        heard = first.department if first.action != "clarify" else None
-        if second.action == "clarify" or second.department in (None, heard) or (
-                second.intent is not None and self._is_system(second.intent)):
-            return first
-        return replace(second, text=text, signals=second.signals | {"frames_removed": 1.0})
-
-    def _frame_suspect(self, ev: Evidence, first: MatchResult) -> bool:
-        """Could a request frame have carried this decision? A clarifying question, an FAQ
-        of the general desk (suggestion, ticket status …), or an FAQ whose department is not
-        the one a department keyword in the utterance names. Routed problems, no-matches and
-        system intents (转人工, 是的) stay as they are (on the DEV titles, re-reading
-        no-matches changed 2 of 51)."""
-        if first.action == "clarify":
-            return True
-        if first.intent is None or self._is_system(first.intent):
-            return False
-        if first.department == self.kb.default_department:
-            return True
-        routing = self.route(ev)
-        return routing.keyword > 0 and routing.department != first.department
+    def _reread(self, utt: Utterance, prior: DepartmentPrior | None) -> MatchResult:
+        """The first decision for another reading of the utterance (SecondLooks)."""
+        return self._decide(utt.text, self._evidence_of(utt, utt.text), prior)
 
     def _is_system(self, intent_id: str) -> bool:
         return not bool(self._is_faq[self._index[intent_id]])
@@ -352,9 +308,9 @@ class Matcher:
                                candidates=ev.candidates)
         confident = top >= self.threshold
         if confident and not self._too_close(ev.scores, ev.order):
-            if (named := self._named_elsewhere(ev, best, top, prior, text)) is not None:
-                return named
-            return self._result(self._intents[best], top, text, ev.signals, ev.candidates)
+            intent = self._intents[best]
+            named = self._looks.named_elsewhere(ev, intent, top, prior, text)
+            return named or self._result(intent, top, text, ev.signals, ev.candidates)
         faq = [c for c in ev.candidates if self._is_faq[self._index[c.intent]]]
         if confident:  # two strong FAQ intents: which one did the caller mean?
             return MatchResult(None, faq[0].score, None, "clarify", text=text,
@@ -371,20 +327,20 @@ class Matcher:
             # The department agrees with the FAQ: their evidence adds up (noisy-OR).
             intent = self._intents[self._index[faq[0].intent]]
             score = 1.0 - (1.0 - faq[0].score) * (1.0 - routing.score)
-            return self._result(intent, score, text, ev.signals | _route_signals(routing),
+            return self._result(intent, score, text, ev.signals | route_signals(routing),
                                 ev.candidates)
         if routed or (routing.department is not None and routing.keyword >= ROUTE_KEYWORD
                       and routing.margin >= ROUTE_KEYWORD_MARGIN):
-            return _routed(routing, text, ev)
+            return routed_decision(routing, text, ev)
         if self._framed_keyword(ev, routing):
-            return _routed(routing, text, ev, request_frame=1.0)
+            return routed_decision(routing, text, ev, request_frame=1.0)
         # A keyword several departments list: the department classifier settles which. Its
         # knowledge-base score is under the calibrated route threshold, so a stricter one
         # (`route_threshold` raised, as `ivr kb eval --route-threshold` does) leaves it out.
         settled = (self._router.settle(ev.utterance, ev.terms, ROUTE_KEYWORD)
                    if self.route_threshold <= ROUTE_THRESHOLD else None)
         if settled is not None:
-            return _routed(settled, text, ev)
+            return routed_decision(settled, text, ev)
         return MatchResult(None, top, None, "none", text=text, signals=ev.signals,
                            candidates=ev.candidates)
 
@@ -396,57 +352,11 @@ class Matcher:
         return (routing.department is not None and routing.keyword >= ROUTE_KEYWORD
                 and routing.margin > FRAMED_MARGIN and has_request_frame(ev.utterance.text))
 
-    def _named_elsewhere(self, ev: Evidence, best: int, top: float,
-                         prior: DepartmentPrior | None, text: str) -> MatchResult | None:
-        """A transfer where a not-so-sure FAQ belongs to another department than the duty the
-        caller named outright (a keyword of 3+ characters, the others far behind, routing
-        surer than the FAQ): 摩托车驾驶证注销 is the police's, not market's deregistration."""
-        sure = top >= NAMED_FAQ_CEILING or not self._is_faq[best]
-        routing = None if sure else self.route(ev, prior, text)
-        if routing is None or routing.department in (None, self._intents[best].department) \
-                or routing.keyword < _VETO_KEYWORD or routing.margin < NAMED_MARGIN \
-                or routing.score <= top:
-            return None
-        return _routed(routing, text, ev, faq_overruled=top)
-
-    def _office_named(self, ev: Evidence, first: MatchResult, text: str) -> MatchResult | None:
-        """A transfer to the department whose office the caller named (dialog.offices) where
-        an FAQ of another department would answer or be offered: 教育局拖欠教师工资 is
-        education's, not the labour bureau's wage-arrears answer. Routed problems and
-        no-matches stay as they are. Marked `signals.office_named` (the FAQ's score)."""
-        if first.action == "clarify":
-            owners = {self._intents[self._index[c.intent]].department for c in first.candidates}
-        elif first.intent is not None and not self._is_system(first.intent):
-            owners = {self._intents[self._index[first.intent]].department}
-        else:
-            return None
-        named = self._offices.named(ev.utterance)
-        if named is None or named in owners:
-            return None
-        routing = self._router.route_to(ev.utterance, ev.terms, named)
-        return _routed(routing, text, ev, office_named=first.score)
-
-    def _city_routes(self, ev: Evidence, first: MatchResult, prior: DepartmentPrior | None,
-                     text: str) -> MatchResult | None:
-        """The city's own routing (`prior`, trained on its routed messages) for a problem an
-        FAQ would hand to another department: such an FAQ (油烟扰民 → pollution_report, which
-        transfers to environment) only says whose problem it is, and a city that sends
-        restaurant fumes to urban management decides that itself, by the same blend as a
-        routed problem. FAQs that answer are left alone, and nothing changes without a
-        prior. Marked `signals.faq_overruled` (the FAQ's score) beside `route_learned`."""
-        if prior is None or first.intent is None or first.action != "transfer" \
-                or self._is_system(first.intent):
-            return None
-        routing = self.route(ev, prior, text)
-        if routing.department in (None, first.department):
-            return None
-        return _routed(routing, text, ev, faq_overruled=first.score)
-
     def _chatter(self, ev: Evidence) -> bool:
         """The classifier reads the utterance as chatter and no long keyword says otherwise."""
         return (ev.signals.get("classifier_none", 0.0) >= _NONE_VETO
-                and ev.signals["keyword"] < _VETO_KEYWORD
-                and self.route(ev).keyword < _VETO_KEYWORD)
+                and ev.signals["keyword"] < LONG_KEYWORD
+                and self.route(ev).keyword < LONG_KEYWORD)
 
     def _own_faq_of(self, routing: Routing, faq: Candidate, ev: Evidence) -> bool:
         """Is the routed department's own best FAQ what the caller asked? When it scores
@@ -562,20 +472,3 @@ def embedding_semantic(cosine: np.ndarray) -> np.ndarray:
     scaled: np.ndarray = np.clip(
         (cosine - _EMBEDDING_LOW) / (_EMBEDDING_HIGH - _EMBEDDING_LOW), 0.0, 1.0)
     return scaled
-
-
-def _routed(routing: Routing, text: str, ev: Evidence, **extra: float) -> MatchResult:
-    """The transfer of a routed problem to `routing`'s department, its signals explained."""
-    return MatchResult(None, routing.score, routing.department, "transfer", text=text,
-                       signals=ev.signals | _route_signals(routing) | extra,
-                       candidates=ev.candidates)
-
-
-def _route_signals(routing: Routing) -> dict[str, float]:
-    signals = {"route": routing.score, "route_keyword": routing.keyword,
-               "route_semantic": routing.semantic, "route_margin": routing.margin}
-    if routing.learned is not None:
-        signals["route_learned"] = routing.learned
-    if routing.classifier is not None:
-        signals["route_classifier"] = routing.classifier
-    return signals

@@ -19,13 +19,13 @@ from dialog.matcher import (
     CLARIFY_SECOND,
     CLARIFY_THRESHOLD,
     DEFAULT_THRESHOLD,
-    NAMED_FAQ_CEILING,
     ROUTE_THRESHOLD,
     Matcher,
     _learned_support,
     loose_pinyin,
     loosen,
 )
+from dialog.second_looks import NAMED_FAQ_CEILING
 from dialog.tools.evaluate import evaluate, read_eval_file
 from dialog.types import MatchResult
 

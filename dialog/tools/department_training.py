@@ -190,7 +190,7 @@ def choose_phone_blend(matcher: Matcher, examples: Sequence[RoutedExample], k: i
 
 def _chooses_department(matcher: Matcher, decision: MatchResult) -> bool:
     """A transfer whose department routing chooses: a routed problem, or a problem FAQ that
-    only hands over (the city's routing overrules its department: Matcher._city_routes)."""
+    only hands over (the city's routing overrules its department: dialog.second_looks)."""
     if decision.action != "transfer":
         return False
     intent = matcher.kb.intents.get(decision.intent) if decision.intent else None
