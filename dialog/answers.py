@@ -24,7 +24,9 @@ QUESTIONS = frozenset({"anything_else", "confirm", "clarification"})
 # them (谢谢 → goodbye) does not make the utterance a new request.
 _STEERING = frozenset({"yes", "no", "goodbye", "repeat", "menu"})
 
-_NO = (r"哪个都不是|哪个都不对|两个都不是|两个都不对|都不是|都不对|都不要|都不问|"
+# 其他的没有 / 别的问题没了: the question's own 其他 echoed before the no.
+_NO = (r"(?:其他|其它|别的)的?(?:问题|事情|事)?就?(?:没有|没了|不用了|不问了)|"
+       r"哪个都不是|哪个都不对|两个都不是|两个都不对|都不是|都不对|都不要|都不问|"
        r"没有别的问题|没有其他问题|没有别的|没有其他|没其他的|没其它的|没其他|没其它|没别的|"
        r"没什么|没啥|没有|没了|没事|没问题|莫得|莫有|就这些|就这样|就这么多|问完了|"
        r"就问这一个|就问这个|就这一个|就一个问题|就这个问题|"
@@ -48,6 +50,8 @@ _SAME = re.compile(r"^(?:我?(?:说的|问的|要问的|想问的)?(?:就是|就
 _NEW_QUESTION = re.compile(r"^(?:那|就是|我)?(?:还有|另外|还想|还要|再问|顺便|再咨询|还得问)")
 # 不是噪音的事儿: after a no, what the caller says it is not about.
 _NOT_ABOUT = re.compile(r"^.{1,8}?(?:的事儿|的事|的问题|这事儿|这事)$")
+# 没有别的要问的了: after a no, what is left only says there is nothing more to ask.
+_NOTHING_MORE = re.compile(r"^(?:要|想|可|需要|还要|还想)?(?:问|办|咨询|说)的?$")
 _ANYWHERE_NO = re.compile(r"算了|都不是|都不对|哪个都不|不是|不对|就这些|没了|不问|没问|搞错|弄错")
 # 不是A，(而)是B / 我说的是B / 我要问B: after a no, B is what the caller means.
 _CORRECTION = re.compile(
@@ -72,7 +76,8 @@ def read_reply(question: str | None, text: str) -> Reply:
         found = re.match(f"{_FILLER}(?:{words})+", norm)  # 对对对, 没有没有: said twice or more
         if found:
             rest = _strip_tail(norm[found.end():])
-            if _SAME.match(rest) or (kind == "no" and _NOT_ABOUT.match(rest)):
+            if _SAME.match(rest) or (kind == "no" and (
+                    _NOT_ABOUT.match(rest) or _NOTHING_MORE.match(rest))):
                 rest = ""
             return Reply(kind, rest, found.group())  # type: ignore[arg-type]
     if len(norm) <= _SHORT and _ANYWHERE_NO.search(norm):

@@ -39,6 +39,11 @@ READ_CASES = [  # (question, caller, reply kind, rest)
     ("anything_else", "没有没有，说得很清楚", "no", ""),
     ("anything_else", "就问这一个", "no", ""),
     ("anything_else", "莫得了", "no", ""),
+    # the question's 其他 echoed before the no; a rest that only says there is nothing to ask
+    ("anything_else", "其它的没了", "no", ""),
+    ("anything_else", "别的问题就不用了，谢谢", "no", ""),
+    ("anything_else", "没有别的想问的啦", "no", ""),
+    ("anything_else", "没有了，我还想问公积金", "no", "我还想问公积金"),
     (None, "没有", None, "没有"),  # no question asked: nothing is a reply
     ("no_match", "不是", None, "不是"),
 ]

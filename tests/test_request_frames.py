@@ -101,7 +101,9 @@ def test_a_request_frame_is_found(text: str, framed: bool) -> None:
     # on the keyword, but the frame says a department's matter is brought.
     ("关于县城房产过户事宜的咨询", "housing"),
     ("请求关停搬迁路边压缩垃圾中转站", "housing"),
-    ("关于城东燃气压力严重不足的事宜", "housing"),
+    # (关于城东燃气压力严重不足的事宜 was one; since the fourth growth housing's own problem
+    # examples route it without the frame)
+    ("关于县城燃气过户事宜的咨询", "housing"),
 ])
 def test_a_framed_problem_routes_on_a_keyword_that_is_ahead(
     matcher: Matcher, text: str, department: str
