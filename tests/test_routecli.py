@@ -39,7 +39,7 @@ def test_train_router_reports_and_writes_a_model(
     out = tmp_path / "router.json"
     assert ivr("train-router", str(SAMPLE), "--out", str(out), "--folds", "4") == 0
     printed = capsys.readouterr().out
-    assert printed.startswith("read 37 tickets (0 skipped): housing 9, public_security 8")
+    assert printed.startswith("read 45 tickets (0 skipped): housing 13, public_security 12")
     assert "cross-validating (4 folds)" in printed and "← chosen" in printed
     assert "| 1.0 (knowledge base only) |" in printed
     assert "phone: the title as a caller says it" in printed and printed.count("← chosen") == 2
@@ -56,7 +56,7 @@ def test_kb_eval_routes_calls_with_the_model(
                     "社保卡丢了怎么补办\tsbk_reissue\n今天天气怎么样\tnone\n", encoding="utf-8")
     assert ivr("eval", str(data), "--json", "--repeats", "0") == 0
     plain = json.loads(capsys.readouterr().out)["metrics"]
-    # 37 made-up tickets are too few for 4-fold cross-validation to prefer the city's
+    # 45 made-up tickets may be too few for 4-fold cross-validation to prefer the city's
     # routing (ties go to the knowledge base); the weight the 3-fold test chooses is set
     saved = json.loads(model.read_text(encoding="utf-8"))
     model.write_text(json.dumps(saved | {"phone_blend": 0.4}), encoding="utf-8")
@@ -90,7 +90,7 @@ def test_route_eval_reports_accuracy_and_confusions(
 ) -> None:
     assert ivr("route", "--eval", str(SAMPLE), "--no-model", "--json") == 0
     plain = json.loads(capsys.readouterr().out)
-    assert plain["tickets"] == 37 and plain["confusions"]
+    assert plain["tickets"] == 45 and plain["confusions"]
     assert ivr("route", "--eval", str(SAMPLE), "--model", str(model), "--json") == 0
     trained = json.loads(capsys.readouterr().out)
     # Scored on its own training examples: an upper bound, but it must have learned them.
@@ -129,7 +129,7 @@ def test_skip_unknown_leaves_those_examples_out(
     path.write_text(SAMPLE.read_text("utf-8") + "公园\t公园里的树倒了\tparks\n", encoding="utf-8")
     assert ivr("train-router", str(path), "--out", str(tmp_path / "m.json"), "--folds", "3",
                "--skip-unknown") == 0
-    assert "read 37 tickets (1 skipped)" in capsys.readouterr().out
+    assert "read 45 tickets (1 skipped)" in capsys.readouterr().out
 
 
 def test_a_damaged_model_is_a_clear_error(
