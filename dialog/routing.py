@@ -161,6 +161,15 @@ class DepartmentRouter:
         return Routing(self.ids[chosen], float(scores[best]), float(keyword[chosen]),
                        float(semantic[chosen]), float(scores[best]) - runner_up, learned)
 
+    def chatter(self, utt: Utterance) -> float | None:
+        """The department classifier's probability that the utterance is chatter (None
+        without a classifier). Trained on the departments' problems beside the chatter
+        lines, it tells a problem report from small talk where the intent classifier, which
+        has no class for problems no FAQ covers, cannot (dialog.matcher's chatter veto)."""
+        if self._classifier is None:
+            return None
+        return self._classifier.probabilities(utt)[1]
+
     def route_to(self, utt: Utterance, query_terms: list[str], dept_id: str) -> Routing:
         """`dept_id`'s own scores for the utterance (the caller named it: dialog.offices);
         `margin` is how far it stands above the best of the others (negative when behind)."""

@@ -515,6 +515,22 @@ def test_the_classifier_alone_does_not_transfer_chatter(matcher: Matcher) -> Non
     assert support.tolist() == pytest.approx([0.0, 1.0])
 
 
+def test_a_problem_the_intent_classifier_takes_for_chatter_is_still_routed(
+        matcher: Matcher) -> None:
+    # The intent classifier has no class for problems no FAQ covers: this is chatter to it.
+    # A department keyword (井盖, 路灯) and the department classifier, which learned the
+    # departments' problems, say otherwise.
+    for text in ("我家门口井盖没了", "我们这条街的路灯坏了好几天了"):
+        result = matcher.match(text)
+        assert result.signals["classifier_none"] >= 0.7
+        assert (result.intent, result.action, result.department) == (
+            None, "transfer", "housing")
+    # Chatter that names a word of some intent stays chatter: the department classifier
+    # reads it as chatter too.
+    result = matcher.match("你们这有没有人陪我聊天")
+    assert (result.intent, result.action, result.department) == (None, "none", None)
+
+
 def test_a_supported_question_keeps_the_classifier(matcher: Matcher) -> None:
     result = matcher.match("社保卡丢了怎么补办")
     assert result.intent == "sbk_reissue"
