@@ -8,6 +8,7 @@ its text decide. Pure functions; no I/O.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from difflib import SequenceMatcher
 
 from dialog.normalize import normalize
@@ -21,10 +22,14 @@ _SECOND = re.compile(r"第二|后一个|后面的|后面那|后面这|后头|后
 
 
 def choose(pending: tuple[str, ...], match: MatchResult,
-           words: dict[str, tuple[str, ...]] | None = None) -> str | None:
+           words: dict[str, tuple[str, ...]] | None = None,
+           department_of: Callable[[str], str | None] | None = None) -> str | None:
     """The intent of `pending` the caller chose, REJECT for "neither", None when the
     utterance is something else (a new question, or not understood). `words`: each pending
-    intent's name and keywords, for a choice made by naming one (公积金的)."""
+    intent's name and keywords, for a choice made by naming one (公积金的). `department_of`:
+    an intent's department, so that a choice named in words the matcher reads as a sibling
+    of the named offer (公积金的 → hpf_withdraw, after 社保缴费记录查询还是公积金查询) is
+    still that offer."""
     if not pending:
         return None
     text = normalize(match.text)
@@ -39,11 +44,27 @@ def choose(pending: tuple[str, ...], match: MatchResult,
     if words and len(pending) >= 2 and match.intent is None and not match.routed and (
             named := _named(pending, text, words)) is not None:
         return named
+    if words and department_of and (sibling := _sibling_named(
+            pending, match, text, words, department_of)) is not None:
+        return sibling
     if match.intent == "yes":
         return pending[0]
     if match.intent == "no":
         return REJECT
     return None
+
+
+def _sibling_named(pending: tuple[str, ...], match: MatchResult, text: str,
+                   words: dict[str, tuple[str, ...]],
+                   department_of: Callable[[str], str | None]) -> str | None:
+    """The offer named in the caller's words when the matcher read them as another intent
+    of that offer's department (a reply, not a new question to another department)."""
+    if len(pending) < 2 or match.intent is None or match.intent in pending or match.routed:
+        return None
+    named = _named(pending, text, words)
+    if named is None or department_of(named) is None:
+        return None
+    return named if department_of(match.intent) == department_of(named) else None
 
 
 def _named(pending: tuple[str, ...], text: str,

@@ -254,7 +254,8 @@ class DialogPolicy:
                 return self._say(state, "speaking",
                                  Say("ask_question", self._prompt("ask_question")))
             # 对，后面那个: the yes of a choice says which one
-            chosen = clarify.choose(pending, match, self._choice_words(pending))
+            chosen = clarify.choose(pending, match, self._choice_words(pending),
+                                    self._department_of)
             intent = self.kb.intents.get(chosen if chosen in pending else pending[0])
             return self._take(state, intent) if intent is not None else None
         return None
@@ -280,9 +281,14 @@ class DialogPolicy:
         return {i: (intent.name, *intent.keywords) for i in pending
                 if (intent := self.kb.intents.get(i)) is not None}
 
+    def _department_of(self, intent_id: str) -> str | None:
+        intent = self.kb.intents.get(intent_id)
+        return intent.department if intent is not None else None
+
     def _resolve_clarification(self, state: DialogState, match: MatchResult) -> Step | None:
         """The caller's answer to a clarifying question, or None for a new question."""
-        choice = clarify.choose(state.clarify, match, self._choice_words(state.clarify))
+        choice = clarify.choose(state.clarify, match, self._choice_words(state.clarify),
+                                self._department_of)
         state = replace(state, clarify=())
         if choice == clarify.REJECT:
             return self._say(state, "speaking", Say("ask_question", self._prompt("ask_question")))

@@ -63,3 +63,23 @@ def test_choose_by_naming_one(match: MatchResult, expected: str | None) -> None:
 
 def test_naming_is_no_choice_when_one_was_offered() -> None:
     assert choose(("sbk_reissue",), said("社保卡"), WORDS) is None
+
+
+DEPARTMENTS = {"sbk_reissue": "hrss", "hpf_withdraw": "housing_fund",
+               "hpf_balance": "housing_fund", "tax_invoice": "tax"}
+
+
+@pytest.mark.parametrize(
+    ("match", "expected"),
+    [
+        # the offer's words, read by the matcher as a sibling in the same department
+        (said("公积金的", "hpf_balance", "answer"), "hpf_withdraw"),
+        # another department's request that also names an offer is a new question
+        (said("发票怎么开公积金", "tax_invoice", "answer"), None),
+        # a sibling without the offer's words is no choice either
+        (said("余额多少", "hpf_balance", "answer"), None),
+    ],
+)
+def test_a_sibling_read_of_a_named_offer_is_that_offer(
+        match: MatchResult, expected: str | None) -> None:
+    assert choose(PENDING, match, WORDS, DEPARTMENTS.get) == expected
