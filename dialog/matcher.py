@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dialog.addressee import addressed_to_someone_else
 from dialog.background import background_sample
 from dialog.classifier import IntentClassifier, train
 from dialog.embeddings import SentenceEncoder
@@ -308,6 +309,10 @@ class Matcher:
         top = float(ev.scores[best])
         if self._chatter(ev):
             return MatchResult(None, top, None, "none", text=text, signals=ev.signals,
+                               candidates=ev.candidates)
+        if addressed_to_someone_else(ev.utterance.text):
+            return MatchResult(None, top, None, "none", text=text,
+                               signals=ev.signals | {"someone_else": 1.0},
                                candidates=ev.candidates)
         confident = top >= self.threshold
         if confident and not self._too_close(ev.scores, ev.order):

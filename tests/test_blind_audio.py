@@ -24,6 +24,7 @@ from asr.whisper_models import assemble_whisper_base
 from dialog.intents import load_knowledge_base
 from dialog.matcher import Matcher
 from dialog.policy import DialogPolicy
+from dialog.tools.answer_eval import answer_result
 from dialog.tools.evaluate import EvalLine
 from ivr.bench.blind_audio import (
     TEL_RATE,
@@ -171,6 +172,25 @@ def test_answers_are_read_by_the_policy_after_the_question(
     # the yes confirms; after 还有其他问题吗 it is not a no; 对的 is no rating
     assert [r.got for r in report.audio] == ["sbk_reissue", "yes", "none"]
     assert "| confirm | 1 | 1.000 | 1.000 |" in format_answer_report(report)
+
+
+def test_a_problem_answered_by_its_department_s_faq_counts_as_for_requests(
+    kb_matcher: Matcher,
+) -> None:
+    # After 还有其他问题吗 a caller reports a problem (a dept: label); the bot answering it with an
+    # FAQ of that department reached the responsible department, as the request judge
+    # (dialog.tools.evaluate.judge) counts it. An FAQ of another department does not.
+    kb = kb_matcher.kb
+    own = next(i for i in kb.intents.values() if i.kind == "faq" and i.department == "health")
+    other = next(i for i in kb.intents.values() if i.kind == "faq" and i.department == "tax")
+    right = answer_result(kb, "a", "anything_else", "dept:health", own.id)
+    wrong = answer_result(kb, "b", "anything_else", "dept:health", other.id)
+    assert (right.department, right.correct) == ("health", True)
+    assert (wrong.department, wrong.correct) == ("tax", False)
+    # intents still compare by id, and system intents carry no department
+    assert answer_result(kb, "c", "confirm", other.id, own.id).correct is False
+    assert answer_result(kb, "d", "anything_else", "no", "no").correct is True
+    assert answer_result(kb, "e", "anything_else", "dept:health", "human_agent").department is None
 
 
 class ContextEchoEngine(EchoEngine):

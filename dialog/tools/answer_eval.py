@@ -25,6 +25,7 @@ from dialog.matcher import Matcher
 from dialog.policy import CallerSpoke, DialogPolicy, RecordRating, Say
 from dialog.policy_types import DialogState
 
+DEPT = "dept:"
 REJECT = "reject"  # "neither" / "no" to a confirmation: the bot asks for the question again
 NOT_UNDERSTOOD = "none"
 CHOICE_NONE = "choice:none"  # none of the offered departments: the general desk, so told
@@ -32,14 +33,30 @@ CHOICE_NONE = "choice:none"  # none of the offered departments: the general desk
 
 @dataclass(frozen=True)
 class AnswerResult:
+    """One answer line: what the caller meant (`expected`) and what the policy did (`got`).
+    `department` is the department of an FAQ the policy answered with, if it did."""
+
     row_id: str
     prompt: str
     expected: str
     got: str
+    department: str | None = None
 
     @property
     def correct(self) -> bool:
-        return self.expected == self.got
+        """The policy did what was meant; a problem (`dept:` label) answered with an FAQ of
+        its department counts, as the request judge counts it (dialog.tools.evaluate.judge):
+        the caller reached the responsible department's answer."""
+        return self.expected == self.got or (
+            self.department is not None and self.expected == f"{DEPT}{self.department}")
+
+
+def answer_result(kb: KnowledgeBase, row_id: str, prompt: str, expected: str,
+                  got: str) -> AnswerResult:
+    """The result of one line, with the department of an FAQ answer looked up in `kb`."""
+    intent = kb.intents.get(got)
+    department = intent.department if intent is not None and intent.kind == "faq" else None
+    return AnswerResult(row_id, prompt, expected, got, department)
 
 
 def read_answers(path: Path) -> list[dict[str, Any]]:
@@ -139,8 +156,8 @@ def evaluate_answers(policy: DialogPolicy, matcher: Matcher,
         if expected is None:
             skipped += 1
             continue
-        results.append(AnswerResult(row.get("id", ""), row["context"]["prompt"], expected,
-                                    policy_reading(policy, matcher, row)))
+        results.append(answer_result(policy.kb, row.get("id", ""), row["context"]["prompt"],
+                                     expected, policy_reading(policy, matcher, row)))
     return results, skipped
 
 

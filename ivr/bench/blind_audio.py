@@ -42,6 +42,7 @@ from dialog.policy_types import PolicyConfig
 from dialog.routing import DepartmentPrior
 from dialog.tools.answer_eval import (
     AnswerResult,
+    answer_result,
     expected_reading,
     policy_reading,
     question_words,
@@ -386,10 +387,10 @@ async def evaluate_answer_audio(
                 if cache is not None:
                     cache.put(row["text"], got, context, choices)
             prompt, row_id = row["context"]["prompt"], row.get("id", "")
-            report.text.append(AnswerResult(row_id, prompt, expected,
-                                            policy_reading(policy, matcher, row)))
+            report.text.append(answer_result(policy.kb, row_id, prompt, expected,
+                                             policy_reading(policy, matcher, row)))
             heard_row = {**row, "text": got.transcript}
-            report.audio.append(AnswerResult(row_id, prompt, expected, policy_reading(
+            report.audio.append(answer_result(policy.kb, row_id, prompt, expected, policy_reading(
                 policy, matcher, heard_row, got.confidence, got.alternatives)))
             report.cers.append(cer(row["text"], got.transcript))
             if progress:

@@ -1,0 +1,31 @@
+"""Wrong numbers: "are you X?" with X a person or a trade (dialog.addressee)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialog.addressee import addressed_to_someone_else
+
+
+@pytest.mark.parametrize(("text", "someone_else"), [
+    # normalised as the matcher sees them: no 喂, 请问, 吗 or punctuation
+    ("是王师傅家", True),
+    ("是小区门口卖水果的老板", True),
+    ("是小区门口那个修鞋的", True),
+    ("你是不是配钥匙的", True),
+    ("这里是不是张记饭馆", True),
+    # the hotline or an office by name: the caller reached what they dialled
+    ("是12345", False),
+    ("是社保局", False),
+    ("是房管局的", False),
+    # questions about a service or a duty, not about who answered
+    ("是免费的", False),
+    ("你们是不是收费的", False),
+    ("是不是要本人去办的", False),
+    ("这是不是物业该管的", False),
+    ("是不是开发商的责任", False),
+    ("你是机器人", False),
+    ("我家楼下饭店油烟太大", False),
+])
+def test_who_the_caller_asks_for(text: str, someone_else: bool) -> None:
+    assert addressed_to_someone_else(text) is someone_else
