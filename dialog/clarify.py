@@ -17,8 +17,8 @@ from dialog.types import MatchResult
 REJECT = "<none>"
 """`choose` result when the caller said neither of the intents is what they meant."""
 
-_FIRST = re.compile(r"第一|头一个|前一个|前面的|前面那|前面这|前头|前边|前者|上一个|第1|头个")
-_SECOND = re.compile(r"第二|后一个|后面的|后面那|后面这|后头|后边|后者|下一个|最后那|第2")
+_FIRST = re.compile(r"第一|头一个|前一个|前面的|前面那|前面这|前头|前边|前者|上一个|第1|头个|前面$")
+_SECOND = re.compile(r"第二|后一个|后面的|后面那|后面这|后头|后边|后者|下一个|最后那|第2|后面$")
 
 
 def choose(pending: tuple[str, ...], match: MatchResult,

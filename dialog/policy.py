@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dialog import clarify, department_choice
+from dialog.human_request import asks_for_person
 from dialog.intents import Department, Intent, KnowledgeBase
 from dialog.policy_types import (
     DTMF_AGENT_KEY,
@@ -192,7 +193,7 @@ class DialogPolicy:
 
     def _respond(self, state: DialogState, match: MatchResult, reply: str | None = None) -> Step:
         intent_id = match.intent
-        asks_human = intent_id == "human_agent" or HUMAN_KEYWORD in (match.text or "")
+        asks_human = self._asks_human(match)
         if state.last_say_key == "survey" and not asks_human:
             return self._on_rating(state, match)
         if state.choice and not asks_human and intent_id != "repeat":
@@ -200,14 +201,18 @@ class DialogPolicy:
             chosen = self._resolve_choice(state, match, reply)
             if chosen is not None:
                 return chosen
-        if self._wants_human(match):
+        if asks_human:
             return self._transfer_for(replace(state, clarify=(), choice=()), match)
         if intent_id == "repeat":
             return self._say(state, "speaking", Say("repeat", state.last_bot_text), keep_text=True)
         if state.clarify:
+            # Read first as the answer, as for the department choice: 后面那个 matches an FAQ
+            # that transfers (industrial noise), which is no reason to skip the choice made.
             resolved = self._resolve_clarification(state, match)
             if resolved is not None:
                 return resolved
+        if self._wants_human(match):
+            return self._transfer_for(replace(state, clarify=(), choice=()), match)
         state = replace(state, clarify=(), choice=())
         if match.routed:
             return self._route(state, match.department or "")
@@ -241,8 +246,8 @@ class DialogPolicy:
 
     def _on_reply(self, state: DialogState, match: MatchResult, reply: str) -> Step | None:
         """A yes or no to the question just asked (its prompt key is `last_say_key`)."""
-        if self._wants_human(match) or match.intent == "repeat":
-            return None
+        if self._asks_human(match) or match.intent == "repeat":
+            return None  # (an FAQ that transfers is no reason: 没 matched one, as a no it is)
         asked = state.last_say_key
         if asked == "anything_else":
             if reply == "no":
@@ -367,9 +372,13 @@ class DialogPolicy:
     def _wants_human(self, match: MatchResult) -> bool:
         """A human was asked for, or the intent itself transfers (routing is not: it first
         says which department is responsible)."""
-        text = match.text or ""
         transfers = match.action == "transfer" and not match.routed
-        return match.intent == "human_agent" or transfers or HUMAN_KEYWORD in text
+        return transfers or self._asks_human(match)
+
+    @staticmethod
+    def _asks_human(match: MatchResult) -> bool:
+        """The caller asked for a person (human_agent, or 转人工 / 给我转个真人 in any state)."""
+        return match.intent == "human_agent" or asks_for_person(match.text or "")
 
     def _transfer_for(self, state: DialogState, match: MatchResult) -> Step:
         intent = self.kb.intents.get(match.intent) if match.intent else None

@@ -7,7 +7,7 @@ import pytest
 
 from dialog.answers import Reply, read_reply, understand
 from dialog.policy import CallerSpoke, Event
-from dialog.types import MatchResult
+from dialog.types import Candidate, MatchResult
 from tests.test_policy import ANSWERED, BEGIN, CANCEL, ask, done, faq, last_actions
 
 READ_CASES = [  # (question, caller, reply kind, rest)
@@ -44,6 +44,25 @@ READ_CASES = [  # (question, caller, reply kind, rest)
     ("anything_else", "别的问题就不用了，谢谢", "no", ""),
     ("anything_else", "没有别的想问的啦", "no", ""),
     ("anything_else", "没有了，我还想问公积金", "no", "我还想问公积金"),
+    # more regional and colloquial replies (2026-12-06, a third blind answers set as dev)
+    ("confirm", "系呀", "yes", ""),  # Cantonese yes; 系统 still begins a request
+    ("confirm", "系统打不开", None, "系统打不开"),
+    ("confirm", "嗯嗯嗯", "yes", ""),  # dropped as a filler by normalisation
+    ("confirm", "中，就这个", "yes", ""),
+    ("confirm", "不中不中", "no", ""),
+    ("clarification", "这俩都不沾边", "no", ""),
+    ("clarification", "两个都莫得", "no", ""),
+    ("anything_else", "没啦", "no", ""),
+    ("anything_else", "木有", "no", ""),
+    ("anything_else", "冇啦", "no", ""),
+    ("anything_else", "也没啥了", "no", ""),
+    ("anything_else", "这个问完就行了", "no", ""),
+    ("anything_else", "够了够了", "no", ""),
+    ("anything_else", "中，没啥要问的", "no", ""),
+    ("anything_else", "不用了，就这一件事", "no", ""),
+    ("confirm", "不是，我问的不是那个", "no", ""),
+    ("confirm", "不是那个事儿", "no", ""),
+    ("clarification", "都不是，你没明白我的意思", "no", ""),
     (None, "没有", None, "没有"),  # no question asked: nothing is a reply
     ("no_match", "不是", None, "不是"),
 ]
@@ -66,6 +85,8 @@ BOTH = MatchResult(None, 0.9, None, "clarify", text="出生证是给孩子上户
 BYE = MatchResult("goodbye", 0.9, None, "none", text="有没有算了再见")
 AGAIN = MatchResult("repeat", 0.7, None, "none", text="没有没有说得很清楚")
 HOUSE = MatchResult(None, 0.8, "housing", "transfer", text="刚买的房子")
+BOTH_DENIED = MatchResult(None, 0.9, None, "clarify", text="公积金怎么取",
+                          candidates=(Candidate("invoice", 0.9), Candidate("hpf", 0.85)))
 UNDERSTAND_CASES = [  # (question, text, offered, table, expected intent, expected reply)
     ("anything_else", "没有，谢谢", (), {}, None, "no"),
     ("anything_else", "有，公积金怎么取", (), {"公积金怎么取": HPF}, "hpf", None),
@@ -82,6 +103,12 @@ UNDERSTAND_CASES = [  # (question, text, offered, table, expected intent, expect
     ("confirm", "是啊，刚买的房子", ("deed_tax",), {"刚买的房子": HOUSE}, None, "yes"),
     ("confirm", "对，另外我还想问公积金怎么取", ("invoice",),
      {"另外我还想问公积金怎么取": HPF}, "hpf", None),
+    # the clause after the denied one is what they mean (its words alone: 预约 left out)
+    ("confirm", "不是预约，我是想问公积金怎么取", ("appointment",),
+     {"我是想问公积金怎么取": HPF}, "hpf", None),
+    # a clear reading beats a question back between the denied offer and another
+    ("confirm", "不是发票，我说的是公积金怎么取", ("invoice",),
+     {"公积金怎么取": BOTH_DENIED, "我说的是公积金怎么取": HPF}, "hpf", None),
     # thanks that sound like "say it again" do not undo the no
     ("anything_else", "没有没有，说得很清楚", (), {"没有没有，说得很清楚": AGAIN}, None, "no"),
 ]
@@ -113,8 +140,12 @@ POLICY_CASES = [  # (after, reply, actions)
                                              ("say", "transfer")]),
     # a reply word to a question that was not asked is ignored: the utterance is handled as is
     ([*BEGIN], _reply("no"), [CANCEL, ("say", "no_match")]),
-    # asking for a person beats the reply
+    # asking for a person beats the reply, however it is said
     (ANSWERED, _reply("no", "不用了转人工"), [CANCEL, ("say", "transfer")]),
+    (CONFIRMED, _reply("no", "不是，你给我找个真人"), [CANCEL, ("say", "transfer")]),
+    # an FAQ that transfers is no reason to ignore the reply (没 alone matched one)
+    (ANSWERED, CallerSpoke(MatchResult("ticket_status", 0.67, "gov", "transfer", text="没啦"),
+                           "no"), [CANCEL, ("say", "goodbye")]),
     # no reply: a new request after 还有其他问题吗 is answered
     (ANSWERED, faq("social_card"), [CANCEL, ("say", "answer:social_card"),
                                     ("say", "anything_else")]),
