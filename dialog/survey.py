@@ -14,7 +14,8 @@ from dialog.normalize import normalize
 RATINGS = ("1", "2", "3")
 _DIGIT = re.compile(r"(?:按|选|打|给|是)?(?:第)?([123一二三两])\1*(?:个|分|号|键)?")
 _WORDS = (  # checked in order: the middling phrases hold words of the other two
-    ("2", re.compile(r"不好不坏|说不上好|不上不下|也就那样|就那样|一般般|中规中矩|中间那个|中间的")),
+    ("2", re.compile(r"不好不坏|说不上好|不上不下|也就那样|就那样|一般般|中规中矩|"
+                     r"中间那个|中间的")),
     ("3", re.compile(r"不满意|不太满意|很不满意|太差|很差|真差|差劲|差评|不行|不好|糟糕|垃圾|"
                      r"没解决|不怎么样|不咋地|不咋样|不咋的|孬|烂|拉胯|太次|最后那个|最后一个|最后的")),
     ("2", re.compile(r"一般|还行|还可以|凑合|马马虎虎|过得去|中等|普通|还好|说得过去")),
