@@ -28,7 +28,7 @@ _STEERING = frozenset({"yes", "no", "goodbye", "repeat", "menu"})
 _NO = (r"(?:其他|其它|别的)的?(?:问题|事情|事)?就?(?:没有|没了|不用了|不问了)|"
        r"哪个都不是|哪个都不对|(?:这两个|两个|这俩|俩)?都(?:不是|不对|不要|不问|莫得|没有|不中|"
        r"不沾边|不搭边|不沾|不搭)|不沾边|不搭边|不中|冇有|冇|木有|没得|没(?=$|没)|"
-       r"问完就行|问完就好|问完就可以|够了|"
+       r"问完就行|问完就好|问完就可以|够了|(?:俺|我)(?:没啥|没什么|没别的|没其他|没了|没有了)|"
        r"没有别的问题|没有其他问题|没有别的|没有其他|没其他的|没其它的|没其他|没其它|没别的|"
        r"没什么|没啥|没有|没了|没事|没问题|莫得|莫有|就这些|就这样|就这么多|问完了|"
        r"就问这一个|就问这个|就这一个|就一个问题|就这个问题|"
@@ -58,8 +58,9 @@ _DENIED_AGAIN = re.compile(
 _ONLY_THIS = re.compile(r"^就?(?:这一个|这一件|这个|这)(?:事儿?|事情|问题)?$")
 # 对，还有一个…: a yes followed by another question.
 _NEW_QUESTION = re.compile(r"^(?:那|就是|我)?(?:还有|另外|还想|还要|再问|顺便|再咨询|还得问)")
-# 不是噪音的事儿: after a no, what the caller says it is not about.
-_NOT_ABOUT = re.compile(r"^.{1,8}?(?:的事儿|的事|的问题|这事儿|这事)$")
+# 不是噪音的事儿: after a no, what the caller says it is not about (出租车是驾校的问题 is a
+# correction: 是 names what it is about).
+_NOT_ABOUT = re.compile(r"^[^是]{1,8}?(?:的事儿|的事|的问题|这事儿|这事)$")
 # 没有别的要问的了: after a no, what is left only says there is nothing more to ask.
 _NOTHING_MORE = re.compile(r"^(?:要|想|可|需要|还要|还想)?(?:问|办|咨询|说)的?$")
 _ANYWHERE_NO = re.compile(r"算了|都不是|都不对|哪个都不|不是|不对|就这些|没了|不问|没问|搞错|弄错|"
@@ -67,7 +68,7 @@ _ANYWHERE_NO = re.compile(r"算了|都不是|都不对|哪个都不|不是|不�
 # 不是A，(而)是B / 我说的是B / 我要问B: after a no, B is what the caller means.
 _CORRECTION = re.compile(
     r"^.{1,12}?(?:而是|我说的是|我问的是|我是说|我是问|我要问|我想问|是)(.{2,})$")
-_MURMUR = re.compile(r"[嗯恩]+[\W嗯恩]*")
+_MURMUR = re.compile(r"[嗯恩]+[哪呐呢]?[\W嗯恩]*")  # 嗯嗯, 嗯哪, 嗯呐
 _CLAUSE = re.compile(r"[，,。；;！!？?]+")
 _SHORT = 10  # a reply this short with a no anywhere in it is a no (也不完全是……算了，不是)
 
@@ -86,8 +87,8 @@ def read_reply(question: str | None, text: str) -> Reply:
     norm = normalize(text)
     if question not in QUESTIONS:
         return Reply(None, norm)
-    if not norm and question == "confirm" and _MURMUR.fullmatch(text.strip()):
-        return Reply("yes", "", text.strip())  # 嗯嗯: normalisation drops it as a filler
+    if question == "confirm" and _MURMUR.fullmatch(text.strip()):
+        return Reply("yes", "", text.strip())  # 嗯嗯, 嗯哪: normalisation drops 嗯 as a filler
     yes = _HAVE if question == "anything_else" else _YES
     for kind, words in (("no", _NO), ("yes", yes)):
         found = re.match(f"{_FILLER}(?:{words})+", norm)  # 对对对, 没有没有: said twice or more

@@ -36,12 +36,15 @@ _NUMBERS = {"一": 0, "1": 0, "二": 1, "2": 1, "三": 2, "3": 2}
 # 个 as the phone band leaves it (第一课, 第二哥): the measure word by its toneless sound
 _NUMBER_THEN = re.compile(r"第([一二三123])(.)")
 _MEASURE_SOUNDS = frozenset({"ge", "ke"})
-_FIRST = re.compile(r"头一个|前一个|前面那|前面的|前面这|前者|最前面")
+_FIRST = re.compile(r"头一个|前一个|前面那|前面的|前面这|前头|前边|前者|最前面")
 _MIDDLE = re.compile(r"中间那|中间的|中间这")
 _LAST = re.compile(r"最后|后一个|后面那|后面的|后面这|后者|最后面|最末|末了|末尾")
 _NONE = re.compile(r"都不是|都不对|哪个都不|都不属于|都没有|以上都不|不知道|不清楚|说不清|"
                    r"不确定|不好说|说不好|别的|其他|其它|另外的|不晓得|搞不清|弄不清|不懂|"
                    r"不是这几|不是这些|没有我这|没我这|都不沾边|不沾边")
+# 不是，住建的: a no said as its own clause answers the bot ("no, housing"), it denies nothing
+# after it (the comma is gone once the words are normalised).
+_LEADING_NO = re.compile(r"^\s*(?:不是|不对|不)\s*[，,。！!]+")
 # A mention right after these is denied (不是公安，是交通).
 _DENIALS = ("不是", "不属于", "不归", "不")
 # Words around an answer (应该是住房建设那块吧): what is left of an utterance without them, the
@@ -143,7 +146,7 @@ class ChoiceReader:
         request, a yes/no, or nothing the question can use). A department named wins over
         an ordinal, both over "none of them" (都不是，是教育的 → education); the last one named
         wins over earlier ones, and one named after a denial (不是公安) does not count."""
-        norm = self._canon(text)
+        norm = self._canon(_LEADING_NO.sub("", text))
         if not norm:
             return None
         mentions = self._mentioned(norm, offered_ids)
@@ -198,6 +201,8 @@ class ChoiceReader:
         for mention in self._mentioned(norm, offered_ids):
             kept[mention.start:mention.end] = [False] * (mention.end - mention.start)
         rest = "".join(c for c, keep in zip(norm, kept, strict=True) if keep)
+        for mention in self._mentioned(norm, offered_ids):  # said twice: 公积金，公积金
+            rest = rest.replace(norm[mention.start:mention.end], "")
         for pattern in (_NUMBERED, _FIRST, _MIDDLE, _LAST, _NONE, _FILLERS):
             rest = pattern.sub("", rest)
         return len(rest) <= _RESIDUE

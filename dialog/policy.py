@@ -196,7 +196,8 @@ class DialogPolicy:
         asks_human = self._asks_human(match)
         if state.last_say_key == "survey" and not asks_human:
             return self._on_rating(state, match)
-        if state.choice and not asks_human and intent_id != "repeat":
+        if state.choice and not asks_human and (
+                intent_id != "repeat" or self._chosen_despite_repeat(state, match)):
             # Read first as the answer: 市场 alone matches an FAQ that transfers.
             chosen = self._resolve_choice(state, match, reply)
             if chosen is not None:
@@ -368,6 +369,16 @@ class DialogPolicy:
             return self._route(state, answer.department, "caller_choice")
         reason = "choice_none" if answer.kind == "none" else "choice_unclear"
         return self._begin_transfer(state, self.kb.default_department, reason)
+
+    def _chosen_despite_repeat(self, state: DialogState, match: MatchResult) -> bool:
+        """The matcher reads 你说的第一个, 最后那个 or 不清楚 as "say it again" (你说的…,
+        最后那句, 没听清), but the choice reader finds an offered department in them, or "none
+        of them" when nothing is said about hearing (听不清楚 asks to hear the question
+        again)."""
+        chosen = self.choices.choose(state.choice, match.text or "")
+        if chosen == department_choice.NONE_OF_THEM:
+            return "听" not in (match.text or "")
+        return chosen is not None
 
     def _wants_human(self, match: MatchResult) -> bool:
         """A human was asked for, or the intent itself transfers (routing is not: it first

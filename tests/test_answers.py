@@ -63,6 +63,10 @@ READ_CASES = [  # (question, caller, reply kind, rest)
     ("confirm", "不是，我问的不是那个", "no", ""),
     ("confirm", "不是那个事儿", "no", ""),
     ("clarification", "都不是，你没明白我的意思", "no", ""),
+    ("confirm", "嗯哪", "yes", ""),
+    ("anything_else", "我没别的了", "no", ""),
+    # 不是A，是B的问题 is a correction, not what the caller says it is not about
+    ("confirm", "不是公交，是出租车的事", "no", "公交是出租车的事"),
     (None, "没有", None, "没有"),  # no question asked: nothing is a reply
     ("no_match", "不是", None, "不是"),
 ]

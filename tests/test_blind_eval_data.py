@@ -140,3 +140,29 @@ def test_the_third_answer_set_is_well_formed_and_apart_from_the_held_out_answers
     # short replies both helpers wrote word for word (满意, 没有了…); one of them, 嗯嗯, was
     # among the lines the changes it was used for fixed (docs/benchmarks.md)
     assert shared <= ANSWERS3_ALSO_HELD_OUT, sorted(shared - ANSWERS3_ALSO_HELD_OUT)
+
+
+ANSWERS4 = Path(__file__).resolve().parent / "data" / "blind_answers4" / "dev.jsonl"
+ANSWERS4_ALSO_HELD_OUT = {
+    "S0026", "S0027", "S0033", "S0042", "S0071", "S0079", "S0158", "S0165", "S0167", "S0201",
+    "S0226", "S0229", "S0236", "S0262", "S0271", "S0297", "S0299", "S0308"}
+
+
+def test_the_fourth_answer_set_is_well_formed_and_apart_from_the_held_out_answers(
+        kb: KnowledgeBase) -> None:
+    rows = [json.loads(line) for line in ANSWERS4.read_text("utf-8").splitlines()]
+    assert len(rows) == 320 and len({r["id"] for r in rows}) == 320
+    departments = {f"dept:{d}" for d in kb.departments}
+    for row in rows:
+        context = row["context"]
+        assert row["kind"] == "answer" and context["prompt"] in {
+            "confirm", "anything_else", "clarification", "department_choice"}, row["id"]
+        assert all(context[k] in kb.intents for k in ("a", "b") if k in context), row["id"]
+        assert all(d in kb.departments for d in context.get("options", ())), row["id"]
+        assert (row["label"] in kb.intents or row["label"] in departments or row["label"] in
+                {"yes", "no", "goodbye", "human_agent", "none"}), row["id"]
+    held_out = {_bare(json.loads(line)["text"]) for path in (
+        ANSWERS / "test.jsonl", CHOICE / "test.jsonl") for line in path.read_text(
+        "utf-8").splitlines()}
+    shared = {r["id"] for r in rows if _bare(r["text"]) in held_out}  # ids only, never text
+    assert shared <= ANSWERS4_ALSO_HELD_OUT, sorted(shared - ANSWERS4_ALSO_HELD_OUT)

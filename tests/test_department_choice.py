@@ -73,6 +73,8 @@ OFFERED = ("hrss", "housing", "transport")
     # corrections: the last name counts, a denied one not at all
     ("不是社保，是交通运输", "transport"),
     ("不是住房建设", None),
+    ("不是，住建的", "housing"),  # a no of its own ("no: housing"), then the answer
+    ("前头那个", "hrss"),
     # heard wrong by the recogniser: a homophone (设保), a syllable off in a long name
     ("设保的问题", "hrss"),
     ("住房建社", "housing"),

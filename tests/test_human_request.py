@@ -15,6 +15,9 @@ from dialog.human_request import asks_for_person
     ("我要找接线员", True),
     ("给我转客服", True),
     ("要人工服务", True),
+    ("找个人听我说，这事复杂", True),
+    ("别问了，叫人", True),
+    ("叫人来修路灯", False),
     # a person for something else, or the words in another sense
     ("我想找个人帮我办社保", False),
     ("我找张经理", False),

@@ -18,7 +18,7 @@ from dialog.policy import (
     Say,
     Transfer,
 )
-from dialog.types import Guess, MatchResult
+from dialog.types import Candidate, Guess, MatchResult
 from tests.test_policy import BEGIN, CANCEL, KB, PROMPTS, brief, done, faq, nomatch, run, system
 
 CHOICE_PROMPT = "请问您的问题属于哪个方面：{options}？都不是的话请说“人工”。"
@@ -163,6 +163,29 @@ def test_repeat_keeps_the_question_pending() -> None:
     state, steps = run([*ASKED, system("repeat"), done("repeat"), nomatch("第一个")], POLICY)
     assert steps[-3][-1] == Say("repeat", QUESTION)
     assert (state.transfer_department, state.transfer_reason) == ("social", "caller_choice")
+
+
+@pytest.mark.parametrize(("text", "department", "reason"), [
+    ("你说的第一个", "social", "caller_choice"),  # the matcher reads 你说的… as "say it again"
+    ("最后那个", "tax", "caller_choice"),
+    ("不清楚", "hotline", "choice_none"),
+])
+def test_an_answer_the_matcher_reads_as_repeat_is_still_the_answer(
+        text: str, department: str, reason: str) -> None:
+    state, _ = run([*ASKED, system("repeat", text)], POLICY)
+    assert (state.transfer_department, state.transfer_reason) == (department, reason)
+
+
+def test_asking_to_hear_it_again_is_no_answer_of_none() -> None:
+    _, steps = run([*ASKED, system("repeat", "听不清楚")], POLICY)
+    assert steps[-1][-1] == Say("repeat", QUESTION)
+
+
+def test_an_area_said_twice_is_only_an_answer() -> None:
+    both = MatchResult(None, 0.84, None, "clarify", text="税务，税务",
+                       candidates=(Candidate("tax_dispute", 0.84), Candidate("social_card", 0.8)))
+    state, _ = run([*ASKED, CallerSpoke(both)], POLICY)
+    assert (state.transfer_department, state.transfer_reason) == ("tax", "caller_choice")
 
 
 def test_key_zero_mid_question_transfers_to_the_desk() -> None:
