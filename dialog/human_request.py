@@ -15,7 +15,8 @@ import re
 
 __all__ = ["asks_for_person"]
 
-_STAFF = "真人|活人|人工|工作人员|客服|接线员|话务员|值班的|坐席"
+# 人工 but not 人工授精 (an insurance question), 人工智能, 人工降雨, 人工湖
+_STAFF = "真人|活人|人工(?!授精|智能|降雨|增雨|湖|岛)|工作人员|客服|接线员|话务员|值班的|坐席"
 _FETCH = "找|转|叫|换|接|要|让|请|来|跟|和|同"
 _PATTERN = re.compile(
     rf"转人工|(?:{_FETCH})(?:个|一个|一下|给我|我)?(?:{_STAFF})"

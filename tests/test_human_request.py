@@ -18,6 +18,8 @@ from dialog.human_request import asks_for_person
     ("找个人听我说，这事复杂", True),
     ("别问了，叫人", True),
     ("叫人来修路灯", False),
+    ("我要人工服务", True),
+    ("我要人工授精，医保能报吗", False),
     # a person for something else, or the words in another sense
     ("我想找个人帮我办社保", False),
     ("我找张经理", False),
