@@ -19,6 +19,11 @@ from dialog.types import Candidate, MatchResult
 # to name what the caller wants against the chatter class (dialog.matcher) or an FAQ of
 # another department (dialog.second_looks).
 LONG_KEYWORD = 0.6
+# A department keyword this strong routes on its own when the others are well behind
+# (dialog.matcher: ROUTE_KEYWORD_MARGIN), and overrules an FAQ none of whose keywords was
+# heard (dialog.second_looks).
+ROUTE_KEYWORD = 0.44
+
 
 @dataclass(frozen=True)
 class Evidence:

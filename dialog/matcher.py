@@ -31,10 +31,11 @@ from dialog.addressee import addressed_to_someone_else
 from dialog.background import background_sample
 from dialog.classifier import IntentClassifier, train
 from dialog.embeddings import SentenceEncoder
-from dialog.evidence import LONG_KEYWORD, Evidence, route_signals, routed_decision
+from dialog.evidence import LONG_KEYWORD, ROUTE_KEYWORD, Evidence, route_signals, routed_decision
 from dialog.examples import ExampleIndex, strip_frames
 from dialog.intents import Intent, KnowledgeBase
 from dialog.keywords import Hit, KeywordIndex
+from dialog.landmarks import LandmarkLook
 from dialog.offices import OfficeIndex
 from dialog.phonetic import Utterance, analyse, loose_pinyin, loosen
 from dialog.request_frames import has_request_frame
@@ -62,8 +63,8 @@ ROUTE_THRESHOLD = 0.5
 # combined score stays under ROUTE_THRESHOLD: BM25 coverage falls with every word the caller
 # adds (路灯坏了 routes; 路灯坏了一个月了没人修 did not). Both chosen on kb_dev.tsv and the DEV
 # citizen titles: a whole keyword of two or more characters heard as characters (weight
-# 0.45; a sound hit is weaker) and a runner-up department at least 0.4 below.
-ROUTE_KEYWORD = 0.44
+# 0.45; a sound hit is weaker: ROUTE_KEYWORD, dialog.evidence) and a runner-up department at
+# least 0.4 below.
 ROUTE_KEYWORD_MARGIN = 0.4
 # In an utterance framed as a request (dialog.request_frames) the keyword's department need
 # only be ahead of every other: chosen on the DEV checked titles (0, 0.05, 0.1, 0.2 tried).
@@ -161,6 +162,8 @@ class Matcher:
         self._embedded = self._embed_examples(embedder) if embedder is not None else None
         self._classifier = self._train_classifier(examples) if learned else None
         self._looks = SecondLooks(kb, self._router, self._offices, self._reread)
+        self._landmarks = LandmarkLook(kb, self.canon, lambda utt, prior: self.decide(
+            utt.text, self._evidence_of(utt, utt.text), prior, landmarks=False))
 
     def _train_classifier(self, examples: list[tuple[int, Utterance]]) -> IntentClassifier:
         """The learned signal (dialog.classifier), trained on every example, spoken name and
@@ -284,13 +287,15 @@ class Matcher:
             replace(h, start=-1) for h in self._keywords.hits(bridged)
             if h.keyword.length >= _BRIDGED_MIN_LENGTH and h.keyword not in found]
 
-    def decide(self, text: str, ev: Evidence,
-               prior: DepartmentPrior | None = None) -> MatchResult:
+    def decide(self, text: str, ev: Evidence, prior: DepartmentPrior | None = None,
+               landmarks: bool = True) -> MatchResult:
         """Thresholds applied to the evidence: answer, clarify, route, or no match; then the
         second looks (dialog.second_looks: the reading without request frames, an office
-        named outright, the city's routing). A no-match carries the departments it may
-        belong to."""
+        named outright, the city's routing), and the reading without landmarks (`landmarks`:
+        dialog.landmarks). A no-match carries the departments it may belong to."""
         result = self._looks.revise(text, ev, self._decide(text, ev, prior), prior)
+        if landmarks:  # 派出所门口的下水道: where, not whose (dialog.landmarks)
+            result = self._landmarks.revise(text, ev.utterance, result, prior)
         if result.intent is not None or result.action != "none":
             return result
         # Only what the policy asks after a no-match: no decision depends on the guesses.

@@ -59,6 +59,16 @@ class Utterance:
     def __len__(self) -> int:
         return len(self.text)
 
+    def keeping(self, keep: list[bool]) -> Utterance:
+        """The utterance with only the characters marked in `keep`, pinyin cut at the same
+        places (no second pinyin analysis); itself when every character is kept."""
+        if all(keep):
+            return self
+        pick = [i for i, k in enumerate(keep) if k]
+        return Utterance("".join(self.text[i] for i in pick),
+                         tuple(self.tones[i] for i in pick),
+                         tuple(self.plain[i] for i in pick), tuple(self.loose[i] for i in pick))
+
 
 @lru_cache(maxsize=16384)
 def analyse(norm: str) -> Utterance:

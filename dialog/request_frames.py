@@ -43,8 +43,6 @@ def strip_request_frames(utt: Utterance) -> Utterance:
     keep = [True] * len(utt.text)
     for found in _PATTERN.finditer(utt.text):
         keep[found.start() : found.end()] = [False] * (found.end() - found.start())
-    if all(keep) or sum(keep) < _MIN_LEFT:
+    if sum(keep) < _MIN_LEFT:
         return utt
-    pick = [i for i, k in enumerate(keep) if k]
-    return Utterance("".join(utt.text[i] for i in pick), tuple(utt.tones[i] for i in pick),
-                     tuple(utt.plain[i] for i in pick), tuple(utt.loose[i] for i in pick))
+    return utt.keeping(keep)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from dialog.evidence import LONG_KEYWORD, Evidence, routed_decision
+from dialog.evidence import LONG_KEYWORD, ROUTE_KEYWORD, Evidence, routed_decision
 from dialog.intents import Intent, KnowledgeBase
 from dialog.offices import OfficeIndex
 from dialog.phonetic import Utterance
@@ -54,12 +54,18 @@ class SecondLooks:
                         prior: DepartmentPrior | None, text: str) -> MatchResult | None:
         """A transfer where a not-so-sure FAQ belongs to another department than the duty the
         caller named outright (a keyword of 3+ characters, the others far behind, routing
-        surer than the FAQ): 摩托车驾驶证注销 is the police's, not market's deregistration."""
+        surer than the FAQ): 摩托车驾驶证注销 is the police's, not market's deregistration.
+        An FAQ none of whose keywords was heard won on the shape of its examples (天天有人
+        烧垃圾 made 天天有人乱停车 a burning report): any department keyword that routes on
+        its own (ROUTE_KEYWORD) overrules it, with routing surer than the FAQ."""
         if top >= NAMED_FAQ_CEILING or intent.kind != "faq":
             return None
         routing = self._route(ev, prior, text)
-        if routing.department in (None, intent.department) or routing.keyword < LONG_KEYWORD \
-                or routing.margin < NAMED_MARGIN or routing.score <= top:
+        if routing.department in (None, intent.department) or routing.score <= top:
+            return None
+        own = ev.signals.get("keyword", 0.0) > 0.0  # the FAQ's own keywords were heard
+        if routing.keyword < (LONG_KEYWORD if own else ROUTE_KEYWORD) or (
+                own and routing.margin < NAMED_MARGIN):
             return None
         return routed_decision(routing, text, ev, faq_overruled=top)
 
