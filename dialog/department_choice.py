@@ -53,6 +53,9 @@ _DENIALS = ("不是", "不属于", "不归", "不")
 _FILLERS = re.compile(r"我觉得|应该|好像|可能|大概|属于|方面|那块|这块|问题|部门|领域|那个|这个|"
                       r"不对|不是|那边|选|是|的|吧|啊|呀|呢|了|就|我|归|管|一|个|类")
 _RESIDUE = 2
+# Clause breaks of a recogniser's or a writer's punctuation, and the marks that end a sentence.
+_CLAUSES = re.compile(r"[，,、；;：:。!！?？\s]+")
+_END = "。.!！?？ "
 # Intents that steer the dialog: matching one does not make the words a new request.
 _STEERING = frozenset({"yes", "no", "goodbye", "repeat", "menu"})
 
@@ -109,6 +112,7 @@ class _Mention:
     start: int
     end: int
     department: str | None  # None: a term of several departments, or denied (不是公安)
+    named: bool = False  # a department's name (公安, 税务), not one of its duty words
 
 
 class ChoiceReader:
@@ -141,16 +145,22 @@ class ChoiceReader:
         folded = (self._canon(t) for t in terms)
         return [t for t in folded if len(t) >= 2]
 
-    def choose(self, offered_ids: tuple[str, ...], text: str) -> str | None:
+    def choose(self, offered_ids: tuple[str, ...], text: str,
+               matched: str | None = None) -> str | None:
         """The department the caller chose, NONE_OF_THEM, or None (not an answer: a new
         request, a yes/no, or nothing the question can use). A department named wins over
         an ordinal, both over "none of them" (都不是，是教育的 → education); the last one named
-        wins over earlier ones, and one named after a denial (不是公安) does not count."""
+        wins over earlier ones, and one named after a denial (不是公安) does not count.
+        Duty words of several offered departments and no name (物业乱收费: housing's 物业,
+        market's 乱收费) are settled by `matched`, the matcher's department for the whole
+        utterance (the property dispute), when it is one of them."""
         norm = self._canon(_LEADING_NO.sub("", text))
         if not norm:
             return None
         mentions = self._mentioned(norm, offered_ids)
         named = [m.department for m in mentions if m.department]
+        if named and matched in named and not any(m.named for m in mentions):
+            return matched
         if named:
             return named[-1]
         ordinal = _ordinal(norm, len(offered_ids))
@@ -180,11 +190,15 @@ class ChoiceReader:
         first as the answer to the question that offered `offered_ids`. A yes takes the only
         option; a no is none of them; words the matcher can act on that are more than an
         answer (`_bare`) are a new request."""
-        chosen = self.choose(offered_ids, match.text)
+        matched = match.department if match.action != "clarify" else None
+        chosen = self.choose(offered_ids, match.text, matched)
         if chosen is not None and (not is_request(match) or self._bare(offered_ids, match.text)):
             if chosen == NONE_OF_THEM:
                 return Answer("none")
             return Answer("department", chosen)
+        last = self._last_clause(offered_ids, match.text)
+        if last is not None:
+            return Answer("department", last)
         if is_request(match):
             return Answer("request")
         yes = reply == "yes" or match.intent == "yes"
@@ -193,6 +207,16 @@ class ChoiceReader:
         if reply == "no" or match.intent == "no":
             return Answer("none")
         return Answer("unclear")
+
+    def _last_clause(self, offered_ids: tuple[str, ...], text: str) -> str | None:
+        """A department the last clause names and says nothing more (交社保费扣款的事，税务):
+        the caller described the matter, then answered; the description alone may read as
+        a request of another offered department."""
+        head, sep, last = _CLAUSES.sub("，", text.strip(_END)).rpartition("，")
+        if not sep or not head or not self._bare(offered_ids, last):
+            return None
+        chosen = self.choose(offered_ids, last)
+        return chosen if chosen not in (None, NONE_OF_THEM) else None
 
     def _bare(self, offered_ids: tuple[str, ...], text: str) -> bool:
         """Is `text` only an answer: names, ordinals, "none of them" and filler words?"""
@@ -222,7 +246,8 @@ class ChoiceReader:
             dept = _one_of(self._terms[hit.keyword.owner].departments(offered_ids),
                            offered_ids)
             denied = norm[:hit.start].endswith(_DENIALS)
-            found.append(_Mention(hit.start, hit.end, None if denied else dept))
+            found.append(_Mention(hit.start, hit.end, None if denied else dept,
+                                  bool(self._terms[hit.keyword.owner].names)))
         return sorted(found, key=lambda m: m.start)
 
 

@@ -215,3 +215,34 @@ def test_corrections_are_read_whole(matcher: Matcher, text: str, expected: Answe
     reader = ChoiceReader(matcher.kb)
     match, reply = understand(matcher.match, "department_choice", text)
     assert reader.answer(("market", "environment", "housing"), match, reply) == expected
+
+
+@pytest.mark.parametrize(("text", "offered_ids", "expected"), [
+    # duty words of two offered departments (物业 / 乱收费, 学校 / 乱收费): whose matter it
+    # is, as the matcher reads the whole utterance, not the last word
+    ("就是物业乱收费", ("housing", "market", "tax"), "housing"),
+    ("是学校乱收费", ("education", "market"), "education"),
+    # a department named outright still wins, whatever the matcher reads
+    ("物业乱收费，找市场监管", ("housing", "market", "tax"), "market"),
+])
+def test_duty_words_of_two_departments_are_settled_by_the_whole_utterance(
+    matcher: Matcher, text: str, offered_ids: tuple[str, ...], expected: str
+) -> None:
+    reader = ChoiceReader(matcher.kb)
+    match, reply = understand(matcher.match, "department_choice", text)
+    assert reader.answer(offered_ids, match, reply) == Answer("department", expected)
+    assert reader.choose(offered_ids, text, None) == offered_ids[1]  # without it: the last
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # the matter described (an hrss FAQ on its own), then the answer in the last clause
+    ("单位交的养老保险扣了两遍，税务", Answer("department", "tax")),
+    ("报销的事儿。医保吧", Answer("department", "medical_insurance")),
+    # the last clause is more than an answer: the request stands
+    ("税务，我想问个人所得税怎么退", Answer("request")),
+])
+def test_an_answer_after_the_matter_described(matcher: Matcher, text: str,
+                                              expected: Answer) -> None:
+    reader = ChoiceReader(matcher.kb)
+    match, reply = understand(matcher.match, "department_choice", text)
+    assert reader.answer(("hrss", "tax", "medical_insurance"), match, reply) == expected
