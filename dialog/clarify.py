@@ -18,6 +18,8 @@ REJECT = "<none>"
 """`choose` result when the caller said neither of the intents is what they meant."""
 
 _FIRST = re.compile(r"第一|头一个|前一个|前面的|前面那|前面这|前头|前边|前者|上一个|第1|头个|前面$")
+# What may stand around an offer's words in a bare answer (我就是要投诉).
+_ECHO_FILLERS = re.compile(r"[我就是要想的吧啊呀呢了嗯对那个这，,。！!？? ]")
 _SECOND = re.compile(r"第二|后一个|后面的|后面那|后面这|后头|后边|后者|下一个|最后那|第2|后面$")
 
 
@@ -47,6 +49,8 @@ def choose(pending: tuple[str, ...], match: MatchResult,
     if words and department_of and (sibling := _sibling_named(
             pending, match, text, words, department_of)) is not None:
         return sibling
+    if words and len(pending) >= 2 and (echoed := _echoed(pending, text, words)) is not None:
+        return echoed
     if match.intent == "yes":
         return pending[0]
     if match.intent == "no":
@@ -61,21 +65,46 @@ def _sibling_named(pending: tuple[str, ...], match: MatchResult, text: str,
     of that offer's department (a reply, not a new question to another department)."""
     if len(pending) < 2 or match.intent is None or match.intent in pending or match.routed:
         return None
-    named = _named(pending, text, words)
+    heard = department_of(match.intent)
+    named = _named(pending, text, words, lambda i: department_of(i) == heard)
     if named is None or department_of(named) is None:
         return None
-    return named if department_of(match.intent) == department_of(named) else None
+    return named if heard == department_of(named) else None
 
 
-def _named(pending: tuple[str, ...], text: str,
-           words: dict[str, tuple[str, ...]]) -> str | None:
+def _echoed(pending: tuple[str, ...], text: str,
+            words: dict[str, tuple[str, ...]]) -> str | None:
+    """The one offer whose words the caller only repeated, with nothing but fillers around
+    them (投诉，我就是要投诉 after 投诉工作人员还是提意见建议): an answer, although the matcher
+    reads the bare word as some FAQ of its own."""
+    named = _named(pending, text, words)
+    if named is None:
+        return None
+    rest = text
+    for word in sorted((normalize(w) for w in words.get(named, ())), key=len, reverse=True):
+        for size in range(len(word), 1, -1):  # the longest piece of the word said
+            rest = _remove_pieces(rest, word, size)
+    return named if not _ECHO_FILLERS.sub("", rest) else None
+
+
+def _remove_pieces(text: str, word: str, size: int) -> str:
+    for start in range(len(word) - size + 1):
+        text = text.replace(word[start:start + size], "")
+    return text
+
+
+def _named(pending: tuple[str, ...], text: str, words: dict[str, tuple[str, ...]],
+           prefer: Callable[[str], bool] | None = None) -> str | None:
     """The one pending intent whose name or keyword shares the longest piece (two characters
     at least) with the caller's words, None on a tie: after 社保缴费记录还是公积金余额, 公积金的
-    names the second."""
+    names the second. A tie goes to the one offer `prefer` picks (the department the matcher
+    heard: 是投诉你们政务中心的人 between two complaint lines)."""
     longest = {i: max((_common(text, normalize(w)) for w in words.get(i, ())), default=0)
                for i in pending}
     best = max(longest.values(), default=0)
     winners = [i for i, n in longest.items() if n == best]
+    if len(winners) > 1 and prefer is not None:
+        winners = [i for i in winners if prefer(i)]
     return winners[0] if best >= 2 and len(winners) == 1 else None
 
 

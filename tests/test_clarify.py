@@ -85,3 +85,31 @@ DEPARTMENTS = {"sbk_reissue": "hrss", "hpf_withdraw": "housing_fund",
 def test_a_sibling_read_of_a_named_offer_is_that_offer(
         match: MatchResult, expected: str | None) -> None:
     assert choose(PENDING, match, WORDS, DEPARTMENTS.get) == expected
+
+
+COMPLAINTS = ("hospital_complaint", "staff_complaint", "suggestion")
+COMPLAINT_WORDS = {"hospital_complaint": ("医院服务投诉", "医院"),
+                   "staff_complaint": ("投诉工作人员", "推诿"),
+                   "suggestion": ("提意见建议", "提个意见")}
+COMPLAINT_DEPARTMENTS = {"hospital_complaint": "health", "staff_complaint": "gov_service",
+                         "suggestion": "gov_service", "office_hours": "gov_service",
+                         "consumer_complaint": "market"}
+
+
+def test_a_tie_between_two_offers_goes_to_the_department_heard() -> None:
+    # 投诉 is in both offers' names; 政务中心 made the matcher hear the service centre's hours
+    match = said("是投诉你们政务中心的人", "office_hours", "answer")
+    assert choose(COMPLAINTS[:2], match, COMPLAINT_WORDS, COMPLAINT_DEPARTMENTS.get) \
+        == "staff_complaint"
+    # without the department heard, a tie is still no choice
+    assert choose(COMPLAINTS[:2], said("是投诉"), COMPLAINT_WORDS) is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("投诉，我就是要投诉", "staff_complaint"),  # the offer's word repeated, fillers around it
+    ("投诉吧", "staff_complaint"),
+    ("我要投诉卖菜的缺斤少两", None),  # more than the word: the new request stands
+])
+def test_an_offer_s_word_repeated_is_that_offer(text: str, expected: str | None) -> None:
+    match = said(text, "consumer_complaint", "transfer")  # what the bare 投诉 reads as
+    assert choose(COMPLAINTS[1:], match, COMPLAINT_WORDS, COMPLAINT_DEPARTMENTS.get) == expected
