@@ -57,13 +57,14 @@ class SecondLooks:
         surer than the FAQ): 摩托车驾驶证注销 is the police's, not market's deregistration.
         An FAQ none of whose keywords was heard won on the shape of its examples (天天有人
         烧垃圾 made 天天有人乱停车 a burning report): any department keyword that routes on
-        its own (ROUTE_KEYWORD) overrules it, with routing surer than the FAQ."""
-        if top >= NAMED_FAQ_CEILING or intent.kind != "faq":
+        its own (ROUTE_KEYWORD) overrules it, with routing surer than the FAQ, however sure
+        the FAQ is (大学生创业补贴 is hrss's 创业补贴, not the student-aid answer at 0.92)."""
+        own = ev.signals.get("keyword", 0.0) > 0.0  # the FAQ's own keywords were heard
+        if (own and top >= NAMED_FAQ_CEILING) or intent.kind != "faq":
             return None
         routing = self._route(ev, prior, text)
         if routing.department in (None, intent.department) or routing.score <= top:
             return None
-        own = ev.signals.get("keyword", 0.0) > 0.0  # the FAQ's own keywords were heard
         if routing.keyword < (LONG_KEYWORD if own else ROUTE_KEYWORD) or (
                 own and routing.margin < NAMED_MARGIN):
             return None

@@ -78,3 +78,11 @@ def test_an_faq_without_its_keywords_gives_way_to_a_department_keyword(
     teachers = matcher.match("投诉学校拖欠教师工资")
     assert (teachers.intent, teachers.department) == (None, "education")
     assert teachers.candidates[0].intent == "wage_arrears"
+
+
+def test_a_sure_faq_without_its_keywords_still_gives_way(matcher: Matcher) -> None:
+    # student aid reads 大学生…怎么领 surely (0.9+), but 创业补贴 is the labour bureau's
+    result = matcher.match("大学生创业补贴怎么领")
+    assert (result.intent, result.department) == (None, "hrss")
+    assert result.signals["faq_overruled"] >= 0.8
+    assert matcher.match("大学生助学贷款怎么申请").intent == "student_aid"
