@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 
 from dialog.phonetic import Utterance, analyse, onset
 
-HitKind = Literal["chars", "tone", "pinyin", "loose", "near"]
+HitKind = Literal["chars", "tone", "pinyin", "loose", "near", "gapped"]
 
 # Keyword weight by length in characters: a 2-character word alone (餐厅) stays below the
 # answer threshold and needs corroboration; a 4-character term (营业执照) is nearly decisive.
@@ -30,8 +30,13 @@ KEYWORD_WEIGHTS = (0.0, 0.2, 0.45, 0.6, 0.7, 0.8)
 # How much of its weight a keyword keeps when heard only by sound: a tone-exact homophone is
 # almost as good as the characters, a tone slip less so, an accent fold or near miss least.
 SOUND_FACTORS: dict[HitKind, float] = {
-    "chars": 1.0, "tone": 0.9, "pinyin": 0.8, "loose": 0.75, "near": 0.6,
+    "chars": 1.0, "tone": 0.9, "pinyin": 0.8, "loose": 0.75, "near": 0.6, "gapped": 0.75,
 }
+# A keyword of three characters or more said with a few words inside it (拖欠三个月工资,
+# 路灯一直不亮, 水泥主路): its first two characters or more, then the rest after a gap of at
+# most this many characters (one fewer for three-character keywords), no negation in it.
+_GAP_MAX = 3
+_GAP_NEGATION = frozenset("不没未非别")
 _NEAR_RATIO = 90.0  # partial_ratio (0..100) on loosened pinyin for a near miss (at 85,
 # she bao jiao fei passed for yi bao jiao fei)
 _NEAR_MIN_LENGTH = 4  # any syllable off in three is a different word too often; three-
@@ -97,6 +102,11 @@ class KeywordIndex:
                 close_owners is None or kw.owner in close_owners):
                 for key in _close_keys(kw.tones):
                     self._close.setdefault(key, []).append(kw)
+        self._heads: dict[str, list[tuple[Keyword, str]]] = {}
+        for kw in self.keywords:
+            for cut in range(2, kw.length):
+                self._heads.setdefault(kw.text[:cut], []).append((kw, kw.text[cut:]))
+        self._head_lengths = sorted({len(h) for h in self._heads})
         self._lengths = sorted({kw.length for kw in self.keywords})
         self._near = [kw for kw in self.keywords if kw.length >= _NEAR_MIN_LENGTH]
         self._near_sounds = [" ".join(kw.loose) for kw in self._near]
@@ -116,7 +126,29 @@ class KeywordIndex:
         if near and fuzzy:
             for hit in self.near_hits(utt, best):
                 best[hit.keyword] = hit
+        if near:
+            for hit in self._gapped(utt.text, best):
+                best[hit.keyword] = hit
         return list(best.values())
+
+    def _gapped(self, text: str, found: dict[Keyword, Hit]) -> list[Hit]:
+        """Keywords said with words inside them (see _GAP_MAX), except those in `found`.
+        No exact place (start -1), as a near miss."""
+        hits: dict[Keyword, Hit] = {}
+        for start in range(len(text)):
+            for size in self._head_lengths:
+                for kw, tail in self._heads.get(text[start:start + size], ()):
+                    if kw in found or kw in hits:
+                        continue
+                    after = start + size
+                    for gap in range(1, _GAP_MAX + (kw.length > 3)):
+                        inside = text[after:after + gap]
+                        if len(inside) < gap or _GAP_NEGATION & set(inside):
+                            break
+                        if text.startswith(tail, after + gap):
+                            hits[kw] = Hit(kw, -1, kw.weight * SOUND_FACTORS["gapped"], "gapped")
+                            break
+        return list(hits.values())
 
     def scores(self, hits: list[Hit]) -> np.ndarray:
         """Per owner (0..1): the strongest outermost hit, the others added by a damped

@@ -488,7 +488,8 @@ def _learned_support(keyword: np.ndarray, examples: np.ndarray,
 
 def _sound_share(hits: list[Hit], owner: int) -> float:
     """Strength of the best keyword of `owner` found only by its sound (0 when none)."""
-    return max((h.strength for h in hits if h.keyword.owner == owner and h.kind != "chars"),
+    return max((h.strength for h in hits
+                if h.keyword.owner == owner and h.kind not in ("chars", "gapped")),
                default=0.0)
 
 

@@ -112,3 +112,34 @@ def test_near_hits_skip_keywords_already_found() -> None:
     (hit,) = INDEX.near_hits(utt)
     assert (hit.keyword.text, hit.start) == ("户口迁移", -1)
     assert INDEX.near_hits(utt, {hit.keyword: hit}) == []
+
+
+GAPPED = KeywordIndex([(0, "拖欠工资"), (1, "水泥路"), (2, "路灯不亮"), (3, "医保")], owners=4)
+
+
+@pytest.mark.parametrize(("text", "keyword"), [
+    ("老板拖欠三个月工资", "拖欠工资"),  # four characters: up to three inside
+    ("村里想修一条水泥主路", "水泥路"),  # three characters: up to two inside
+    ("那几盏路灯一直不亮", "路灯不亮"),
+])
+def test_a_keyword_said_with_words_inside_it(text: str, keyword: str) -> None:
+    hits = {h.keyword.text: h for h in GAPPED.hits(analyse(text))}
+    assert hits[keyword].kind == "gapped"
+    assert hits[keyword].start == -1  # no exact place, as a near miss
+    assert hits[keyword].strength == pytest.approx(
+        hits[keyword].keyword.weight * SOUND_FACTORS["gapped"])
+
+
+@pytest.mark.parametrize("text", [
+    "拖欠了好几个月的工资",  # five inside: too far apart to be one word
+    "水泥厂门口的路",  # three inside a three-character keyword
+    "路灯不是不亮",  # 不 inside: a negation changes the word
+    "医生说保险",  # two characters are never split
+])
+def test_words_too_far_apart_are_no_keyword(text: str) -> None:
+    assert not [h for h in GAPPED.hits(analyse(text)) if h.kind == "gapped"]
+
+
+def test_a_keyword_heard_whole_is_not_also_gapped() -> None:
+    hits = GAPPED.hits(analyse("拖欠工资拖欠三个月工资"))
+    assert [h.kind for h in hits if h.keyword.text == "拖欠工资"] == ["chars"]

@@ -74,10 +74,7 @@ def test_an_faq_without_its_keywords_gives_way_to_a_department_keyword(
     assert "faq_overruled" in result.signals
     # the FAQ's own keyword heard: it stays
     assert matcher.match("小区门口天天有人烧垃圾").intent == "burning_report"
-    # wage arrears without its keyword (拖欠工资): a teacher's pay is the school's bureau's
-    teachers = matcher.match("投诉学校拖欠教师工资")
-    assert (teachers.intent, teachers.department) == (None, "education")
-    assert teachers.candidates[0].intent == "wage_arrears"
+
 
 
 def test_a_sure_faq_without_its_keywords_still_gives_way(matcher: Matcher) -> None:

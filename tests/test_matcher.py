@@ -392,10 +392,11 @@ def test_a_duty_named_outright_overrules_another_department_s_faq(
 
 @pytest.mark.parametrize("text", [
     "我的社保卡丢了怎么补办",  # an FAQ, sure of itself
-    # wage arrears (hrss), its keyword 拖欠工资 heard, against 学校: education not far ahead
-    # (with 教育局 named, the office takes it:
+    # wage arrears (hrss), its keyword 拖欠工资 heard (also with 教师 inside it), against
+    # 学校: education not far ahead (with 教育局 named, the office takes it:
     # test_an_office_named_outright_takes_the_call_from_another_department_s_faq)
     "投诉学校拖欠工资",
+    "投诉学校拖欠教师工资",
 ])
 def test_a_sure_faq_or_a_close_department_keeps_the_answer(matcher: Matcher, text: str) -> None:
     result = matcher.match(text)
@@ -572,10 +573,7 @@ def test_maternity_insurance_is_medical_insurance_s(matcher: Matcher) -> None:
 
 
 @pytest.mark.parametrize(("text", "department"), [
-    # not hrss's wage-arrears answer (拖欠工资, its keyword, heard: the office decides; with
-    # 拖欠老师工资 no keyword of the FAQ is heard and education's 老师 already overrules it,
-    # tests/test_landmarks.py)
-    ("我们学校教育局拖欠工资三个月了", "education"),
+    ("我们学校教育局拖欠老师工资三个月了", "education"),  # not hrss's wage-arrears answer
     ("公安局出入境大厅周六上不上班", "public_security"),  # not the service centre's hours
     ("请问公积金中心几点上班", "housing_fund"),
 ])
