@@ -10,7 +10,8 @@ A landmark is an institution followed by a word for a place outside it (门口, 
 对面, 路口, 路段 …); inside (学校里, 医院里) is the institution's own matter and is no
 landmark. When the first decision is the landmark's department (or nothing), the utterance is
 read again without the institution's name, and that reading is taken when it decides for
-another department: what the caller reports, not where. Marked `signals.landmark`. Chosen on
+another department: what the caller reports, not where; or when it is plain chatter (我在医院
+门口等你呢: the building was the only word of any department). Marked `signals.landmark`. Chosen on
 the DEV citizen-message titles and utterances written for the purpose (tests/test_landmarks.py).
 Pure; no I/O.
 """
@@ -65,9 +66,11 @@ class LandmarkLook:
     """The reading without landmarks over one knowledge base; `decide` is the matcher's whole
     decision (with its second looks) for another reading of an utterance."""
 
-    def __init__(self, kb: KnowledgeBase, canon: Callable[[str], str], decide: Decide) -> None:
+    def __init__(self, kb: KnowledgeBase, canon: Callable[[str], str], decide: Decide,
+                 chatter: float = 1.0) -> None:
         self.kb = kb
         self._decide = decide
+        self._chatter = chatter  # the chatter probability (classifier_none) that rejects
         self._institutions = set(INSTITUTIONS)
         self._words: dict[str, set[str]] = {}  # department word → departments listing it
         for dept in kb.departments.values():
@@ -93,6 +96,10 @@ class LandmarkLook:
         for lm, _ in found:
             keep[lm.start:lm.end] = [False] * (lm.end - lm.start)
         second = self._decide(utt.keeping(keep), prior)
+        if first.action != "none" and second.action == "none" and second.intent is None \
+                and second.signals.get("classifier_none", 0.0) >= self._chatter:
+            # 我在医院门口等你呢: without the building, plain chatter
+            return replace(second, text=text, signals=second.signals | {"landmark": 1.0})
         if second.action in ("none", "clarify") or second.department in (None, first.department) \
                 or (second.intent is not None and self.kb.intents[second.intent].kind != "faq"):
             return first

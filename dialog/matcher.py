@@ -163,7 +163,7 @@ class Matcher:
         self._classifier = self._train_classifier(examples) if learned else None
         self._looks = SecondLooks(kb, self._router, self._offices, self._reread)
         self._landmarks = LandmarkLook(kb, self.canon, lambda utt, prior: self.decide(
-            utt.text, self._evidence_of(utt, utt.text), prior, landmarks=False))
+            utt.text, self._evidence_of(utt, utt.text), prior, landmarks=False), _NONE_VETO)
 
     def _train_classifier(self, examples: list[tuple[int, Utterance]]) -> IntentClassifier:
         """The learned signal (dialog.classifier), trained on every example, spoken name and

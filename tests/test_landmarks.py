@@ -83,3 +83,12 @@ def test_a_sure_faq_without_its_keywords_still_gives_way(matcher: Matcher) -> No
     assert (result.intent, result.department) == (None, "hrss")
     assert result.signals["faq_overruled"] >= 0.8
     assert matcher.match("大学生助学贷款怎么申请").intent == "student_aid"
+
+
+@pytest.mark.parametrize("text", ["我在医院门口等你呢", "我到公安局门口了你出来吧"])
+def test_chatter_at_a_building_is_chatter(matcher: Matcher, text: str) -> None:
+    # the building was the only word of any department (the hospital-complaint line, the police)
+    result = matcher.match(text)
+    assert (result.action, result.intent, result.department) == ("none", None, None)
+    assert result.signals["landmark"] == 1.0
+    assert result.signals["classifier_none"] >= 0.7
