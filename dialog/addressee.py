@@ -26,7 +26,14 @@ _PATTERN = re.compile(
     rf"{_WHO}(?:.{{0,12}}(?:{_PERSON})|.{{0,10}}(?:{_TRADE}).{{1,4}}的)")
 
 
+# "Wrong number" said outright, with nothing else but apologies; 打 as the recognizer also
+# writes it (答错了, 达错了: 护士打针打错了 made 答错了 a hospital complaint by sound).
+_SORRY = "(?:不好意思|对不起|抱歉|哎呀|哎|啊|呀|哦)"
+_DIALLED_WRONG = re.compile(
+    rf"(?:{_SORRY}*(?:我|我们)?(?:好像|可能)?[打答达大搭]错(?:了)?(?:电话|号码?)?(?:了)?{_SORRY}*)+")
+
+
 def addressed_to_someone_else(text: str) -> bool:
     """Does the whole (normalised: no 喂, 请问 or 吗) utterance ask whether the callee is some
-    person or shop (是王师傅家, 是小区门口那个修鞋的)?"""
-    return _PATTERN.fullmatch(text) is not None
+    person or shop (是王师傅家, 是小区门口那个修鞋的), or say the number was wrong (打错了)?"""
+    return _PATTERN.fullmatch(text) is not None or _DIALLED_WRONG.fullmatch(text) is not None
