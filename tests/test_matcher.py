@@ -570,33 +570,3 @@ def test_maternity_insurance_is_medical_insurance_s(matcher: Matcher) -> None:
     assert "生育津贴" not in matcher.kb.departments["hrss"].keywords
     result = matcher.match("公司不给我报生育保险")
     assert (result.action, result.department) == ("transfer", "medical_insurance"), result
-
-
-@pytest.mark.parametrize(("text", "department"), [
-    ("我们学校教育局拖欠老师工资三个月了", "education"),  # not hrss's wage-arrears answer
-    ("公安局出入境大厅周六上不上班", "public_security"),  # not the service centre's hours
-    ("请问公积金中心几点上班", "housing_fund"),
-])
-def test_an_office_named_outright_takes_the_call_from_another_department_s_faq(
-    matcher: Matcher, text: str, department: str
-) -> None:
-    result = matcher.match(text)
-    assert (result.intent, result.action, result.department) == (None, "transfer", department)
-    assert result.signals["office_named"] > 0  # the FAQ's score it overruled
-    assert {"route", "route_keyword", "route_margin"} <= set(result.signals)
-
-
-@pytest.mark.parametrize(("text", "intent"), [
-    ("派出所补办身份证要带什么", "id_card"),  # the office's own FAQ: answered
-    ("社保卡丢了怎么补办", "sbk_reissue"),  # no office named
-])
-def test_an_office_s_own_faq_is_still_answered(matcher: Matcher, text: str, intent: str) -> None:
-    result = matcher.match(text)
-    assert result.intent == intent and "office_named" not in result.signals
-
-
-def test_two_departments_offices_named_leave_the_decision_to_the_matcher(
-    matcher: Matcher,
-) -> None:
-    result = matcher.match("社保局让我去派出所开证明")
-    assert "office_named" not in result.signals

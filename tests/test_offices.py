@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from dialog.matcher import Matcher
 from dialog.normalize import normalize
 from dialog.offices import OfficeIndex
 from dialog.phonetic import analyse
@@ -45,3 +46,36 @@ def test_names_are_folded_as_the_caller_s_words_are() -> None:
     index = OfficeIndex([("public_security", ["警察局"])], lambda t: fold.get(t, t))
     assert index.named(analyse("公安局不给立案")) == "public_security"
     assert OfficeIndex([("x", [""])], lambda t: t).named(analyse("任何话")) is None
+
+
+# ---- the matcher: an office named takes the call (moved from tests/test_matcher.py) ----
+
+
+@pytest.mark.parametrize(("text", "department"), [
+    ("我们学校教育局拖欠老师工资三个月了", "education"),  # not hrss's wage-arrears answer
+    ("公安局出入境大厅周六上不上班", "public_security"),  # not the service centre's hours
+    ("请问公积金中心几点上班", "housing_fund"),
+])
+def test_an_office_named_outright_takes_the_call_from_another_department_s_faq(
+    matcher: Matcher, text: str, department: str
+) -> None:
+    result = matcher.match(text)
+    assert (result.intent, result.action, result.department) == (None, "transfer", department)
+    assert result.signals["office_named"] > 0  # the FAQ's score it overruled
+    assert {"route", "route_keyword", "route_margin"} <= set(result.signals)
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("派出所补办身份证要带什么", "id_card"),  # the office's own FAQ: answered
+    ("社保卡丢了怎么补办", "sbk_reissue"),  # no office named
+])
+def test_an_office_s_own_faq_is_still_answered(matcher: Matcher, text: str, intent: str) -> None:
+    result = matcher.match(text)
+    assert result.intent == intent and "office_named" not in result.signals
+
+
+def test_two_departments_offices_named_leave_the_decision_to_the_matcher(
+    matcher: Matcher,
+) -> None:
+    result = matcher.match("社保局让我去派出所开证明")
+    assert "office_named" not in result.signals
