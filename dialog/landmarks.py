@@ -100,6 +100,11 @@ class LandmarkLook:
                 and second.signals.get("classifier_none", 0.0) >= self._chatter:
             # 我在医院门口等你呢: without the building, plain chatter
             return replace(second, text=text, signals=second.signals | {"landmark": 1.0})
+        if _unnamed_faq(second, self.kb):
+            # 我在学校门口接孩子呢: outside the building no word names a matter, only the
+            # sentence's shape resembles an FAQ's examples: nothing is asked
+            return replace(second, intent=None, action="none", department=None, text=text,
+                           candidates=(), signals=second.signals | {"landmark": 1.0})
         if second.action in ("none", "clarify") or second.department in (None, first.department) \
                 or (second.intent is not None and self.kb.intents[second.intent].kind != "faq"):
             return first
@@ -114,3 +119,9 @@ class LandmarkLook:
             return bool(owners & {self.kb.intents[c.intent].department
                                   for c in first.candidates})
         return first.department in owners
+
+
+def _unnamed_faq(found: MatchResult, kb: KnowledgeBase) -> bool:
+    """An FAQ decided without any of its keywords heard (the examples' shape alone)."""
+    return (found.intent is not None and found.action != "none"
+            and kb.intents[found.intent].kind == "faq" and found.signals.get("keyword", 0.0) == 0.0)

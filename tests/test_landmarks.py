@@ -92,3 +92,12 @@ def test_chatter_at_a_building_is_chatter(matcher: Matcher, text: str) -> None:
     assert (result.action, result.intent, result.department) == ("none", None, None)
     assert result.signals["landmark"] == 1.0
     assert result.signals["classifier_none"] >= 0.7
+
+
+@pytest.mark.parametrize("text", ["我在学校门口接孩子呢", "我在小学门口接孩子"])
+def test_nothing_named_outside_the_building_is_no_request(matcher: Matcher, text: str) -> None:
+    # without 学校 only the shape of the sentence (孩子) resembled an FAQ, and with it the
+    # building alone had made it the school-enrolment answer
+    result = matcher.match(text)
+    assert (result.action, result.intent, result.department) == ("none", None, None)
+    assert result.signals["landmark"] == 1.0
