@@ -42,6 +42,7 @@ from dialog.request_frames import has_request_frame
 from dialog.routing import GUESS_CHATTER, DepartmentPrior, DepartmentRouter, Routing
 from dialog.second_looks import SecondLooks
 from dialog.semantic import Bm25Index, terms
+from dialog.shop_questions import asks_about_a_shop
 from dialog.synonyms import Canonicalizer
 from dialog.types import Action, Candidate, MatchResult
 from dialog.yes_no import YesNoRules
@@ -315,10 +316,10 @@ class Matcher:
         if self._chatter(ev):
             return MatchResult(None, top, None, "none", text=text, signals=ev.signals,
                                candidates=ev.candidates)
-        if addressed_to_someone_else(ev.utterance.text):
+        aside = _aside(ev.utterance.text)
+        if aside:  # a wrong number, a question about a shop: chatter whatever its words
             return MatchResult(None, top, None, "none", text=text,
-                               signals=ev.signals | {"someone_else": 1.0},
-                               candidates=ev.candidates)
+                               signals=ev.signals | {aside: 1.0}, candidates=ev.candidates)
         confident = top >= self.threshold
         if confident and not self._too_close(ev.scores, ev.order):
             intent = self._intents[best]
@@ -498,3 +499,13 @@ def embedding_semantic(cosine: np.ndarray) -> np.ndarray:
     scaled: np.ndarray = np.clip(
         (cosine - _EMBEDDING_LOW) / (_EMBEDDING_HIGH - _EMBEDDING_LOW), 0.0, 1.0)
     return scaled
+
+
+def _aside(text: str) -> str | None:
+    """The signal naming why a (normalised) utterance is no request by its shape: addressed to
+    someone else (dialog.addressee), or a question about a shop (dialog.shop_questions)."""
+    if addressed_to_someone_else(text):
+        return "someone_else"
+    if asks_about_a_shop(text):
+        return "shop_question"
+    return None
