@@ -37,7 +37,7 @@ INSTITUTIONS: tuple[str, ...] = (
 )
 # A place outside the building; 里 / 里面 (inside) is deliberately absent.
 _PLACE = (r"(?:的)?(?:大门口|门口|门前|大门外|[东西南北侧正后前]门|校门口|[东西南北]?校门|旁边|"
-          r"边上|附近|对面|周边|周围|隔壁|外面|后面|前面|(?:那个|这个|那|这)?路口|路段|段|"
+          r"边上|附近|对面|周边|周围|隔壁|外面|后面|前面|(?:那个|这个|那|这)?路口|路段|段|后头|后边|前头|前边|边儿上|跟前|"
           r"(?:那|这)条路|(?:那|这)边|一带)")
 # A campus or branch named between the building and the place (城北中学春城校区段).
 _BRANCH = r"(?:[\u4e00-\u9fff]{1,4}?(?:校区|分校|院区|分院))?"
