@@ -12,7 +12,13 @@ CARD = MatchResult("sbk_reissue", 0.9, "hrss", "answer", text="社保卡丢了")
 ROUTED = MatchResult(None, 0.7, "housing", "transfer", text="路灯坏了")
 TABLE = {"社保卡丢了": CARD, "路灯坏了": ROUTED,
          "no": MatchResult("no", 0.9, None, "answer", text="没有了"),
-         "不要": MatchResult("no", 1.0, None, "none", text="不要")}  # no question asked
+         "不要": MatchResult("no", 1.0, None, "none", text="不要"),  # no question asked
+         # questions about a shop, a wrong number: no request, understood by their shape
+         "银行几点关门": MatchResult(None, 0.6, None, "none", text="银行几点关门",
+                               signals={"shop_question": 1.0}),
+         "是王师傅家": MatchResult(None, 0.3, None, "none", text="是王师傅家",
+                              signals={"someone_else": 1.0}),
+         "大厅几点关门": MatchResult("office_hours", 0.9, "gov_service", "answer")}
 
 
 def match(text: str) -> MatchResult:
@@ -30,6 +36,9 @@ CASES = [  # (question, readings, intent or department understood, text used, ra
     # a system intent heard with no question to answer is still what the caller said (the
     # blind dev line 不要 went to a tax FAQ through a runner-up reading)
     (None, ("不要", "社保卡丢了"), "no", "不要", None),
+    # an aside heard in the best reading stays one: no runner-up turns it into a request
+    (None, ("银行几点关门", "大厅几点关门"), None, "银行几点关门", None),
+    (None, ("是王师傅家", "社保卡丢了"), None, "是王师傅家", None),
 ]
 
 
