@@ -53,18 +53,13 @@ def _nothing(_text: str) -> bool:
     return False
 
 
-# Signals of a no-match understood by its shape as no request (dialog.addressee,
-# dialog.shop_questions): a wrong number or a question about a shop was heard, and a
-# runner-up reading must not turn it into one (中国银行下午几点关门 heard right, then a
-# runner-up taken for the service hall's hours).
-ASIDES = ("someone_else", "shop_question")
-
-
 def _understood(found: MatchResult, reply: ReplyKind | None) -> bool:
     """A reply, a decision, an intent without one (不要 with no question asked: the
-    system intent `no`, which a garbled runner-up must not turn into an FAQ), or an aside."""
+    system intent `no`, which a garbled runner-up must not turn into an FAQ), or an aside
+    (MatchResult.aside: 中国银行下午几点关门 heard right, then a runner-up taken for the service
+    hall's hours)."""
     return (reply is not None or found.action != "none" or found.intent is not None
-            or any(found.signals.get(name) for name in ASIDES))
+            or found.aside)
 
 
 def _marked(found: MatchResult, rank: int) -> MatchResult:

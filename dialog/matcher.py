@@ -297,7 +297,7 @@ class Matcher:
         result = self._looks.revise(text, ev, self._decide(text, ev, prior), prior)
         if landmarks:  # 派出所门口的下水道: where, not whose (dialog.landmarks)
             result = self._landmarks.revise(text, ev.utterance, result, prior)
-        if result.intent is not None or result.action != "none":
+        if result.intent is not None or result.action != "none" or result.aside:
             return result
         # Only what the policy asks after a no-match: no decision depends on the guesses.
         return replace(result, guesses=self._router.guesses(ev.utterance, ev.terms))

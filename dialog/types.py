@@ -39,6 +39,10 @@ class Guess:
                 "knowledge": round(self.knowledge, 4), "classifier": round(self.classifier, 4)}
 
 
+# The signals the matcher sets on an aside (MatchResult.aside).
+ASIDE_SIGNALS = ("someone_else", "shop_question")
+
+
 @dataclass(frozen=True)
 class MatchResult:
     """The matcher's decision about one caller utterance.
@@ -66,6 +70,13 @@ class MatchResult:
     def routed(self) -> bool:
         """True when no intent fitted but the utterance was sent to a responsible department."""
         return self.intent is None and self.action == "transfer" and self.department is not None
+
+    @property
+    def aside(self) -> bool:
+        """A no-match understood by its shape as no request at all: a wrong number
+        (dialog.addressee) or a question about a shop (dialog.shop_questions). No department
+        is offered for it, and no other reading of the audio replaces it."""
+        return self.action == "none" and any(self.signals.get(s) for s in ASIDE_SIGNALS)
 
     def heard_with(self, confidence: float | None) -> MatchResult:
         """This decision with the recognizer's confidence in the transcript as the signal

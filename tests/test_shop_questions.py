@@ -21,6 +21,8 @@ from dialog.shop_questions import asks_about_a_shop
     ("菜场里那家卖豆腐的还在不在", True),
     ("单位食堂的饺子好不好吃", True),
     ("那家火锅店的微信是多少你知道不", True),
+    ("税务局旁边那家奶茶店好不好喝", True),
+    ("车站对面新开的那家烤鸭店你去过没", True),
     # the government's own: the hall, an office, its staff
     ("社保大厅几点开门", False),
     ("政务服务中心周六上班不", False),
@@ -53,3 +55,10 @@ def test_a_complaint_about_a_shop_still_reaches_its_department(matcher: Matcher)
     result = matcher.match("学校门口那家小卖部卖过期零食")
     assert result.department == "market"
     assert "shop_question" not in result.signals
+
+
+def test_no_department_is_offered_for_a_shop_question(matcher: Matcher) -> None:
+    # the department-choice question would ask which department the "problem" belongs to
+    result = matcher.match("公积金中心对面那家咖啡店好喝不")
+    assert result.aside and result.guesses == ()
+    assert not matcher.match("楼下路灯一直不亮").aside
