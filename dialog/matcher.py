@@ -38,6 +38,7 @@ from dialog.keywords import Hit, KeywordIndex
 from dialog.landmarks import LandmarkLook
 from dialog.offices import OfficeIndex
 from dialog.phonetic import Utterance, analyse, loose_pinyin, loosen
+from dialog.remarks import is_a_remark
 from dialog.request_frames import has_request_frame
 from dialog.routing import GUESS_CHATTER, DepartmentPrior, DepartmentRouter, Routing
 from dialog.second_looks import SecondLooks
@@ -503,9 +504,12 @@ def embedding_semantic(cosine: np.ndarray) -> np.ndarray:
 
 def _aside(text: str) -> str | None:
     """The signal naming why a (normalised) utterance is no request by its shape: addressed to
-    someone else (dialog.addressee), or a question about a shop (dialog.shop_questions)."""
+    someone else (dialog.addressee), a question about a shop (dialog.shop_questions), or a
+    good word about someone or something (dialog.remarks)."""
     if addressed_to_someone_else(text):
         return "someone_else"
     if asks_about_a_shop(text):
         return "shop_question"
+    if is_a_remark(text):
+        return "remark"
     return None
