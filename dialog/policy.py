@@ -237,7 +237,7 @@ class DialogPolicy:
         """A no-match the recognizer itself doubted, with a re-ask left for this question."""
         confidence = match.signals.get(ASR_CONFIDENCE)
         return (confidence is not None and confidence < self.config.reask_confidence
-                and match.intent is None and match.action == "none"
+                and match.intent is None and match.action == "none" and not match.aside
                 and state.reasks < self.config.max_reasks)
 
     def _reask(self, state: DialogState) -> Step:
@@ -335,7 +335,7 @@ class DialogPolicy:
         departments guessed from nothing would only be a longer way to the general desk."""
         options = department_choice.offered(match, self.kb, self.config.choice_options)
         if not options or "department_choice" not in self.kb.prompts:
-            return self._not_understood(state)
+            return self._not_understood(state, aside=match.aside)
         names = [self._department(d).spoken_area for d in options]
         text = self._prompt("department_choice", options=department_choice.options_text(names))
         return self._say(replace(state, choice=options), "speaking", Say("department_choice", text))
@@ -423,11 +423,16 @@ class DialogPolicy:
             Say("anything_else", self._prompt("anything_else")),
         )
 
-    def _not_understood(self, state: DialogState) -> Step:
+    def _not_understood(self, state: DialogState, aside: bool = False) -> Step:
+        """no_match; for an aside (a wrong number, a question about a shop: MatchResult.aside)
+        the `out_of_scope` prompt when the knowledge base has one, since the bot did
+        understand: it tells the caller what it can help with instead of asking them to
+        repeat what it cannot. Either counts towards the transfer a caller still gets."""
         state = replace(state, failures=state.failures + 1)
         if state.failures >= self.config.max_failures:
             return self._begin_transfer(state, self._fallback_department(state), "no_match")
-        return self._say(state, "speaking", Say("no_match", self._prompt("no_match")))
+        key = "out_of_scope" if aside and "out_of_scope" in self.kb.prompts else "no_match"
+        return self._say(state, "speaking", Say(key, self._prompt(key)))
 
     # ---- endings -------------------------------------------------------------------------------
 
