@@ -177,3 +177,21 @@ def test_the_third_blind_set_is_well_formed_and_new(kb: KnowledgeBase) -> None:
     # b3-063 老年卡在哪办 was an example word for word before the set was written
     copied = {r["id"] for r in rows if _bare(r["text"]) in _kb_phrases(kb)}
     assert copied <= {"b3-063"}, f"third blind set lines copied into intents.yaml: {copied}"
+
+
+BLIND4 = Path(__file__).resolve().parent / "data" / "blind4" / "test.jsonl"
+
+
+def test_the_fourth_blind_set_is_well_formed_and_not_in_the_knowledge_base(
+        kb: KnowledgeBase) -> None:
+    rows = [json.loads(line) for line in BLIND4.read_text("utf-8").splitlines()]
+    assert len(rows) == 300 and len({r["id"] for r in rows}) == 300
+    departments = {f"dept:{d}" for d in kb.departments}
+    for row in rows:
+        assert row["kind"] in {"problem", "faq", "out_of_scope"}, row["id"]
+        assert row["label"] in kb.intents or row["label"] in departments or (
+            row["label"] == "out_of_scope"), row["id"]
+    # ids only, never the text: two lines happened to be examples word for word when the set
+    # was written (checked by id, not read)
+    copied = {r["id"] for r in rows if _bare(r["text"]) in _kb_phrases(kb)}
+    assert copied <= {"b4-080", "b4-257"}, f"fourth blind set lines in intents.yaml: {copied}"
