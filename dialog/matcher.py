@@ -27,10 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
-from dialog.addressee import addressed_to_someone_else
+from dialog.addressee import addressed_to_someone_else, opens_for_someone_else
 from dialog.background import background_sample
 from dialog.classifier import IntentClassifier, train
 from dialog.embeddings import SentenceEncoder
+from dialog.errands import is_an_errand
 from dialog.evidence import LONG_KEYWORD, ROUTE_KEYWORD, Evidence, route_signals, routed_decision
 from dialog.examples import ExampleIndex, strip_frames
 from dialog.intents import Intent, KnowledgeBase
@@ -317,7 +318,7 @@ class Matcher:
         if self._chatter(ev):
             return MatchResult(None, top, None, "none", text=text, signals=ev.signals,
                                candidates=ev.candidates)
-        aside = _aside(ev.utterance.text)
+        aside = _aside(ev.utterance.text, text)
         if aside:  # a wrong number, a question about a shop: chatter whatever its words
             return MatchResult(None, top, None, "none", text=text,
                                signals=ev.signals | {aside: 1.0}, candidates=ev.candidates)
@@ -502,14 +503,17 @@ def embedding_semantic(cosine: np.ndarray) -> np.ndarray:
     return scaled
 
 
-def _aside(text: str) -> str | None:
-    """The signal naming why a (normalised) utterance is no request by its shape: addressed to
-    someone else (dialog.addressee), a question about a shop (dialog.shop_questions), or a
-    good word about someone or something (dialog.remarks)."""
-    if addressed_to_someone_else(text):
+def _aside(text: str, raw: str) -> str | None:
+    """The signal naming why an utterance (`text` normalised, `raw` as heard) is no request by
+    its shape: addressed to someone else (dialog.addressee), a question about a shop
+    (dialog.shop_questions), a good word about someone or something (dialog.remarks), or an
+    errand asked of the bot (dialog.errands)."""
+    if addressed_to_someone_else(text) or opens_for_someone_else(raw):
         return "someone_else"
     if asks_about_a_shop(text):
         return "shop_question"
     if is_a_remark(text):
         return "remark"
+    if is_an_errand(text):
+        return "errand"
     return None

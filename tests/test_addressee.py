@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialog.addressee import addressed_to_someone_else
+from dialog.addressee import addressed_to_someone_else, opens_for_someone_else
 from dialog.matcher import Matcher
 
 
@@ -42,5 +42,31 @@ def test_who_the_caller_asks_for(text: str, someone_else: bool) -> None:
 def test_a_wrong_number_heard_by_sound_is_not_a_complaint(matcher: Matcher) -> None:
     # 答错了 sounds like 打针打错了, an example of the hospital-complaint line
     result = matcher.match("不好意思,答错了")
+    assert (result.action, result.intent, result.department) == ("none", None, None)
+    assert result.signals["someone_else"] == 1.0
+
+
+@pytest.mark.parametrize(("text", "someone_else"), [
+    # as heard: with 吗 and punctuation
+    ("喂，中心小学吗？我找三年级的李老师", True),
+    ("是人民医院总机吗，帮我转一下骨科", True),
+    ("搬家公司吗？明天上午搬家", True),
+    ("开锁的吗，我钥匙丢了", True),
+    ("我找二楼的王护士，我是她妈", True),
+    # an office of ours, the property firm, or a matter reported whoever was rung
+    ("是社保局吗？我想问下社保卡补办", False),
+    ("喂，是派出所吗，我身份证丢了", False),
+    ("是12345吗？我要反映个事", False),
+    ("物业吗？我家水管漏了", False),
+    ("是人民医院吗？我要投诉你们的医生", False),
+    ("我找人社局的王主任", False),
+    ("我找医生看病", False),
+])
+def test_calls_that_open_by_asking_for_someone_else(text: str, someone_else: bool) -> None:
+    assert opens_for_someone_else(text) is someone_else
+
+
+def test_a_switchboard_call_is_not_the_hospital_complaint_line(matcher: Matcher) -> None:
+    result = matcher.match("喂，人民医院吗？帮我转一下心内科")
     assert (result.action, result.intent, result.department) == ("none", None, None)
     assert result.signals["someone_else"] == 1.0

@@ -1,0 +1,31 @@
+"""Errands asked of the bot: call me a taxi, order a meal, book a ticket.
+
+叫个出租车去机场，明早五点 and 帮我叫辆出租车到人民医院门口 name the taxi-complaint line's word
+(出租车) and a hospital's, so the matcher sent them to the transport bureau's queue. What gives
+them away is the opening: a verb of ordering (叫, 喊, 约, 订, 点, 买), perhaps after 帮我, and a
+ride, a meal or a ticket — something a person or an app does, not a department. Appointments
+and queue numbers (帮我约个号, 预约) are the hotline's own and are no errand. The matcher treats
+an errand as an aside (`Matcher._decide`, `signals.errand`). Pure; no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["is_an_errand"]
+
+_THING = ("出租车|的士|出租|滴滴|网约车|快车|专车|顺风车|代驾|车|外卖|饭|盒饭|餐|机票|火车票|"
+          "高铁票|车票|电影票|门票|酒店|宾馆|房间|奶茶|咖啡|蛋糕|花|鲜花")
+_ERRAND = re.compile(
+    rf"(?:(?:麻烦(?:你)?|帮(?:我|忙)|给我|替我)+(?:叫|喊|约|订|预订|点|买)|叫|喊|约|订|预订|点)"
+    rf"(?![了的过着])(?:一)?(?:个|辆|台|张|份|杯|束|间)?.{{0,8}}?(?:{_THING})")
+# A matter after all: a complaint about the ride or the order, a question about its tax or
+# its receipt.
+_MATTER = re.compile("投诉|举报|反映|乱收费|多收|绕路|拒载|不|没|怎么|如何|交.{0,2}税|什么税|报销|"
+                     "发票|罚|退|坏|肚子|病|过期|脏|异物")
+
+
+def is_an_errand(text: str) -> bool:
+    """Does the (normalised) utterance open by asking the bot to order a ride, a meal, a
+    ticket or a room (not one ordered before: 叫了, 点的), and complain about nothing?"""
+    return _ERRAND.match(text) is not None and _MATTER.search(text) is None
