@@ -38,6 +38,7 @@ from dialog.intents import Intent, KnowledgeBase
 from dialog.keywords import Hit, KeywordIndex
 from dialog.landmarks import LandmarkLook
 from dialog.offices import OfficeIndex
+from dialog.other_services import for_another_service
 from dialog.phonetic import Utterance, analyse, loose_pinyin, loosen
 from dialog.remarks import is_a_remark
 from dialog.request_frames import has_request_frame
@@ -506,8 +507,9 @@ def embedding_semantic(cosine: np.ndarray) -> np.ndarray:
 def _aside(text: str, raw: str) -> str | None:
     """The signal naming why an utterance (`text` normalised, `raw` as heard) is no request by
     its shape: addressed to someone else (dialog.addressee), a question about a shop
-    (dialog.shop_questions), a good word about someone or something (dialog.remarks), or an
-    errand asked of the bot (dialog.errands)."""
+    (dialog.shop_questions), a good word about someone or something (dialog.remarks), an
+    errand asked of the bot (dialog.errands), or another service's business
+    (dialog.other_services)."""
     if addressed_to_someone_else(text) or opens_for_someone_else(raw):
         return "someone_else"
     if asks_about_a_shop(text):
@@ -516,4 +518,6 @@ def _aside(text: str, raw: str) -> str | None:
         return "remark"
     if is_an_errand(text):
         return "errand"
+    if for_another_service(text):
+        return "other_service"
     return None

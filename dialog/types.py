@@ -40,7 +40,7 @@ class Guess:
 
 
 # The signals the matcher sets on an aside (MatchResult.aside).
-ASIDE_SIGNALS = ("someone_else", "shop_question", "remark", "errand")
+ASIDE_SIGNALS = ("someone_else", "shop_question", "remark", "errand", "other_service")
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,9 @@ class MatchResult:
     def aside(self) -> bool:
         """A no-match understood by its shape as no request at all: a wrong number
         (dialog.addressee), a question about a shop (dialog.shop_questions), a good word
-        about someone (dialog.remarks) or an errand (dialog.errands). No department is offered
-        for it, and no other reading of the audio replaces it."""
+        about someone (dialog.remarks), an errand (dialog.errands) or another service's
+        business (dialog.other_services). No department is offered for it, and no other
+        reading of the audio replaces it."""
         return self.action == "none" and any(self.signals.get(s) for s in ASIDE_SIGNALS)
 
     def heard_with(self, confidence: float | None) -> MatchResult:

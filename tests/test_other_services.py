@@ -1,0 +1,35 @@
+"""Another service's business is no request (dialog.other_services)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialog.matcher import Matcher
+from dialog.other_services import for_another_service
+
+
+@pytest.mark.parametrize(("text", "other"), [
+    # normalised as the matcher sees them: no 喂, 请问, 吗 or punctuation
+    ("电费怎么交", True),
+    ("这个月燃气费要交多少钱", True),
+    ("手机话费余额怎么查", True),
+    ("银行几点能取现金", True),
+    ("信用卡还款日是哪天", True),
+    ("车险快到期了去哪续", True),
+    # the supply itself, social insurance, taxes, fraud, a complaint: a department's
+    ("停水三天了", False),
+    ("燃气费乱收费", False),
+    ("社保卡的银行卡密码忘了", False),
+    ("医保卡里的钱能不能转账给家人", False),
+    ("车船税在哪交我买车险的时候没交", False),
+    ("接了个电话说是公检法让我把存款转到安全账户", False),
+    ("公积金贷款利息多少", False),
+])
+def test_another_service(text: str, other: bool) -> None:
+    assert for_another_service(text) is other
+
+
+def test_a_utility_bill_is_no_tax_question(matcher: Matcher) -> None:
+    result = matcher.match("水费单子丢了，这个月要交多少钱")
+    assert (result.action, result.intent, result.department) == ("none", None, None)
+    assert result.signals["other_service"] == 1.0 and result.aside
