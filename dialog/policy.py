@@ -218,6 +218,8 @@ class DialogPolicy:
         if match.routed:
             return self._route(state, match.department or "")
         if intent_id in ("no", "goodbye"):
+            if self._doubtful_close(state, match):
+                return self._reask(state)
             return self._close(state)
         if intent_id == "yes":
             return self._say(state, "speaking", Say("ask_question", self._prompt("ask_question")))
@@ -238,6 +240,15 @@ class DialogPolicy:
         confidence = match.signals.get(ASR_CONFIDENCE)
         return (confidence is not None and confidence < self.config.reask_confidence
                 and match.intent is None and match.action == "none" and not match.aside
+                and state.reasks < self.config.max_reasks)
+
+    def _doubtful_close(self, state: DialogState, match: MatchResult) -> bool:
+        """A goodbye (or a bare no) the recognizer doubted, before the caller was asked
+        whether anything else is wanted: hanging up on a garbled request (几点了啊 heard as
+        至于这样子了啊, read as a goodbye) loses the call, a re-ask costs one turn."""
+        confidence = match.signals.get(ASR_CONFIDENCE)
+        return (confidence is not None and confidence < self.config.reask_confidence
+                and state.last_say_key != "anything_else"
                 and state.reasks < self.config.max_reasks)
 
     def _reask(self, state: DialogState) -> Step:

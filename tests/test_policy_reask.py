@@ -9,7 +9,7 @@ import pytest
 
 from dialog.policy import REASK_TEXT, CallerSpoke, DialogPolicy, Event, PolicyConfig, Say
 from dialog.types import MatchResult
-from tests.test_policy import BEGIN, CANCEL, KB, done, faq, last_actions, nomatch, run
+from tests.test_policy import ANSWERED, BEGIN, CANCEL, KB, done, faq, last_actions, nomatch, run
 
 
 def heard(event: CallerSpoke, confidence: float | None) -> CallerSpoke:
@@ -45,6 +45,14 @@ CASES: list[tuple[str, list[Event], list[tuple[str, ...]]]] = [
      [CANCEL, ("say", "answer:social_card"), ("say", "anything_else")]),
     ("转人工 heard doubtfully still transfers",
      [*BEGIN, doubtful(0.2, "我要转人工")], [CANCEL, TRANSFER]),
+    ("a doubtful goodbye before anything was asked re-asks instead of hanging up",
+     [*BEGIN, heard(CallerSpoke(MatchResult("goodbye", 0.7, None, "none", text="至于这样子了啊")),
+                    0.3)], [CANCEL, REASK]),
+    ("a sure goodbye closes", [*BEGIN, heard(CallerSpoke(MatchResult(
+        "goodbye", 0.9, None, "none", text="再见")), 0.9)], [CANCEL, ("say", "goodbye")]),
+    ("a doubtful goodbye after 还有其他问题吗 closes: the caller was asked",
+     [*ANSWERED, heard(CallerSpoke(MatchResult("goodbye", 0.7, None, "none", text="再件")),
+                       0.3)], [CANCEL, ("say", "goodbye")]),
     ("an answer gives the next question its own re-ask",
      [*BEGIN, doubtful(), done("reask"), faq("social_card"), done("anything_else"),
       doubtful()], [CANCEL, REASK]),
