@@ -151,6 +151,7 @@ LATER_SETS = [
     ("blind3/dev.jsonl", 300, {"b3-063"}, set()),
     ("blind4/test.jsonl", 300, {"b4-080", "b4-257"}, {"b4-154"}),
     ("blind5/dev.jsonl", 200, set(), set()),
+    ("blind6/dev.jsonl", 230, set(), set()),
 ]
 
 
