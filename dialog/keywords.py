@@ -21,6 +21,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from dialog.phonetic import Utterance, analyse, onset
+from dialog.word_edges import straddles
 
 HitKind = Literal["chars", "tone", "pinyin", "loose", "near", "gapped"]
 
@@ -129,7 +130,7 @@ class KeywordIndex:
         if near:
             for hit in self._gapped(utt.text, best):
                 best[hit.keyword] = hit
-        return list(best.values())
+        return [hit for hit in best.values() if not _across_words(hit, utt.text)]
 
     def _gapped(self, text: str, found: dict[Keyword, Hit]) -> list[Hit]:
         """Keywords said with words inside them (see _GAP_MAX), except those in `found`.
@@ -203,6 +204,11 @@ class KeywordIndex:
             strength = kw.weight * SOUND_FACTORS["near"] * float(ratios[i]) / 100.0
             hits.append(Hit(kw, -1, strength, "near"))
         return hits
+
+
+def _across_words(hit: Hit, text: str) -> bool:
+    """A two-character keyword heard across two words (年报 in 今年 | 报销: dialog.word_edges)."""
+    return hit.start >= 0 and hit.keyword.length == 2 and straddles(text, hit.start, hit.end)
 
 
 def _keyword(owner: int, text: str) -> Keyword:

@@ -6,6 +6,7 @@ import pytest
 
 from dialog.keywords import KEYWORD_WEIGHTS, SOUND_FACTORS, KeywordIndex, outermost
 from dialog.phonetic import analyse
+from dialog.word_edges import straddles, word_edges
 
 INDEX = KeywordIndex([(0, "医保"), (1, "公积金"), (2, "户口迁移"), (3, "建议"), (1, "提取"),
                       (4, "失业"), (4, "失业保险金"), (5, "执照")], owners=6)
@@ -143,3 +144,19 @@ def test_words_too_far_apart_are_no_keyword(text: str) -> None:
 def test_a_keyword_heard_whole_is_not_also_gapped() -> None:
     hits = GAPPED.hits(analyse("拖欠工资拖欠三个月工资"))
     assert [h.kind for h in hits if h.keyword.text == "拖欠工资"] == ["chars"]
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("今年报销比去年少", False),  # 今年 | 报销: no 年报 was said
+    ("营业执照年报怎么报", True),
+    ("社保卡丢了", True),  # 社保 begins where 社保卡 does
+    ("小区门口卖假烟", True),  # 卖假 | 烟: 假烟 ends where a word does
+])
+def test_a_two_character_keyword_does_not_straddle_two_words(text: str, found: bool) -> None:
+    index = KeywordIndex([(0, "年报"), (1, "社保"), (2, "假烟")], 3)
+    assert bool(index.hits(analyse(text))) is found
+
+
+def test_word_edges_are_the_segmenter_s() -> None:
+    assert word_edges("今年报销") == frozenset({0, 2, 4})
+    assert straddles("今年报销", 1, 3) and not straddles("今年报销", 0, 2)
