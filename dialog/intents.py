@@ -124,6 +124,7 @@ PROMPT_FIELDS: dict[str, frozenset[str]] = {
     "clarification": frozenset({"a", "b"}),
     "confirm": frozenset({"a"}),
     "department_choice": frozenset({"options"}),
+    "emergency": frozenset({"number"}),
 }
 
 _TOP_KEYS = frozenset({"language", "default_department", "departments", "prompts",

@@ -31,6 +31,7 @@ from dialog.addressee import addressed_to_someone_else, opens_for_someone_else
 from dialog.background import background_sample
 from dialog.classifier import IntentClassifier, train
 from dialog.embeddings import SentenceEncoder
+from dialog.emergency import emergency_number
 from dialog.errands import is_an_errand
 from dialog.evidence import LONG_KEYWORD, ROUTE_KEYWORD, Evidence, route_signals, routed_decision
 from dialog.examples import ExampleIndex, strip_frames
@@ -297,6 +298,11 @@ class Matcher:
         second looks (dialog.second_looks: the reading without request frames, an office
         named outright, the city's routing), and the reading without landmarks (`landmarks`:
         dialog.landmarks). A no-match carries the departments it may belong to."""
+        number = emergency_number(ev.utterance.text)
+        if number is not None:  # 着火了, 有人持刀砍人: a person at once (dialog.emergency)
+            return MatchResult(None, 1.0, self.kb.default_department, "transfer", text=text,
+                               signals=ev.signals | {"emergency": float(number)},
+                               candidates=ev.candidates)
         result = self._looks.revise(text, ev, self._decide(text, ev, prior), prior)
         if landmarks:  # 派出所门口的下水道: where, not whose (dialog.landmarks)
             result = self._landmarks.revise(text, ev.utterance, result, prior)

@@ -192,6 +192,8 @@ class DialogPolicy:
     # ---- responses to one utterance -----------------------------------------------------------
 
     def _respond(self, state: DialogState, match: MatchResult, reply: str | None = None) -> Step:
+        if match.signals.get("emergency"):
+            return self._emergency(state, match)
         intent_id = match.intent
         asks_human = self._asks_human(match)
         if state.last_say_key == "survey" and not asks_human:
@@ -326,6 +328,17 @@ class DialogPolicy:
         if not intent.answer:
             return self._not_understood(state)
         return self._answer(state, intent.id, intent.answer, intent.department)
+
+    def _emergency(self, state: DialogState, match: MatchResult) -> Step:
+        """Someone in danger (dialog.emergency): the number to dial, then a person at once,
+        whatever was being asked; reason `emergency`. Without an `emergency` prompt the
+        transfer alone."""
+        number = str(int(match.signals["emergency"]))
+        lead = [Say("emergency", self._prompt("emergency", number=number))] if (
+            "emergency" in self.kb.prompts) else []
+        department = match.department or self.kb.default_department
+        state = replace(state, last_department=department)
+        return self._begin_transfer(state, department, "emergency", lead=lead)
 
     def _route(self, state: DialogState, department: str, reason: str = "routing") -> Step:
         """A problem no FAQ answers: say which department handles it, then transfer there."""

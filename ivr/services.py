@@ -24,6 +24,7 @@ from asr.engines import load_engine
 from asr.scheduler import PriorityPool
 from asr.stream import make_executor
 from dialog.embeddings import SentenceEncoder
+from dialog.emergency import EMERGENCY_NUMBERS
 from dialog.intents import KnowledgeBase, load_knowledge_base
 from dialog.kbholder import KnowledgeBaseHolder
 from dialog.policy import PolicyConfig
@@ -137,6 +138,8 @@ def spoken_texts(kb: KnowledgeBase) -> list[str]:
         for key in ("transfer", "route"):
             if key in kb.prompts:
                 texts.append(kb.prompt(key, department=dept.name))
+    if "emergency" in kb.prompts:  # someone in danger must hear the number at once
+        texts += [kb.prompt("emergency", number=n) for n in EMERGENCY_NUMBERS]
     texts += [lead for t in kb.prompts.values() if (lead := _fixed_lead(t))]
     return list(dict.fromkeys(texts))
 

@@ -1,0 +1,51 @@
+"""Emergencies: a fire, a knife, someone about to jump, a child gone, someone not breathing.
+
+着火了快来人 was a no-match answered with the department-choice question, 有人持刀砍人 the same,
+有人抢我包 a clarifying question about straw burning, 我邻居要跳楼 was offered the housing
+bureau. A city hotline is no emergency line, but a caller who reaches it in danger must hear at
+once which number to dial and be put through to a person. This module only recognises such an
+utterance and names the service: 119 for fire and gas, 120 for a body in danger, 110 for
+violence, crime in progress, someone threatening their life, a missing child. The matcher turns
+it into an immediate transfer (signals.emergency, the number), the policy says the `emergency`
+prompt first.
+
+Words for what is happening now, not what happened once: a question about fire insurance,
+last year's fire or how to claim for a theft is no emergency (those words are excluded), and
+the matter alone (火灾, 盗窃) never is. Pure; no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["EMERGENCY_NUMBERS", "emergency_number"]
+
+EMERGENCY_NUMBERS = ("110", "119", "120")
+
+_FIRE = re.compile(r"着火了|失火了|起火了|烧起来了|火烧起来|冒大火|火很大|火好大|煤气泄漏|燃气泄漏|"
+                   r"天然气泄漏|闻到(?:煤气|燃气|天然气)味|(?:煤气|燃气|液化气)罐?(?:爆炸|炸了)")
+_BODY = re.compile(r"晕倒了|昏倒了|昏迷了|不省人事|没气了|没有呼吸了?|喘不上气|快不行了|"
+                   r"心脏病(?:犯|发)了|大出血|血流不止|溺水了?|掉(?:进)?(?:河|水|湖)里了|触电了|口吐白沫")
+_POLICE = re.compile(r"(?:持|拿|拎)(?:着)?(?:刀|枪|棍)|砍人|杀人了?|行凶|正在(?:打|抢|偷|砸)|抢劫|"
+                     r"抢(?:我|了我)的?(?:包|手机|钱)|被抢了|救命|出人命了|要跳楼|想跳楼|跳楼了|"
+                     r"(?:要|想)自杀|轻生|(?:孩子|娃|小孩|儿子|女儿)(?:丢了|不见了|被人抱走|被拐)|"
+                     r"绑架|劫持|打起来了|有人(?:在)?(?:撬|砸)(?:我的?|我家的?)?(?:门|锁|车)")
+# A question or complaint about such a thing, not the thing happening: insurance, a claim, a
+# record, the past, what keeps happening, a complaint about how it was handled.
+_NOT_NOW = re.compile(r"保险|理赔|赔偿|赔钱|补贴|工伤|认定|病历|复印|以前|去年|上次|上个月|那年|"
+                      r"当年|经常|老是|总是|天天|每天|怎么办理|怎么申请|没通知|不给|投诉|举报|反映|"
+                      r"电影|电视剧|小说|游戏|演习|培训|宣传")
+
+
+def emergency_number(text: str) -> str | None:
+    """The emergency service the (normalised) utterance needs now — "119", "120" or "110" —
+    or None."""
+    if _NOT_NOW.search(text):
+        return None
+    if _FIRE.search(text):
+        return "119"
+    if _BODY.search(text):
+        return "120"
+    if _POLICE.search(text):
+        return "110"
+    return None
