@@ -33,7 +33,8 @@ _POLICE = re.compile(r"(?:持|拿|拎)(?:着)?(?:刀|枪|棍)|砍人|杀人了?|
 # A question or complaint about such a thing, not the thing happening: insurance, a claim, a
 # record, the past, what keeps happening, a complaint about how it was handled.
 _NOT_NOW = re.compile(r"保险|理赔|赔偿|赔钱|补贴|工伤|认定|病历|复印|以前|去年|上次|上个月|那年|"
-                      r"当年|经常|老是|总是|天天|每天|怎么办理|怎么申请|没通知|不给|投诉|举报|反映|"
+                      r"当年|昨天|昨晚|前天|前几天|那天|上周|上礼拜|上星期|经常|老是|总是|天天|每天|"
+                      r"怎么办理|怎么申请|没通知|不给|投诉|举报|反映|"
                       r"电影|电视剧|小说|游戏|演习|培训|宣传")
 
 

@@ -28,6 +28,7 @@ from tests.test_policy import BEGIN, CANCEL, KB, brief, faq, run
     ("下班路上被车撞了算工伤吗", None),
     ("火灾保险怎么买", None),
     ("去年家里失火了房子能补贴吗", None),
+    ("昨晚有人撬我家门偷了东西", None),
     ("孩子在学校晕倒了老师一直没通知家长", None),
     ("邻居家经常打架我怕出人命", None),
     ("井盖没了就在小学门口快来人", None),
