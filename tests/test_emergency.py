@@ -58,7 +58,7 @@ def danger(number: float = 110.0) -> CallerSpoke:
 def test_the_policy_says_the_number_then_transfers() -> None:
     state, steps = run([*BEGIN, danger(119.0)], POLICY)
     says = [a for a in steps[-1] if brief(a)[0] == "say"]
-    assert [brief(a) for a in steps[-1]][0] == CANCEL
+    assert brief(steps[-1][0]) == CANCEL
     assert [s.key for s in says] == ["emergency", "transfer"]
     assert "119" in says[0].text
     assert (state.transfer_reason, state.transfer_department) == ("emergency", "hotline")

@@ -104,7 +104,9 @@ def test_a_request_frame_is_found(text: str, framed: bool) -> None:
     ("请求关停搬迁路边压缩垃圾转运点", "housing"),
     # (关于城东燃气压力严重不足的事宜 was one; since the fourth growth housing's own problem
     # examples route it without the frame)
-    ("关于县城燃气过户事宜的咨询", "housing"),
+    # (关于县城燃气过户事宜的咨询 was one; since a two-character keyword heard across two
+    # words is not heard, health's 护士 no longer sounds in 过户 | 事宜, and housing leads)
+    ("关于县城燃气开户事宜的咨询", "housing"),
 ])
 def test_a_framed_problem_routes_on_a_keyword_that_is_ahead(
     matcher: Matcher, text: str, department: str
