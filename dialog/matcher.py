@@ -304,6 +304,11 @@ class Matcher:
                                signals=ev.signals | {"emergency": float(number)},
                                candidates=ev.candidates)
         result = self._looks.revise(text, ev, self._decide(text, ev, prior), prior)
+        if len(ev.utterance) == 1 and result.action != "none" and ev.signals["keyword"] == 0.0:
+            # 不, 汪 alone: one syllable resembles too many examples (补, 网) to answer or route
+            # on; a keyword of one character, or a system intent (对, 是), still counts
+            return MatchResult(None, result.score, None, "none", text=text, signals=ev.signals,
+                               candidates=ev.candidates)
         if landmarks:  # 派出所门口的下水道: where, not whose (dialog.landmarks)
             result = self._landmarks.revise(text, ev.utterance, result, prior)
         if result.intent is not None or result.action != "none" or result.aside:
