@@ -27,26 +27,22 @@ from pathlib import Path
 
 import numpy as np
 
-from dialog.addressee import addressed_to_someone_else, opens_for_someone_else
+from dialog.asides import aside_of
 from dialog.background import background_sample
 from dialog.classifier import IntentClassifier, train
 from dialog.embeddings import SentenceEncoder
 from dialog.emergency import emergency_number
-from dialog.errands import is_an_errand
 from dialog.evidence import LONG_KEYWORD, ROUTE_KEYWORD, Evidence, route_signals, routed_decision
 from dialog.examples import ExampleIndex, strip_frames
 from dialog.intents import Intent, KnowledgeBase
 from dialog.keywords import Hit, KeywordIndex
 from dialog.landmarks import LandmarkLook
 from dialog.offices import OfficeIndex
-from dialog.other_services import for_another_service
 from dialog.phonetic import Utterance, analyse, loose_pinyin, loosen
-from dialog.remarks import is_a_remark
 from dialog.request_frames import has_request_frame
 from dialog.routing import GUESS_CHATTER, DepartmentPrior, DepartmentRouter, Routing
 from dialog.second_looks import SecondLooks
 from dialog.semantic import Bm25Index, terms
-from dialog.shop_questions import asks_about_a_shop
 from dialog.synonyms import Canonicalizer
 from dialog.types import Action, Candidate, MatchResult
 from dialog.yes_no import YesNoRules
@@ -330,7 +326,7 @@ class Matcher:
         if self._chatter(ev):
             return MatchResult(None, top, None, "none", text=text, signals=ev.signals,
                                candidates=ev.candidates)
-        aside = _aside(ev.utterance.text, text)
+        aside = aside_of(ev.utterance.text, text)
         if aside:  # a wrong number, a question about a shop: chatter whatever its words
             return MatchResult(None, top, None, "none", text=text,
                                signals=ev.signals | {aside: 1.0}, candidates=ev.candidates)
@@ -514,21 +510,3 @@ def embedding_semantic(cosine: np.ndarray) -> np.ndarray:
         (cosine - _EMBEDDING_LOW) / (_EMBEDDING_HIGH - _EMBEDDING_LOW), 0.0, 1.0)
     return scaled
 
-
-def _aside(text: str, raw: str) -> str | None:
-    """The signal naming why an utterance (`text` normalised, `raw` as heard) is no request by
-    its shape: addressed to someone else (dialog.addressee), a question about a shop
-    (dialog.shop_questions), a good word about someone or something (dialog.remarks), an
-    errand asked of the bot (dialog.errands), or another service's business
-    (dialog.other_services)."""
-    if addressed_to_someone_else(text) or opens_for_someone_else(raw):
-        return "someone_else"
-    if asks_about_a_shop(text):
-        return "shop_question"
-    if is_a_remark(text):
-        return "remark"
-    if is_an_errand(text):
-        return "errand"
-    if for_another_service(text):
-        return "other_service"
-    return None

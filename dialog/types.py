@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from dialog.asides import ASIDE_SIGNALS
+
 Action = Literal["answer", "transfer", "clarify", "none"]
 
 
@@ -39,10 +41,6 @@ class Guess:
                 "knowledge": round(self.knowledge, 4), "classifier": round(self.classifier, 4)}
 
 
-# The signals the matcher sets on an aside (MatchResult.aside).
-ASIDE_SIGNALS = ("someone_else", "shop_question", "remark", "errand", "other_service")
-
-
 @dataclass(frozen=True)
 class MatchResult:
     """The matcher's decision about one caller utterance.
@@ -74,10 +72,9 @@ class MatchResult:
     @property
     def aside(self) -> bool:
         """A no-match understood by its shape as no request at all: a wrong number
-        (dialog.addressee), a question about a shop (dialog.shop_questions), a good word
-        about someone (dialog.remarks), an errand (dialog.errands) or another service's
-        business (dialog.other_services). No department is offered for it, and no other
-        reading of the audio replaces it."""
+        (dialog.addressee), a question about a shop, a good word about someone, an errand or
+        another service's business: the table in dialog.asides. No department is offered for
+        it, and no other reading of the audio replaces it."""
         return self.action == "none" and any(self.signals.get(s) for s in ASIDE_SIGNALS)
 
     def heard_with(self, confidence: float | None) -> MatchResult:

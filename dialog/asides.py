@@ -1,0 +1,36 @@
+"""Asides: utterances that are no request by their whole shape, one table of them.
+
+Each rule is a pure predicate in its own module; this table names the signal each one sets
+(MatchResult.aside reads the names, Matcher._decide the rules), so a new rule is added in one
+place. The predicates take the normalised text and the words as heard (with 吗 and
+punctuation, which a call that opens by asking for someone else needs). Pure; no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dialog.addressee import addressed_to_someone_else, opens_for_someone_else
+from dialog.errands import is_an_errand
+from dialog.other_services import for_another_service
+from dialog.remarks import is_a_remark
+from dialog.shop_questions import asks_about_a_shop
+
+__all__ = ["ASIDES", "ASIDE_SIGNALS", "aside_of"]
+
+ASIDES: tuple[tuple[str, Callable[[str, str], bool]], ...] = (
+    # a wrong number (是王师傅家吗, 打错了) or a call for someone not of ours (喂，人民医院吗？…)
+    ("someone_else", lambda text, raw: (addressed_to_someone_else(text)
+                                        or opens_for_someone_else(raw))),
+    ("shop_question", lambda text, raw: asks_about_a_shop(text)),  # 那家面馆叫啥名字
+    ("remark", lambda text, raw: is_a_remark(text)),  # 医院那个张医生人挺好的
+    ("errand", lambda text, raw: is_an_errand(text)),  # 帮我叫辆出租车
+    ("other_service", lambda text, raw: for_another_service(text)),  # 水费, 取现金, 商业保险
+)
+ASIDE_SIGNALS = tuple(name for name, _ in ASIDES)
+
+
+def aside_of(text: str, raw: str) -> str | None:
+    """The signal of the first aside whose shape the utterance (`text` normalised, `raw` as
+    heard) has, or None."""
+    return next((name for name, rule in ASIDES if rule(text, raw)), None)
