@@ -28,6 +28,9 @@ from dialog.types import MatchResult
 # An FAQ this sure is never overruled by a named duty, and the duty's department must lead
 # the next by this much; chosen on the DEV checked titles.
 NAMED_FAQ_CEILING, NAMED_MARGIN = 0.8, 0.6
+# A long duty word leads the next department this much: it overrules an unheard FAQ
+# however sure (blind6; no other dev line changed).
+_UNHEARD_MARGIN = 0.4
 
 Reread = Callable[[Utterance, DepartmentPrior | None], MatchResult]
 
@@ -58,12 +61,18 @@ class SecondLooks:
         An FAQ none of whose keywords was heard won on the shape of its examples (天天有人
         烧垃圾 made 天天有人乱停车 a burning report): any department keyword that routes on
         its own (ROUTE_KEYWORD) overrules it, with routing surer than the FAQ, however sure
-        the FAQ is (大学生创业补贴 is hrss's 创业补贴, not the student-aid answer at 0.92)."""
+        the FAQ is (大学生创业补贴 is hrss's 创业补贴, not the student-aid answer at 0.92);
+        a long duty word (LONG_KEYWORD) well ahead of the others (_UNHEARD_MARGIN) overrules
+        it even when routing is less sure: 医保关系转不过来 is medical insurance's, not the
+        pension-transfer answer its examples resemble at 0.9."""
         own = ev.signals.get("keyword", 0.0) > 0.0  # the FAQ's own keywords were heard
         if (own and top >= NAMED_FAQ_CEILING) or intent.kind != "faq":
             return None
         routing = self._route(ev, prior, text)
-        if routing.department in (None, intent.department) or routing.score <= top:
+        if routing.department in (None, intent.department):
+            return None
+        if routing.score <= top and (own or routing.keyword < LONG_KEYWORD
+                                     or routing.margin < _UNHEARD_MARGIN):
             return None
         if routing.keyword < (LONG_KEYWORD if own else ROUTE_KEYWORD) or (
                 own and routing.margin < NAMED_MARGIN):

@@ -390,6 +390,17 @@ def test_a_duty_named_outright_overrules_another_department_s_faq(
     assert result.candidates[0].intent == faq  # what it was taken for
 
 
+def test_a_long_duty_word_overrules_a_sure_faq_none_of_whose_keywords_was_heard(
+        matcher: Matcher) -> None:
+    # blind6: pension_transfer (社保关系转移) at 0.9 on resemblance alone; 医保关系 is
+    # medical insurance's, said outright and well ahead of every other department's words
+    result = matcher.match("我从外省回来，医保关系转不过来，两头都说不归他们管")
+    assert (result.intent, result.action, result.department) == (
+        None, "transfer", "medical_insurance")
+    assert result.signals["faq_overruled"] >= NAMED_FAQ_CEILING
+    assert result.candidates[0].intent == "pension_transfer"
+
+
 @pytest.mark.parametrize("text", [
     "我的社保卡丢了怎么补办",  # an FAQ, sure of itself
     # wage arrears (hrss), its keyword 拖欠工资 heard (also with 教师 inside it), against
