@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from dialog.addressee import addressed_to_someone_else, opens_for_someone_else
 from dialog.errands import is_an_errand
+from dialog.other_agencies import for_another_agency
 from dialog.other_services import for_another_service
 from dialog.remarks import is_a_remark
 from dialog.shop_questions import asks_about_a_shop
@@ -26,6 +27,7 @@ ASIDES: tuple[tuple[str, Callable[[str, str], bool]], ...] = (
     ("remark", lambda text, raw: is_a_remark(text)),  # 医院那个张医生人挺好的
     ("errand", lambda text, raw: is_an_errand(text)),  # 帮我叫辆出租车
     ("other_service", lambda text, raw: for_another_service(text)),  # 水费, 取现金, 商业保险
+    ("other_agency", lambda text, raw: for_another_agency(text) is not None),  # 低保, 签证
 )
 ASIDE_SIGNALS = tuple(name for name, _ in ASIDES)
 

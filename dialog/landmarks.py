@@ -100,9 +100,10 @@ class LandmarkLook:
                 and second.signals.get("classifier_none", 0.0) >= self._chatter:
             # 我在医院门口等你呢: without the building, plain chatter
             return replace(second, text=text, signals=second.signals | {"landmark": 1.0})
-        if _unnamed_faq(second, self.kb):
+        if _unnamed(second, self.kb) and second.department != first.department:
             # 我在学校门口接孩子呢: outside the building no word names a matter, only the
-            # sentence's shape resembles an FAQ's examples: nothing is asked
+            # sentence's shape resembles an FAQ's examples or a department's problems:
+            # nothing is asked
             return replace(second, intent=None, action="none", department=None, text=text,
                            candidates=(), signals=second.signals | {"landmark": 1.0})
         if second.action in ("none", "clarify") or second.department in (None, first.department) \
@@ -121,7 +122,11 @@ class LandmarkLook:
         return first.department in owners
 
 
-def _unnamed_faq(found: MatchResult, kb: KnowledgeBase) -> bool:
-    """An FAQ decided without any of its keywords heard (the examples' shape alone)."""
-    return (found.intent is not None and found.action != "none"
-            and kb.intents[found.intent].kind == "faq" and found.signals.get("keyword", 0.0) == 0.0)
+def _unnamed(found: MatchResult, kb: KnowledgeBase) -> bool:
+    """An FAQ decided without any of its keywords heard, or a department routed without any
+    of its words (the shape of examples alone)."""
+    if found.intent is None:
+        return (found.action == "transfer" and found.department is not None
+                and found.signals.get("route_keyword", 1.0) == 0.0)
+    return (found.action != "none" and kb.intents[found.intent].kind == "faq"
+            and found.signals.get("keyword", 0.0) == 0.0)

@@ -43,6 +43,7 @@ MATCH_FILES = {
     "blind3": DATA / "blind3" / "dev.jsonl",
     "blind5": DATA / "blind5" / "dev.jsonl",
     "blind6": DATA / "blind6" / "dev.jsonl",
+    "blind7": DATA / "blind7" / "dev.jsonl",
 }
 ANSWER_FILES = {
     "answers_blind": DATA / "blind" / "dev.jsonl",

@@ -1,0 +1,44 @@
+"""A question for an office none of our departments is gets no answer and no queue
+(dialog.other_agencies)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialog.matcher import Matcher
+from dialog.other_agencies import for_another_agency
+
+
+@pytest.mark.parametrize(("text", "agency"), [
+    # normalised as the matcher sees them: no 喂, 请问, 吗 or punctuation
+    ("我妈想吃低保去哪申请", "civil_affairs"),
+    ("补办结婚证要带什么", "civil_affairs"),
+    ("殡仪馆的电话是多少", "civil_affairs"),
+    ("残疾证年审在哪", "disabled_persons"),
+    ("房产继承要去公证处办吗", "justice"),
+    ("邻居欠钱不还我想起诉他", "justice"),
+    ("今年征兵体检什么时候", "veterans_military"),
+    ("高铁票改签要手续费吗", "rail_air"),
+    ("宽带到期了怎么续费", "power_telecom"),
+    ("日本签证要准备什么材料", "embassy"),
+    ("社区选举我怎么没有选票", "elections"),
+    # one of our matters named beside it: a department's
+    ("低保户的孩子上高中能免学费吗", None),
+    ("生育登记要带结婚证吗", None),
+    ("委托书要不要公证", None),
+    ("废品站天天烧电线", None),
+    ("楼顶装了信号基站担心辐射", None),
+    ("网上有人冒充法院让我转钱这是诈骗吧", None),
+    ("公司拖欠工资我要起诉", None),
+    ("护照办了一个月还没寄到", None),
+    ("健身房老板跑路了", None),
+])
+def test_another_agency(text: str, agency: str | None) -> None:
+    assert for_another_agency(text) == agency
+
+
+@pytest.mark.parametrize("text", ["想申请低保，要啥条件", "办美国签证要去哪面签", "残疾证在哪里办"])
+def test_a_question_for_another_office_is_an_aside(matcher: Matcher, text: str) -> None:
+    result = matcher.match(text)
+    assert (result.action, result.intent, result.department) == ("none", None, None)
+    assert result.signals["other_agency"] == 1.0 and result.aside
