@@ -152,6 +152,8 @@ LATER_SETS = [
     ("blind4/test.jsonl", 300, {"b4-080", "b4-257"}, {"b4-154"}),
     ("blind5/dev.jsonl", 200, set(), set()),
     ("blind6/dev.jsonl", 230, set(), set()),
+    ("blind7/dev.jsonl", 300, {"b7-010", "b7-079", "b7-198"}, {"b7-088"}),
+    ("blind8/test.jsonl", 300, set(), {"b8-195", "b8-251", "b8-285"}),
 ]
 
 
