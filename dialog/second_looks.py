@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from dialog.evidence import LONG_KEYWORD, ROUTE_KEYWORD, Evidence, routed_decision
+from dialog.fee_trouble import fee_went_wrong
 from dialog.intents import Intent, KnowledgeBase
 from dialog.offices import OfficeIndex
 from dialog.phonetic import Utterance
@@ -28,6 +29,8 @@ from dialog.types import MatchResult
 # An FAQ this sure is never overruled by a named duty, and the duty's department must lead
 # the next by this much; chosen on the DEV checked titles.
 NAMED_FAQ_CEILING, NAMED_MARGIN = 0.8, 0.6
+# The department that collects social and medical insurance fees (dialog.fee_trouble).
+FEE_COLLECTOR = "tax"
 # A long duty word leads the next department this much: it overrules an unheard FAQ
 # however sure (blind6; no other dev line changed).
 _UNHEARD_MARGIN = 0.4
@@ -51,7 +54,17 @@ class SecondLooks:
         """The decision after the frame, office and city rules (`first` if none applies)."""
         result = self._without_frames(text, ev, first, prior)
         result = self._office_named(ev, result, text) or result
-        return self._city_routes(ev, result, prior, text) or result
+        result = self._city_routes(ev, result, prior, text) or result
+        return self._fee_collector(ev, result, text) or result
+
+    def _fee_collector(self, ev: Evidence, first: MatchResult, text: str) -> MatchResult | None:
+        """A transfer to the bureau that collects the fee, for a payment gone wrong (扣了两次,
+        显示没交), whatever the first decision was, when the knowledge base has that bureau."""
+        if FEE_COLLECTOR not in self.kb.departments or first.department == FEE_COLLECTOR \
+                or not fee_went_wrong(ev.utterance.text):
+            return None
+        routing = self._router.route_to(ev.utterance, ev.terms, FEE_COLLECTOR)
+        return routed_decision(routing, text, ev, fee_trouble=1.0)
 
     def named_elsewhere(self, ev: Evidence, intent: Intent, top: float,
                         prior: DepartmentPrior | None, text: str) -> MatchResult | None:
