@@ -18,7 +18,7 @@ __all__ = ["fee_went_wrong"]
 # The text is normalised (no punctuation), so a gap is a few characters of one clause.
 _FEE = re.compile(r"社保费|医保费|养老保险费|医疗保险费|(?:交|缴).{0,8}(?:社保|医保)")
 _WRONG = re.compile(r"扣了两次|扣了两回|重复扣|多扣|扣.{0,6}(?:却|但|可).{0,6}显示|"
-                    r"显示(?:没交|未缴|没缴|缴费失败|失败)|缴费失败|扣款失败|没到账")
+                    r"显示(?:没交|未缴|没缴|欠费|缴费失败|失败)|缴费失败|扣款失败|没到账")
 _NOT_FEE = re.compile("报销|报账|结算")
 
 

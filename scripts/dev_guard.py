@@ -44,6 +44,7 @@ MATCH_FILES = {
     "blind5": DATA / "blind5" / "dev.jsonl",
     "blind6": DATA / "blind6" / "dev.jsonl",
     "blind7": DATA / "blind7" / "dev.jsonl",
+    "blind9": DATA / "blind9" / "dev.jsonl",
 }
 ANSWER_FILES = {
     "answers_blind": DATA / "blind" / "dev.jsonl",

@@ -154,6 +154,7 @@ LATER_SETS = [
     ("blind6/dev.jsonl", 230, set(), set()),
     ("blind7/dev.jsonl", 300, {"b7-010", "b7-079", "b7-198"}, {"b7-088"}),
     ("blind8/test.jsonl", 300, set(), {"b8-195", "b8-251", "b8-285"}),
+    ("blind9/dev.jsonl", 240, set(), set()),
 ]
 
 

@@ -24,6 +24,8 @@ from tests.test_policy import BEGIN, CANCEL, KB, brief, faq, run
     ("我邻居要跳楼", "110"),
     ("我孩子不见了", "110"),
     ("有人抢我的包", "110"),
+    ("我家老人走丢了", "110"),
+    ("我家老爷子又走失了", "110"),
     # the matter, not the moment: a claim, a record, the past, what keeps happening, a complaint
     ("下班路上被车撞了算工伤吗", None),
     ("火灾保险怎么买", None),
@@ -33,6 +35,7 @@ from tests.test_policy import BEGIN, CANCEL, KB, brief, faq, run
     ("邻居家经常打架我怕出人命", None),
     ("井盖没了就在小学门口快来人", None),
     ("社保卡丢了", None),
+    ("我老婆生孩子大出血医院说他们没责任", None),
 ])
 def test_what_is_an_emergency(text: str, number: str | None) -> None:
     assert emergency_number(text) == number

@@ -15,6 +15,7 @@ from dialog.matcher import Matcher
     ("社保费交了银行也扣款了可是显示未缴", True),
     ("我在手机上缴养老保险费显示缴费失败钱却扣了", True),
     ("交灵活就业社保重复扣费了", True),
+    ("社保费交了收据也有系统还显示欠费", True),
     # how to pay, a reimbursement, enrolment: not the collector's
     ("城乡居民医保费在哪交", False),
     ("医保报销的钱多扣了", False),

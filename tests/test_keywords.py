@@ -33,6 +33,14 @@ def test_homophones_are_found_by_sound(text: str, keyword: str, kind: str) -> No
     assert kinds(text)[keyword] == kind
 
 
+def test_another_word_with_the_keyword_s_core_is_no_near_miss() -> None:
+    # 上工作人员 (shang …) is one syllable off 找工作人员 (zhao …), but 工作人员 is there in
+    # characters: the caller said another word, the staff said something, no request for one
+    index = KeywordIndex([(0, "找工作人员"), (1, "户口迁移")], owners=2)
+    assert index.hits(analyse("安全带扣不上工作人员说没事")) == []
+    assert [h.keyword.text for h in index.hits(analyse("护考迁移怎么办"))] == ["户口迁移"]
+
+
 def test_two_syllables_need_their_tones() -> None:
     # 推荐一 (jian4 yi1) sounds like 建议 (jian4 yi4) only without tones: no hit.
     assert "建议" not in kinds("推荐一部电影")
