@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from dialog.duty_shapes import duty_shape
 from dialog.evidence import LONG_KEYWORD, ROUTE_KEYWORD, Evidence, routed_decision
-from dialog.fee_trouble import fee_went_wrong
 from dialog.intents import Intent, KnowledgeBase
 from dialog.offices import OfficeIndex
 from dialog.phonetic import Utterance
@@ -29,8 +29,6 @@ from dialog.types import MatchResult
 # An FAQ this sure is never overruled by a named duty, and the duty's department must lead
 # the next by this much; chosen on the DEV checked titles.
 NAMED_FAQ_CEILING, NAMED_MARGIN = 0.8, 0.6
-# The department that collects social and medical insurance fees (dialog.fee_trouble).
-FEE_COLLECTOR = "tax"
 # A long duty word leads the next department this much: it overrules an unheard FAQ
 # however sure (blind6; no other dev line changed).
 _UNHEARD_MARGIN = 0.4
@@ -55,16 +53,17 @@ class SecondLooks:
         result = self._without_frames(text, ev, first, prior)
         result = self._office_named(ev, result, text) or result
         result = self._city_routes(ev, result, prior, text) or result
-        return self._fee_collector(ev, result, text) or result
+        return self._duty_shape(ev, result, text) or result
 
-    def _fee_collector(self, ev: Evidence, first: MatchResult, text: str) -> MatchResult | None:
-        """A transfer to the bureau that collects the fee, for a payment gone wrong (扣了两次,
-        显示没交), whatever the first decision was, when the knowledge base has that bureau."""
-        if FEE_COLLECTOR not in self.kb.departments or first.department == FEE_COLLECTOR \
-                or not fee_went_wrong(ev.utterance.text):
+    def _duty_shape(self, ev: Evidence, first: MatchResult, text: str) -> MatchResult | None:
+        """A transfer to the department a duty shape names (dialog.duty_shapes: 医保费被扣了两次
+        is the tax bureau's), whatever the first decision was, when the knowledge base has
+        that department."""
+        found = duty_shape(ev.utterance.text)
+        if found is None or found[1] not in self.kb.departments or first.department == found[1]:
             return None
-        routing = self._router.route_to(ev.utterance, ev.terms, FEE_COLLECTOR)
-        return routed_decision(routing, text, ev, fee_trouble=1.0)
+        routing = self._router.route_to(ev.utterance, ev.terms, found[1])
+        return routed_decision(routing, text, ev, **{found[0]: 1.0})
 
     def named_elsewhere(self, ev: Evidence, intent: Intent, top: float,
                         prior: DepartmentPrior | None, text: str) -> MatchResult | None:

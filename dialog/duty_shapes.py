@@ -1,0 +1,54 @@
+"""Problems whose owner is told by the shape of the whole utterance, not by one word.
+
+Some problems name one department's words while another department must act, and the blind
+writers — each on their own, from the duties alone — agreed on the owner:
+- `fee_trouble` (tax): a social or medical insurance fee paid and gone wrong. The tax bureau
+  collects these fees (社保费和医保费征收), so a payment taken twice, or taken and shown as
+  unpaid, is for it to put right; the FAQs on how to pay only say how (城乡居民医保费在税务APP
+  上被扣了两次钱; four writers). A reimbursement (报销) is medical insurance's own money.
+- `identity_registered` (market): a company or licence registered with the caller's identity
+  card behind their back. The registration authority revokes it; the identity-card FAQ only
+  says how to get a card (有人冒用我的身份证注册了一家公司; four writers).
+- `machine_kept_card` (gov_service): the service hall's self-service machine kept a card or
+  broke down with it (大厅门口的自助机把我身份证吞了; three writers): the hall's matter, not the
+  identity-card FAQ.
+Each rule needs both halves (the thing and what went wrong), so a question about the thing
+alone is left to the matcher. Pure; the text is normalised (no punctuation), so a gap is a
+few characters of one clause.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+__all__ = ["DUTY_SHAPES", "duty_shape"]
+
+
+def _both(first: str, second: str, unless: str = "") -> Callable[[str], bool]:
+    a, b, c = re.compile(first), re.compile(second), re.compile(unless) if unless else None
+    return lambda text: bool(a.search(text) and b.search(text)
+                             and not (c is not None and c.search(text)))
+
+
+# (signal, department, rule over the normalised utterance)
+DUTY_SHAPES: tuple[tuple[str, str, Callable[[str], bool]], ...] = (
+    ("fee_trouble", "tax", _both(
+        r"社保费|医保费|养老保险费|医疗保险费|(?:交|缴).{0,8}(?:社保|医保)",
+        r"扣了两次|扣了两回|重复扣|多扣|扣.{0,6}(?:却|但|可).{0,6}显示|"
+        r"显示(?:没交|未缴|没缴|欠费|缴费失败|失败)|缴费失败|扣款失败|没到账",
+        unless="报销|报账|结算")),
+    ("identity_registered", "market", _both(
+        r"身份证|身份信息|我的名字|我名下",
+        r"(?:注册|登记|开|办)了?(?:一家|一个|个|家)?.{0,4}(?:公司|执照|法人|店)|"
+        r"名下.{0,10}(?:公司|执照|法人)|成了.{0,6}法人",
+        unless="怎么注册|如何注册|怎么办理|需要什么|要带")),
+    ("machine_kept_card", "gov_service", _both(
+        r"自助机|自助终端|自助一体机|取号机|机器",
+        r"吞|卡在里面|卡住了|吐不出|退不出|不吐")),
+)
+
+
+def duty_shape(text: str) -> tuple[str, str] | None:
+    """(signal, department) of the first shape the (normalised) utterance has, or None."""
+    return next(((signal, dept) for signal, dept, rule in DUTY_SHAPES if rule(text)), None)

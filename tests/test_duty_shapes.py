@@ -1,0 +1,52 @@
+"""Problems whose owner the shape of the utterance tells go to that department
+(dialog.duty_shapes, SecondLooks._duty_shape)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialog.duty_shapes import duty_shape
+from dialog.matcher import Matcher
+
+
+@pytest.mark.parametrize(("text", "shape"), [
+    # normalised as the matcher sees them: no punctuation
+    ("今年的医保费被扣了两次", "fee_trouble"),
+    ("社保费交了银行也扣款了可是显示未缴", "fee_trouble"),
+    ("我在手机上缴养老保险费显示缴费失败钱却扣了", "fee_trouble"),
+    ("交灵活就业社保重复扣费了", "fee_trouble"),
+    ("社保费交了收据也有系统还显示欠费", "fee_trouble"),
+    ("不知道谁用我的身份证注册了一家公司", "identity_registered"),
+    ("我名下突然多了两个公司", "identity_registered"),
+    ("身份证丢了以后我成了一家店的法人", "identity_registered"),
+    ("办事大厅的自助机把我的社保卡吞了", "machine_kept_card"),
+    ("取号机卡住了身份证退不出来", "machine_kept_card"),
+    # how to pay, a reimbursement, enrolment, registering on purpose, the card alone: not these
+    ("城乡居民医保费在哪交", None),
+    ("医保报销的钱多扣了", None),
+    ("孩子的医保一直交不上说查不到这个人", None),
+    ("超市收银扣了我两次钱", None),
+    ("用身份证注册公司需要什么材料", None),
+    ("身份证丢了怎么补办", None),
+    ("自助机上能打印社保缴费记录吗", None),
+])
+def test_a_duty_shape(text: str, shape: str | None) -> None:
+    found = duty_shape(text)
+    assert (found[0] if found else None) == shape
+
+
+@pytest.mark.parametrize(("text", "signal", "department"), [
+    ("我交的城乡居民医保费被扣了两次钱，找谁退", "fee_trouble", "tax"),
+    ("有人拿我身份证去注册了个公司，我一点都不知道", "identity_registered", "market"),
+    ("大厅那个自助机把我身份证吞了，吐不出来", "machine_kept_card", "gov_service"),
+])
+def test_a_duty_shape_goes_to_its_department_not_to_an_faq(
+        matcher: Matcher, text: str, signal: str, department: str) -> None:
+    result = matcher.match(text)
+    assert (result.intent, result.action, result.department) == (None, "transfer", department)
+    assert result.signals[signal] == 1.0
+
+
+def test_how_to_pay_the_fee_is_still_answered(matcher: Matcher) -> None:
+    result = matcher.match("城乡居民医保费怎么交")
+    assert result.intent == "resident_medical_payment"
