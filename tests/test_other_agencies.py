@@ -32,6 +32,8 @@ from dialog.other_agencies import for_another_agency
     ("公司拖欠工资我要起诉", None),
     ("护照办了一个月还没寄到", None),
     ("健身房老板跑路了", None),
+    ("报警了派出所不给立案", None),
+    ("业委会选举被物业操纵了", None),
 ])
 def test_another_agency(text: str, agency: str | None) -> None:
     assert for_another_agency(text) == agency
