@@ -9,6 +9,12 @@ writers — each on their own, from the duties alone — agreed on the owner:
 - `identity_registered` (market): a company or licence registered with the caller's identity
   card behind their back. The registration authority revokes it; the identity-card FAQ only
   says how to get a card (有人冒用我的身份证注册了一家公司; four writers).
+- `tax_after_deregistration` (tax): a business deregistered and the tax bureau still asking
+  for returns or tax (公司都注销半年了，税务那边还老给我发催报的通知; two writers): not the
+  deregistration FAQ.
+- `document_overdue` (public_security): an identity card, passport or permit applied for and
+  not received in the promised time (护照都办了一个多月了，到现在还没寄到; two writers): the
+  issuing police office's matter, not the general progress FAQ.
 - `machine_kept_card` (gov_service): the service hall's self-service machine kept a card or
   broke down with it (大厅门口的自助机把我身份证吞了; three writers): the hall's matter, not the
   identity-card FAQ.
@@ -43,6 +49,14 @@ DUTY_SHAPES: tuple[tuple[str, str, Callable[[str], bool]], ...] = (
         r"(?:注册|登记|开|办)了?(?:一家|一个|个|家)?.{0,4}(?:公司|执照|法人|店)|"
         r"名下.{0,10}(?:公司|执照|法人)|成了.{0,6}法人",
         unless="怎么注册|如何注册|怎么办理|需要什么|要带")),
+    ("tax_after_deregistration", "tax", _both(
+        r"注销",
+        r"(?:税务|税).{0,12}(?:催|欠|通知|申报|罚|非正常)|(?:催|欠).{0,4}税",
+        unless="怎么注销|如何注销|注销.{0,4}(?:流程|材料|要带|需要)")),
+    ("document_overdue", "public_security", _both(
+        r"护照|通行证|签注|身份证|驾驶证|驾照|居住证|户口本",
+        r"(?:申请|交|办|报)了?.{0,24}(?:还没|都没|没有|还不)(?:拿到|寄到|收到|下来|办好|寄过来|通知)",
+        unless="怎么|如何|多久能|需要多久|要多久")),
     ("machine_kept_card", "gov_service", _both(
         r"自助机|自助终端|自助一体机|取号机|机器",
         r"吞|卡在里面|卡住了|吐不出|退不出|不吐")),

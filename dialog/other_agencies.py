@@ -35,16 +35,18 @@ OTHER_AGENCIES: dict[str, str] = {
     "embassy": r"签证|面签|大使馆|领事馆",
     "elections": r"人大代表|选举|选民",
     "discipline": r"纪委|监委|贪污|受贿",
+    "finance": r"征信|股票|炒股|股票账户|证券",
+    "archives_heritage": r"档案馆|文物|电视台|西部计划|志愿者",
 }
 _AGENCY = re.compile("|".join(f"(?:{words})" for words in OTHER_AGENCIES.values()))
 # A matter for one of our departments after all: its duty named, or a complaint or report.
 _OURS = re.compile("社保|医保|公积金|养老保险|失业|工伤|工资|欠薪|税|户口|户籍|身份证|护照|港澳|"
                    "通行证|签注|驾照|驾驶证|居住证|学校|学籍|老师|医院|疫苗|营业执照|发票|"
-                   "投诉|举报|诈骗|骗|冒充|乱收费|违法|违规|噪音|污染|施工|物业|小区|工地|"
+                   "投诉|举报|诈骗|骗|冒充|乱收费|违法|违规|噪音|污染|施工|物业|工地|"
                    "仲裁|劳动|公交|出租|网约车|地铁|驾校|委托|代办|无犯罪|学费|上学|读书|助学|"
                    "高中|初中|小学|幼儿园|大学|廉租|公租|生育|怀孕|怀上|二胎|生孩子|出生|烧|焚|小广告|路灯|辐射|基站|"
                    "取缔|搬迁|修建|反对|反映|请求|关于|派出所|公安|警察|报警|民警|交警|违建|违章|"
-                   "拆除|业委会|业主委员会|业主大会")
+                   "拆除|业委会|业主委员会|业主大会|贷款|逾期")
 
 
 def for_another_agency(text: str) -> str | None:

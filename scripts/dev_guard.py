@@ -45,6 +45,7 @@ MATCH_FILES = {
     "blind6": DATA / "blind6" / "dev.jsonl",
     "blind7": DATA / "blind7" / "dev.jsonl",
     "blind9": DATA / "blind9" / "dev.jsonl",
+    "blind10": DATA / "blind10" / "dev.jsonl",
 }
 ANSWER_FILES = {
     "answers_blind": DATA / "blind" / "dev.jsonl",

@@ -155,6 +155,7 @@ LATER_SETS = [
     ("blind7/dev.jsonl", 300, {"b7-010", "b7-079", "b7-198"}, {"b7-088"}),
     ("blind8/test.jsonl", 300, set(), {"b8-195", "b8-251", "b8-285"}),
     ("blind9/dev.jsonl", 240, set(), set()),
+    ("blind10/dev.jsonl", 300, set(), {"b10-035", "b10-217", "b10-271"}),
 ]
 
 

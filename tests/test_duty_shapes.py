@@ -19,6 +19,10 @@ from dialog.matcher import Matcher
     ("不知道谁用我的身份证注册了一家公司", "identity_registered"),
     ("我名下突然多了两个公司", "identity_registered"),
     ("身份证丢了以后我成了一家店的法人", "identity_registered"),
+    ("我去年注销了公司现在税务说我是非正常户", "tax_after_deregistration"),
+    ("店注销了税务还天天催我申报", "tax_after_deregistration"),
+    ("身份证办了半个月了还没拿到", "document_overdue"),
+    ("港澳通行证交了申请一个多月都没寄到", "document_overdue"),
     ("办事大厅的自助机把我的社保卡吞了", "machine_kept_card"),
     ("取号机卡住了身份证退不出来", "machine_kept_card"),
     # how to pay, a reimbursement, enrolment, registering on purpose, the card alone: not these
@@ -29,6 +33,9 @@ from dialog.matcher import Matcher
     ("用身份证注册公司需要什么材料", None),
     ("身份证丢了怎么补办", None),
     ("自助机上能打印社保缴费记录吗", None),
+    ("营业执照注销需要什么材料税务要去吗", None),
+    ("护照办理需要多久", None),
+    ("身份证丢了还没补办", None),
 ])
 def test_a_duty_shape(text: str, shape: str | None) -> None:
     found = duty_shape(text)
