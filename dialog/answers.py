@@ -25,7 +25,8 @@ QUESTIONS = frozenset({"anything_else", "confirm", "clarification"})
 _STEERING = frozenset({"yes", "no", "goodbye", "repeat", "menu"})
 
 # 其他的没有 / 别的问题没了: the question's own 其他 echoed before the no.
-_NO = (r"(?:其他|其它|别的)的?(?:问题|事情|事)?就?(?:没有|没了|不用了|不问了)|"
+_NO = (r"(?:这两个|两个|这俩|俩)?(?:都|全)?(?:没|莫得|没有)(?:啥)?(?:关系|关联)|"  # 都莫得关系
+       r"(?:其他|其它|别的)的?(?:问题|事情|事)?就?(?:没有|没了|不用了|不问了)|"
        r"哪个都不是|哪个都不对|(?:这两个|两个|这俩|俩)?都(?:不是|不对|不要|不问|莫得|没有|不中|"
        r"不沾边|不搭边|不沾|不搭)|不沾边|不搭边|不中|冇有|冇|木有|没得|没(?=$|没)|"
        r"问完就行|问完就好|问完就可以|够了|(?:俺|我)(?:没啥|没什么|没别的|没其他|没了|没有了)|"
@@ -33,6 +34,7 @@ _NO = (r"(?:其他|其它|别的)的?(?:问题|事情|事)?就?(?:没有|没了|
        r"没什么|没啥|没有|没了|没事|没问题|莫得|莫有|就这些|就这样|就这么多|问完了|"
        r"就问这一个|就问这个|就这一个|就一个问题|就这个问题|"
        r"你搞错了|你弄错了|你听错了|搞错了|弄错了|听错了|"
+       r"不得行|要不得|不行|"
        r"不用|不需要|不要|不了|不是|不对|算了|错了|不+")
 # Regional and hedged yeses (对头, 是嘞, 得嘞, 中, 嗯呐, Cantonese 系; 应该是, 差不多) as callers
 # say them; 中 and 系 alone or with a particle only (中午, 中介, 系统 begin requests).
@@ -45,6 +47,7 @@ _FILLER = r"(?:嗯|啊|哦|呃|唉|哎|喂|那个|这个|就是说|我想想|也
 _TAIL = re.compile(r"^(?:了|啊|呀|吧|呢|的|哈|嘛)+|"
                    r"(?:谢谢你们|谢谢你|谢谢|谢了|多谢|辛苦了|麻烦了|你们挺好|挺好的|挺好|"
                    r"你说得挺清楚|说得挺清楚|说得很清楚|讲得很清楚|很清楚|清楚了|明白了|知道了|懂了|"
+                   r"你说得对|你说的对|说得对|说的对|"
                    r"再见|拜拜|了|啊|呀|吧|呢|的|哈|嘛)+$")
 # What a yes may add that only points back at what the bot named: 对，就是这个意思.
 _SAME = re.compile(r"^(?:我?(?:说的|问的|要问的|想问的)?(?:就是|就问|就|是|问)?"
@@ -89,6 +92,8 @@ def read_reply(question: str | None, text: str) -> Reply:
         return Reply(None, norm)
     if question == "confirm" and _MURMUR.fullmatch(text.strip()):
         return Reply("yes", "", text.strip())  # 嗯嗯, 嗯哪: normalisation drops 嗯 as a filler
+    if question == "confirm" and _SAME.match(norm):
+        return Reply("yes", "", norm)  # 就这个事, 就是这个: what the bot named
     yes = _HAVE if question == "anything_else" else _YES
     for kind, words in (("no", _NO), ("yes", yes)):
         found = re.match(f"{_FILLER}(?:{words})+", norm)  # 对对对, 没有没有: said twice or more
@@ -157,8 +162,10 @@ def understand(match: Callable[[str], MatchResult], question: str | None, text: 
     if reply.kind is None:
         return match(text), None
     full = match(text)
-    if reply.kind == "yes" and full.intent in ("no", "goodbye"):
+    if reply.kind == "yes" and full.intent in ("no", "goodbye") and (
+            reply.rest or question == "anything_else"):
         return full, None  # 对，没有了 / 有……算了，再见: the closing words win
+    # (对的，谢谢 after 您是想咨询…吗: the thanks is for understanding, the yes stands)
     if not reply.rest and full.intent == "repeat":
         # 没有没有，你说得挺清楚的: the thanks, not a request to hear it again
         return match(reply.word), reply.kind

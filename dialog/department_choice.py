@@ -41,7 +41,8 @@ _MIDDLE = re.compile(r"中间那|中间的|中间这")
 _LAST = re.compile(r"最后|后一个|后面那|后面的|后面这|后者|最后面|最末|末了|末尾")
 _NONE = re.compile(r"都不是|都不对|哪个都不|都不属于|都没有|以上都不|不知道|不清楚|说不清|"
                    r"不确定|不好说|说不好|别的|其他|其它|另外的|不晓得|搞不清|弄不清|不懂|"
-                   r"不是这几|不是这些|没有我这|没我这|都不沾边|不沾边")
+                   r"不是这几|不是这些|没有我这|没我这|都不沾边|不沾边|莫得一个|没有一个|一个都不|"
+                   r"都不太对|都不大对|都不太是|都不像")
 # 不是，住建的: a no said as its own clause answers the bot ("no, housing"), it denies nothing
 # after it (the comma is gone once the words are normalised).
 _LEADING_NO = re.compile(r"^\s*(?:不是|不对|不)\s*[，,。！!]+")

@@ -130,7 +130,8 @@ class KeywordIndex:
         if near:
             for hit in self._gapped(utt.text, best):
                 best[hit.keyword] = hit
-        return [hit for hit in best.values() if not _across_words(hit, utt.text)]
+        return [hit for hit in best.values()
+                if not (_across_words(hit, utt.text) or _a_not_a(hit, utt.text))]
 
     def _gapped(self, text: str, found: dict[Keyword, Hit]) -> list[Hit]:
         """Keywords said with words inside them (see _GAP_MAX), except those in `found`.
@@ -210,6 +211,14 @@ def _other_word(kw: Keyword, utt: Utterance) -> bool:
     """Is all of the keyword but an edge character there, as characters? Then the caller said
     another word with the same core (上工作人员说 is no 找工作人员), not the keyword misheard."""
     return kw.text[1:] in utt.text or kw.text[:-1] in utt.text
+
+
+def _a_not_a(hit: Hit, text: str) -> bool:
+    """A keyword that opens with 不 inside an A-not-A question (不能来 in 能不能来, 不是 in
+    是不是): the caller asks, and denies nothing."""
+    word = hit.keyword.text
+    return (hit.start > 0 and len(word) >= 2 and word[0] == "不"
+            and text[hit.start - 1] == word[1])
 
 
 def _across_words(hit: Hit, text: str) -> bool:

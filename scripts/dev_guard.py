@@ -52,6 +52,7 @@ ANSWER_FILES = {
     "answers": DATA / "blind_answers" / "dev.jsonl",
     "answers3": DATA / "blind_answers3" / "dev.jsonl",
     "answers4": DATA / "blind_answers4" / "dev.jsonl",
+    "answers5": DATA / "blind_answers5" / "dev.jsonl",
 }
 
 

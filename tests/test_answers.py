@@ -67,6 +67,14 @@ READ_CASES = [  # (question, caller, reply kind, rest)
     ("anything_else", "我没别的了", "no", ""),
     # 不是A，是B的问题 is a correction, not what the caller says it is not about
     ("confirm", "不是公交，是出租车的事", "no", "公交是出租车的事"),
+    # a fifth answers set (2026-12-07): Sichuan no, nothing to do with either, what the bot
+    # named, agreeing words after a yes
+    ("confirm", "不得行，不是这个", "no", ""),
+    ("clarification", "都莫得关系", "no", ""),
+    ("clarification", "两个都没啥关系", "no", ""),
+    ("confirm", "嗯，就这个事", "yes", ""),
+    ("confirm", "对对对，你说得对", "yes", ""),
+    ("clarification", "就这个事", None, "就这个事"),  # which one? no yes to a choice
     (None, "没有", None, "没有"),  # no question asked: nothing is a reply
     ("no_match", "不是", None, "不是"),
 ]
@@ -113,6 +121,9 @@ UNDERSTAND_CASES = [  # (question, text, offered, table, expected intent, expect
     # a clear reading beats a question back between the denied offer and another
     ("confirm", "不是发票，我说的是公积金怎么取", ("invoice",),
      {"公积金怎么取": BOTH_DENIED, "我说的是公积金怎么取": HPF}, "hpf", None),
+    # thanks after a yes to a confirmation: the yes stands (after 还有其他问题吗 it closes)
+    ("confirm", "对的，谢谢", ("family",), {"对的，谢谢": BYE}, "goodbye", "yes"),
+    ("anything_else", "好的，谢谢", (), {"好的，谢谢": BYE}, "goodbye", None),
     # thanks that sound like "say it again" do not undo the no
     ("anything_else", "没有没有，说得很清楚", (), {"没有没有，说得很清楚": AGAIN}, None, "no"),
 ]

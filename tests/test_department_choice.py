@@ -67,6 +67,8 @@ OFFERED = ("hrss", "housing", "transport")
     ("别的", NONE_OF_THEM),
     ("不晓得嘛", NONE_OF_THEM),
     ("说不好", NONE_OF_THEM),
+    ("莫得一个对的", NONE_OF_THEM),  # a fifth answers set: Sichuan, hedged
+    ("呃好像都不太对", NONE_OF_THEM),
     ("没有我这个", NONE_OF_THEM),
     ("都不沾边", NONE_OF_THEM),
     ("都不是，是交通的", "transport"),  # a name wins over "none of them"

@@ -41,6 +41,14 @@ def test_another_word_with_the_keyword_s_core_is_no_near_miss() -> None:
     assert [h.keyword.text for h in index.hits(analyse("护考迁移怎么办"))] == ["户口迁移"]
 
 
+def test_a_negated_keyword_inside_an_a_not_a_question_is_not_heard() -> None:
+    # 能不能来消个杀 asks whether they can come; 不能来 (the proxy FAQ's "cannot come in
+    # person") was never said
+    index = KeywordIndex([(0, "不能来")], owners=1)
+    assert index.hits(analyse("能不能来消个杀")) == []
+    assert [h.keyword.text for h in index.hits(analyse("我本人不能来"))] == ["不能来"]
+
+
 def test_two_syllables_need_their_tones() -> None:
     # 推荐一 (jian4 yi1) sounds like 建议 (jian4 yi4) only without tones: no hit.
     assert "建议" not in kinds("推荐一部电影")
