@@ -200,17 +200,11 @@ class KeywordIndex:
             kw = self._near[i]
             # partial_ratio aligns the shorter string inside the longer: the keyword must be
             # what is found inside the utterance, not the utterance inside the keyword.
-            if kw in found or len(self._near_sounds[i]) > len(sounds) or _other_word(kw, utt):
+            if kw in found or len(self._near_sounds[i]) > len(sounds):
                 continue
             strength = kw.weight * SOUND_FACTORS["near"] * float(ratios[i]) / 100.0
             hits.append(Hit(kw, -1, strength, "near"))
         return hits
-
-
-def _other_word(kw: Keyword, utt: Utterance) -> bool:
-    """Is all of the keyword but an edge character there, as characters? Then the caller said
-    another word with the same core (上工作人员说 is no 找工作人员), not the keyword misheard."""
-    return kw.text[1:] in utt.text or kw.text[:-1] in utt.text
 
 
 def _a_not_a(hit: Hit, text: str) -> bool:
