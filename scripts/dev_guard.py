@@ -59,7 +59,7 @@ ANSWER_FILES = {
 def _bank_questions(limit: int) -> list[str]:
     """Distinct bank-customer questions (out of scope for every department)."""
     path = REPO.parent / "shared" / "datasets" / "bq_corpus" / "dev.tsv"
-    if not path.exists():
+    if limit <= 0 or not path.exists():
         return []
     seen: dict[str, None] = {}
     for line in path.read_text(encoding="utf-8").splitlines()[1:]:
