@@ -15,6 +15,9 @@ writers — each on their own, from the duties alone — agreed on the owner:
 - `document_overdue` (public_security): an identity card, passport or permit applied for and
   not received in the promised time (护照都办了一个多月了，到现在还没寄到; two writers): the
   issuing police office's matter, not the general progress FAQ.
+- `hall_trouble` (gov_service): the service hall's own facilities broken (大厅空调坏了, 叫号的
+  喇叭坏了) or a window that lost the caller's papers (窗口交的材料…给我弄丢了; three writers):
+  the service centre's matter, not a no-match.
 - `machine_kept_card` (gov_service): the service hall's self-service machine kept a card or
   broke down with it (大厅门口的自助机把我身份证吞了; three writers): the hall's matter, not the
   identity-card FAQ.
@@ -57,6 +60,12 @@ DUTY_SHAPES: tuple[tuple[str, str, Callable[[str], bool]], ...] = (
         r"护照|通行证|签注|身份证|驾驶证|驾照|居住证|户口本",
         r"(?:申请|交|办|报)了?.{0,24}(?:还没|都没|没有|还不)(?:拿到|寄到|收到|下来|办好|寄过来|通知)",
         unless="怎么|如何|多久能|需要多久|要多久")),
+    ("hall_trouble", "gov_service", _both(
+        r"大厅|窗口|服务中心|政务中心|便民中心",
+        r"(?:空调|喇叭|叫号|取号|座椅|椅子|厕所|饮水机|电梯|广播|屏幕).{0,6}"
+        r"(?:坏了|不响|不好使|不好用|不灵|不亮|没人修)|(?:材料|原件|资料).{0,8}(?:弄丢|丢了|找不着|找不到)",
+        unless="几点|在哪|地址|怎么走|开门|上班|医院|学校|派出所|车站|银行|营业厅|社保|医保|"
+               "公积金|税务|车管所")),
     ("machine_kept_card", "gov_service", _both(
         r"自助机|自助终端|自助一体机|取号机|机器",
         r"吞|卡在里面|卡住了|吐不出|退不出|不吐")),

@@ -24,6 +24,8 @@ from dialog.matcher import Matcher
     ("身份证办了半个月了还没拿到", "document_overdue"),
     ("港澳通行证交了申请一个多月都没寄到", "document_overdue"),
     ("办事大厅的自助机把我的社保卡吞了", "machine_kept_card"),
+    ("政务大厅的空调坏了一个礼拜了", "hall_trouble"),
+    ("我在窗口交的原件他们给我弄丢了", "hall_trouble"),
     ("取号机卡住了身份证退不出来", "machine_kept_card"),
     # how to pay, a reimbursement, enrolment, registering on purpose, the card alone: not these
     ("城乡居民医保费在哪交", None),
@@ -36,6 +38,8 @@ from dialog.matcher import Matcher
     ("营业执照注销需要什么材料税务要去吗", None),
     ("护照办理需要多久", None),
     ("身份证丢了还没补办", None),
+    ("医院大厅的空调坏了", None),  # another institution's hall
+    ("政务大厅几点开门", None),
 ])
 def test_a_duty_shape(text: str, shape: str | None) -> None:
     found = duty_shape(text)
@@ -46,6 +50,7 @@ def test_a_duty_shape(text: str, shape: str | None) -> None:
     ("我交的城乡居民医保费被扣了两次钱，找谁退", "fee_trouble", "tax"),
     ("有人拿我身份证去注册了个公司，我一点都不知道", "identity_registered", "market"),
     ("大厅那个自助机把我身份证吞了，吐不出来", "machine_kept_card", "gov_service"),
+    ("政务大厅饮水机坏了好几天没人修", "hall_trouble", "gov_service"),  # not the hours FAQ
 ])
 def test_a_duty_shape_goes_to_its_department_not_to_an_faq(
         matcher: Matcher, text: str, signal: str, department: str) -> None:
