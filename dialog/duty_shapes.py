@@ -10,14 +10,19 @@ writers — each on their own, from the duties alone — agreed on the owner:
   card behind their back. The registration authority revokes it; the identity-card FAQ only
   says how to get a card (有人冒用我的身份证注册了一家公司; four writers).
 - `tax_after_deregistration` (tax): a business deregistered and the tax bureau still asking
-  for returns or tax (公司都注销半年了，税务那边还老给我发催报的通知; two writers): not the
-  deregistration FAQ.
+  for returns or tax (公司都注销半年了，税务那边还老给我发催报的通知; two writers), also said as
+  the business closed (个体户早就不干了…说我欠税; a third): not the deregistration FAQ.
 - `document_overdue` (public_security): an identity card, passport or permit applied for and
-  not received in the promised time (护照都办了一个多月了，到现在还没寄到; two writers): the
-  issuing police office's matter, not the general progress FAQ.
+  not received in the promised time (护照都办了一个多月了，到现在还没寄到; 护照说十个工作日…还没
+  寄到; three writers): the issuing police office's matter, not the general progress FAQ.
 - `hall_trouble` (gov_service): the service hall's own facilities broken (大厅空调坏了, 叫号的
   喇叭坏了) or a window that lost the caller's papers (窗口交的材料…给我弄丢了; three writers):
-  the service centre's matter, not a no-match.
+  the service centre's matter, not a no-match. So is a hall without parking, a green channel
+  for the elderly not kept, or steps with no ramp (门口一个车位都没有, 老年人绿色通道…照样叫我排队;
+  a fourth writer).
+- `hotline_trouble` (gov_service): the 12345 line itself — queued for long, hung up on, passed
+  around, a rude operator (打你们热线排了二十多分钟的队…就给我挂了; four writers): the service
+  centre runs the line. A follow-up of a reported matter (反映的事, 工单) is the progress FAQ's.
 - `machine_kept_card` (gov_service): the service hall's self-service machine kept a card or
   broke down with it (大厅门口的自助机把我身份证吞了; three writers): the hall's matter, not the
   identity-card FAQ.
@@ -53,19 +58,25 @@ DUTY_SHAPES: tuple[tuple[str, str, Callable[[str], bool]], ...] = (
         r"名下.{0,10}(?:公司|执照|法人)|成了.{0,6}法人",
         unless="怎么注册|如何注册|怎么办理|需要什么|要带")),
     ("tax_after_deregistration", "tax", _both(
-        r"注销",
+        r"注销|(?:个体户|店|公司|厂|生意|铺子).{0,8}(?:不干了|不做了|关了|关门|不开了|停业|黄了)",
         r"(?:税务|税).{0,12}(?:催|欠|通知|申报|罚|非正常)|(?:催|欠).{0,4}税",
         unless="怎么注销|如何注销|注销.{0,4}(?:流程|材料|要带|需要)")),
     ("document_overdue", "public_security", _both(
         r"护照|通行证|签注|身份证|驾驶证|驾照|居住证|户口本",
-        r"(?:申请|交|办|报)了?.{0,24}(?:还没|都没|没有|还不)(?:拿到|寄到|收到|下来|办好|寄过来|通知)",
+        r"(?:(?:申请|交|办|报)了?|工作日|说好|承诺).{0,24}(?:还没|都没|没有|还不)"
+        r"(?:拿到|寄到|收到|下来|办好|寄过来|通知)",
         unless="怎么|如何|多久能|需要多久|要多久")),
     ("hall_trouble", "gov_service", _both(
         r"大厅|窗口|服务中心|政务中心|便民中心",
         r"(?:空调|喇叭|叫号|取号|座椅|椅子|厕所|饮水机|电梯|广播|屏幕).{0,6}"
-        r"(?:坏了|不响|不好使|不好用|不灵|不亮|没人修)|(?:材料|原件|资料).{0,8}(?:弄丢|丢了|找不着|找不到)",
+        r"(?:坏了|不响|不好使|不好用|不灵|不亮|没人修)|(?:材料|原件|资料).{0,8}(?:弄丢|丢了|找不着|找不到)|"
+        r"车位.{0,4}(?:都没|没有|不够|找不到)|绿色通道|无障碍|坡道",
         unless="几点|在哪|地址|怎么走|开门|上班|医院|学校|派出所|车站|银行|营业厅|社保|医保|"
                "公积金|税务|车管所")),
+    ("hotline_trouble", "gov_service", _both(
+        r"(?:你们|打)(?:这个|这)?(?:热线|12345)|接线员",
+        r"挂了|挂断|占线|打不通|排队|排了|转来转去|态度",
+        unless="社保|医保|公积金|税务|反映的|工单|进度")),
     ("machine_kept_card", "gov_service", _both(
         r"自助机|自助终端|自助一体机|取号机|机器",
         r"吞|卡在里面|卡住了|吐不出|退不出|不吐")),

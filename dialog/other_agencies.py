@@ -37,6 +37,9 @@ OTHER_AGENCIES: dict[str, str] = {
     "discipline": r"纪委|监委|贪污|受贿",
     "finance": r"征信|股票|炒股|股票账户|证券",
     "archives_heritage": r"档案馆|文物|电视台|西部计划|志愿者",
+    "postal": r"邮局|邮政|挂号信|寄信|邮票|邮递员",
+    # water resources: dikes and flood control (a polluted reservoir is the environment's)
+    "water_resources": r"堤坝|河堤|大坝|防汛|抗旱|水利局",
 }
 _AGENCY = re.compile("|".join(f"(?:{words})" for words in OTHER_AGENCIES.values()))
 # A matter for one of our departments after all: its duty named, or a complaint or report.

@@ -46,6 +46,7 @@ MATCH_FILES = {
     "blind7": DATA / "blind7" / "dev.jsonl",
     "blind9": DATA / "blind9" / "dev.jsonl",
     "blind10": DATA / "blind10" / "dev.jsonl",
+    "blind11": DATA / "blind11" / "dev.jsonl",
 }
 ANSWER_FILES = {
     "answers_blind": DATA / "blind" / "dev.jsonl",

@@ -163,6 +163,8 @@ LATER_SETS = [
     ("blind8/test.jsonl", 300, set(), {"b8-195", "b8-251", "b8-285"}),
     ("blind9/dev.jsonl", 240, set(), set()),
     ("blind10/dev.jsonl", 300, set(), {"b10-035", "b10-217", "b10-271"}),
+    ("blind11/dev.jsonl", 300, set(), {"b11-054"}),
+    ("blind12/test.jsonl", 300, set(), set()),
 ]
 
 

@@ -27,6 +27,12 @@ from dialog.matcher import Matcher
     ("政务大厅的空调坏了一个礼拜了", "hall_trouble"),
     ("我在窗口交的原件他们给我弄丢了", "hall_trouble"),
     ("取号机卡住了身份证退不出来", "machine_kept_card"),
+    ("我那个小店早就关门了现在说我欠税", "tax_after_deregistration"),
+    ("驾驶证说好二十个工作日现在还没寄到", "document_overdue"),
+    ("去大厅办事门口一个车位都没有", "hall_trouble"),
+    ("大厅说有老年人绿色通道去了还叫我排队", "hall_trouble"),
+    ("打你们热线排了半天队接通就给我挂了", "hotline_trouble"),
+    ("你们接线员态度太差了", "hotline_trouble"),
     # how to pay, a reimbursement, enrolment, registering on purpose, the card alone: not these
     ("城乡居民医保费在哪交", None),
     ("医保报销的钱多扣了", None),
@@ -40,6 +46,10 @@ from dialog.matcher import Matcher
     ("身份证丢了还没补办", None),
     ("医院大厅的空调坏了", None),  # another institution's hall
     ("政务大厅几点开门", None),
+    ("店关了执照怎么注销", None),  # the deregistration FAQ
+    ("打你们热线反映的事到现在没人回", None),  # the progress FAQ
+    ("社保热线老是打不通", None),  # another office's line
+    ("我要找接线员", None),
 ])
 def test_a_duty_shape(text: str, shape: str | None) -> None:
     found = duty_shape(text)
@@ -51,6 +61,7 @@ def test_a_duty_shape(text: str, shape: str | None) -> None:
     ("有人拿我身份证去注册了个公司，我一点都不知道", "identity_registered", "market"),
     ("大厅那个自助机把我身份证吞了，吐不出来", "machine_kept_card", "gov_service"),
     ("政务大厅饮水机坏了好几天没人修", "hall_trouble", "gov_service"),  # not the hours FAQ
+    ("我个体户早就不干了，突然收到短信说我欠税还有滞纳金", "tax_after_deregistration", "tax"),
 ])
 def test_a_duty_shape_goes_to_its_department_not_to_an_faq(
         matcher: Matcher, text: str, signal: str, department: str) -> None:

@@ -22,6 +22,8 @@ from dialog.other_agencies import for_another_agency
     ("宽带到期了怎么续费", "power_telecom"),
     ("日本签证要准备什么材料", "embassy"),
     ("社区选举我怎么没有选票", "elections"),
+    ("邮局寄的挂号信还没到", "postal"),
+    ("河堤上有个口子汛期快到了", "water_resources"),
     # one of our matters named beside it: a department's
     ("低保户的孩子上高中能免学费吗", None),
     ("生育登记要带结婚证吗", None),
@@ -33,6 +35,8 @@ from dialog.other_agencies import for_another_agency
     ("护照办了一个月还没寄到", None),
     ("健身房老板跑路了", None),
     ("报警了派出所不给立案", None),
+    ("邮政寄来的身份证丢了", None),
+    ("防汛期间工地半夜还在施工", None),
     ("业委会选举被物业操纵了", None),
 ])
 def test_another_agency(text: str, agency: str | None) -> None:
