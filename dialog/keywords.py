@@ -131,7 +131,8 @@ class KeywordIndex:
             for hit in self._gapped(utt.text, best):
                 best[hit.keyword] = hit
         return [hit for hit in best.values()
-                if not (_across_words(hit, utt.text) or _a_not_a(hit, utt.text))]
+                if not (_across_words(hit, utt.text) or _a_not_a(hit, utt.text)
+                        or _cannot_open(hit, utt.text))]
 
     def _gapped(self, text: str, found: dict[Keyword, Hit]) -> list[Hit]:
         """Keywords said with words inside them (see _GAP_MAX), except those in `found`.
@@ -213,6 +214,17 @@ def _a_not_a(hit: Hit, text: str) -> bool:
     word = hit.keyword.text
     return (hit.start > 0 and len(word) >= 2 and word[0] == "不"
             and text[hit.start - 1] == word[1])
+
+
+# Verbs that take 不开 as a potential complement: 打不开 is "cannot be opened", 走不开 "cannot
+# get away" — neither says a shop no longer opens (the keyword 不开了).
+_OPEN_VERBS = frozenset("打走离分想推拉解睁张揭掰撬拧忙抽躲避点划展转")
+
+
+def _cannot_open(hit: Hit, text: str) -> bool:
+    """A keyword opening with 不开 inside a potential complement (网站打不开了, 我走不开)."""
+    return (hit.start > 0 and hit.keyword.text.startswith("不开")
+            and text[hit.start - 1] in _OPEN_VERBS)
 
 
 def _across_words(hit: Hit, text: str) -> bool:

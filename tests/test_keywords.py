@@ -41,6 +41,14 @@ def test_a_negated_keyword_inside_an_a_not_a_question_is_not_heard() -> None:
     assert [h.keyword.text for h in index.hits(analyse("我本人不能来"))] == ["不能来"]
 
 
+def test_a_shop_that_no_longer_opens_is_not_a_website_that_cannot_be_opened() -> None:
+    # 打不开 / 走不开 are potential complements: nothing closed down
+    index = KeywordIndex([(0, "不开了")], owners=1)
+    assert index.hits(analyse("那个网站现在打不开了")) == []
+    assert index.hits(analyse("我上班走不开了")) == []
+    assert [h.keyword.text for h in index.hits(analyse("店不开了"))] == ["不开了"]
+
+
 def test_two_syllables_need_their_tones() -> None:
     # 推荐一 (jian4 yi1) sounds like 建议 (jian4 yi4) only without tones: no hit.
     assert "建议" not in kinds("推荐一部电影")
