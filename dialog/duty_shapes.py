@@ -36,6 +36,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from dialog.sound_form import sound_form, sound_pattern
+
 __all__ = ["DUTY_SHAPES", "duty_shape"]
 
 
@@ -45,44 +47,59 @@ def _both(first: str, second: str, unless: str = "") -> Callable[[str], bool]:
                              and not (c is not None and c.search(text)))
 
 
-# (signal, department, rule over the normalised utterance)
-DUTY_SHAPES: tuple[tuple[str, str, Callable[[str], bool]], ...] = (
-    ("fee_trouble", "tax", _both(
+def _shape(first: str, second: str, unless: str = "",
+           ) -> tuple[Callable[[str], bool], Callable[[str], bool]]:
+    """A rule in characters and the same rule over the utterance's sound form."""
+    return (_both(first, second, unless),
+            _both(sound_pattern(first), sound_pattern(second), sound_pattern(unless)))
+
+
+# (signal, department, (rule over the normalised utterance, the same over its sound form))
+Rules = tuple[Callable[[str], bool], Callable[[str], bool]]
+DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
+    ("fee_trouble", "tax", _shape(
         r"社保费|医保费|养老保险费|医疗保险费|(?:交|缴).{0,8}(?:社保|医保)",
         r"扣了两次|扣了两回|重复扣|多扣|扣.{0,6}(?:却|但|可).{0,6}显示|"
         r"显示(?:没交|未缴|没缴|欠费|缴费失败|失败)|缴费失败|扣款失败|没到账",
         unless="报销|报账|结算")),
-    ("identity_registered", "market", _both(
+    ("identity_registered", "market", _shape(
         r"身份证|身份信息|我的名字|我名下",
         r"(?:注册|登记|开|办)了?(?:一家|一个|个|家)?.{0,4}(?:公司|执照|法人|店)|"
         r"名下.{0,10}(?:公司|执照|法人)|成了.{0,6}法人",
         unless="怎么注册|如何注册|怎么办理|需要什么|要带")),
-    ("tax_after_deregistration", "tax", _both(
+    ("tax_after_deregistration", "tax", _shape(
         r"注销|(?:个体户|店|公司|厂|生意|铺子).{0,8}(?:不干了|不做了|关了|关门|不开了|停业|黄了)",
-        r"(?:税务|税).{0,12}(?:催|欠|通知|申报|罚|非正常)|(?:催|欠).{0,4}税",
+        r"(?:税务|税).{0,12}(?:催|欠|通知|申报|罚|非正常)|(?:催|欠).{0,4}税|欠税|催税",
         unless="怎么注销|如何注销|注销.{0,4}(?:流程|材料|要带|需要)")),
-    ("document_overdue", "public_security", _both(
+    ("document_overdue", "public_security", _shape(
         r"护照|通行证|签注|身份证|驾驶证|驾照|居住证|户口本",
         r"(?:(?:申请|交|办|报)了?|工作日|说好|承诺).{0,24}(?:还没|都没|没有|还不)"
         r"(?:拿到|寄到|收到|下来|办好|寄过来|通知)",
         unless="怎么|如何|多久能|需要多久|要多久")),
-    ("hall_trouble", "gov_service", _both(
+    ("hall_trouble", "gov_service", _shape(
         r"大厅|窗口|服务中心|政务中心|便民中心",
         r"(?:空调|喇叭|叫号|取号|座椅|椅子|厕所|饮水机|电梯|广播|屏幕).{0,6}"
         r"(?:坏了|不响|不好使|不好用|不灵|不亮|没人修)|(?:材料|原件|资料).{0,8}(?:弄丢|丢了|找不着|找不到)|"
         r"车位.{0,4}(?:都没|没有|不够|找不到)|绿色通道|无障碍|坡道",
         unless="几点|在哪|地址|怎么走|开门|上班|医院|学校|派出所|车站|银行|营业厅|社保|医保|"
                "公积金|税务|车管所")),
-    ("hotline_trouble", "gov_service", _both(
+    ("hotline_trouble", "gov_service", _shape(
         r"(?:你们|打)(?:这个|这)?(?:热线|12345)|接线员",
         r"挂了|挂断|占线|打不通|排队|排了|转来转去|态度",
         unless="社保|医保|公积金|税务|反映的|工单|进度")),
-    ("machine_kept_card", "gov_service", _both(
+    ("machine_kept_card", "gov_service", _shape(
         r"自助机|自助终端|自助一体机|取号机|机器",
         r"吞|卡在里面|卡住了|吐不出|退不出|不吐")),
 )
 
 
-def duty_shape(text: str) -> tuple[str, str] | None:
-    """(signal, department) of the first shape the (normalised) utterance has, or None."""
-    return next(((signal, dept) for signal, dept, rule in DUTY_SHAPES if rule(text)), None)
+def duty_shape(text: str) -> tuple[str, str, bool] | None:
+    """(signal, department, heard by sound) of the first shape the (normalised) utterance
+    has in its characters, else of the first it has by sound (欠睡 for 欠税: the recognizer's
+    homophones), or None."""
+    found = next(((signal, dept) for signal, dept, (rule, _) in DUTY_SHAPES if rule(text)), None)
+    if found is not None:
+        return (*found, False)
+    sound = sound_form(text)
+    return next(((signal, dept, True) for signal, dept, (_, rule) in DUTY_SHAPES
+                 if rule(sound)), None)

@@ -65,7 +65,8 @@ class SecondLooks:
             return None  # already on its way there (an answer of its own FAQ is not: 大厅空调
             # 坏了 is no question about the hall's hours)
         routing = self._router.route_to(ev.utterance, ev.terms, found[1])
-        return routed_decision(routing, text, ev, **{found[0]: 1.0})
+        by_sound = {"shape_by_sound": 1.0} if found[2] else {}
+        return routed_decision(routing, text, ev, **{found[0]: 1.0}, **by_sound)
 
     def named_elsewhere(self, ev: Evidence, intent: Intent, top: float,
                         prior: DepartmentPrior | None, text: str) -> MatchResult | None:
