@@ -37,6 +37,8 @@ class Evidence:
     candidates: tuple[Candidate, ...]
     example_chars: np.ndarray  # per intent: best example similarity on characters
     example_sounds: np.ndarray  # and on loosened pinyin
+    # per intent: the learned classifier's probability (None without a classifier)
+    learned: np.ndarray | None = None
 
 
 def routed_decision(routing: Routing, text: str, ev: Evidence, **extra: float) -> MatchResult:

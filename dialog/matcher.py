@@ -57,6 +57,8 @@ ANSWER_THRESHOLD = 0.5
 CLARIFY_THRESHOLD = 0.45
 CLARIFY_MARGIN = 0.02
 CLARIFY_RATIO = 0.85
+# ... unless the learned classifier puts this much more on the first (one question, not two)
+CLARIFY_LEARNED_GAP = 0.8
 # A second candidate below this is not worth naming: the question confirms the first alone.
 CLARIFY_SECOND = 0.2
 ROUTE_THRESHOLD = 0.5
@@ -272,7 +274,7 @@ class Matcher:
         if self._embedder is not None:
             signals["embedding"] = float(embedding[best])
         return Evidence(utt, query_terms, scores, order, signals, self._candidates(scores, order),
-                        chars, sounds)
+                        chars, sounds, learned if self._classifier is not None else None)
 
     def _hits(self, utt: Utterance) -> list[Hit]:
         """Keyword hits, plus long keywords a question word split (公积金怎么提取, 户口怎么
@@ -331,7 +333,7 @@ class Matcher:
             return MatchResult(None, top, None, "none", text=text,
                                signals=ev.signals | {aside: 1.0}, candidates=ev.candidates)
         confident = top >= self.threshold
-        if confident and not self._too_close(ev.scores, ev.order):
+        if confident and not self._too_close(ev.scores, ev.order, ev.learned):
             intent = self._intents[best]
             named = self._looks.named_elsewhere(ev, intent, top, prior, text)
             return named or self._result(intent, top, text, ev.signals, ev.candidates)
@@ -429,10 +431,15 @@ class Matcher:
             return (faq[0], faq[1])
         return (faq[0],)
 
-    def _too_close(self, scores: np.ndarray, order: np.ndarray) -> bool:
+    def _too_close(self, scores: np.ndarray, order: np.ndarray,
+                   learned: np.ndarray | None = None) -> bool:
         """Two FAQ intents both plausible: ask, don't guess. Close means within CLARIFY_MARGIN,
         or — two questions at once, about two departments — the second above the answer
-        threshold and at least CLARIFY_RATIO of the first."""
+        threshold and at least CLARIFY_RATIO of the first, unless the learned classifier
+        reads the whole utterance as the first question alone (CLARIFY_LEARNED_GAP): in
+        孩子刚出生怎么报户口 the newborn's insurance only shares 刚出生, and 出生证明拿到了，医保咋
+        办 asks about insurance with the certificate in hand; two questions at once split it
+        (社保卡丢了还有公积金怎么取: 0.61 and 0.14)."""
         if len(order) < 2:
             return False
         first, second = int(order[0]), int(order[1])
@@ -440,8 +447,11 @@ class Matcher:
             return False
         top, runner_up = float(scores[first]), float(scores[second])
         other_department = self._intents[first].department != self._intents[second].department
+        one_question = learned is not None and (
+            float(learned[first]) - float(learned[second]) >= CLARIFY_LEARNED_GAP)
         return top - runner_up < CLARIFY_MARGIN or (
-            other_department and runner_up >= self.threshold and runner_up >= CLARIFY_RATIO * top)
+            other_department and runner_up >= self.threshold and runner_up >= CLARIFY_RATIO * top
+            and not one_question)
 
     def _candidates(self, scores: np.ndarray, order: np.ndarray) -> tuple[Candidate, ...]:
         """The top three intents, FAQ first among equals, for clarification and explanation."""

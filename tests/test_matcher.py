@@ -302,6 +302,18 @@ def test_two_questions_at_once_ask_which_one(
     assert CLARIFY_THRESHOLD <= result.score
 
 
+@pytest.mark.parametrize(("text", "intent"), [
+    ("孩子刚出生怎么报户口", "newborn_hukou"),  # 刚出生 is also the newborn insurance's word
+    ("孩子刚满月，出生证明拿到了，医保咋给他办？", "newborn_insurance"),  # the certificate is had
+])
+def test_one_question_with_another_intents_words_is_answered(
+        matcher: Matcher, text: str, intent: str) -> None:
+    """The second FAQ scores close, but the learned classifier reads the whole utterance as
+    the first question alone (CLARIFY_LEARNED_GAP)."""
+    result = matcher.match(text)
+    assert (result.intent, result.action) == (intent, "answer")
+
+
 def test_a_close_second_in_the_same_department_is_not_a_second_question(
     matcher: Matcher,
 ) -> None:
