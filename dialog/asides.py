@@ -16,6 +16,7 @@ from dialog.other_agencies import for_another_agency
 from dialog.other_services import for_another_service
 from dialog.remarks import is_a_remark
 from dialog.shop_questions import asks_about_a_shop
+from dialog.small_talk import is_small_talk
 
 __all__ = ["ASIDES", "ASIDE_SIGNALS", "aside_of"]
 
@@ -25,6 +26,7 @@ ASIDES: tuple[tuple[str, Callable[[str, str], bool]], ...] = (
                                         or opens_for_someone_else(raw))),
     ("shop_question", lambda text, raw: asks_about_a_shop(text)),  # 那家面馆叫啥名字
     ("remark", lambda text, raw: is_a_remark(text)),  # 医院那个张医生人挺好的
+    ("small_talk", lambda text, raw: is_small_talk(text)),  # 你们接电话的工资高不
     ("errand", lambda text, raw: is_an_errand(text)),  # 帮我叫辆出租车
     ("other_service", lambda text, raw: for_another_service(text)),  # 水费, 取现金, 商业保险
     ("other_agency", lambda text, raw: for_another_agency(text) is not None),  # 低保, 签证

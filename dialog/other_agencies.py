@@ -24,20 +24,24 @@ OTHER_AGENCIES: dict[str, str] = {
                      r"殡仪馆|火化|殡葬|公墓|墓地|骨灰|养老院|敬老院|高龄补贴|救助站|收养",
     "disabled_persons": r"残疾证|残疾人证|残联",
     # justice and courts
-    "justice": r"公证处|办公证|做公证|公证费|法律援助|司法鉴定|律师费|请律师|找律师|打官司|"
+    "justice": r"公证处|办公证|做公证|公证费|翻译公证|法律援助|司法鉴定|律师费|请律师|找律师|打官司|"
                r"起诉|立案|开庭|判决书|法院|强制执行|执行局|检察院",
     "veterans_military": r"征兵|当兵|参军|入伍|退役军人|优抚|烈士",
     "culture_tourism": r"旅行社|导游|博物馆|图书馆|网吧|文化馆|演唱会",
     "sports": r"马拉松|体育馆|运动会",
     "power_telecom": r"电线杆|电表|供电所|供电局|国家电网|宽带|手机信号|运营商|"
                      r"移动公司|联通公司|电信公司|携号转网|营业厅",
-    "rail_air": r"火车票|高铁票|动车票|机票|航班|12306|铁路局",
+    "rail_air": r"火车票|高铁票|动车票|机票|航班|12306|铁路局|航空公司|飞机托运",
     "embassy": r"签证|面签|大使馆|领事馆",
     "elections": r"人大代表|选举|选民",
     "discipline": r"纪委|监委|贪污|受贿",
     "finance": r"征信|股票|炒股|股票账户|证券",
     "archives_heritage": r"档案馆|文物|电视台|西部计划|志愿者",
     "postal": r"邮局|邮政|挂号信|寄信|邮票|邮递员",
+    "commerce": r"消费券",
+    "fire_brigade": r"灭火器|消防检查|消防验收",  # a blocked fire lane is the housing bureau's
+    "religion": r"庙里|寺庙|寺里|烧香|教堂",
+    "statistics": r"人口普查|统计局",
     # water resources: dikes and flood control (a polluted reservoir is the environment's)
     "water_resources": r"堤坝|河堤|大坝|防汛|抗旱|水利局",
 }

@@ -47,6 +47,7 @@ MATCH_FILES = {
     "blind9": DATA / "blind9" / "dev.jsonl",
     "blind10": DATA / "blind10" / "dev.jsonl",
     "blind11": DATA / "blind11" / "dev.jsonl",
+    "blind13": DATA / "blind13" / "dev.jsonl",
 }
 ANSWER_FILES = {
     "answers_blind": DATA / "blind" / "dev.jsonl",

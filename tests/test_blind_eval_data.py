@@ -165,6 +165,7 @@ LATER_SETS = [
     ("blind10/dev.jsonl", 300, set(), {"b10-035", "b10-217", "b10-271"}),
     ("blind11/dev.jsonl", 300, set(), {"b11-054"}),
     ("blind12/test.jsonl", 300, set(), set()),
+    ("blind13/dev.jsonl", 300, set(), {"b13-015", "b13-096", "b13-183", "b13-233"}),
 ]
 
 

@@ -24,6 +24,10 @@ from dialog.other_agencies import for_another_agency
     ("社区选举我怎么没有选票", "elections"),
     ("邮局寄的挂号信还没到", "postal"),
     ("河堤上有个口子汛期快到了", "water_resources"),
+    ("政府啥时候再发消费券", "commerce"),
+    ("店里的灭火器过期了去哪换新的", "fire_brigade"),
+    ("初一去庙里拜拜几点开门", "religion"),
+    ("我想报名当人口普查员", "statistics"),
     # one of our matters named beside it: a department's
     ("低保户的孩子上高中能免学费吗", None),
     ("生育登记要带结婚证吗", None),
@@ -37,6 +41,7 @@ from dialog.other_agencies import for_another_agency
     ("报警了派出所不给立案", None),
     ("邮政寄来的身份证丢了", None),
     ("防汛期间工地半夜还在施工", None),
+    ("消防通道被一楼违建堵了", None),  # the housing bureau's
     ("业委会选举被物业操纵了", None),
 ])
 def test_another_agency(text: str, agency: str | None) -> None:
