@@ -19,10 +19,21 @@ writers — each on their own, from the duties alone — agreed on the owner:
   喇叭坏了) or a window that lost the caller's papers (窗口交的材料…给我弄丢了; three writers):
   the service centre's matter, not a no-match. So is a hall without parking, a green channel
   for the elderly not kept, or steps with no ramp (门口一个车位都没有, 老年人绿色通道…照样叫我排队;
-  a fourth writer).
+  a fourth writer), or a window whose clerk is not at work (大姐吃早饭吃到九点才开始办).
 - `hotline_trouble` (gov_service): the 12345 line itself — queued for long, hung up on, passed
   around, a rude operator (打你们热线排了二十多分钟的队…就给我挂了; four writers): the service
   centre runs the line. A follow-up of a reported matter (反映的事, 工单) is the progress FAQ's.
+- `income_reported` (tax): income or wages declared in the caller's name by a firm they never
+  worked for (我从没在这家公司上过班，手机上一查说我在那领了一年工资; six writers): the tax
+  bureau corrects the individual income tax record; not a wage matter.
+- `runaround` (gov_service): sent back and forth for papers never named at once, with no
+  matter named (办个事跑了四趟，每回都说少一样东西，就不能一次说清楚吗; three writers): the
+  service centre's promise of one notice; a runaround over a named matter (报销, 公积金,
+  出生证) is that matter's department's.
+- `lift_safety` (market): a lift or escalator that traps people, drops, catches a child's
+  shoe, or runs with its inspection expired (电梯…把人关在里面四十分钟; five writers): lifts are
+  special equipment, the market regulator's; not the property dispute its 电梯 and 小区 suggest.
+  Installing a lift in an old building (加装电梯) is the housing bureau's FAQ and is left alone.
 - `machine_kept_card` (gov_service): the service hall's self-service machine kept a card or
   broke down with it (大厅门口的自助机把我身份证吞了; three writers): the hall's matter, not the
   identity-card FAQ.
@@ -80,13 +91,29 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"大厅|窗口|服务中心|政务中心|便民中心",
         r"(?:空调|喇叭|叫号|取号|座椅|椅子|厕所|饮水机|电梯|广播|屏幕).{0,6}"
         r"(?:坏了|不响|不好使|不好用|不灵|不亮|没人修)|(?:材料|原件|资料).{0,8}(?:弄丢|丢了|找不着|找不到)|"
-        r"车位.{0,4}(?:都没|没有|不够|找不到)|绿色通道|无障碍|坡道",
-        unless="几点|在哪|地址|怎么走|开门|上班|医院|学校|派出所|车站|银行|营业厅|社保|医保|"
+        r"车位.{0,4}(?:都没|没有|不够|找不到)|绿色通道|无障碍|坡道|吃早饭|吃早餐|玩手机|不在岗|离岗",
+        unless="几点|在哪|地址|怎么走|开门|上班|医院|卫生|学校|派出所|车站|银行|营业厅|社保|医保|"
                "公积金|税务|车管所")),
     ("hotline_trouble", "gov_service", _shape(
         r"(?:你们|打)(?:这个|这)?(?:热线|12345)|接线员",
         r"挂了|挂断|占线|打不通|排队|排了|转来转去|态度",
         unless="社保|医保|公积金|税务|反映的|工单|进度")),
+    ("income_reported", "tax", _shape(
+        r"(?:从没|从来没|没在|根本没在|没去过|听都没听过|听都没听说过|不认识).{0,14}"
+        r"(?:上过班|上班|干过|工作过|公司)",
+        r"(?:报了|申报了|领了|发了|显示|有).{0,8}(?:工资|收入)|(?:工资|收入).{0,6}(?:报|申报)",
+        unless="拖欠|欠|不发|没发|克扣")),
+    ("runaround", "gov_service", _shape(
+        r"跑了.{0,2}趟|跑了好几回|来回跑|跑断腿|推来推去|踢皮球",
+        r"少(?:一样|个|了)|缺(?:这|那|一样|个|材料)|一次(?:性)?(?:说清楚|告知|讲清楚)|材料不全|"
+        r"部门",
+        unless="报销|公积金|社保|医保|登记|出生|税|执照|户口|身份证|驾照|护照|医院|学校|货|车|"
+               "工资|房")),
+    ("lift_safety", "market", _shape(
+        r"电梯|扶梯|升降梯",
+        r"关人|困人|关在|困在|把人关|把人困|夹人|绞|溜梯|急停|下坠|掉下来|冲顶|年检|检验|"
+        r"合格证|维保",
+        unless="加装|安装|装电梯|电梯费|广告")),
     ("machine_kept_card", "gov_service", _shape(
         r"自助机|自助终端|自助一体机|取号机|机器",
         r"吞|卡在里面|卡住了|吐不出|退不出|不吐")),

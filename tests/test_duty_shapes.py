@@ -33,6 +33,11 @@ from dialog.matcher import Matcher
     ("大厅说有老年人绿色通道去了还叫我排队", "hall_trouble"),
     ("打你们热线排了半天队接通就给我挂了", "hotline_trouble"),
     ("你们接线员态度太差了", "hotline_trouble"),
+    ("窗口的大姐吃早饭吃到九点才开始办", "hall_trouble"),
+    ("我们楼的电梯上周把人关在里面四十分钟", "lift_safety"),
+    ("商场的扶梯把小孩的鞋绞进去了", "lift_safety"),
+    ("办个事跑了四趟每回都说少一样东西", "runaround"),
+    ("我从没在这家公司上过班手机上一查说我在那领了一年工资", "income_reported"),
     # how to pay, a reimbursement, enrolment, registering on purpose, the card alone: not these
     ("城乡居民医保费在哪交", None),
     ("医保报销的钱多扣了", None),
@@ -50,6 +55,11 @@ from dialog.matcher import Matcher
     ("打你们热线反映的事到现在没人回", None),  # the progress FAQ
     ("社保热线老是打不通", None),  # another office's line
     ("我要找接线员", None),
+    ("老楼加装电梯要年检吗", None),  # installing a lift: the housing FAQ
+    ("电梯坏了一个多月物业不修我家住十八楼", None),  # 家住 is no 夹住
+    ("医保报销跑了四趟每次都说材料不全", None),  # a runaround over a named matter
+    ("我在这家公司上过班工资一直没发", None),
+    ("社区卫生服务中心的医生经常不在岗", None),
 ])
 def test_a_duty_shape(text: str, shape: str | None) -> None:
     found = duty_shape(text)
