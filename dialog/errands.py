@@ -22,8 +22,8 @@ _ERRAND = re.compile(
     rf"(?![了的过着])(?:一)?(?:个|辆|台|张|份|杯|束|间)?.{{0,8}}?(?:{_THING})")
 # A matter after all: a complaint about the ride or the order, a question about its tax or
 # its receipt. Not any 不: 我腿脚不方便 says why the caller wants the taxi.
-_MATTER = re.compile("投诉|举报|反映|乱收费|多收|绕路|拒载|不给|不让|不打表|不开|不走|不拉|不来|不送|"
-                     "没给|没开|没来|没送|没到|怎么|如何|交.{0,2}税|什么税|报销|"
+_MATTER = re.compile("投诉|举报|反映|乱收费|多收|绕路|拒载|不给|不让|不打表|不开|不走|不拉|"
+                     "不来|不送|没给|没开|没来|没送|没到|怎么|如何|交.{0,2}税|什么税|报销|"
                      "发票|罚|退|坏|肚子|病|过期|脏|异物")
 
 
