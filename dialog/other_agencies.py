@@ -42,6 +42,11 @@ OTHER_AGENCIES: dict[str, str] = {
     "fire_brigade": r"灭火器|消防检查|消防验收",  # a blocked fire lane is the housing bureau's
     "religion": r"庙里|寺庙|寺里|烧香|教堂",
     "statistics": r"人口普查|统计局",
+    # property registration (the natural resources bureau's registry): a name added, fixed or
+    # a deed reissued; a developer that never got the deed issued is the housing bureau's
+    "property_registry": r"(?:房产证|不动产证|产权证|房本|土地证).{0,8}(?:加|改|名字|补|丢|找不着|"
+                         r"过户|写错)|(?:加|改|补|过户).{0,6}(?:房产证|不动产证|产权证|房本|土地证)|"
+                         r"土地证|宅基地",
     # water resources: dikes and flood control (a polluted reservoir is the environment's)
     "water_resources": r"堤坝|河堤|大坝|防汛|抗旱|水利局",
 }
@@ -53,7 +58,7 @@ _OURS = re.compile("社保|医保|公积金|养老保险|失业|工伤|工资|�
                    "仲裁|劳动|公交|出租|网约车|地铁|驾校|委托|代办|无犯罪|学费|上学|读书|助学|"
                    "高中|初中|小学|幼儿园|大学|廉租|公租|生育|怀孕|怀上|二胎|生孩子|出生|烧|焚|小广告|路灯|辐射|基站|"
                    "取缔|搬迁|修建|反对|反映|请求|关于|派出所|公安|警察|报警|民警|交警|违建|违章|"
-                   "拆除|业委会|业主委员会|业主大会|贷款|逾期")
+                   "拆除|业委会|业主委员会|业主大会|贷款|逾期|开发商|交房")
 
 
 def for_another_agency(text: str) -> str | None:

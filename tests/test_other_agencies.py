@@ -28,6 +28,8 @@ from dialog.other_agencies import for_another_agency
     ("店里的灭火器过期了去哪换新的", "fire_brigade"),
     ("初一去庙里拜拜几点开门", "religion"),
     ("我想报名当人口普查员", "statistics"),
+    ("房产证上想加我老婆的名字去哪办", "property_registry"),
+    ("老房子的土地证找不着了能补不", "property_registry"),
     # one of our matters named beside it: a department's
     ("低保户的孩子上高中能免学费吗", None),
     ("生育登记要带结婚证吗", None),
@@ -42,6 +44,7 @@ from dialog.other_agencies import for_another_agency
     ("邮政寄来的身份证丢了", None),
     ("防汛期间工地半夜还在施工", None),
     ("消防通道被一楼违建堵了", None),  # the housing bureau's
+    ("交房五年了房产证还办不下来开发商说手续没弄完", None),  # the developer: housing
     ("业委会选举被物业操纵了", None),
 ])
 def test_another_agency(text: str, agency: str | None) -> None:
