@@ -18,7 +18,8 @@ __all__ = ["for_another_service"]
 _BILL = re.compile(r"(?:水费|电费|燃气费|煤气费|天然气费|话费|网费|宽带费|手机费|手机话费)"
                    r".{0,12}?(?:交多少|多少钱|怎么交|在哪交|哪里交|去哪交|余额|账单|单子|欠费|充值|"
                    r"缴费|交费)")
-_BANK = re.compile(r"取现金|取点现金|存钱|存款|转账|信用卡|理财产品|银行卡密码|网银")
+_BANK = re.compile(r"取现金|取点现金|存钱|存款|转账|信用卡|理财产品|银行卡密码|网银|银行房贷|"
+                   r"商贷利率|银行.{0,6}利率")  # a bare 贷款利率 is the housing fund's FAQ
 _INSURER = re.compile(r"商业保险|车险|保险公司|寿险|重疾险|意外险")
 # A matter for a department after all.
 _MATTER = re.compile("社保|医保|公积金|养老|失业|工伤|生育|工资|欠薪|税|投诉|举报|反映|乱收费|多收|"

@@ -16,6 +16,7 @@ from dialog.other_services import for_another_service
     ("银行几点能取现金", True),
     ("信用卡还款日是哪天", True),
     ("车险快到期了去哪续", True),
+    ("银行房贷利率都降了我那笔贷款能不能跟着降", True),
     # the supply itself, social insurance, taxes, fraud, a complaint: a department's
     ("停水三天了", False),
     ("燃气费乱收费", False),
@@ -24,6 +25,7 @@ from dialog.other_services import for_another_service
     ("车船税在哪交我买车险的时候没交", False),
     ("接了个电话说是公检法让我把存款转到安全账户", False),
     ("公积金贷款利息多少", False),
+    ("现在的贷款利率是多少", False),  # the housing fund's FAQ
 ])
 def test_another_service(text: str, other: bool) -> None:
     assert for_another_service(text) is other
