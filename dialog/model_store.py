@@ -28,7 +28,9 @@ __all__ = ["KEEP", "Stored", "default_store", "load_model", "model_key", "save_m
 
 log = logging.getLogger(__name__)
 
-FORMAT = "classifier-v1"
+# Part of every key: a new version whenever training itself changes, so no model stored by an
+# older trainer is reused (v2: trained to convergence, at most 200 L-BFGS steps instead of 40).
+FORMAT = "classifier-v2"
 KEEP = 8  # the intent and department models of the last few knowledge-base versions
 _SUFFIX = ".npz"
 
