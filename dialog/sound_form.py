@@ -51,7 +51,8 @@ def sound_pattern(pattern: str) -> str:
             while end < len(pattern) and _HAN.match(pattern[end]):
                 end += 1
             run = pattern[i:end]
-            out += [_symbol(c) + ("." if len(run) > 1 else re.escape(c)) for c in run]
+            # one group per character, so a quantifier after it (了?) takes the whole pair
+            out += [f"(?:{_symbol(c)}{'.' if len(run) > 1 else re.escape(c)})" for c in run]
             i = end
         elif char == "{":  # a quantifier: copied as it is
             end = pattern.index("}", i) + 1
@@ -64,6 +65,6 @@ def sound_pattern(pattern: str) -> str:
             raise ValueError(f"sound_pattern: no escapes or classes: {pattern!r}")
         else:
             out.append("(?:..)" if char == "." else char if char in _SYNTAX
-                       else re.escape(char) * 2)
+                       else f"(?:{re.escape(char) * 2})")
             i += 1
     return "".join(out)

@@ -24,6 +24,9 @@ def heard(pattern: str, text: str) -> bool:
     ("(?:一家|个)?.{0,4}(?:公司|店)", "开了好几家小店", True),
     ("(?:你们|打)(?:热线|12345)", "打12345", True),  # digits stand for themselves
     ("(?:你们|打)(?:热线|12345)", "打12346", False),
+    ("办了?公司", "办公司", True),  # a quantifier takes the whole character
+    ("办了?公司", "办了公司", True),
+    ("12?3", "13", True),
 ])
 def test_a_pattern_matches_the_homophones_of_its_words(pattern: str, text: str,
                                                       found: bool) -> None:
