@@ -290,6 +290,11 @@ def test_a_rejected_offer_goes_to_the_next_agent_while_the_caller_keeps_waiting(
                 await shots.take(first, "reject-1-offered")
                 await first.click("#reject")
                 await first.wait_for_selector("#offer", state="hidden")
+                # reject() hides the offer at once; the server's offer_withdrawn, which says
+                # why, arrives after it (under load, later than the hiding)
+                await first.wait_for_function(
+                    "document.getElementById('message').textContent.includes('撤回')",
+                    timeout=10_000)
                 measured["first_message"] = await first.text_content("#message")
                 await second.wait_for_selector("#offer:not([hidden])", timeout=30_000)
                 measured["second_offer"] = await second.text_content("#offer-number")
