@@ -48,6 +48,7 @@ MATCH_FILES = {
     "blind10": DATA / "blind10" / "dev.jsonl",
     "blind11": DATA / "blind11" / "dev.jsonl",
     "blind13": DATA / "blind13" / "dev.jsonl",
+    "blind14": DATA / "blind14" / "dev.jsonl",
 }
 ANSWER_FILES = {
     "answers_blind": DATA / "blind" / "dev.jsonl",

@@ -166,6 +166,8 @@ LATER_SETS = [
     ("blind11/dev.jsonl", 300, set(), {"b11-054"}),
     ("blind12/test.jsonl", 300, set(), set()),
     ("blind13/dev.jsonl", 300, set(), {"b13-015", "b13-096", "b13-183", "b13-233"}),
+    ("blind14/dev.jsonl", 300, set(), set()),
+    ("blind15/test.jsonl", 300, set(), {"b15-217"}),
 ]
 
 
