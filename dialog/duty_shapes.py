@@ -19,7 +19,8 @@ writers — each on their own, from the duties alone — agreed on the owner:
   喇叭坏了) or a window that lost the caller's papers (窗口交的材料…给我弄丢了; three writers):
   the service centre's matter, not a no-match. So is a hall without parking, a green channel
   for the elderly not kept, or steps with no ramp (门口一个车位都没有, 老年人绿色通道…照样叫我排队;
-  a fourth writer), or a window whose clerk is not at work (大姐吃早饭吃到九点才开始办).
+  a fourth writer), or a window whose clerk is not at work (大姐吃早饭吃到九点才开始办), or a
+  call too quiet to hear and the number lost (叫号的声音太小我没听见，过号了).
 - `hotline_trouble` (gov_service): the 12345 line itself — queued for long, hung up on, passed
   around, a rude operator (打你们热线排了二十多分钟的队…就给我挂了; four writers): the service
   centre runs the line. A follow-up of a reported matter (反映的事, 工单) is the progress FAQ's.
@@ -27,9 +28,9 @@ writers — each on their own, from the duties alone — agreed on the owner:
   worked for (我从没在这家公司上过班，手机上一查说我在那领了一年工资; six writers): the tax
   bureau corrects the individual income tax record; not a wage matter.
 - `runaround` (gov_service): sent back and forth for papers never named at once, with no
-  matter named (办个事跑了四趟，每回都说少一样东西，就不能一次说清楚吗; three writers): the
-  service centre's promise of one notice; a runaround over a named matter (报销, 公积金,
-  出生证) is that matter's department's.
+  matter named (办个事跑了四趟，每回都说少一样东西，就不能一次说清楚吗; three writers;
+  跑了四个窗口，同样的复印件交了四遍, a fourth): the service centre's promise of one notice;
+  a runaround over a named matter (报销, 公积金, 出生证) is that matter's department's.
 - `lift_safety` (market): a lift or escalator that traps people, drops, catches a child's
   shoe, or runs with its inspection expired (电梯…把人关在里面四十分钟; five writers): lifts are
   special equipment, the market regulator's; not the property dispute its 电梯 and 小区 suggest.
@@ -91,7 +92,8 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"大厅|窗口|服务中心|政务中心|便民中心",
         r"(?:空调|喇叭|叫号|取号|座椅|椅子|厕所|饮水机|电梯|广播|屏幕).{0,6}"
         r"(?:坏了|不响|不好使|不好用|不灵|不亮|没人修)|(?:材料|原件|资料).{0,8}(?:弄丢|丢了|找不着|找不到)|"
-        r"车位.{0,4}(?:都没|没有|不够|找不到)|绿色通道|无障碍|坡道|吃早饭|吃早餐|玩手机|不在岗|离岗",
+        r"车位.{0,4}(?:都没|没有|不够|找不到)|绿色通道|无障碍|坡道|吃早饭|吃早餐|玩手机|不在岗|离岗|"
+        r"(?:叫号|喇叭|广播).{0,6}(?:太小|听不清|听不见|没听见)|过号",
         unless="几点|在哪|地址|怎么走|开门|上班|医院|卫生|学校|派出所|车站|银行|营业厅|社保|医保|"
                "公积金|税务|车管所")),
     ("hotline_trouble", "gov_service", _shape(
@@ -104,9 +106,9 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"(?:报了|申报了|领了|发了|显示|有).{0,8}(?:工资|收入)|(?:工资|收入).{0,6}(?:报|申报)",
         unless="拖欠|欠|不发|没发|克扣")),
     ("runaround", "gov_service", _shape(
-        r"跑了.{0,2}趟|跑了好几回|来回跑|跑断腿|推来推去|踢皮球",
+        r"跑了.{0,2}趟|跑了好几回|来回跑|跑断腿|推来推去|踢皮球|跑了.{0,2}个窗口",
         r"少(?:一样|个|了)|缺(?:这|那|一样|个|材料)|一次(?:性)?(?:说清楚|告知|讲清楚)|材料不全|"
-        r"部门",
+        r"部门|交了.{0,2}遍|一窗",
         unless="报销|公积金|社保|医保|登记|出生|税|执照|户口|身份证|驾照|护照|医院|学校|货|车|"
                "工资|房")),
     ("lift_safety", "market", _shape(

@@ -132,7 +132,7 @@ class KeywordIndex:
                 best[hit.keyword] = hit
         return [hit for hit in best.values()
                 if not (_across_words(hit, utt.text) or _a_not_a(hit, utt.text)
-                        or _cannot_open(hit, utt.text))]
+                        or _cannot_open(hit, utt.text) or _heads_other_word(hit, utt.text))]
 
     def _gapped(self, text: str, found: dict[Keyword, Hit]) -> list[Hit]:
         """Keywords said with words inside them (see _GAP_MAX), except those in `found`.
@@ -225,6 +225,18 @@ def _cannot_open(hit: Hit, text: str) -> bool:
     """A keyword opening with 不开 inside a potential complement (网站打不开了, 我走不开)."""
     return (hit.start > 0 and hit.keyword.text.startswith("不开")
             and text[hit.start - 1] in _OPEN_VERBS)
+
+
+# Words that open with a keyword and name another thing: 面包车 is a van, not bread (a van
+# parked for a week without plates was heard as a food-safety report).
+_OTHER_WORDS = ("面包车",)
+
+
+def _heads_other_word(hit: Hit, text: str) -> bool:
+    """A keyword found as the head of one of `_OTHER_WORDS`."""
+    return hit.start >= 0 and any(
+        word.startswith(hit.keyword.text) and text.startswith(word, hit.start)
+        for word in _OTHER_WORDS)
 
 
 def _across_words(hit: Hit, text: str) -> bool:

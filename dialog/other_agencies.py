@@ -18,6 +18,9 @@ import re
 
 __all__ = ["OTHER_AGENCIES", "for_another_agency"]
 
+_PETS = (r"宠物医院|兽医|宠物店|给(?:我家|家里)?(?:的)?(?:狗|猫|宠物|狗狗|猫咪)打.{0,4}(?:针|疫苗)|"
+         r"宠物打针")
+
 OTHER_AGENCIES: dict[str, str] = {
     # civil affairs: subsistence allowance, marriage, funerals, care homes
     "civil_affairs": r"低保|特困供养|五保户|结婚证|离婚证|结婚登记|离婚登记|婚姻登记|领证结婚|"
@@ -47,6 +50,9 @@ OTHER_AGENCIES: dict[str, str] = {
     "property_registry": r"(?:房产证|不动产证|产权证|房本|土地证).{0,8}(?:加|改|名字|补|丢|找不着|"
                          r"过户|写错)|(?:加|改|补|过户).{0,6}(?:房产证|不动产证|产权证|房本|土地证)|"
                          r"土地证|宅基地",
+    # animal husbandry: a pet's vet or its jab (a person bitten by a dog is the health
+    # bureau's; 宠物医院 and 疫苗 alone would read as ours, so these are taken out first)
+    "animal_husbandry": _PETS,
     # water resources: dikes and flood control (a polluted reservoir is the environment's)
     "water_resources": r"堤坝|河堤|大坝|防汛|抗旱|水利局",
 }
@@ -64,7 +70,7 @@ _OURS = re.compile("社保|医保|公积金|养老保险|失业|工伤|工资|�
 def for_another_agency(text: str) -> str | None:
     """The office (a key of OTHER_AGENCIES) whose own business the (normalised) utterance
     asks about, when it names none of our matters; else None."""
-    if _OURS.search(text):
+    if _OURS.search(re.sub(_PETS, "", text)):
         return None
     found = _AGENCY.search(text)
     if found is None:

@@ -49,6 +49,12 @@ def test_a_shop_that_no_longer_opens_is_not_a_website_that_cannot_be_opened() ->
     assert [h.keyword.text for h in index.hits(analyse("店不开了"))] == ["不开了"]
 
 
+def test_a_keyword_heading_a_word_for_another_thing_is_not_heard() -> None:
+    index = KeywordIndex([(0, "面包")], owners=1)
+    assert index.hits(analyse("村口停了辆白面包车")) == []
+    assert [h.keyword.text for h in index.hits(analyse("买的面包发霉了"))] == ["面包"]
+
+
 def test_two_syllables_need_their_tones() -> None:
     # 推荐一 (jian4 yi1) sounds like 建议 (jian4 yi4) only without tones: no hit.
     assert "建议" not in kinds("推荐一部电影")

@@ -30,6 +30,8 @@ from dialog.other_agencies import for_another_agency
     ("我想报名当人口普查员", "statistics"),
     ("房产证上想加我老婆的名字去哪办", "property_registry"),
     ("老房子的土地证找不着了能补不", "property_registry"),
+    ("狗老是不吃东西附近有宠物医院吗", "animal_husbandry"),
+    ("想给我家狗打狂犬疫苗哪里有宠物打针的地方", "animal_husbandry"),
     # one of our matters named beside it: a department's
     ("低保户的孩子上高中能免学费吗", None),
     ("生育登记要带结婚证吗", None),
@@ -46,6 +48,8 @@ from dialog.other_agencies import for_another_agency
     ("消防通道被一楼违建堵了", None),  # the housing bureau's
     ("交房五年了房产证还办不下来开发商说手续没弄完", None),  # the developer: housing
     ("业委会选举被物业操纵了", None),
+    ("被狗咬了要去哪打狂犬疫苗", None),  # a person's jab: the health bureau's
+    ("宠物医院乱收费我要投诉", None),
 ])
 def test_another_agency(text: str, agency: str | None) -> None:
     assert for_another_agency(text) == agency
