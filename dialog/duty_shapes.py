@@ -11,7 +11,8 @@ writers — each on their own, from the duties alone — agreed on the owner:
   says how to get a card (有人冒用我的身份证注册了一家公司; four writers).
 - `tax_after_deregistration` (tax): a business deregistered and the tax bureau still asking
   for returns or tax (公司都注销半年了，税务那边还老给我发催报的通知; two writers), also said as
-  the business closed (个体户早就不干了…说我欠税; a third): not the deregistration FAQ.
+  the business closed (个体户早就不干了…说我欠税; a third), or as a return not filed
+  (注销半年了，系统里还说我有一笔没申报; a fourth): not the deregistration FAQ.
 - `document_overdue` (public_security): an identity card, passport or permit applied for and
   not received in the promised time (护照都办了一个多月了，到现在还没寄到; 护照说十个工作日…还没
   寄到; three writers): the issuing police office's matter, not the general progress FAQ.
@@ -81,7 +82,7 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         unless="怎么注册|如何注册|怎么办理|需要什么|要带")),
     ("tax_after_deregistration", "tax", _shape(
         r"注销|(?:个体户|店|公司|厂|生意|铺子).{0,8}(?:不干了|不做了|关了|关门|不开了|停业|黄了)",
-        r"(?:税务|税).{0,12}(?:催|欠|通知|申报|罚|非正常)|(?:催|欠).{0,4}税|欠税|催税",
+        r"(?:税务|税).{0,12}(?:催|欠|通知|申报|罚|非正常)|(?:催|欠).{0,4}税|欠税|催税|(?:没|未)申报",
         unless="怎么注销|如何注销|注销.{0,4}(?:流程|材料|要带|需要)")),
     ("document_overdue", "public_security", _shape(
         r"护照|通行证|签注|身份证|驾驶证|驾照|居住证|户口本",

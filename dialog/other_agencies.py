@@ -30,7 +30,7 @@ OTHER_AGENCIES: dict[str, str] = {
     "justice": r"公证处|办公证|做公证|公证费|翻译公证|法律援助|司法鉴定|律师费|请律师|找律师|"
                r"打官司|起诉|立案|开庭|判决书|法院|强制执行|执行局|检察院",
     "veterans_military": r"征兵|当兵|参军|入伍|退役军人|优抚|烈士",
-    "culture_tourism": r"旅行社|导游|博物馆|图书馆|网吧|文化馆|演唱会",
+    "culture_tourism": r"旅行社|导游|博物馆|图书馆|网吧|文化馆|演唱会|老年大学",
     "sports": r"马拉松|体育馆|运动会",
     "power_telecom": r"电线杆|电表|供电所|供电局|国家电网|宽带|手机信号|运营商|"
                      r"移动公司|联通公司|电信公司|携号转网|营业厅",
@@ -51,11 +51,13 @@ OTHER_AGENCIES: dict[str, str] = {
                          r"过户|写错)|(?:加|改|补|过户).{0,6}(?:房产证|不动产证|产权证|房本|土地证)|"
                          r"土地证|宅基地",
     # animal husbandry: a pet's vet or its jab (a person bitten by a dog is the health
-    # bureau's; 宠物医院 and 疫苗 alone would read as ours, so these are taken out first)
+    # bureau's)
     "animal_husbandry": _PETS,
     # water resources: dikes and flood control (a polluted reservoir is the environment's)
     "water_resources": r"堤坝|河堤|大坝|防汛|抗旱|水利局",
 }
+# Another office's words that hold one of ours (医院, 疫苗, 大学): taken out before the check.
+_HOLDS_OURS = re.compile(_PETS + "|老年大学")
 _AGENCY = re.compile("|".join(f"(?:{words})" for words in OTHER_AGENCIES.values()))
 # A matter for one of our departments after all: its duty named, or a complaint or report.
 _OURS = re.compile("社保|医保|公积金|养老保险|失业|工伤|工资|欠薪|税|户口|户籍|身份证|护照|港澳|"
@@ -70,7 +72,7 @@ _OURS = re.compile("社保|医保|公积金|养老保险|失业|工伤|工资|�
 def for_another_agency(text: str) -> str | None:
     """The office (a key of OTHER_AGENCIES) whose own business the (normalised) utterance
     asks about, when it names none of our matters; else None."""
-    if _OURS.search(re.sub(_PETS, "", text)):
+    if _OURS.search(_HOLDS_OURS.sub("", text)):
         return None
     found = _AGENCY.search(text)
     if found is None:

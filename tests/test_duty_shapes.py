@@ -37,6 +37,7 @@ from dialog.matcher import Matcher
     ("我们楼的电梯上周把人关在里面四十分钟", "lift_safety"),
     ("商场的扶梯把小孩的鞋绞进去了", "lift_safety"),
     ("办个事跑了四趟每回都说少一样东西", "runaround"),
+    ("公司都注销半年了系统里还说我有一笔没申报天天发短信说要罚款", "tax_after_deregistration"),
     ("说是一窗通办开个店跑了四个窗口同样的复印件交了四遍", "runaround"),
     ("在大厅取了号叫号的声音太小我没听见过号了又让我重新取", "hall_trouble"),
     ("我从没在这家公司上过班手机上一查说我在那领了一年工资", "income_reported"),

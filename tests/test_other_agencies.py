@@ -31,6 +31,7 @@ from dialog.other_agencies import for_another_agency
     ("房产证上想加我老婆的名字去哪办", "property_registry"),
     ("老房子的土地证找不着了能补不", "property_registry"),
     ("狗老是不吃东西附近有宠物医院吗", "animal_husbandry"),
+    ("退休了想去老年大学学画画在哪报名", "culture_tourism"),
     ("想给我家狗打狂犬疫苗哪里有宠物打针的地方", "animal_husbandry"),
     # one of our matters named beside it: a department's
     ("低保户的孩子上高中能免学费吗", None),
