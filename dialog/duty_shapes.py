@@ -28,6 +28,10 @@ writers — each on their own, from the duties alone — agreed on the owner:
 - `income_reported` (tax): income or wages declared in the caller's name by a firm they never
   worked for (我从没在这家公司上过班，手机上一查说我在那领了一年工资; six writers): the tax
   bureau corrects the individual income tax record; not a wage matter.
+- `wages_taxed` (tax): wages under-declared, split to evade tax, or taxed more than the
+  caller thinks right (公司发我一万的工资，只给我报五千; 工资一半走账一半发现金，明摆着是偷税;
+  奖金扣税扣了快两千; five writers): the tax bureau's, not the wage-arrears FAQ. Wages not
+  paid, and the income-tax FAQs (汇算, 专项扣除, 退税), are left alone.
 - `runaround` (gov_service): sent back and forth for papers never named at once, with no
   matter named (办个事跑了四趟，每回都说少一样东西，就不能一次说清楚吗; three writers;
   跑了四个窗口，同样的复印件交了四遍, a fourth): the service centre's promise of one notice;
@@ -106,6 +110,10 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"(?:上过班|上班|干过|工作过|公司)",
         r"(?:报了|申报了|领了|发了|显示|有).{0,8}(?:工资|收入)|(?:工资|收入).{0,6}(?:报|申报)",
         unless="拖欠|欠|不发|没发|克扣")),
+    ("wages_taxed", "tax", _shape(
+        r"工资|奖金|年终奖|薪水|工钱",
+        r"偷税|逃税|少交税|少扣税|扣税|扣了.{0,6}税|个税|只(?:给我)?报|报工资|报的工资|报了?收入",
+        unless="汇算|扣除|专项|退税|拖欠|欠我|不发|没发|克扣")),
     ("runaround", "gov_service", _shape(
         r"跑了.{0,2}趟|跑了好几回|来回跑|跑断腿|推来推去|踢皮球|跑了.{0,2}个窗口",
         r"少(?:一样|个|了)|缺(?:这|那|一样|个|材料)|一次(?:性)?(?:说清楚|告知|讲清楚)|材料不全|"
