@@ -28,6 +28,11 @@ writers — each on their own, from the duties alone — agreed on the owner:
 - `income_reported` (tax): income or wages declared in the caller's name by a firm they never
   worked for (我从没在这家公司上过班，手机上一查说我在那领了一年工资; six writers): the tax
   bureau corrects the individual income tax record; not a wage matter.
+- `insurance_refused` (medical_insurance): a hospital that will not let the insurance pay —
+  a drug sent out to be bought at the caller's cost, a quota said to be used up, a discharge
+  and readmission, a referral not accepted (医生说这个药医保不给报，让我们到外面药店自费买;
+  thirteen lines of nine writers): the insurance fund's supervision, not the hospital
+  complaint FAQ. A question whether something can be paid (能报吗, 怎么报) is left to the FAQs.
 - `wages_taxed` (tax): wages under-declared, split to evade tax, or taxed more than the
   caller thinks right (公司发我一万的工资，只给我报五千; 工资一半走账一半发现金，明摆着是偷税;
   奖金扣税扣了快两千; five writers): the tax bureau's, not the wage-arrears FAQ. Wages not
@@ -110,6 +115,11 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"(?:上过班|上班|干过|工作过|公司)",
         r"(?:报了|申报了|领了|发了|显示|有).{0,8}(?:工资|收入)|(?:工资|收入).{0,6}(?:报|申报)",
         unless="拖欠|欠|不发|没发|克扣")),
+    ("insurance_refused", "medical_insurance", _shape(
+        r"医院|医生|住院|出院|转诊|定点|门诊|门特",
+        r"医保(?:不给|不让|不能)报|不给报|按自费|全自费|只能自费|自费买|自己掏|额度.{0,4}用完|"
+        r"分解住院|重新住",
+        unless="新生儿|出生|二胎|生了|是这样吗|能报吗|能不能报|怎么报|报多少|可以报吗")),
     ("wages_taxed", "tax", _shape(
         r"工资|奖金|年终奖|薪水|工钱",
         r"偷税|逃税|少交税|少扣税|扣税|扣了.{0,6}税|个税|只(?:给我)?报|报工资|报的工资|报了?收入",
