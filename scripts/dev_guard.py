@@ -49,6 +49,7 @@ MATCH_FILES = {
     "blind11": DATA / "blind11" / "dev.jsonl",
     "blind13": DATA / "blind13" / "dev.jsonl",
     "blind14": DATA / "blind14" / "dev.jsonl",
+    "blind16": DATA / "blind16" / "dev.jsonl",
 }
 ANSWER_FILES = {
     "answers_blind": DATA / "blind" / "dev.jsonl",

@@ -168,6 +168,8 @@ LATER_SETS = [
     ("blind13/dev.jsonl", 300, set(), {"b13-015", "b13-096", "b13-183", "b13-233"}),
     ("blind14/dev.jsonl", 300, set(), set()),
     ("blind15/test.jsonl", 300, set(), {"b15-217"}),
+    ("blind16/dev.jsonl", 300, set(), {"b16-006"}),
+    ("blind17/test.jsonl", 300, set(), {"b17-032", "b17-173"}),
 ]
 
 
