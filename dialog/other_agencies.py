@@ -31,7 +31,7 @@ OTHER_AGENCIES: dict[str, str] = {
                r"打官司|起诉|立案|开庭|判决书|法院|强制执行|执行局|检察院",
     "veterans_military": r"征兵|当兵|参军|入伍|退役军人|优抚|烈士",
     "culture_tourism": r"旅行社|导游|博物馆|图书馆|网吧|文化馆|演唱会|老年大学",
-    "sports": r"马拉松|体育馆|运动会",
+    "sports": r"马拉松|体育馆|运动会|体育中心",
     "power_telecom": r"电线杆|电表|供电所|供电局|国家电网|宽带|手机信号|运营商|"
                      r"移动公司|联通公司|电信公司|携号转网|营业厅",
     "rail_air": r"火车票|高铁票|动车票|机票|航班|12306|铁路局|航空公司|飞机托运",
@@ -44,7 +44,7 @@ OTHER_AGENCIES: dict[str, str] = {
     "commerce": r"消费券",
     "fire_brigade": r"灭火器|消防检查|消防验收",  # a blocked fire lane is the housing bureau's
     "religion": r"庙里|寺庙|寺里|烧香|教堂",
-    "statistics": r"人口普查|统计局",
+    "statistics": r"人口普查|统计局|常住人口",
     # property registration (the natural resources bureau's registry): a name added, fixed or
     # a deed reissued; a developer that never got the deed issued is the housing bureau's
     "property_registry": r"(?:房产证|不动产证|产权证|房本|土地证).{0,8}(?:加|改|名字|补|丢|找不着|"
@@ -66,7 +66,7 @@ _OURS = re.compile("社保|医保|公积金|养老保险|失业|工伤|工资|�
                    "仲裁|劳动|公交|出租|网约车|地铁|驾校|委托|代办|无犯罪|学费|上学|读书|助学|"
                    "高中|初中|小学|幼儿园|大学|廉租|公租|生育|怀孕|怀上|二胎|生孩子|出生|烧|焚|小广告|路灯|辐射|基站|"
                    "取缔|搬迁|修建|反对|反映|请求|关于|派出所|公安|警察|报警|民警|交警|违建|违章|"
-                   "拆除|业委会|业主委员会|业主大会|贷款|逾期|开发商|交房")
+                   "拆除|业委会|业主委员会|业主大会|贷款|逾期|开发商|交房|卫生|脏|消毒")
 
 
 def for_another_agency(text: str) -> str | None:

@@ -1,0 +1,40 @@
+"""Asking the line for advice: which firm to trust, what a thing fetches, what to sell, whether
+a reading is high.
+
+A caller who asks 装修房子找哪家装修公司靠谱点, 我们那个小区现在大概啥价, 集上的大蒜啥价钱,
+开了个水果店…卖点啥能挣钱 or 血压一百五高不高 wants a recommendation, a market price or a
+tip — things no department gives out. The words around the question are a department's
+(装修公司 is a consumer matter, 小区 the housing bureau's, 水果店 a small business's tax), so
+the matcher took them for a complaint, a tax FAQ or a drug-quality report. The question's shape
+gives them away: which one is reliable or cheap, what price, what sells, whether a number is
+high. A complaint or one of our matters beside it (多收, 标价, 骗, 社保, 税 …) makes it a
+request after all, and it is left to the matcher. The matcher treats a match as chatter
+(`signals.advice`). Pure; no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["asks_for_advice"]
+
+_ASKS = re.compile(
+    # a recommendation: which one is reliable, cheap, best
+    r"(?:哪家|哪个|哪一家|哪些|什么样的|啥样的).{0,8}?(?:靠谱|划算|便宜|实惠|性价比|比较好|最好|好一点|好点)|"
+    # a market price of goods or a home
+    r"(?:啥|什么)价(?:钱|格|位)?(?!签)|多少钱一(?:斤|平|平米|平方|只|箱)|能卖多少钱|值多少钱|"
+    # a business tip
+    r"(?:卖|做|干|开)(?:点|个)?(?:啥|什么).{0,4}?(?:挣钱|赚钱|好卖|生意好)|"
+    # a health reading
+    r"(?:血压|血糖|体温|心跳|胆固醇).{0,10}?(?:高不高|低不低|正常吗|正常不|算高|算正常|要不要吃药)")
+# A complaint, a report, or one of our matters named beside the question.
+_MATTER = re.compile(
+    "投诉|举报|反映|骗|坑|不给|退钱|退款|乱收费|多收|乱涨|涨价|标价|价签|缺斤|短斤|违法|违规|罚|"
+    "社保|医保|公积金|户口|身份证|税|执照|补贴|报销|学费|物业费|停车费|医院|学校|驾校|政府|"
+    "补助|办理|手续")
+
+
+def asks_for_advice(text: str) -> bool:
+    """Does the (normalised) utterance ask for a recommendation, a price, a tip or a reading,
+    with no complaint or matter of ours beside it?"""
+    return _ASKS.search(text) is not None and _MATTER.search(text) is None

@@ -1,0 +1,32 @@
+"""Asking the line for advice is chatter, not a department's matter (dialog.advice)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialog.advice import asks_for_advice
+from dialog.matcher import Matcher
+
+
+@pytest.mark.parametrize(("text", "advice"), [
+    # normalised as the matcher sees them
+    ("装修房子找哪家装修公司靠谱点", True),
+    ("我想把房子卖了我们那个小区现在大概啥价", True),
+    ("今天猪肉多少钱一斤", True),
+    ("开了个水果店生意不咋好你说卖点啥能挣钱", True),
+    ("血压一百五高不高要不要吃药", True),
+    # a complaint or one of our matters beside the question: a request
+    ("景区门口一瓶矿泉水卖十块钱啥价签都没有", False),
+    ("菜市场的猪肉多少钱一斤标价和收的不一样", False),
+    ("哪家银行交社保比较方便", False),
+    ("哪个装修公司靠谱我被上一家骗了三万", False),
+    ("小区物业费多少钱一平", False),
+])
+def test_advice(text: str, advice: bool) -> None:
+    assert asks_for_advice(text) is advice
+
+
+def test_advice_is_an_aside(matcher: Matcher) -> None:
+    result = matcher.match("装修房子找哪家装修公司靠谱点？")
+    assert (result.action, result.intent, result.department) == ("none", None, None)
+    assert result.signals["advice"] == 1.0 and result.aside
