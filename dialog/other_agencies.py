@@ -28,7 +28,10 @@ OTHER_AGENCIES: dict[str, str] = {
     "disabled_persons": r"残疾证|残疾人证|残联",
     # justice and courts
     "justice": r"公证处|办公证|做公证|公证费|翻译公证|法律援助|司法鉴定|律师费|请律师|找律师|"
-               r"打官司|起诉|立案|开庭|判决书|法院|强制执行|执行局|检察院",
+               r"打官司|起诉|立案|开庭|判决书|法院|强制执行|执行局|检察院|"
+               # private debts and inheritance: a court's or a notary's
+               r"遗产|继承|(?:房子|房产|老房子?).{0,8}(?:该)?(?:怎么|咋)分|借(?:了)?我.{0,6}(?:块|万|钱)|"
+               r"借我点钱|借钱不还|欠钱不还",
     "veterans_military": r"征兵|当兵|参军|入伍|退役军人|优抚|烈士",
     "culture_tourism": r"旅行社|导游|博物馆|图书馆|网吧|文化馆|演唱会|老年大学",
     "sports": r"马拉松|体育馆|运动会|体育中心",
@@ -56,8 +59,9 @@ OTHER_AGENCIES: dict[str, str] = {
     # water resources: dikes and flood control (a polluted reservoir is the environment's)
     "water_resources": r"堤坝|河堤|大坝|防汛|抗旱|水利局",
 }
-# Another office's words that hold one of ours (医院, 疫苗, 大学): taken out before the check.
-_HOLDS_OURS = re.compile(_PETS + "|老年大学")
+# Another office's words that hold one of ours (医院, 疫苗, 大学, a loan repaid from the
+# next wages): taken out before the check.
+_HOLDS_OURS = re.compile(_PETS + r"|老年大学|发了?工资我?就?还")
 _AGENCY = re.compile("|".join(f"(?:{words})" for words in OTHER_AGENCIES.values()))
 # A matter for one of our departments after all: its duty named, or a complaint or report.
 _OURS = re.compile("社保|医保|公积金|养老保险|失业|工伤|工资|欠薪|税|户口|户籍|身份证|护照|港澳|"

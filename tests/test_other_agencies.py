@@ -17,6 +17,10 @@ from dialog.other_agencies import for_another_agency
     ("残疾证年审在哪", "disabled_persons"),
     ("房产继承要去公证处办吗", "justice"),
     ("邻居欠钱不还我想起诉他", "justice"),
+    ("我爸走了几个兄弟为老房子吵翻了这房子该咋分", "justice"),
+    ("同事借了我三千块说发工资还结果辞职走人了", "justice"),
+    ("继承房子要交契税吗", None),  # the deed-tax FAQ
+    ("我爸去世了他的公积金要继承提出来", None),
     ("今年征兵体检什么时候", "veterans_military"),
     ("高铁票改签要手续费吗", "rail_air"),
     ("宽带到期了怎么续费", "power_telecom"),
