@@ -37,6 +37,10 @@ writers — each on their own, from the duties alone — agreed on the owner:
   caller thinks right (公司发我一万的工资，只给我报五千; 工资一半走账一半发现金，明摆着是偷税;
   奖金扣税扣了快两千; five writers): the tax bureau's, not the wage-arrears FAQ. Wages not
   paid, and the income-tax FAQs (汇算, 专项扣除, 退税), are left alone.
+- `street_hole` (housing): a pit, a cave-in or a lost manhole cover in a city street
+  (解放路跟新华街交叉口那个大坑…好几个骑电动车的摔了; five writers): municipal roads are the
+  housing bureau's, not the police's that the fallen riders suggest nor the bus FAQ that a
+  nearby stop does. A highway, county or village road is transport's and is left alone.
 - `runaround` (gov_service): sent back and forth for papers never named at once, with no
   matter named (办个事跑了四趟，每回都说少一样东西，就不能一次说清楚吗; three writers;
   跑了四个窗口，同样的复印件交了四遍, a fourth): the service centre's promise of one notice;
@@ -124,6 +128,10 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"工资|奖金|年终奖|薪水|工钱",
         r"偷税|逃税|少交税|少扣税|扣税|扣了.{0,6}税|个税|只(?:给我)?报|报工资|报的工资|报了?收入",
         unless="汇算|扣除|专项|退税|拖欠|欠我|不发|没发|克扣")),
+    ("street_hole", "housing", _shape(
+        r"路|街|路口|人行道",
+        r"大坑|深坑|塌陷|塌了个|井盖(?:没了|丢了|坏了|掉了|不见了|被偷)",
+        unless="省道|县道|国道|公路|高速|乡道|村道|山路|服务区|村|镇|县城|乡")),
     ("runaround", "gov_service", _shape(
         r"跑了.{0,2}趟|跑了好几回|来回跑|跑断腿|推来推去|踢皮球|跑了.{0,2}个窗口",
         r"少(?:一样|个|了)|缺(?:这|那|一样|个|材料)|一次(?:性)?(?:说清楚|告知|讲清楚)|材料不全|"

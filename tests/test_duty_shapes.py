@@ -38,6 +38,9 @@ from dialog.matcher import Matcher
     ("商场的扶梯把小孩的鞋绞进去了", "lift_safety"),
     ("办个事跑了四趟每回都说少一样东西", "runaround"),
     ("公司发我一万的工资只给我报五千我怕影响贷款", "wages_taxed"),
+    ("解放路跟新华街交叉口那个大坑好几个骑电动车的摔了", "street_hole"),
+    ("解放路公交站旁边那个井盖没了", "street_hole"),
+    ("县道上有个大坑一个礼拜好几辆车在那爆胎", None),  # transport's
     ("明明是医保定点医院医生说这个药医保不给报让我们到外面药店自费买", "insurance_refused"),
     ("转诊单开好了到上级医院说不认全按自费算", "insurance_refused"),
     ("住院自费的那部分医保能报吗", None),
