@@ -46,6 +46,9 @@ class Department:
     area: str = ""
     examples: tuple[str, ...] = ()
     offices: tuple[str, ...] = ()  # its offices as callers name them (dialog.offices)
+    # Keywords as the recognizer writes them (工资金 for 公积金), reviewed by a person; they
+    # are also in `keywords`, after the written ones, so routing hears them the same way.
+    heard: tuple[str, ...] = ()
 
     @property
     def spoken_area(self) -> str:
@@ -130,7 +133,7 @@ PROMPT_FIELDS: dict[str, frozenset[str]] = {
 _TOP_KEYS = frozenset({"language", "default_department", "departments", "prompts",
                        "prompt_audio", "intents", "synonyms"})
 _DEPARTMENT_KEYS = frozenset({"id", "name", "queue", "hotline", "hours", "description",
-                              "keywords", "area", "examples", "offices"})
+                              "keywords", "area", "examples", "offices", "heard"})
 _INTENT_KEYS = frozenset({"id", "kind", "department", "action", "answer", "examples",
                           "keywords", "prompt_audio", "local_sample", "name", "sms"})
 # Whitespace between two non-ASCII characters is a YAML line fold inside Chinese text, not a
@@ -203,6 +206,7 @@ def _parse_departments(raw: object) -> dict[str, Department]:
         f.no_unknown_keys(entry, _DEPARTMENT_KEYS, where)
         if dept_id in departments:
             raise KnowledgeBaseError(f"{where}: duplicate department id")
+        heard = f.str_list(entry.get("heard", []), f"{where}: field 'heard'")
         departments[dept_id] = Department(
             id=dept_id,
             name=f.nonempty(entry.get("name"), f"{where}: field 'name'"),
@@ -210,10 +214,12 @@ def _parse_departments(raw: object) -> dict[str, Department]:
             hotline=f.text(entry.get("hotline", ""), f"{where}: field 'hotline'"),
             hours=f.text(entry.get("hours", ""), f"{where}: field 'hours'"),
             description=_folded(entry.get("description", ""), f"{where}: field 'description'"),
-            keywords=f.str_list(entry.get("keywords", []), f"{where}: field 'keywords'"),
+            keywords=(*f.str_list(entry.get("keywords", []), f"{where}: field 'keywords'"),
+                      *heard),
             area=f.text(entry.get("area", ""), f"{where}: field 'area'").strip(),
             examples=f.str_list(entry.get("examples", []), f"{where}: field 'examples'"),
             offices=f.str_list(entry.get("offices", []), f"{where}: field 'offices'"),
+            heard=heard,
         )
     return departments
 

@@ -83,6 +83,26 @@ def test_a_department_s_offices_must_be_a_list_of_text(tmp_path: Path) -> None:
         data["departments"][0]["id"]].offices == ("税务局",)
 
 
+def test_heard_forms_route_as_keywords_after_the_written_ones(tmp_path: Path) -> None:
+    data = minimal()
+    dept = data["departments"][0]
+    dept["heard"] = "假校"
+    with pytest.raises(KnowledgeBaseError, match="'heard'"):
+        load_knowledge_base(write(tmp_path, data))
+    dept["heard"] = ["假校"]
+    loaded = load_knowledge_base(write(tmp_path, data)).departments[dept["id"]]
+    assert loaded.heard == ("假校",)
+    assert loaded.keywords == (*dept.get("keywords", []), "假校")
+
+
+def test_heard_forms_are_heard_in_a_call(kb: KnowledgeBase) -> None:
+    # 公积金 as Whisper wrote it on the phone band: 工资 alone would make it a wage matter
+    from dialog.matcher import Matcher
+    assert "工资金" in kb.departments["housing_fund"].heard
+    result = Matcher(kb).match("工资条上扣了工资金可账户里没钱")
+    assert (result.department, result.intent) == ("housing_fund", None)
+
+
 def test_every_department_has_faq_intents(kb: KnowledgeBase) -> None:
     owners = {i.department for i in kb.intents.values() if i.kind == "faq"}
     assert owners == DEPARTMENTS
