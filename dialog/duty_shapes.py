@@ -21,7 +21,8 @@ writers — each on their own, from the duties alone — agreed on the owner:
   the service centre's matter, not a no-match. So is a hall without parking, a green channel
   for the elderly not kept, or steps with no ramp (门口一个车位都没有, 老年人绿色通道…照样叫我排队;
   a fourth writer), or a window whose clerk is not at work (大姐吃早饭吃到九点才开始办), or a
-  call too quiet to hear and the number lost (叫号的声音太小我没听见，过号了).
+  call too quiet to hear and the number lost (叫号的声音太小我没听见，过号了), a clerk on her
+  phone, or a hall closed for "system maintenance" (大厅门口贴个通知说今天系统维护不对外).
 - `hotline_trouble` (gov_service): the 12345 line itself — queued for long, hung up on, passed
   around, a rude operator (打你们热线排了二十多分钟的队…就给我挂了; four writers): the service
   centre runs the line. A follow-up of a reported matter (反映的事, 工单) is the progress FAQ's.
@@ -107,7 +108,8 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"(?:空调|喇叭|叫号|取号|座椅|椅子|厕所|饮水机|电梯|广播|屏幕).{0,6}"
         r"(?:坏了|不响|不好使|不好用|不灵|不亮|没人修)|(?:材料|原件|资料).{0,8}(?:弄丢|丢了|找不着|找不到)|"
         r"车位.{0,4}(?:都没|没有|不够|找不到)|绿色通道|无障碍|坡道|吃早饭|吃早餐|玩手机|不在岗|离岗|"
-        r"(?:叫号|喇叭|广播).{0,6}(?:太小|听不清|听不见|没听见)|过号",
+        r"(?:叫号|喇叭|广播).{0,6}(?:太小|听不清|听不见|没听见)|过号|刷手机|看手机|"
+        r"系统(?:维护|坏了|故障|崩了)|不对外",
         unless="几点|在哪|地址|怎么走|开门|上班|医院|卫生|学校|派出所|车站|银行|营业厅|社保|医保|"
                "公积金|税务|车管所")),
     ("hotline_trouble", "gov_service", _shape(

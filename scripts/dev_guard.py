@@ -50,6 +50,7 @@ MATCH_FILES = {
     "blind13": DATA / "blind13" / "dev.jsonl",
     "blind14": DATA / "blind14" / "dev.jsonl",
     "blind16": DATA / "blind16" / "dev.jsonl",
+    "blind18": DATA / "blind18" / "dev.jsonl",
 }
 ANSWER_FILES = {
     "answers_blind": DATA / "blind" / "dev.jsonl",

@@ -170,6 +170,7 @@ LATER_SETS = [
     ("blind15/test.jsonl", 300, set(), {"b15-217"}),
     ("blind16/dev.jsonl", 300, set(), {"b16-006"}),
     ("blind17/test.jsonl", 300, set(), {"b17-032", "b17-173"}),
+    ("blind18/dev.jsonl", 300, set(), {"b18-026", "b18-063", "b18-191"}),
 ]
 
 

@@ -50,6 +50,7 @@ from dialog.matcher import Matcher
     ("公司都注销半年了系统里还说我有一笔没申报天天发短信说要罚款", "tax_after_deregistration"),
     ("说是一窗通办开个店跑了四个窗口同样的复印件交了四遍", "runaround"),
     ("在大厅取了号叫号的声音太小我没听见过号了又让我重新取", "hall_trouble"),
+    ("大老远坐车来大厅门口贴个通知说今天系统维护不对外", "hall_trouble"),
     ("我从没在这家公司上过班手机上一查说我在那领了一年工资", "income_reported"),
     # how to pay, a reimbursement, enrolment, registering on purpose, the card alone: not these
     ("城乡居民医保费在哪交", None),
