@@ -1,0 +1,36 @@
+"""A worry about one's own family, told with no request: no department's matter.
+
+Callers ring the line to unburden themselves: 我儿子上大学走了一个多月，一个电话都不往家打,
+孩子高考没考好，天天关在屋里不出来…我愁死了, 我孙子不听话，说两句就顶嘴, or ask the operator to
+talk a husband round (帮我劝劝我老公). The words are a department's (上大学, 高考 are education's,
+找工作 the labour bureau's), so the matcher routed them. The shape gives them away: a member of
+the caller's family and how they behave or how the caller feels about it. Anything an office
+must act on beside it — a school, an employer, the police, money, violence, a missing person,
+a neighbour, a building site's noise — makes it a request after all, and it is left to the
+matcher. Chosen on dev lines of four writers (blind5, blind11, blind13, blind16); no
+knowledge-base example or in-scope dev line has the shape. Pure; no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["is_a_family_worry"]
+
+_WORRY = re.compile(
+    r"(?:儿子|女儿|闺女|孩子|娃|小孩|老公|老婆|媳妇|丈夫|婆婆|公公|老伴|老头子|爸|妈|孙子|孙女|"
+    r"女婿|儿媳).{0,24}?"
+    r"(?:愁死|烦死|气死|操心|操碎|咋这样|怎么这样|咋办才好|不听话|不争气|不懂事|叛逆|顶嘴|不理我|"
+    r"不回家|不往家|不着家|不出门|关在屋|天天打游戏|成天打游戏|光打游戏|玩手机|不吃饭|饭也不吃|"
+    r"吵架|闹翻|闹离婚|伤心|心里难受|心里堵|劝劝)")
+# Something an office must act on: an institution, money, violence, a missing person, noise.
+_MATTER = re.compile(
+    "学校|老师|班主任|幼儿园|单位|公司|老板|工资|医院|医生|护士|诊所|派出所|警察|社保|医保|公积金|"
+    "户口|身份证|税|执照|补贴|报销|学费|投诉|举报|骗|赌|毒|家暴|打人|打我|打她|打他|动手|失踪|"
+    "联系不上|找不到|走丢|卡|工地|施工|噪|吵得|欠|钱|物业|邻居|房东")
+
+
+def is_a_family_worry(text: str) -> bool:
+    """Does the (normalised) utterance tell of a family member's ways or the caller's worry
+    about them, with nothing an office must act on beside it?"""
+    return _WORRY.search(text) is not None and _MATTER.search(text) is None

@@ -1,0 +1,33 @@
+"""A worry about one's own family, told with no request, is no department's matter
+(dialog.family_worries)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialog.family_worries import is_a_family_worry
+from dialog.matcher import Matcher
+
+
+@pytest.mark.parametrize(("text", "worry"), [
+    # normalised as the matcher sees them
+    ("我孙子不听话说两句就顶嘴你说这咋教", True),
+    ("我儿子上大学走了一个多月一个电话都不往家打现在的孩子咋这样", True),
+    ("你们能不能帮我劝劝我老公他天天在外面打牌不回家", True),
+    ("我闺女天天玩手机饭也不吃", True),
+    # something an office must act on beside the worry: a request
+    ("我儿子在学校被同学打了老师也不管", False),
+    ("我老公天天喝了酒就打我", False),
+    ("我妈出门买菜到现在联系不上", False),
+    ("隔壁工地半夜打桩吵得孩子睡不着", False),
+    ("孩子打游戏被人骗着买装备花了八千多", False),
+    ("我儿子今年考大学", False),
+])
+def test_family_worry(text: str, worry: bool) -> None:
+    assert is_a_family_worry(text) is worry
+
+
+def test_family_worry_is_an_aside(matcher: Matcher) -> None:
+    result = matcher.match("孩子高考没考好，天天关在屋里不出来，饭也不吃，我愁死了。")
+    assert (result.action, result.intent, result.department) == ("none", None, None)
+    assert result.signals["family_worry"] == 1.0 and result.aside
