@@ -1,9 +1,12 @@
-"""Asking the line for advice: which firm to trust, what a thing fetches, what to sell, whether
-a reading is high.
+"""Asking the line for advice: which firm or brand to trust, what a thing fetches, what to sell,
+whether a reading is high, whether prices will fall, how to do a child's sum, a tradesman's
+number.
 
 A caller who asks 装修房子找哪家装修公司靠谱点, 我们那个小区现在大概啥价, 集上的大蒜啥价钱,
 开了个水果店…卖点啥能挣钱 or 血压一百五高不高 wants a recommendation, a market price or a
-tip — things no department gives out. The words around the question are a department's
+tip; so do 电饭煲哪个牌子好点, 年会表演节目…你们有啥建议不, 房价还跌不跌, 这道数学题…你们能
+给讲讲吗 and 有没有通下水道的师傅电话 (blind13, 14, 16, 19) — things no department gives out.
+The words around the question are a department's
 (装修公司 is a consumer matter, 小区 the housing bureau's, 水果店 a small business's tax), so
 the matcher took them for a complaint, a tax FAQ or a drug-quality report. The question's shape
 gives them away: which one is reliable or cheap, what price, what sells, whether a number is
@@ -26,7 +29,14 @@ _ASKS = re.compile(
     # a business tip
     r"(?:卖|做|干|开)(?:点|个)?(?:啥|什么).{0,4}?(?:挣钱|赚钱|好卖|生意好)|"
     # a health reading
-    r"(?:血压|血糖|体温|心跳|胆固醇).{0,10}?(?:高不高|低不低|正常吗|正常不|算高|算正常|要不要吃药)")
+    r"(?:血压|血糖|体温|心跳|胆固醇).{0,10}?(?:高不高|低不低|正常吗|正常不|算高|算正常|要不要吃药)|"
+    # a brand, the line's own ideas, a market forecast
+    r"(?:哪个|什么|啥)牌子(?!都|也)|(?:你们|你|您)有(?:啥|什么)(?:好)?(?:建议|主意)|"
+    r"(?:房价|股价|金价|油价|猪价|菜价).{0,6}?(?:涨不涨|跌不跌|会不会涨|会不会跌|还涨|还跌)|"
+    r"是不是时候|是时候吗|"
+    # a child's homework, a tradesman's number
+    r"(?:这道|这个|数学|应用|作业)题.{0,30}?(?:会不会|怎么做|咋做|咋算|怎么算|讲讲|讲不明白)|"
+    r"(?:师傅|维修工|修理工)的?(?:电话|号码|联系方式)")
 # A complaint, a report, or one of our matters named beside the question.
 _MATTER = re.compile(
     "投诉|举报|反映|骗|坑|不给|退钱|退款|乱收费|多收|乱涨|涨价|标价|价签|缺斤|短斤|违法|违规|罚|"

@@ -13,12 +13,13 @@ from collections.abc import Callable
 from dialog.addressee import addressed_to_someone_else, opens_for_someone_else
 from dialog.advice import asks_for_advice
 from dialog.errands import is_an_errand
-from dialog.family_worries import is_a_family_worry
 from dialog.other_agencies import for_another_agency
 from dialog.other_services import for_another_service
 from dialog.remarks import is_a_remark
+from dialog.sales_calls import is_a_sales_call
 from dialog.shop_questions import asks_about_a_shop
 from dialog.small_talk import is_small_talk
+from dialog.venting import is_venting
 
 __all__ = ["ASIDES", "ASIDE_SIGNALS", "aside_of"]
 
@@ -30,7 +31,8 @@ ASIDES: tuple[tuple[str, Callable[[str, str], bool]], ...] = (
     ("remark", lambda text, raw: is_a_remark(text)),  # 医院那个张医生人挺好的
     ("small_talk", lambda text, raw: is_small_talk(text)),  # 你们接电话的工资高不
     ("advice", lambda text, raw: asks_for_advice(text)),  # 找哪家装修公司靠谱, 大蒜啥价钱
-    ("family_worry", lambda text, raw: is_a_family_worry(text)),  # 我孙子不听话，说两句就顶嘴
+    ("venting", lambda text, raw: is_venting(text)),  # 我孙子不听话…, 这日子没法过了
+    ("sales_call", lambda text, raw: is_a_sales_call(text)),  # 首付只要十万，您考虑一下吗
     ("errand", lambda text, raw: is_an_errand(text)),  # 帮我叫辆出租车
     ("other_service", lambda text, raw: for_another_service(text)),  # 水费, 取现金, 商业保险
     ("other_agency", lambda text, raw: for_another_agency(text) is not None),  # 低保, 签证

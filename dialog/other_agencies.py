@@ -19,7 +19,7 @@ import re
 __all__ = ["OTHER_AGENCIES", "for_another_agency"]
 
 _PETS = (r"宠物医院|兽医|宠物店|给(?:我家|家里)?(?:的)?(?:狗|猫|宠物|狗狗|猫咪)打.{0,4}(?:针|疫苗)|"
-         r"宠物打针")
+         r"宠物打针|(?:狗狗|猫咪|宠物|小狗|小猫|我家狗|我家猫)[^咬]{0,6}打完?.{0,2}(?:针|疫苗)")
 
 OTHER_AGENCIES: dict[str, str] = {
     # civil affairs: subsistence allowance, marriage, funerals, care homes
@@ -35,6 +35,10 @@ OTHER_AGENCIES: dict[str, str] = {
     "veterans_military": r"征兵|当兵|参军|入伍|退役军人|优抚|烈士",
     "culture_tourism": r"旅行社|导游|博物馆|图书馆|网吧|文化馆|演唱会|老年大学",
     "sports": r"马拉松|体育馆|运动会|体育中心",
+    # exams run by overseas bodies (the education bureau runs none of them)
+    "exam_bodies": r"雅思|托福",
+    # rural land contracts: the township's and the village's
+    "rural_land": r"承包地|土地承包|土地流转",
     "power_telecom": r"电线杆|电表|供电所|供电局|国家电网|宽带|手机信号|运营商|"
                      r"移动公司|联通公司|电信公司|携号转网|营业厅",
     "rail_air": r"火车票|高铁票|动车票|机票|航班|12306|铁路局|航空公司|飞机托运",
@@ -60,8 +64,8 @@ OTHER_AGENCIES: dict[str, str] = {
     "water_resources": r"堤坝|河堤|大坝|防汛|抗旱|水利局",
 }
 # Another office's words that hold one of ours (医院, 疫苗, 大学, a loan repaid from the
-# next wages): taken out before the check.
-_HOLDS_OURS = re.compile(_PETS + r"|老年大学|发了?工资我?就?还")
+# next wages, 委托 in a notarised power of attorney): taken out before the check.
+_HOLDS_OURS = re.compile(_PETS + r"|老年大学|发了?工资我?就?还|委托公证")
 _AGENCY = re.compile("|".join(f"(?:{words})" for words in OTHER_AGENCIES.values()))
 # A matter for one of our departments after all: its duty named, or a complaint or report.
 _OURS = re.compile("社保|医保|公积金|养老保险|失业|工伤|工资|欠薪|税|户口|户籍|身份证|护照|港澳|"

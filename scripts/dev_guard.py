@@ -51,6 +51,7 @@ MATCH_FILES = {
     "blind14": DATA / "blind14" / "dev.jsonl",
     "blind16": DATA / "blind16" / "dev.jsonl",
     "blind18": DATA / "blind18" / "dev.jsonl",
+    "blind19": DATA / "blind19" / "dev.jsonl",
 }
 ANSWER_FILES = {
     "answers_blind": DATA / "blind" / "dev.jsonl",

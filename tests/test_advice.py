@@ -15,12 +15,19 @@ from dialog.matcher import Matcher
     ("今天猪肉多少钱一斤", True),
     ("开了个水果店生意不咋好你说卖点啥能挣钱", True),
     ("血压一百五高不高要不要吃药", True),
+    ("电饭煲哪个牌子好点想给我妈买一个", True),
+    ("公司年会安排我表演节目我啥也不会你们有啥建议不", True),
+    ("你说现在买房是不是时候房价还跌不跌", True),
+    ("孩子这道数学题我不会你们能给讲讲", True),
+    ("我家马桶堵了有没有通下水道的师傅电话", True),
     # a complaint or one of our matters beside the question: a request
     ("景区门口一瓶矿泉水卖十块钱啥价签都没有", False),
     ("菜市场的猪肉多少钱一斤标价和收的不一样", False),
     ("哪家银行交社保比较方便", False),
     ("哪个装修公司靠谱我被上一家骗了三万", False),
     ("小区物业费多少钱一平", False),
+    ("巷子里做豆腐的小作坊啥牌子都没有苍蝇满屋飞", False),
+    ("买的冰箱什么牌子都一样坏了商家不给修", False),
 ])
 def test_advice(text: str, advice: bool) -> None:
     assert asks_for_advice(text) is advice

@@ -37,6 +37,10 @@ from dialog.other_agencies import for_another_agency
     ("狗老是不吃东西附近有宠物医院吗", "animal_husbandry"),
     ("退休了想去老年大学学画画在哪报名", "culture_tourism"),
     ("想给我家狗打狂犬疫苗哪里有宠物打针的地方", "animal_husbandry"),
+    ("狗狗刚打完疫苗能洗澡不", "animal_husbandry"),
+    ("雅思咋报名啊", "exam_bodies"),
+    ("俺家承包地让邻居占了一垄村里调解不了", "rural_land"),
+    ("公证处做个委托公证要多少钱", "justice"),
     # one of our matters named beside it: a department's
     ("低保户的孩子上高中能免学费吗", None),
     ("生育登记要带结婚证吗", None),
@@ -55,6 +59,8 @@ from dialog.other_agencies import for_another_agency
     ("业委会选举被物业操纵了", None),
     ("被狗咬了要去哪打狂犬疫苗", None),  # a person's jab: the health bureau's
     ("宠物医院乱收费我要投诉", None),
+    ("被邻居家的狗咬了刚打完疫苗伤口还疼", None),
+    ("我爸腿脚不便想委托我去办社保卡", None),
 ])
 def test_another_agency(text: str, agency: str | None) -> None:
     assert for_another_agency(text) == agency

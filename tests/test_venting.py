@@ -1,12 +1,12 @@
-"""A worry about one's own family, told with no request, is no department's matter
-(dialog.family_worries)."""
+"""A worry about one's own family or about life, told with no request, is no department's
+matter (dialog.venting)."""
 
 from __future__ import annotations
 
 import pytest
 
-from dialog.family_worries import is_a_family_worry
 from dialog.matcher import Matcher
+from dialog.venting import is_venting
 
 
 @pytest.mark.parametrize(("text", "worry"), [
@@ -22,12 +22,17 @@ from dialog.matcher import Matcher
     ("隔壁工地半夜打桩吵得孩子睡不着", False),
     ("孩子打游戏被人骗着买装备花了八千多", False),
     ("我儿子今年考大学", False),
+    # life itself
+    ("这日子没法过了啥都涨就工资不涨", True),
+    ("老伴走了三年了孩子都在外地一个人在家好没意思", True),
+    ("这日子没法过了老板三个月没发工资", False),
+    ("楼道灯坏了半年找物业也没人理", False),
 ])
-def test_family_worry(text: str, worry: bool) -> None:
-    assert is_a_family_worry(text) is worry
+def test_venting(text: str, worry: bool) -> None:
+    assert is_venting(text) is worry
 
 
-def test_family_worry_is_an_aside(matcher: Matcher) -> None:
+def test_venting_is_an_aside(matcher: Matcher) -> None:
     result = matcher.match("孩子高考没考好，天天关在屋里不出来，饭也不吃，我愁死了。")
     assert (result.action, result.intent, result.department) == ("none", None, None)
-    assert result.signals["family_worry"] == 1.0 and result.aside
+    assert result.signals["venting"] == 1.0 and result.aside

@@ -1,4 +1,4 @@
-"""A worry about one's own family, told with no request: no department's matter.
+"""Venting: a worry about one's own family or about life, told with no request.
 
 Callers ring the line to unburden themselves: 我儿子上大学走了一个多月，一个电话都不往家打,
 孩子高考没考好，天天关在屋里不出来…我愁死了, 我孙子不听话，说两句就顶嘴, or ask the operator to
@@ -7,15 +7,17 @@ talk a husband round (帮我劝劝我老公). The words are a department's (上�
 the caller's family and how they behave or how the caller feels about it. Anything an office
 must act on beside it — a school, an employer, the police, money, violence, a missing person,
 a neighbour, a building site's noise — makes it a request after all, and it is left to the
-matcher. Chosen on dev lines of four writers (blind5, blind11, blind13, blind16); no
-knowledge-base example or in-scope dev line has the shape. Pure; no I/O.
+matcher. The same goes for life itself: 这日子没法过了，啥都涨，就工资不涨, 一个人在家好没
+意思, 心里憋得慌 — a wage complaint (不发, 拖欠, 扣) is a request, a wage that does not rise is
+not. Chosen on dev lines of six writers (blind5, blind10, blind11, blind13, blind16, blind19);
+no knowledge-base example or in-scope dev line has either shape. Pure; no I/O.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["is_a_family_worry"]
+__all__ = ["is_venting"]
 
 _WORRY = re.compile(
     r"(?:儿子|女儿|闺女|孩子|娃|小孩|老公|老婆|媳妇|丈夫|婆婆|公公|老伴|老头子|爸|妈|孙子|孙女|"
@@ -30,7 +32,18 @@ _MATTER = re.compile(
     "联系不上|找不到|走丢|卡|工地|施工|噪|吵得|欠|钱|物业|邻居|房东")
 
 
-def is_a_family_worry(text: str) -> bool:
-    """Does the (normalised) utterance tell of a family member's ways or the caller's worry
-    about them, with nothing an office must act on beside it?"""
-    return _WORRY.search(text) is not None and _MATTER.search(text) is None
+_LIFE = re.compile(
+    r"日子没法过|日子咋过|没法活|活着没意思|活着真累|活得太累|心里(?:烦|堵|难受|苦|憋)|憋屈|郁闷|"
+    r"闷得慌|想找(?:个)?人(?:说说话|聊聊|唠唠|说话)|没人(?:说话|陪)|孤单|寂寞|好没意思|真没意思|"
+    r"啥都涨|什么都涨")
+# The same without wages and money: a wage that does not rise is life, one not paid a matter.
+_LIFE_MATTER = re.compile(
+    _MATTER.pattern.replace("工资|", "").replace("|钱", "") + "|拖欠|不发|没发|扣|不给")
+
+
+def is_venting(text: str) -> bool:
+    """Does the (normalised) utterance tell of a family member's ways, the caller's worry about
+    them or about life, with nothing an office must act on beside it?"""
+    if _WORRY.search(text) is not None and _MATTER.search(text) is None:
+        return True
+    return _LIFE.search(text) is not None and _LIFE_MATTER.search(text) is None
