@@ -1,4 +1,5 @@
-"""Small talk about the people on the line: 你们晚上也上班啊，辛苦了; 你们这接电话的工资高不.
+"""Small talk about the people on the line (你们晚上也上班啊，辛苦了; 你们这接电话的工资高不), or a
+test of the line (测试).
 
 A caller who asks the hotline's staff how much they earn, whether they are tired or have
 eaten names words of the labour bureau's duties (工资, 上班, 招人), and the matcher sent it
@@ -25,6 +26,14 @@ _MATTER = re.compile("投诉|反映|举报|欠|拖|不给|没发|克扣|扣|怎�
                      "补|交|领|申请|帮我|我要|我想|谢谢|再见|拜拜")
 
 
+# A test of the line and nothing else (测试, 喂喂测试测试, 试一下): 测试 alone sounded like a
+# taxi or licence matter to the matcher and was asked about (blind5).
+_LINE_TEST = re.compile(r"(?:喂|你好)*(?:测试|试试|试一下)+(?:一下)?")
+
+
 def is_small_talk(text: str) -> bool:
-    """Does the (normalised) utterance only make small talk about the hotline's staff?"""
+    """Does the (normalised) utterance only make small talk about the hotline's staff, or
+    only test the line?"""
+    if _LINE_TEST.fullmatch(text):
+        return True
     return _ABOUT_YOU.search(text) is not None and _MATTER.search(text) is None

@@ -12,6 +12,9 @@ from dialog.small_talk import is_small_talk
     ("你们晚上也上班啊辛苦了辛苦了", True),
     ("你们这接电话的工资高不还招人不", True),
     ("你们上班累不累吃饭了没", True),
+    ("测试", True),
+    ("喂喂测试测试", True),
+    ("测试一下社保卡怎么补", False),
     ("你们几点上班", False),  # the opening-hours FAQ
     ("辛苦了我想问下社保卡怎么补", False),  # thanks beside a request
     ("你们单位拖欠我工资", False),
