@@ -52,6 +52,7 @@ MATCH_FILES = {
     "blind16": DATA / "blind16" / "dev.jsonl",
     "blind18": DATA / "blind18" / "dev.jsonl",
     "blind19": DATA / "blind19" / "dev.jsonl",
+    "blind21": DATA / "blind21" / "dev.jsonl",
 }
 ANSWER_FILES = {
     "answers_blind": DATA / "blind" / "dev.jsonl",

@@ -173,6 +173,8 @@ LATER_SETS = [
     ("blind18/dev.jsonl", 300, set(), {"b18-026", "b18-063", "b18-191"}),
     ("blind19/dev.jsonl", 300, {"b19-104", "b19-143"}, {"b19-081", "b19-148"}),
     ("blind20/test.jsonl", 300, {"b20-199"}, {"b20-021", "b20-092", "b20-216", "b20-294"}),
+    ("blind21/dev.jsonl", 300, set(), {"b21-298"}),
+    ("blind22/test.jsonl", 300, set(), set()),
 ]
 
 
