@@ -23,7 +23,7 @@ __all__ = ["asks_for_advice"]
 
 _ASKS = re.compile(
     # a recommendation: which one is reliable, cheap, best
-    r"(?:哪家|哪个|哪一家|哪些|什么样的|啥样的).{0,8}?(?:靠谱|划算|便宜|实惠|性价比|比较好|最好|好一点|好点)|"
+    r"(?:哪家|哪个|哪一家|哪些|什么样的|啥样的|哪里有|哪儿有).{0,8}?(?:靠谱|划算|便宜|实惠|性价比|比较好|最好|好一点|好点)|"
     # a market price of goods or a home
     r"(?:啥|什么)价(?:钱|格|位)?(?!签)|多少钱一(?:斤|平|平米|平方|只|箱)|能卖多少钱|值多少钱|"
     # a business tip

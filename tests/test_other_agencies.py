@@ -38,6 +38,9 @@ from dialog.other_agencies import for_another_agency
     ("退休了想去老年大学学画画在哪报名", "culture_tourism"),
     ("想给我家狗打狂犬疫苗哪里有宠物打针的地方", "animal_husbandry"),
     ("狗狗刚打完疫苗能洗澡不", "animal_husbandry"),
+    ("我家狗拉肚子两天了附近哪有给狗看病的地方", "animal_husbandry"),
+    ("我要跟老公离婚他不同意我去哪告他", "civil_affairs"),
+    ("朋友借了我五万块钱写了欠条现在就是不还", "justice"),
     ("雅思咋报名啊", "exam_bodies"),
     ("俺家承包地让邻居占了一垄村里调解不了", "rural_land"),
     ("公证处做个委托公证要多少钱", "justice"),
@@ -60,6 +63,7 @@ from dialog.other_agencies import for_another_agency
     ("被狗咬了要去哪打狂犬疫苗", None),  # a person's jab: the health bureau's
     ("宠物医院乱收费我要投诉", None),
     ("被邻居家的狗咬了刚打完疫苗伤口还疼", None),
+    ("离婚了房子过户给我要不要交契税", None),
     ("我爸腿脚不便想委托我去办社保卡", None),
 ])
 def test_another_agency(text: str, agency: str | None) -> None:
