@@ -49,6 +49,10 @@ class Department:
     # Keywords as the recognizer writes them (工资金 for 公积金), reviewed by a person; they
     # are also in `keywords`, after the written ones, so routing hears them the same way.
     heard: tuple[str, ...] = ()
+    # Everyday words callers use for its matters (开车的本子, 灯黑了): keywords for matching
+    # and the classifiers, after the written ones, but not part of the routing document, whose
+    # coverage they widened until chatter (停电了, 网吧) reached a department (dialog.routing).
+    everyday: tuple[str, ...] = ()
 
     @property
     def spoken_area(self) -> str:
@@ -133,7 +137,8 @@ PROMPT_FIELDS: dict[str, frozenset[str]] = {
 _TOP_KEYS = frozenset({"language", "default_department", "departments", "prompts",
                        "prompt_audio", "intents", "synonyms"})
 _DEPARTMENT_KEYS = frozenset({"id", "name", "queue", "hotline", "hours", "description",
-                              "keywords", "area", "examples", "offices", "heard"})
+                              "keywords", "area", "examples", "offices", "heard",
+                              "everyday"})
 _INTENT_KEYS = frozenset({"id", "kind", "department", "action", "answer", "examples",
                           "keywords", "prompt_audio", "local_sample", "name", "sms"})
 # Whitespace between two non-ASCII characters is a YAML line fold inside Chinese text, not a
@@ -207,6 +212,7 @@ def _parse_departments(raw: object) -> dict[str, Department]:
         if dept_id in departments:
             raise KnowledgeBaseError(f"{where}: duplicate department id")
         heard = f.str_list(entry.get("heard", []), f"{where}: field 'heard'")
+        everyday = f.str_list(entry.get("everyday", []), f"{where}: field 'everyday'")
         departments[dept_id] = Department(
             id=dept_id,
             name=f.nonempty(entry.get("name"), f"{where}: field 'name'"),
@@ -215,11 +221,12 @@ def _parse_departments(raw: object) -> dict[str, Department]:
             hours=f.text(entry.get("hours", ""), f"{where}: field 'hours'"),
             description=_folded(entry.get("description", ""), f"{where}: field 'description'"),
             keywords=(*f.str_list(entry.get("keywords", []), f"{where}: field 'keywords'"),
-                      *heard),
+                      *heard, *everyday),
             area=f.text(entry.get("area", ""), f"{where}: field 'area'").strip(),
             examples=f.str_list(entry.get("examples", []), f"{where}: field 'examples'"),
             offices=f.str_list(entry.get("offices", []), f"{where}: field 'offices'"),
             heard=heard,
+            everyday=everyday,
         )
     return departments
 

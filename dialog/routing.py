@@ -117,7 +117,9 @@ class DepartmentRouter:
         documents: list[list[str]] = [[] for _ in self.ids]
         for i, dept in enumerate(kb.departments.values()):
             entries += [(i, canon(k)) for k in dept.keywords]
-            for phrase in (dept.name, dept.description, *dept.keywords, *dept.examples):
+            everyday = set(dept.everyday)  # keywords, not document material (dialog.intents)
+            for phrase in (dept.name, dept.description, *dept.examples,
+                           *(k for k in dept.keywords if k not in everyday)):
                 documents[i] += terms(analyse(canon(phrase)))
         for intent in kb.intents.values():
             if intent.kind != "faq" or intent.department not in index:

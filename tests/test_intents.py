@@ -103,6 +103,30 @@ def test_heard_forms_are_heard_in_a_call(kb: KnowledgeBase) -> None:
     assert (result.department, result.intent) == ("housing_fund", None)
 
 
+def test_everyday_words_are_keywords_after_the_heard_forms(tmp_path: Path) -> None:
+    data = minimal()
+    dept = data["departments"][0]
+    dept["everyday"] = "开车的本子"
+    with pytest.raises(KnowledgeBaseError, match="'everyday'"):
+        load_knowledge_base(write(tmp_path, data))
+    dept["heard"], dept["everyday"] = ["假校"], ["开车的本子"]
+    loaded = load_knowledge_base(write(tmp_path, data)).departments[dept["id"]]
+    assert loaded.everyday == ("开车的本子",)
+    assert loaded.keywords == (*dept.get("keywords", []), "假校", "开车的本子")
+
+
+def test_everyday_words_route_but_do_not_widen_the_routing_document(kb: KnowledgeBase) -> None:
+    # 开车的本子 is the caller's word for a driving licence; the words around the shipped
+    # everyday phrases (黑了, 楼) are not a department's once they are out of its document:
+    # a power cut is the power company's
+    from dialog.matcher import Matcher
+    assert "开车的本子" in kb.departments["public_security"].everyday
+    matcher = Matcher(kb)
+    result = matcher.match("我开车的本子十二分被扣光了，要去哪学习？")
+    assert (result.action, result.department) == ("transfer", "public_security")
+    assert matcher.match("我家停电了，一整栋楼都黑了，啥时候能来电").action == "none"
+
+
 def test_every_department_has_faq_intents(kb: KnowledgeBase) -> None:
     owners = {i.department for i in kb.intents.values() if i.kind == "faq"}
     assert owners == DEPARTMENTS
