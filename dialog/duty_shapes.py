@@ -25,7 +25,9 @@ writers — each on their own, from the duties alone — agreed on the owner:
   phone, or a hall closed for "system maintenance" (大厅门口贴个通知说今天系统维护不对外).
 - `hotline_trouble` (gov_service): the 12345 line itself — queued for long, hung up on, passed
   around, a rude operator (打你们热线排了二十多分钟的队…就给我挂了; four writers): the service
-  centre runs the line. A follow-up of a reported matter (反映的事, 工单) is the progress FAQ's.
+  centre runs the line, also called 你们这个电话 (…一上午都是忙音; a fifth writer; not 打电话,
+  which a fraud report's caller says of the fraudster). A follow-up of a reported matter
+  (反映的事, 工单) is the progress FAQ's.
 - `income_reported` (tax): income or wages declared in the caller's name by a firm they never
   worked for (我从没在这家公司上过班，手机上一查说我在那领了一年工资; six writers): the tax
   bureau corrects the individual income tax record; not a wage matter.
@@ -113,8 +115,8 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         unless="几点|在哪|地址|怎么走|开门|上班|医院|卫生|学校|派出所|车站|银行|营业厅|社保|医保|"
                "公积金|税务|车管所")),
     ("hotline_trouble", "gov_service", _shape(
-        r"(?:你们|打)(?:这个|这)?(?:热线|12345)|接线员",
-        r"挂了|挂断|占线|打不通|排队|排了|转来转去|态度",
+        r"(?:你们|打)(?:这个|这)?(?:热线|12345)|接线员|你们(?:这个|这)?电话",
+        r"挂了|挂断|占线|打不通|排队|排了|转来转去|态度|忙音",
         unless="社保|医保|公积金|税务|反映的|工单|进度")),
     ("income_reported", "tax", _shape(
         r"(?:从没|从来没|没在|根本没在|没去过|听都没听过|听都没听说过|不认识).{0,14}"

@@ -33,6 +33,7 @@ from dialog.matcher import Matcher
     ("大厅说有老年人绿色通道去了还叫我排队", "hall_trouble"),
     ("打你们热线排了半天队接通就给我挂了", "hotline_trouble"),
     ("你们接线员态度太差了", "hotline_trouble"),
+    ("你们这个电话我打了一上午都是忙音好不容易通了又给我挂了", "hotline_trouble"),
     ("窗口的大姐吃早饭吃到九点才开始办", "hall_trouble"),
     ("我们楼的电梯上周把人关在里面四十分钟", "lift_safety"),
     ("商场的扶梯把小孩的鞋绞进去了", "lift_safety"),
@@ -57,6 +58,7 @@ from dialog.matcher import Matcher
     ("医保报销的钱多扣了", None),
     ("孩子的医保一直交不上说查不到这个人", None),
     ("超市收银扣了我两次钱", None),
+    ("刚才有人打电话说是公安局的我不信他就把电话挂了", None),  # a fraud report: the police's
     ("用身份证注册公司需要什么材料", None),
     ("身份证丢了怎么补办", None),
     ("自助机上能打印社保缴费记录吗", None),
