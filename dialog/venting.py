@@ -25,20 +25,18 @@ _WORRY = re.compile(
     r"(?:愁死|烦死|气死|操心|操碎|咋这样|怎么这样|咋办才好|不听话|不争气|不懂事|叛逆|顶嘴|不理我|"
     r"不回家|不往家|不着家|不出门|关在屋|天天打游戏|成天打游戏|光打游戏|玩手机|不吃饭|饭也不吃|"
     r"吵架|闹翻|闹离婚|伤心|心里难受|心里堵|劝劝)")
-# Something an office must act on: an institution, money, violence, a missing person, noise.
-_MATTER = re.compile(
-    "学校|老师|班主任|幼儿园|单位|公司|老板|工资|医院|医生|护士|诊所|派出所|警察|社保|医保|公积金|"
-    "户口|身份证|税|执照|补贴|报销|学费|投诉|举报|骗|赌|毒|家暴|打人|打我|打她|打他|动手|失踪|"
-    "联系不上|找不到|走丢|卡|工地|施工|噪|吵得|欠|钱|物业|邻居|房东")
-
-
+# Something an office must act on: an institution, violence, a missing person, noise …
+_ACT_ON = ("学校|老师|班主任|幼儿园|单位|公司|老板|医院|医生|护士|诊所|派出所|警察|社保|医保|"
+           "公积金|户口|身份证|税|执照|补贴|报销|学费|投诉|举报|骗|赌|毒|家暴|打人|打我|打她|打他|"
+           "动手|失踪|联系不上|找不到|走丢|卡|工地|施工|噪|吵得|欠|物业|邻居|房东")
+# … and in a family worry any wages or money; about life only wages unpaid or docked: a wage
+# that does not rise is life, one not paid a matter.
+_MATTER = re.compile(_ACT_ON + "|工资|钱")
+_LIFE_MATTER = re.compile(_ACT_ON + "|拖欠|不发|没发|扣|不给")
 _LIFE = re.compile(
     r"日子没法过|日子咋过|没法活|活着没意思|活着真累|活得太累|心里(?:烦|堵|难受|苦|憋)|憋屈|郁闷|"
     r"闷得慌|想找(?:个)?人(?:说说话|聊聊|唠唠|说话)|没人(?:说话|陪)|孤单|寂寞|好没意思|真没意思|"
     r"啥都涨|什么都涨")
-# The same without wages and money: a wage that does not rise is life, one not paid a matter.
-_LIFE_MATTER = re.compile(
-    _MATTER.pattern.replace("工资|", "").replace("|钱", "") + "|拖欠|不发|没发|扣|不给")
 
 
 def is_venting(text: str) -> bool:
