@@ -53,6 +53,7 @@ MATCH_FILES = {
     "blind18": DATA / "blind18" / "dev.jsonl",
     "blind19": DATA / "blind19" / "dev.jsonl",
     "blind21": DATA / "blind21" / "dev.jsonl",
+    "blind23": DATA / "blind23" / "dev.jsonl",
 }
 ANSWER_FILES = {
     "answers_blind": DATA / "blind" / "dev.jsonl",

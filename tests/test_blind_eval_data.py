@@ -175,6 +175,9 @@ LATER_SETS = [
     ("blind20/test.jsonl", 300, {"b20-199"}, {"b20-021", "b20-092", "b20-216", "b20-294"}),
     ("blind21/dev.jsonl", 300, set(), {"b21-298"}),
     ("blind22/test.jsonl", 300, set(), set()),
+    ("blind23/dev.jsonl", 300, set(), {"b23-176", "b23-234", "b23-239"}),
+    ("blind24/test.jsonl", 300, set(),
+     {"b24-063", "b24-080", "b24-100", "b24-129", "b24-193"}),
 ]
 
 
