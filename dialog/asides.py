@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dialog.addressee import addressed_to_someone_else, opens_for_someone_else
 from dialog.advice import asks_for_advice
 from dialog.errands import is_an_errand
+from dialog.know_how import asks_for_know_how
 from dialog.other_agencies import for_another_agency
 from dialog.other_services import for_another_service
 from dialog.remarks import is_a_remark
@@ -31,6 +32,7 @@ ASIDES: tuple[tuple[str, Callable[[str, str], bool]], ...] = (
     ("remark", lambda text, raw: is_a_remark(text)),  # 医院那个张医生人挺好的
     ("small_talk", lambda text, raw: is_small_talk(text)),  # 你们接电话的工资高不
     ("advice", lambda text, raw: asks_for_advice(text)),  # 找哪家装修公司靠谱, 大蒜啥价钱
+    ("know_how", lambda text, raw: asks_for_know_how(text)),  # 有啥技巧没, 附近有修车的没
     ("venting", lambda text, raw: is_venting(text)),  # 我孙子不听话…, 这日子没法过了
     ("sales_call", lambda text, raw: is_a_sales_call(text)),  # 首付只要十万，您考虑一下吗
     ("errand", lambda text, raw: is_an_errand(text)),  # 帮我叫辆出租车

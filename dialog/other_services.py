@@ -17,10 +17,18 @@ __all__ = ["for_another_service"]
 
 _BILL = re.compile(r"(?:水费|电费|燃气费|煤气费|天然气费|话费|网费|宽带费|手机费|手机话费)"
                    r".{0,12}?(?:交多少|多少钱|怎么交|在哪交|哪里交|去哪交|余额|账单|单子|欠费|充值|"
-                   r"缴费|交费)")
+                   r"缴费|交费)|抄表")
 _BANK = re.compile(r"取现金|取点现金|存钱|存款|转账|信用卡|理财产品|银行卡密码|网银|银行房贷|"
-                   r"商贷利率|银行.{0,6}利率")  # a bare 贷款利率 is the housing fund's FAQ
-_INSURER = re.compile(r"商业保险|车险|保险公司|寿险|重疾险|意外险")
+                   # a bare 贷款利率 is the housing fund's FAQ, and so is a commercial loan
+                   # turned into one of its loans
+                   r"商贷利率|商业房贷(?!.{0,6}转)|银行.{0,6}利率")
+# How to do something with a parcel or an online order; a faulty or lost one is a complaint.
+_PARCEL = re.compile(r"(?:快递|外卖|网购|网上买|卖家|快递柜|取件码|收货地址|淘宝|拼多多|京东)"
+                     r".{0,16}?(?:咋|怎么|如何)|(?:咋|怎么|如何).{0,8}?(?:收货地址|取件码|快递柜)")
+_PARCEL_FAULT = re.compile("不退|不换|不赔|不发货|质量|假货|假的|丢了|丢件|破损|坏了|少了|"
+                           "过期|变质|吃了|拉肚子|虚假|宣传")
+_INSURER = re.compile(r"商业保险|车险|保险公司|寿险|重疾险|意外险|分红险|万能险|"
+                      r"理财险")
 # A matter for a department after all.
 _MATTER = re.compile("社保|医保|公积金|养老|失业|工伤|生育|工资|欠薪|税|投诉|举报|反映|乱收费|多收|"
                      "停水|停电|水压|水质|漏|泄漏|不给|欺骗|骗|诈骗|冒充|公检法|安全账户|违法|违规")
@@ -31,4 +39,6 @@ def for_another_service(text: str) -> bool:
     business, with no department's matter in it?"""
     if _MATTER.search(text):
         return False
+    if _PARCEL.search(text) and not _PARCEL_FAULT.search(text):
+        return True
     return bool(_BILL.search(text) or _BANK.search(text) or _INSURER.search(text))

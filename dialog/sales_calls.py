@@ -19,7 +19,7 @@ __all__ = ["is_a_sales_call"]
 _OFFER = re.compile(
     # an offer put to the listener (the trailing 吗 is gone after normalising)
     r"(?:(?:您|你)家|贵单位|贵公司)(?:有没有|有)?(?:需要|意向|兴趣)|"
-    r"(?:您|你)(?:这边)?有(?:没有)?(?:需要|意向|兴趣)|(?:您|你)(?:要不要|考虑一下)|"
+    r"(?:您|你)(?:这边)?有(?:没有)?(?:需要|意向|兴趣)|(?:您|你)(?:要不要|考虑一下)|要不要(?:试试|来一|来点)|"
     # a sales title, a discount, a contact asked for
     r"(?:课程|置业|销售|理财)顾问|客户经理|业务员|限时优惠|现在有优惠|报名有优惠|加个微信|"
     r"打扰您")

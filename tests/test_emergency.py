@@ -36,6 +36,10 @@ from tests.test_policy import BEGIN, CANCEL, KB, brief, faq, run
     ("井盖没了就在小学门口快来人", None),
     ("社保卡丢了", None),
     ("我老婆生孩子大出血医院说他们没责任", None),
+    # a stove or an engine that will not light
+    ("家里燃气灶打不着火了", None),
+    ("我车子打不着火了附近有修车的没", None),
+    ("厨房里着火了", "119"),
 ])
 def test_what_is_an_emergency(text: str, number: str | None) -> None:
     assert emergency_number(text) == number

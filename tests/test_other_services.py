@@ -17,6 +17,11 @@ from dialog.other_services import for_another_service
     ("信用卡还款日是哪天", True),
     ("车险快到期了去哪续", True),
     ("银行房贷利率都降了我那笔贷款能不能跟着降", True),
+    ("我在建行的商业房贷能提前还不要交违约金不", True),
+    ("前几年买的那个分红险现在想退能退回来多少", True),
+    ("自来水公司抄表的啥时候来啊家里白天没人", True),
+    ("外卖软件上咋改收货地址", True),
+    ("网上买的裤子小了卖家同意换我要咋寄回去", True),
     # the supply itself, social insurance, taxes, fraud, a complaint: a department's
     ("停水三天了", False),
     ("燃气费乱收费", False),
@@ -26,6 +31,8 @@ from dialog.other_services import for_another_service
     ("接了个电话说是公检法让我把存款转到安全账户", False),
     ("公积金贷款利息多少", False),
     ("现在的贷款利率是多少", False),  # the housing fund's FAQ
+    ("我已经办了商业贷款能不能转成利息低的那种", False),  # into a housing-fund loan
+    ("网上买的裤子质量太差卖家不退怎么办", False),  # a consumer complaint
 ])
 def test_another_service(text: str, other: bool) -> None:
     assert for_another_service(text) is other

@@ -15,6 +15,7 @@ from dialog.shop_questions import asks_about_a_shop
     ("学校后门那家小卖部几点关门", True),
     ("建设银行周六开门不", True),
     ("电信营业厅几点营业", True),
+    ("面包店晚上几点开始打折", True),
     ("车站旁边那个烤红薯摊今天出摊了没有", True),
     ("派出所对面那家理发店老板姓啥", True),
     ("小区门口那家超市有没有卖酱油的", True),

