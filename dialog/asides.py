@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dialog.addressee import addressed_to_someone_else, opens_for_someone_else
 from dialog.advice import asks_for_advice
 from dialog.errands import is_an_errand
+from dialog.heard_questions import restore_question_words
 from dialog.know_how import asks_for_know_how
 from dialog.other_agencies import for_another_agency
 from dialog.other_services import for_another_service
@@ -44,5 +45,15 @@ ASIDE_SIGNALS = tuple(name for name, _ in ASIDES)
 
 def aside_of(text: str, raw: str) -> str | None:
     """The signal of the first aside whose shape the utterance (`text` normalised, `raw` as
-    heard) has, or None."""
+    heard) has, or None; then the same with the question words the recognizer blurs written
+    back (dialog.heard_questions: 我该砸说 is 我该咋说)."""
+    found = _first_aside(text, raw)
+    if found is None:
+        restored = restore_question_words(text)
+        if restored != text:
+            found = _first_aside(restored, restore_question_words(raw))
+    return found
+
+
+def _first_aside(text: str, raw: str) -> str | None:
     return next((name for name, rule in ASIDES if rule(text, raw)), None)

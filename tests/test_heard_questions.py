@@ -1,0 +1,37 @@
+"""Question words the recognizer blurs are written back for the asides (dialog.heard_questions)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialog.asides import aside_of
+from dialog.heard_questions import restore_question_words
+from dialog.matcher import Matcher
+
+
+@pytest.mark.parametrize(("heard", "restored"), [
+    # transcripts of blind23 through the phone band, normalised
+    ("孩子在学校跟同学打架了老师让我明天去我该砸说", "孩子在学校跟同学打架了老师让我明天去我该咋说"),
+    ("科目二岛车入库牢牙线有神技巧美", "科目二岛车入库牢牙线有啥技巧没"),
+    ("外卖软件上杂改收扩地址", "外卖软件上咋改收扩地址"),
+    ("装修房子找那家公司靠谱啊", "装修房子找哪家公司靠谱啊"),
+    ("你能交交步", "你能交交不"),
+    # where the neighbour gives another reading, the words stay
+    ("楼道里堆满了杂物", "楼道里堆满了杂物"),
+    ("有人砸我家车窗", "有人砸我家车窗"),
+    ("那个医生态度太差了", "那个医生态度太差了"),
+    ("高血压能不能办那个门诊特殊病拿药便宜点", "高血压能不能办那个门诊特殊病拿药便宜点"),
+])
+def test_restore_question_words(heard: str, restored: str) -> None:
+    assert restore_question_words(heard) == restored
+
+
+def test_an_aside_is_found_in_the_restored_words() -> None:
+    assert aside_of("科目二岛车入库牢牙线有神技巧美", "科目二岛车入库牢牙线有神技巧美") == "know_how"
+    assert aside_of("楼道里堆满了杂物", "楼道里堆满了杂物") is None
+
+
+def test_a_blurred_question_is_chatter_to_the_matcher(matcher: Matcher) -> None:
+    result = matcher.match("外卖软件上杂改收货地址")
+    assert (result.action, result.intent, result.department) == ("none", None, None)
+    assert result.signals["other_service"] == 1.0 and result.aside
