@@ -7,9 +7,9 @@ short words the phone band blurs: 我该咋说 comes back 我该砸说, 找哪�
 band). This module writes them back where the neighbour leaves no other reading: 杂/砸 only
 before a verb of doing or saying (not 杂物, 砸门, 砸车窗), 那 only before a measure word that a
 question about a choice takes (那家, 那个, 那位) and after a verb of choosing (找, 选, 买, 挂, 请,
-报) or a hospital's department (骨科那个医生; not 办那个门诊特殊病), 神 only before 技巧 or 价, 美/步 only at the end.
-The asides read the restored text only when the words as heard made no aside, so what a
-caller said plainly is read as before. Pure; no I/O.
+报) or a hospital's department (骨科那个医生; not 办那个门诊特殊病), 神 only before 技巧 or 价,
+美/步 only at the end. The asides read the restored text only when the words as heard made no
+aside, so what a caller said plainly is read as before. Pure; no I/O.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from dialog.matcher import Matcher
 
 @pytest.mark.parametrize(("heard", "restored"), [
     # transcripts of blind23 through the phone band, normalised
-    ("孩子在学校跟同学打架了老师让我明天去我该砸说", "孩子在学校跟同学打架了老师让我明天去我该咋说"),
+    ("老师让我明天去我该砸说", "老师让我明天去我该咋说"),
     ("科目二岛车入库牢牙线有神技巧美", "科目二岛车入库牢牙线有啥技巧没"),
     ("外卖软件上杂改收扩地址", "外卖软件上咋改收扩地址"),
     ("装修房子找那家公司靠谱啊", "装修房子找哪家公司靠谱啊"),
@@ -27,7 +27,8 @@ def test_restore_question_words(heard: str, restored: str) -> None:
 
 
 def test_an_aside_is_found_in_the_restored_words() -> None:
-    assert aside_of("科目二岛车入库牢牙线有神技巧美", "科目二岛车入库牢牙线有神技巧美") == "know_how"
+    heard = "科目二岛车入库牢牙线有神技巧美"
+    assert aside_of(heard, heard) == "know_how"
     assert aside_of("楼道里堆满了杂物", "楼道里堆满了杂物") is None
 
 
