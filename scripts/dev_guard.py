@@ -54,6 +54,7 @@ MATCH_FILES = {
     "blind19": DATA / "blind19" / "dev.jsonl",
     "blind21": DATA / "blind21" / "dev.jsonl",
     "blind23": DATA / "blind23" / "dev.jsonl",
+    "blind25": DATA / "blind25" / "dev.jsonl",
 }
 ANSWER_FILES = {
     "answers_blind": DATA / "blind" / "dev.jsonl",
