@@ -27,7 +27,14 @@ _MATTER = re.compile("投诉|举报|反映|乱收费|多收|绕路|拒载|不给
                      "发票|罚|退|坏|肚子|病|过期|脏|异物")
 
 
+# A favour no office does: a match made, a baby named.
+_FAVOUR = re.compile(r"介绍(?:一个|个)?(?:对象|媳妇|老婆|女朋友|男朋友)|"
+                     r"(?:帮我|给我|帮忙)起(?:一个|个)?(?:好)?(?:名字|名)|(?:帮我|给我)起一个")
+
+
 def is_an_errand(text: str) -> bool:
     """Does the (normalised) utterance open by asking the bot to order a ride, a meal, a
     ticket or a room (not one ordered before: 叫了, 点的), and complain about nothing?"""
+    if _FAVOUR.search(text):
+        return True
     return _ERRAND.match(text) is not None and _MATTER.search(text) is None

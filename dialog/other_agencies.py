@@ -18,7 +18,8 @@ import re
 
 __all__ = ["OTHER_AGENCIES", "for_another_agency"]
 
-_PETS = (r"宠物医院|兽医|宠物店|给(?:我家|家里)?(?:的)?(?:狗|猫|宠物|狗狗|猫咪)打.{0,4}(?:针|疫苗)|"
+_PETS = (r"宠物医院|兽医|宠物店|(?:狗|猫|狗狗|猫咪|宠物|鹦鹉)(?:走丢了|跑丢了|丢了|不见了)|"
+         r"给(?:我家|家里)?(?:的)?(?:狗|猫|宠物|狗狗|猫咪)打.{0,4}(?:针|疫苗)|"
          r"宠物打针|给(?:狗|猫|狗狗|猫咪)看病|(?:狗狗|猫咪|宠物|小狗|小猫|我家狗|我家猫)[^咬]{0,6}打完?.{0,2}(?:针|疫苗)")
 
 OTHER_AGENCIES: dict[str, str] = {
@@ -50,7 +51,7 @@ OTHER_AGENCIES: dict[str, str] = {
     "postal": r"邮局|邮政|挂号信|寄信|邮票|邮递员",
     "commerce": r"消费券",
     "fire_brigade": r"灭火器|消防检查|消防验收",  # a blocked fire lane is the housing bureau's
-    "religion": r"庙里|寺庙|寺里|烧香|教堂",
+    "religion": r"庙里|寺庙|寺里|烧香|烧个香|教堂|清真寺|做礼拜",
     "statistics": r"人口普查|统计局|常住人口",
     # property registration (the natural resources bureau's registry): a name added, fixed or
     # a deed reissued; a developer that never got the deed issued is the housing bureau's
@@ -65,7 +66,8 @@ OTHER_AGENCIES: dict[str, str] = {
 }
 # Another office's words that hold one of ours (医院, 疫苗, 大学, a loan repaid from the
 # next wages, 委托 in a notarised power of attorney): taken out before the check.
-_HOLDS_OURS = re.compile(_PETS + r"|老年大学|发了?工资我?就?还|委托公证")
+# Incense (烧香) is no burning.
+_HOLDS_OURS = re.compile(_PETS + r"|老年大学|发了?工资我?就?还|委托公证|烧(?:个|炷|柱)?香")
 _AGENCY = re.compile("|".join(f"(?:{words})" for words in OTHER_AGENCIES.values()))
 # A matter for one of our departments after all: its duty named, or a complaint or report.
 _OURS = re.compile("社保|医保|公积金|养老保险|失业|工伤|工资|欠薪|税|户口|户籍|身份证|护照|港澳|"

@@ -11,6 +11,8 @@ from dialog.matcher import Matcher
 @pytest.mark.parametrize(("text", "errand"), [
     # normalised as the matcher sees them: no 喂, 请问, 吗 or punctuation
     ("帮我叫辆出租车到火车站", True),
+    ("你们能不能帮我介绍个对象我四十二了", True),
+    ("孩子上户口前我想先起个好名字你们帮我起一个呗姓王", True),
     ("叫个车去医院", True),
     ("麻烦帮我订个酒店明天住", True),
     ("帮我点份外卖送到税务局门口", True),

@@ -31,6 +31,9 @@ from dialog.other_agencies import for_another_agency
     ("政府啥时候再发消费券", "commerce"),
     ("店里的灭火器过期了去哪换新的", "fire_brigade"),
     ("初一去庙里拜拜几点开门", "religion"),
+    ("初一去寺里烧香要不要预约啊", "religion"),  # incense is no burning
+    ("那个清真寺周五几点做礼拜", "religion"),
+    ("俺家狗走丢了黑白花的叫旺财", "animal_husbandry"),
     ("我想报名当人口普查员", "statistics"),
     ("房产证上想加我老婆的名字去哪办", "property_registry"),
     ("老房子的土地证找不着了能补不", "property_registry"),
