@@ -9,12 +9,8 @@ must act on beside it — a school, an employer, the police, money, violence, a 
 a neighbour, a building site's noise — makes it a request after all, and it is left to the
 matcher. The same goes for life itself: 这日子没法过了，啥都涨，就工资不涨, 一个人在家好没
 意思, 心里憋得慌 — a wage complaint (不发, 拖欠, 扣) is a request, a wage that does not rise is
-not. And a stranger's, a colleague's or a partner's rudeness (有人插队…还瞪我, 组长当着大家面骂我笨,
-对门那家人从来不搭理我): rudeness is a matter only when someone a public service employs shows it —
-a clerk at the window, a driver, a nurse, a teacher, a policeman —, and then it is left to the
-matcher. Chosen on dev lines of eight writers (blind5, blind10, blind11, blind13, blind16,
-blind19, blind21, blind25); no knowledge-base example or in-scope dev line has any of the
-shapes. Pure; no I/O.
+not. Chosen on dev lines of six writers (blind5, blind10, blind11, blind13, blind16, blind19);
+no knowledge-base example or in-scope dev line has either shape. Pure; no I/O.
 """
 
 from __future__ import annotations
@@ -43,18 +39,9 @@ _LIFE = re.compile(
     r"啥都涨|什么都涨")
 
 
-_RUDE = re.compile(r"插队|翻白眼|瞪我|骂我|不搭理|不理我|说话(?:特别|很|太)?冲")
-# Someone a public service employs, or an institution: their rudeness is a complaint.
-_SERVES = re.compile(_ACT_ON + "|窗口|办事员|导办|工作人员|政府|干部|司机|乘务|售票|检票|收费员|"
-                     "护工|大夫|卫生|班主任|校长|教练|驾校|民警|交警|城管|保安|客服|公交|地铁|出租|"
-                     "网约车|社区|街道|居委会|大厅|执法|关系|狗|单位领导|局长|主任")
-
-
 def is_venting(text: str) -> bool:
     """Does the (normalised) utterance tell of a family member's ways, the caller's worry about
     them or about life, with nothing an office must act on beside it?"""
     if _WORRY.search(text) is not None and _MATTER.search(text) is None:
-        return True
-    if _RUDE.search(text) is not None and _SERVES.search(text) is None:
         return True
     return _LIFE.search(text) is not None and _LIFE_MATTER.search(text) is None

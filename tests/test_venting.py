@@ -27,13 +27,6 @@ from dialog.venting import is_venting
     ("老伴走了三年了孩子都在外地一个人在家好没意思", True),
     ("这日子没法过了老板三个月没发工资", False),
     ("楼道灯坏了半年找物业也没人理", False),
-    # rudeness: a stranger's or a colleague's is venting, a public servant's a complaint
-    ("超市结账的时候有人插队我说他他还瞪我你们管不管", True),
-    ("就是我们组长说话特别冲当着大家面骂我笨工资倒是一分没少", True),
-    ("你们窗口那个办事员说话太冲了", False),
-    ("公交司机开得太猛一个急刹车把我摔地上了他还骂我不扶好", False),
-    ("老师上课骂我家孩子是猪", False),
-    ("公租房我排了三年还没轮上听说有人找关系插队", False),
 ])
 def test_venting(text: str, worry: bool) -> None:
     assert is_venting(text) is worry
