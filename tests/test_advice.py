@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from dialog.advice import asks_for_advice
-from dialog.matcher import Matcher
 
 
 @pytest.mark.parametrize(("text", "advice"), [
@@ -40,9 +39,3 @@ from dialog.matcher import Matcher
 ])
 def test_advice(text: str, advice: bool) -> None:
     assert asks_for_advice(text) is advice
-
-
-def test_advice_is_an_aside(matcher: Matcher) -> None:
-    result = matcher.match("装修房子找哪家装修公司靠谱点？")
-    assert (result.action, result.intent, result.department) == ("none", None, None)
-    assert result.signals["advice"] == 1.0 and result.aside

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from dialog.errands import is_an_errand
-from dialog.matcher import Matcher
 
 
 @pytest.mark.parametrize(("text", "errand"), [
@@ -32,9 +31,3 @@ from dialog.matcher import Matcher
 ])
 def test_an_errand(text: str, errand: bool) -> None:
     assert is_an_errand(text) is errand
-
-
-def test_an_errand_is_no_taxi_complaint(matcher: Matcher) -> None:
-    result = matcher.match("帮我叫辆出租车去火车站")
-    assert (result.action, result.intent, result.department) == ("none", None, None)
-    assert result.signals["errand"] == 1.0 and result.aside

@@ -6,7 +6,6 @@ import pytest
 
 from dialog.asides import aside_of
 from dialog.heard_questions import restore_question_words
-from dialog.matcher import Matcher
 
 
 @pytest.mark.parametrize(("heard", "restored"), [
@@ -31,9 +30,3 @@ def test_an_aside_is_found_in_the_restored_words() -> None:
     heard = "科目二岛车入库牢牙线有神技巧美"
     assert aside_of(heard, heard) == "know_how"
     assert aside_of("楼道里堆满了杂物", "楼道里堆满了杂物") is None
-
-
-def test_a_blurred_question_is_chatter_to_the_matcher(matcher: Matcher) -> None:
-    result = matcher.match("外卖软件上杂改收货地址")
-    assert (result.action, result.intent, result.department) == ("none", None, None)
-    assert result.signals["other_service"] == 1.0 and result.aside

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from dialog.know_how import asks_for_know_how
-from dialog.matcher import Matcher
 
 
 @pytest.mark.parametrize(("text", "know_how"), [
@@ -39,9 +38,3 @@ from dialog.matcher import Matcher
 ])
 def test_know_how(text: str, know_how: bool) -> None:
     assert asks_for_know_how(text) is know_how
-
-
-def test_know_how_is_an_aside(matcher: Matcher) -> None:
-    result = matcher.match("科目二倒车入库老压线，有啥技巧没？")
-    assert (result.action, result.intent, result.department) == ("none", None, None)
-    assert result.signals["know_how"] == 1.0 and result.aside

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from dialog.matcher import Matcher
 from dialog.other_services import for_another_service
 
 
@@ -36,9 +35,3 @@ from dialog.other_services import for_another_service
 ])
 def test_another_service(text: str, other: bool) -> None:
     assert for_another_service(text) is other
-
-
-def test_a_utility_bill_is_no_tax_question(matcher: Matcher) -> None:
-    result = matcher.match("水费单子丢了，这个月要交多少钱")
-    assert (result.action, result.intent, result.department) == ("none", None, None)
-    assert result.signals["other_service"] == 1.0 and result.aside

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from dialog.matcher import Matcher
 from dialog.sales_calls import is_a_sales_call
 
 
@@ -23,9 +22,3 @@ from dialog.sales_calls import is_a_sales_call
 ])
 def test_sales_call(text: str, sales: bool) -> None:
     assert is_a_sales_call(text) is sales
-
-
-def test_sales_call_is_an_aside(matcher: Matcher) -> None:
-    result = matcher.match("您好，我们这边做企业贷款的，利息低放款快，请问贵单位有需要吗？")
-    assert (result.action, result.intent, result.department) == ("none", None, None)
-    assert result.signals["sales_call"] == 1.0 and result.aside

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from dialog.matcher import Matcher
 from dialog.small_talk import is_small_talk
 
 
@@ -22,9 +21,3 @@ from dialog.small_talk import is_small_talk
 ])
 def test_small_talk(text: str, talk: bool) -> None:
     assert is_small_talk(text) is talk
-
-
-def test_small_talk_is_an_aside(matcher: Matcher) -> None:
-    result = matcher.match("你们这接电话的工资高不，还招人不")
-    assert (result.action, result.intent, result.department) == ("none", None, None)
-    assert result.signals["small_talk"] == 1.0 and result.aside
