@@ -22,7 +22,8 @@ import re
 
 __all__ = ["asks_for_know_how"]
 
-_HAN = r"[\u4e00-\u9fff]"
+_HAN_CHARS = "\u4e00-\u9fff"
+_HAN = f"[{_HAN_CHARS}]"
 _ASKS = re.compile(
     # a knack
     r"有(?:没有)?(?:啥|什么|哪些)?(?:技巧|窍门|诀窍|秘诀|妙招)|"
@@ -42,7 +43,7 @@ _ASKS = re.compile(
     # a sum
     r"(?:乘以|除以|加上|减去).{0,8}?等于(?:多少|几)|"
     # whether a symptom needs a doctor
-    rf"(?:发烧|发热|咳嗽|拉肚子|头疼|头痛|肚子疼|嗓子疼|牙疼)[{_HAN[1:-1]}0-9.]{{0,16}}?"
+    rf"(?:发烧|发热|咳嗽|拉肚子|头疼|头痛|肚子疼|嗓子疼|牙疼)[{_HAN_CHARS}0-9.]{{0,16}}?"
     r"(?:要不要|用不用|该不该|需不需要)(?:去|送|上)?(?:医院|看医生|吃药|打针)|"
     # a school's day
     r"几点(?:放学|上课|下课)|"
@@ -55,8 +56,6 @@ _ASKS = re.compile(
 # nuisance.
 _MATTER = re.compile("投诉|举报|反映|骗|坑|不给|退钱|退款|乱收费|多收|违法|违规|罚|疫苗|接种|报销|"
                      "医保|社保|公积金|税|户口|乱停|占道|噪音|污染|施工|扰民|收费|打人|欺负")
-
-
 # A public service asked for nearby (a kindergarten, a school, a stop, a hall, a station): the
 # departments' own information.
 _PUBLIC = re.compile("幼儿园|学校|小学|中学|公交|地铁|车站|大厅|派出所|服务中心|定点|办事处|卫生院|"
