@@ -55,6 +55,7 @@ MATCH_FILES = {
     "blind21": DATA / "blind21" / "dev.jsonl",
     "blind23": DATA / "blind23" / "dev.jsonl",
     "blind25": DATA / "blind25" / "dev.jsonl",
+    "blind27": DATA / "blind27" / "dev.jsonl",
 }
 ANSWER_FILES = {
     "answers_blind": DATA / "blind" / "dev.jsonl",
