@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from dialog.bus_lines import name_bus_lines
 from dialog.normalize import normalize
 
 
@@ -32,8 +33,9 @@ class Canonicalizer:
         self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
     def __call__(self, text: str) -> str:
-        """Normalise `text` (idempotent on normalised input) and fold its synonyms."""
-        norm = normalize(text)
+        """Normalise `text` (idempotent on normalised input), name bus lines as buses
+        (dialog.bus_lines) and fold its synonyms."""
+        norm = name_bus_lines(normalize(text))
         if self._pattern is None:
             return norm
         return self._pattern.sub(lambda m: self._table[m.group()], norm)

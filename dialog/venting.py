@@ -39,9 +39,26 @@ _LIFE = re.compile(
     r"啥都涨|什么都涨")
 
 
+# A "complaint" about one's own family (我要投诉我老公，天天打游戏不管孩子, blind27) is a worry:
+# the word 投诉 aimed at the family does not make it an office's matter.
+_AT_FAMILY = re.compile(r"(?:投诉|举报)(?:一下)?(?:我|俺)家?(?:老公|老婆|媳妇|丈夫|婆婆|公公|老伴|"
+                        r"老头子|儿子|女儿|闺女)")
+
+
+# A canteen's food that is merely not to the caller's taste (我们单位食堂饭菜太难吃了, 公司食堂天天
+# 土豆: blind27, blind25) is no food-safety matter; spoiled food, dirt, illness, a school's or a
+# hospital's kitchen or a price is.
+_TASTE = re.compile(r"(?:食堂|伙食|饭菜|盒饭).{0,8}?(?:难吃|不好吃|没油水|没味|太咸|太淡|不合胃口)|"
+                    r"(?:天天|顿顿)(?:吃)?(?:土豆|白菜)")
+_FOOD_FAULT = re.compile("变质|馊|过期|发霉|虫|苍蝇|蟑螂|老鼠|异物|头发|拉肚子|中毒|吐|卫生|脏|"
+                         "无证|涨价|多收|收费|学校|学生|幼儿园|孩子|娃|医院|病人|老人")
+
+
 def is_venting(text: str) -> bool:
     """Does the (normalised) utterance tell of a family member's ways, the caller's worry about
     them or about life, with nothing an office must act on beside it?"""
-    if _WORRY.search(text) is not None and _MATTER.search(text) is None:
+    if _WORRY.search(text) is not None and _MATTER.search(_AT_FAMILY.sub("", text)) is None:
+        return True
+    if _TASTE.search(text) is not None and _FOOD_FAULT.search(text) is None:
         return True
     return _LIFE.search(text) is not None and _LIFE_MATTER.search(text) is None

@@ -53,6 +53,7 @@ def test_a_wrong_number_heard_by_sound_is_not_a_complaint(matcher: Matcher) -> N
     ("搬家公司吗？明天上午搬家", True),
     ("开锁的吗，我钥匙丢了", True),
     ("我找二楼的王护士，我是她妈", True),
+    ("是送水站吗？给我送两桶水，三号楼", True),
     # an office of ours, the property firm, or a matter reported whoever was rung
     ("是社保局吗？我想问下社保卡补办", False),
     ("喂，是派出所吗，我身份证丢了", False),
@@ -61,6 +62,7 @@ def test_a_wrong_number_heard_by_sound_is_not_a_complaint(matcher: Matcher) -> N
     ("是人民医院吗？我要投诉你们的医生", False),
     ("我找人社局的王主任", False),
     ("我找医生看病", False),
+    ("是社区劳动保障站吗？我想问失业金", False),
 ])
 def test_calls_that_open_by_asking_for_someone_else(text: str, someone_else: bool) -> None:
     assert opens_for_someone_else(text) is someone_else

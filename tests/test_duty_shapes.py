@@ -34,6 +34,7 @@ from dialog.matcher import Matcher
     ("打你们热线排了半天队接通就给我挂了", "hotline_trouble"),
     ("你们接线员态度太差了", "hotline_trouble"),
     ("你们这个电话我打了一上午都是忙音好不容易通了又给我挂了", "hotline_trouble"),
+    ("我都打了好几回了每次排半天队就给挂了", "hotline_trouble"),
     ("窗口的大姐吃早饭吃到九点才开始办", "hall_trouble"),
     ("我们楼的电梯上周把人关在里面四十分钟", "lift_safety"),
     ("商场的扶梯把小孩的鞋绞进去了", "lift_safety"),

@@ -26,6 +26,9 @@ from tests.test_policy import BEGIN, CANCEL, KB, brief, faq, run
     ("有人抢我的包", "110"),
     ("我家老人走丢了", "110"),
     ("我家老爷子又走失了", "110"),
+    ("我爸摔在地上起不来了", "120"),
+    ("快帮我叫辆救护车", "120"),
+    ("救护车怎么叫啊我奶奶不行了", "120"),
     # the matter, not the moment: a claim, a record, the past, what keeps happening, a complaint
     ("下班路上被车撞了算工伤吗", None),
     ("火灾保险怎么买", None),
@@ -35,6 +38,8 @@ from tests.test_policy import BEGIN, CANCEL, KB, brief, faq, run
     ("邻居家经常打架我怕出人命", None),
     ("井盖没了就在小学门口快来人", None),
     ("社保卡丢了", None),
+    ("叫救护车的钱太贵了", None),
+    ("救护车收费乱收", None),
     ("我老婆生孩子大出血医院说他们没责任", None),
     # a stove or an engine that will not light
     ("家里燃气灶打不着火了", None),

@@ -20,6 +20,7 @@ from dialog.other_services import for_another_service
     ("前几年买的那个分红险现在想退能退回来多少", True),
     ("自来水公司抄表的啥时候来啊家里白天没人", True),
     ("外卖软件上咋改收货地址", True),
+    ("淘宝那个签到领红包是真的能领到钱吗", True),
     ("网上买的裤子小了卖家同意换我要咋寄回去", True),
     # the supply itself, social insurance, taxes, fraud, a complaint: a department's
     ("停水三天了", False),

@@ -24,6 +24,8 @@ from dialog.shop_questions import asks_about_a_shop
     ("那家火锅店的微信是多少你知道不", True),
     ("税务局旁边那家奶茶店好不好喝", True),
     ("车站对面新开的那家烤鸭店你去过没", True),
+    ("农行星期天开门不我要存点钱", True),
+    ("动物园下午几点关门", True),
     # the government's own: the hall, an office, its staff
     ("社保大厅几点开门", False),
     ("政务服务中心周六上班不", False),

@@ -14,6 +14,9 @@ from dialog.venting import is_venting
     ("我儿子上大学走了一个多月一个电话都不往家打现在的孩子咋这样", True),
     ("你们能不能帮我劝劝我老公他天天在外面打牌不回家", True),
     ("我闺女天天玩手机饭也不吃", True),
+    ("我要投诉我老婆天天玩手机不做饭", True),
+    ("单位食堂的饭菜太难吃了找谁反映", True),
+    ("公司食堂顿顿土豆", True),
     # something an office must act on beside the worry: a request
     ("我儿子在学校被同学打了老师也不管", False),
     ("我老公天天喝了酒就打我", False),
@@ -21,6 +24,9 @@ from dialog.venting import is_venting
     ("隔壁工地半夜打桩吵得孩子睡不着", False),
     ("孩子打游戏被人骗着买装备花了八千多", False),
     ("我儿子今年考大学", False),
+    ("我要举报我老公赌博把家输光了", False),
+    ("学校食堂饭菜太难吃了孩子都吃不饱", False),
+    ("单位食堂的菜馊了吃了拉肚子", False),
     # life itself
     ("这日子没法过了啥都涨就工资不涨", True),
     ("老伴走了三年了孩子都在外地一个人在家好没意思", True),
