@@ -51,6 +51,12 @@ _ASKS = re.compile(
     r"(?:要不要|用不用|该不该|需不需要)(?:马上|赶紧|立刻|现在)?(?:去|送|上)?(?:医院|看医生|吃药|打针)|"
     # a school's day
     r"几点(?:放学|上课|下课)|"
+    # two things to buy or study compared (买解放的好还是东风的好, 报医学好还是报计算机好)
+    rf"(?:买|选|报|学|考|用){_HAN}{{1,8}}?的?好还是{_HAN}{{1,8}}?的?好|"
+    # what to pack, a banner made, a new part's price, a flower out, a homework sum explained
+    r"带(?:啥|什么)衣服|锦旗(?:在哪|去哪|哪里|哪儿)(?:做|定做|订)|"
+    r"换(?:个|一个)新的?(?:大概|大约|得|要)*多少钱|(?:荷花|桃花|樱花|梅花|菊花|油菜花)开了(?:没|吗|没有)|"
+    rf"作业{_HAN}{{0,12}}?(?:讲讲|给讲|教教|算不出|不会做|咋做|怎么做)|"
     # how to put something to someone
     r"(?:我|俺)(?:该|应该)(?:咋|怎么|如何)(?:说|开口|劝)|(?:咋|怎么|如何)开口(?:比较好|才好|合适)?(?:呢|啊|呀)?$|"
     # a place nearby, asked for at the end
@@ -66,10 +72,19 @@ _PUBLIC = re.compile("幼儿园|学校|小学|中学|公交|地铁|车站|大厅
                      "社区医院")
 
 
+# The quickest way somewhere (从高铁站到人民公园咋走最近), unless to an office of ours (the hall's
+# address is an FAQ).
+_WAY = re.compile(r"(?:咋|怎么)走(?:最近|最快|近|快)")
+_OFFICE = re.compile("大厅|政务|服务中心|市民中心|派出所|车管所|局|办事处|窗口|社保|医保|"
+                     "公积金|税务")
+
+
 def asks_for_know_how(text: str) -> bool:
     """Does the (normalised) utterance ask for a knack, a road, a good doctor or school,
     whether to see a doctor, what to say or a place nearby, with no matter of ours beside
     it?"""
+    if _WAY.search(text) and not (_OFFICE.search(text) or _MATTER.search(text)):
+        return True
     found = _ASKS.search(text)
     if found is None or _MATTER.search(text):
         return False

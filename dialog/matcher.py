@@ -30,6 +30,7 @@ import numpy as np
 from dialog.asides import aside_of
 from dialog.background import background_sample
 from dialog.classifier import IntentClassifier, train
+from dialog.described_names import name_described_things
 from dialog.embeddings import SentenceEncoder
 from dialog.emergency import emergency_number
 from dialog.evidence import LONG_KEYWORD, ROUTE_KEYWORD, Evidence, route_signals, routed_decision
@@ -232,7 +233,8 @@ class Matcher:
         """Every signal for every intent (None when nothing is left after normalisation)."""
         # A caller's question fits in far fewer characters; the cap bounds the match time
         # when a recogniser runs on (or a whole letter is pasted into `ivr match`).
-        norm = self.canon(text)[:MAX_CHARS]
+        # 住房那笔钱 is 公积金 (dialog.described_names): the caller's words only.
+        norm = name_described_things(self.canon(text))[:MAX_CHARS]
         if not norm:
             return None
         return self._evidence_of(analyse(norm), text[:MAX_CHARS])

@@ -56,6 +56,7 @@ MATCH_FILES = {
     "blind23": DATA / "blind23" / "dev.jsonl",
     "blind25": DATA / "blind25" / "dev.jsonl",
     "blind27": DATA / "blind27" / "dev.jsonl",
+    "blind29": DATA / "blind29" / "dev.jsonl",
 }
 ANSWER_FILES = {
     "answers_blind": DATA / "blind" / "dev.jsonl",

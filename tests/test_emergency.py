@@ -39,6 +39,8 @@ from tests.test_policy import BEGIN, CANCEL, KB, brief, faq, run
     ("井盖没了就在小学门口快来人", None),
     ("社保卡丢了", None),
     ("叫救护车的钱太贵了", None),
+    ("家里天然气一个礼拜没气了饭都做不成", None),
+    ("我爸没气了快来人", "120"),
     ("救护车收费乱收", None),
     ("我老婆生孩子大出血医院说他们没责任", None),
     # a stove or an engine that will not light

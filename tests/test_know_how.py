@@ -33,6 +33,13 @@ from dialog.know_how import asks_for_know_how
     ("闺女考研选哪所大学好", True),
     ("中医院那个李主任哪天坐诊啊", True),
     ("体检报告上血糖偏高七点几严重不严重", True),
+    ("买国产的好还是买进口的好你给说说", True),
+    ("从火车站到人民广场咋走最近", True),
+    ("去哈尔滨出差要带啥衣服", True),
+    ("想给老师送面锦旗去哪做", True),
+    ("手机屏幕碎了换个新的大概多少钱", True),
+    ("公园的桃花开了没", True),
+    ("孙子的作业有道题我不会做你给讲讲", True),
     # a place nearby reported, a public service asked for, a complaint or a jab beside it
     ("附近有个工厂天天排黑烟", False),
     ("听说普惠性幼儿园便宜我们附近有没有", False),
@@ -43,6 +50,8 @@ from dialog.know_how import asks_for_know_how
     ("我想考税务师你说难不难考啊", False),  # the tax office's word: left to the matcher
     ("化验单上转氨酶偏高是医院查错了我要投诉", False),
     ("该不该买社保啊", False),
+    ("从火车站到市民中心咋走最近", False),  # the hall's address: an FAQ
+    ("交城乡医保好还是交职工医保好", False),
 ])
 def test_know_how(text: str, know_how: bool) -> None:
     assert asks_for_know_how(text) is know_how

@@ -13,6 +13,7 @@ from dialog.other_agencies import for_another_agency
     # normalised as the matcher sees them: no 喂, 请问, 吗 or punctuation
     ("我妈想吃低保去哪申请", "civil_affairs"),
     ("补办结婚证要带什么", "civil_affairs"),
+    ("坐高铁把包忘在车上了咋找回来", "rail_air"),
     ("殡仪馆的电话是多少", "civil_affairs"),
     ("残疾证年审在哪", "disabled_persons"),
     ("房产继承要去公证处办吗", "justice"),
@@ -68,6 +69,7 @@ from dialog.other_agencies import for_another_agency
     ("被邻居家的狗咬了刚打完疫苗伤口还疼", None),
     ("离婚了房子过户给我要不要交契税", None),
     ("我爸腿脚不便想委托我去办社保卡", None),
+    ("要告公司拖欠工资的案子说好下个月开庭又推了", None),  # labour arbitration
 ])
 def test_another_agency(text: str, agency: str | None) -> None:
     assert for_another_agency(text) == agency

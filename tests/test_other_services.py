@@ -21,9 +21,11 @@ from dialog.other_services import for_another_service
     ("自来水公司抄表的啥时候来啊家里白天没人", True),
     ("外卖软件上咋改收货地址", True),
     ("淘宝那个签到领红包是真的能领到钱吗", True),
+    ("车上导航老是带我绕路是不是该更新了", True),
     ("网上买的裤子小了卖家同意换我要咋寄回去", True),
     # the supply itself, social insurance, taxes, fraud, a complaint: a department's
     ("停水三天了", False),
+    ("打热线听语音导航听了半天也转不到人工", False),
     ("燃气费乱收费", False),
     ("社保卡的银行卡密码忘了", False),
     ("医保卡里的钱能不能转账给家人", False),

@@ -1,0 +1,33 @@
+"""Things named by what they are for are read as their words (dialog.described_names)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialog.described_names import name_described_things
+from dialog.matcher import Matcher
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    # normalised as the matcher sees them
+    ("厂里欠了我半年的住房那笔钱", "厂里欠了我半年的公积金"),
+    ("想用单位帮我存的钱付首付", "想用公积金付首付"),
+    ("单位停了我看病那份", "单位停了我医保"),
+    ("扣了十年老了以后领钱的转不回老家", "扣了十年养老保险转不回老家"),
+    ("孩子上不了记全家名字的本子", "孩子上不了户口本"),
+    ("想把户口从娘家那个本子上迁过来", "想把户口从户口本上迁过来"),
+    ("出国用的那个本本过期了", "护照过期了"),
+    ("去香港过关的小本子丢了", "去香港港澳通行证丢了"),
+    ("住店要刷的那张卡丢了", "身份证丢了"),
+    ("厂子倒了听说没活干了能领点生活钱", "厂子倒了听说领失业金"),
+    # the housing bureau's housing money, what a hospital charges
+    ("住房补贴那笔钱啥时候发", "住房补贴那笔钱啥时候发"),
+    ("看病的钱太贵了", "看病的钱太贵了"),
+])
+def test_described_things_are_named(text: str, named: str) -> None:
+    assert name_described_things(text) == named
+
+
+def test_the_housing_money_reaches_the_fund(matcher: Matcher) -> None:
+    result = matcher.match("公司倒闭了，欠了我们两年的住房那笔钱一直没存")
+    assert result.department == "housing_fund"
