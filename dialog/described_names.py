@@ -19,10 +19,13 @@ __all__ = ["name_described_things"]
 
 _FOR_HOUSING = re.compile("补贴|公租|廉租|保障房|租金|房租|租房")
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"住房(?:的|那个|那笔|这笔|那份)?(?:钱|存款|账户|账号)|"
+    (re.compile(r"(?<=交|存|扣|缴)(了?(?:那个|那笔)?)买房(?:用)?的(?:那笔|那个)?钱"), r"\1公积金"),
+    (re.compile(r"住房(?:的|那个|那笔|这笔|那份)?(?:钱|存款|账户|账号)|住房那(?:一栏|一项|一笔|笔)|"
                 r"(?:单位|公司|厂里)(?:帮|给|替)?(?:我|我们)?(?:存|攒)的(?:那笔|那个)?(?:钱|款)|"
                 r"(?:攒着|存着)?买房用的(?:那笔|那个)?(?:钱)?"), "公积金"),
     (re.compile(r"看病(?:那份|那块|的那份|用的那份|的保险|的保障|那个保险)"), "医保"),
+    # 交了一份看病的 is 交医保: the measure words go with the description
+    (re.compile(r"(?<=交|收)[了的]?(?:一份|那份|那个)?看病的(?:钱|保险)?"), "医保"),
     (re.compile(r"老了(?:以后)?(?:领|拿)钱?的(?:那份|那个|钱)?"), "养老保险"),
     (re.compile(r"没(?:活|工作|班)(?:干|上)了?.{0,6}?领(?:点)?(?:生活)?钱"), "领失业金"),
     (re.compile(r"(?:按月|每个月|每月)(?:在网上)?(?:填|报)的(?:那张)?表"), "纳税申报表"),
@@ -38,7 +41,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
 def name_described_things(text: str) -> str:
     """The (normalised) caller's words with a thing described by its use named by its word."""
     for pattern, word in _RULES:
-        if word == "公积金" and _FOR_HOUSING.search(text):
+        if word.endswith("公积金") and _FOR_HOUSING.search(text):
             continue
         text = pattern.sub(word, text)
     return text
