@@ -49,6 +49,8 @@ from dialog.matcher import Matcher
     ("网上认识的网友让我投钱我转了八万现在联系不上了", "phone_scam"),
     ("电梯把我儿子关了半小时", "lift_safety"),
     ("大厅的保安不让我进说要先预约", "hall_trouble"),
+    ("网上写的跟窗口说的对不上白跑一趟", "hall_trouble"),
+    ("窗口说我户口本上的名字跟身份证对不上不给办", None),  # a record's mismatch, not the hall
     ("退房的时候房东押金不退", None),
     ("窗口的大姐吃早饭吃到九点才开始办", "hall_trouble"),
     ("我们楼的电梯上周把人关在里面四十分钟", "lift_safety"),
