@@ -57,6 +57,7 @@ MATCH_FILES = {
     "blind25": DATA / "blind25" / "dev.jsonl",
     "blind27": DATA / "blind27" / "dev.jsonl",
     "blind29": DATA / "blind29" / "dev.jsonl",
+    "blind31": DATA / "blind31" / "dev.jsonl",
 }
 ANSWER_FILES = {
     "answers_blind": DATA / "blind" / "dev.jsonl",
