@@ -21,6 +21,8 @@ __all__ = ["OTHER_AGENCIES", "for_another_agency"]
 _PETS = (r"宠物医院|兽医|宠物店|(?:狗|猫|狗狗|猫咪|宠物|鹦鹉)(?:走丢了|跑丢了|丢了|不见了)|"
          r"给(?:我家|家里)?(?:的)?(?:狗|猫|宠物|狗狗|猫咪)打.{0,4}(?:针|疫苗)|"
          r"宠物打针|给(?:狗|猫|狗狗|猫咪)看病|(?:狗狗|猫咪|宠物|小狗|小猫|我家狗|我家猫)[^咬]{0,6}打完?.{0,2}(?:针|疫苗)")
+# a farm animal's jab (羊要打啥疫苗): the animal husbandry station's
+_LIVESTOCK = r"(?:羊|牛|猪|鸡|鸭|鹅|兔)(?:要|该)?打(?:啥|什么|哪种)?(?:疫苗|针)"
 
 OTHER_AGENCIES: dict[str, str] = {
     # civil affairs: subsistence allowance, marriage, funerals, care homes
@@ -29,7 +31,7 @@ OTHER_AGENCIES: dict[str, str] = {
     "disabled_persons": r"残疾证|残疾人证|残联",
     # justice and courts
     "justice": r"公证处|办公证|做公证|公证费|翻译公证|法律援助|司法鉴定|律师费|请律师|找律师|"
-               r"打官司|起诉|立案|开庭|判决书|法院|强制执行|执行局|检察院|"
+               r"打官司|起诉|立案|开庭|判决书|法院|强制执行|执行局|检察院|律师|"
                # private debts and inheritance: a court's or a notary's
                r"遗产|继承|(?:房子|房产|老房子?).{0,8}(?:该)?(?:怎么|咋)分|借(?:了)?我.{0,6}(?:块|万|钱)|"
                r"借我点钱|借钱不还|欠钱不还|欠条|借条",
@@ -62,14 +64,20 @@ OTHER_AGENCIES: dict[str, str] = {
                          r"土地证|宅基地",
     # animal husbandry: a pet's vet or its jab (a person bitten by a dog is the health
     # bureau's)
-    "animal_husbandry": _PETS,
+    "animal_husbandry": _PETS + "|" + _LIVESTOCK,
+    # farming and forestry: planting, pests, farm subsidies (a fake seed or fertiliser sold
+    # is the market regulator's, a complaint)
+    "agriculture": r"退耕还林|林业站|林业局|农技站|农机补贴|种粮补贴|耕地补贴|病虫害|"
+                   r"种(?:点|些)?(?:核桃|果树|茶树|板栗|药材)",
     # water resources: dikes and flood control (a polluted reservoir is the environment's)
     "water_resources": r"堤坝|河堤|大坝|防汛|抗旱|水利局",
 }
 # Another office's words that hold one of ours (医院, 疫苗, 大学, a loan repaid from the
 # next wages, 委托 in a notarised power of attorney): taken out before the check.
 # Incense (烧香) is no burning.
-_HOLDS_OURS = re.compile(_PETS + r"|老年大学|发了?工资我?就?还|委托公证|烧(?:个|炷|柱)?香")
+_HOLDS_OURS = re.compile(_PETS + "|" + _LIVESTOCK + r"|老年大学|发了?工资我?就?还|委托公证|烧(?:个|炷|柱)?香|"
+                         # a hukou book to bring along is no hukou matter (结婚证…要带户口本不)
+                         r"要?带(?:上)?户口本")
 _AGENCY = re.compile("|".join(f"(?:{words})" for words in OTHER_AGENCIES.values()))
 # A matter for one of our departments after all: its duty named, or a complaint or report.
 _OURS = re.compile("社保|医保|公积金|养老保险|失业|工伤|工资|欠薪|税|户口|户籍|身份证|护照|港澳|"

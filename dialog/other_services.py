@@ -19,6 +19,7 @@ _BILL = re.compile(r"(?:水费|电费|燃气费|煤气费|天然气费|话费|�
                    r".{0,12}?(?:交多少|多少钱|怎么交|在哪交|哪里交|去哪交|余额|账单|单子|欠费|充值|"
                    r"缴费|交费)|抄表")
 _BANK = re.compile(r"取现金|取点现金|存钱|存款|转账|信用卡|理财产品|银行卡密码|网银|银行房贷|"
+                   r"(?:微信|支付宝)(?:里|上)?的钱.{0,6}(?:咋|怎么)|"
                    # a bare 贷款利率 is the housing fund's FAQ, and so is a commercial loan
                    # turned into one of its loans
                    r"商贷利率|商业房贷(?!.{0,6}转)|银行.{0,6}利率")

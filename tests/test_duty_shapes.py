@@ -46,6 +46,7 @@ from dialog.matcher import Matcher
     ("有人打电话说是快递理赔让我马上转三千", "phone_scam"),
     ("加了我微信说能办贷款我转了五千就联系不上了", "phone_scam"),
     ("进厂交了五百押金干不满半年不退", "work_deposit"),
+    ("我爸接了个电话说我出车祸了要打钱他转了一万", "phone_scam"),
     ("网上认识的网友让我投钱我转了八万现在联系不上了", "phone_scam"),
     ("电梯把我儿子关了半小时", "lift_safety"),
     ("大厅的保安不让我进说要先预约", "hall_trouble"),

@@ -40,6 +40,9 @@ from tests.test_policy import BEGIN, CANCEL, KB, brief, faq, run
     ("社保卡丢了", None),
     ("叫救护车的钱太贵了", None),
     ("家里天然气一个礼拜没气了饭都做不成", None),
+    ("厂子烧塑料那个烟熏得人喘不上气", None),  # the air's, not a body's
+    ("我妈突然喘不上气了", "120"),
+    ("他喝多了就拿刀吓唬人已经好几回了", None),  # what keeps happening
     ("我爸没气了快来人", "120"),
     ("救护车收费乱收", None),
     ("我老婆生孩子大出血医院说他们没责任", None),

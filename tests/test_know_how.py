@@ -40,6 +40,9 @@ from dialog.know_how import asks_for_know_how
     ("手机屏幕碎了换个新的大概多少钱", True),
     ("公园的桃花开了没", True),
     ("孙子的作业有道题我不会做你给讲讲", True),
+    ("吃中药管用还是做理疗管用", True),
+    ("胆固醇高平时吃啥好", True),
+    ("学哪个专业以后好找工作", True),
     # a place nearby reported, a public service asked for, a complaint or a jab beside it
     ("附近有个工厂天天排黑烟", False),
     ("听说普惠性幼儿园便宜我们附近有没有", False),

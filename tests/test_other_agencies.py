@@ -14,6 +14,10 @@ from dialog.other_agencies import for_another_agency
     ("我妈想吃低保去哪申请", "civil_affairs"),
     ("补办结婚证要带什么", "civil_affairs"),
     ("坐高铁把包忘在车上了咋找回来", "rail_air"),
+    ("猪要打啥疫苗去哪打", "animal_husbandry"),
+    ("山坡上想种点果树有补助没", "agriculture"),
+    ("想找个律师帮我看看合同", "justice"),
+    ("领结婚证要带户口本不", "civil_affairs"),
     ("殡仪馆的电话是多少", "civil_affairs"),
     ("残疾证年审在哪", "disabled_persons"),
     ("房产继承要去公证处办吗", "justice"),
@@ -70,6 +74,7 @@ from dialog.other_agencies import for_another_agency
     ("离婚了房子过户给我要不要交契税", None),
     ("我爸腿脚不便想委托我去办社保卡", None),
     ("要告公司拖欠工资的案子说好下个月开庭又推了", None),  # labour arbitration
+    ("卖给我的种子是假的种下去不出苗我要投诉", None),
 ])
 def test_another_agency(text: str, agency: str | None) -> None:
     assert for_another_agency(text) == agency
