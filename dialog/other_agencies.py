@@ -75,7 +75,8 @@ OTHER_AGENCIES: dict[str, str] = {
 # Another office's words that hold one of ours (医院, 疫苗, 大学, a loan repaid from the
 # next wages, 委托 in a notarised power of attorney): taken out before the check.
 # Incense (烧香) is no burning.
-_HOLDS_OURS = re.compile(_PETS + "|" + _LIVESTOCK + r"|老年大学|发了?工资我?就?还|委托公证|烧(?:个|炷|柱)?香|"
+_HOLDS_OURS = re.compile(_PETS + "|" + _LIVESTOCK + r"|老年大学|发了?工资我?就?还|委托公证|"
+                         r"烧(?:个|炷|柱)?香|"
                          # a hukou book to bring along is no hukou matter (结婚证…要带户口本不)
                          r"要?带(?:上)?户口本")
 _AGENCY = re.compile("|".join(f"(?:{words})" for words in OTHER_AGENCIES.values()))
