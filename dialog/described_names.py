@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import re
 
+from dialog.rewrites import Rewrite, rewrite
+
 __all__ = ["name_described_things"]
 
 _FOR_HOUSING = re.compile("补贴|公租|廉租|保障房|租金|房租|租房")
-_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+_RULES: tuple[Rewrite, ...] = (
     (re.compile(r"(?<=交|存|扣|缴)(了?(?:那个|那笔)?)买房(?:用)?的(?:那笔|那个)?钱"), r"\1公积金"),
     (re.compile(r"住房(?:的|那个|那笔|这笔|那份)?(?:钱|存款|账户|账号)|住房那(?:一栏|一项|一笔|笔)|"
                 r"(?:单位|公司|厂里)(?:帮|给|替)?(?:我|我们)?(?:存|攒)的(?:那笔|那个)?(?:钱|款)|"
@@ -40,8 +42,5 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
 
 def name_described_things(text: str) -> str:
     """The (normalised) caller's words with a thing described by its use named by its word."""
-    for pattern, word in _RULES:
-        if word.endswith("公积金") and _FOR_HOUSING.search(text):
-            continue
-        text = pattern.sub(word, text)
-    return text
+    housing = _FOR_HOUSING.search(text) is not None
+    return rewrite(text, (rule for rule in _RULES if not (housing and rule[1].endswith("公积金"))))

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import re
 
+from dialog.rewrites import Rewrite, rewrite
+
 __all__ = ["restore_question_words"]
 
-_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+_RULES: tuple[Rewrite, ...] = (
     (re.compile(r"[杂砸](?=说|办|整|弄|改|做|寄|取|补|算|走|回|样|么|搞|查|填|写|去)"), "咋"),
     (re.compile(r"(?<=找|选|买|挂|科)那(?=家|个|位)"), "哪"),
     (re.compile(r"神(?=技巧|价)"), "啥"),
@@ -30,6 +32,4 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
 
 def restore_question_words(text: str) -> str:
     """The (normalised) text with the question words the recognizer blurred written back."""
-    for pattern, word in _RULES:
-        text = pattern.sub(word, text)
-    return text
+    return rewrite(text, _RULES)
