@@ -27,11 +27,17 @@ _LIVESTOCK = r"(?:羊|牛|猪|鸡|鸭|鹅|兔)(?:要|该)?打(?:啥|什么|哪�
 OTHER_AGENCIES: dict[str, str] = {
     # civil affairs: subsistence allowance, marriage, funerals, care homes
     "civil_affairs": r"低保|特困供养|五保户|结婚证|离婚证|结婚登记|离婚登记|婚姻登记|领证结婚|"
-                     r"殡仪馆|火化|殡葬|公墓|墓地|骨灰|养老院|敬老院|高龄补贴|救助站|收养|离婚",
-    "disabled_persons": r"残疾证|残疾人证|残联",
+                     r"殡仪馆|火化|殡葬|公墓|墓地|骨灰|养老院|敬老院|高龄补贴|救助站|收养|离婚|"
+                     r"高龄津贴|老年食堂|助餐|结婚档案|婚姻档案|社会组织|社团登记|"
+                     r"成立(?:个|一个)?.{0,6}协会",
+    "disabled_persons": r"残疾证|残疾人证|残联|残疾人就业|盲人按摩",
+    "womens_federation": r"妇联|巾帼",
+    "trade_union": r"工会",
+    # fireworks sold, a permit for them: emergency management's
+    "emergency_management": r"烟花爆竹|卖鞭炮|鞭炮.{0,6}许可",
     # justice and courts
     "justice": r"公证处|办公证|做公证|公证费|翻译公证|法律援助|司法鉴定|律师费|请律师|找律师|"
-               r"打官司|起诉|立案|开庭|判决书|法院|强制执行|执行局|检察院|律师|"
+               r"打官司|起诉|立案|开庭|判决书|法院|强制执行|执行局|检察院|律师|委托公证|"
                # private debts and inheritance: a court's or a notary's
                r"遗产|继承|(?:房子|房产|老房子?).{0,8}(?:该)?(?:怎么|咋)分|借(?:了)?我.{0,6}(?:块|万|钱)|"
                r"借我点钱|借钱不还|欠钱不还|欠条|借条",
@@ -43,8 +49,8 @@ OTHER_AGENCIES: dict[str, str] = {
     # rural land contracts: the township's and the village's
     "rural_land": r"承包地|土地承包|土地流转",
     "power_telecom": r"电线杆|电表|供电所|供电局|国家电网|宽带|手机信号|运营商|"
-                     r"移动公司|联通公司|电信公司|携号转网|营业厅",
-    "rail_air": r"火车票|高铁票|动车票|机票|航班|12306|铁路局|航空公司|飞机托运|"
+                     r"移动公司|联通公司|电信公司|携号转网|营业厅|手机卡|电话卡",
+    "rail_air": r"火车票|高铁票|动车票|机票|航班|12306|铁路局|航空公司|飞机托运|优惠区间|"
                 # luggage left on a train: the railway's lost property
                 r"坐(?:火车|高铁|动车).{0,12}?(?:落在|丢在|忘在)",
     "embassy": r"签证|面签|大使馆|领事馆",
@@ -52,16 +58,17 @@ OTHER_AGENCIES: dict[str, str] = {
     "discipline": r"纪委|监委|贪污|受贿",
     "finance": r"征信|股票|炒股|股票账户|证券",
     "archives_heritage": r"档案馆|文物|电视台|西部计划|志愿者",
-    "postal": r"邮局|邮政|挂号信|寄信|邮票|邮递员",
+    "postal": r"邮局|邮政|挂号信|寄信|邮票|邮递员|EMS|ems",
     "commerce": r"消费券",
-    "fire_brigade": r"灭火器|消防检查|消防验收",  # a blocked fire lane is the housing bureau's
+    # a blocked fire lane is the housing bureau's
+    "fire_brigade": r"灭火器|消防检查|消防验收|安全出口|消防栓",
     "religion": r"庙里|寺庙|寺里|烧香|烧个香|教堂|清真寺|做礼拜",
-    "statistics": r"人口普查|统计局|常住人口",
+    "statistics": r"人口普查|统计局|常住人口|经济普查|农业普查",
     # property registration (the natural resources bureau's registry): a name added, fixed or
     # a deed reissued; a developer that never got the deed issued is the housing bureau's
-    "property_registry": r"(?:房产证|不动产证|产权证|房本|土地证).{0,8}(?:加|改|名字|补|丢|找不着|"
+    "property_registry": r"(?:房产证|不动产证|产权证|房本|土地证).{0,12}(?:加|改|名字|补|丢|找不着|"
                          r"过户|写错)|(?:加|改|补|过户).{0,6}(?:房产证|不动产证|产权证|房本|土地证)|"
-                         r"土地证|宅基地",
+                         r"土地证|宅基地|抵押登记|注销抵押|解押登记",
     # animal husbandry: a pet's vet or its jab (a person bitten by a dog is the health
     # bureau's)
     "animal_husbandry": _PETS + "|" + _LIVESTOCK,
@@ -70,7 +77,7 @@ OTHER_AGENCIES: dict[str, str] = {
     "agriculture": r"退耕还林|林业站|林业局|农技站|农机补贴|种粮补贴|耕地补贴|病虫害|"
                    r"种(?:点|些)?(?:核桃|果树|茶树|板栗|药材)",
     # water resources: dikes and flood control (a polluted reservoir is the environment's)
-    "water_resources": r"堤坝|河堤|大坝|防汛|抗旱|水利局",
+    "water_resources": r"堤坝|河堤|大坝|防汛|抗旱|水利局|灌溉|水渠",
 }
 # Another office's words that hold one of ours (医院, 疫苗, 大学, a loan repaid from the
 # next wages, 委托 in a notarised power of attorney): taken out before the check.

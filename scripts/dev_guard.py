@@ -58,6 +58,7 @@ MATCH_FILES = {
     "blind27": DATA / "blind27" / "dev.jsonl",
     "blind29": DATA / "blind29" / "dev.jsonl",
     "blind31": DATA / "blind31" / "dev.jsonl",
+    "blind33": DATA / "blind33" / "dev.jsonl",
 }
 ANSWER_FILES = {
     "answers_blind": DATA / "blind" / "dev.jsonl",

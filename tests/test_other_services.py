@@ -23,6 +23,7 @@ from dialog.other_services import for_another_service
     ("淘宝那个签到领红包是真的能领到钱吗", True),
     ("车上导航老是带我绕路是不是该更新了", True),
     ("支付宝里的钱怎么转到银行卡", True),
+    ("学平险理赔要哪些材料", True),
     ("网上买的裤子小了卖家同意换我要咋寄回去", True),
     # the supply itself, social insurance, taxes, fraud, a complaint: a department's
     ("停水三天了", False),
