@@ -35,10 +35,13 @@ _POLICE = re.compile(r"(?:持|拿|拎)(?:着)?(?:刀|枪|棍)|砍人|杀人了?|
                      r"(?:老人|老爷子|老太太|老爷爷|老奶奶|我爸|我妈|爷爷|奶奶|老伴)(?:又)?"
                      r"(?:走丢了|走失了|不见了|找不到了|找不着了)|"
                      r"绑架|劫持|打起来了|有人(?:在)?(?:撬|砸)(?:我的?|我家的?)?(?:门|锁|车)")
-# 没气了 of a gas supply, a heating or a tyre, not a person (家里天然气一个礼拜没气了, blind29).
-_SUPPLY = re.compile("天然气|燃气|煤气|液化气|暖气|气罐|轮胎|车胎|打气")
-# 喘不上气 of smoke or a smell is a complaint about the air (烧垃圾…那个味呛得人喘不上气, blind31).
-_FUMES = re.compile("味|烟|呛|熏|灰|臭")
+# Words of a body in danger that, beside these, are of something else: 没气了 of a gas supply,
+# a heating or a tyre (家里天然气一个礼拜没气了, blind29); 喘不上气 of smoke or a smell, a
+# complaint about the air (烧垃圾…那个味呛得人喘不上气, blind31).
+_NOT_A_BODY = {
+    "没气了": re.compile("天然气|燃气|煤气|液化气|暖气|气罐|轮胎|车胎|打气"),
+    "喘不上气": re.compile("味|烟|呛|熏|灰|臭"),
+}
 # A question or complaint about such a thing, not the thing happening: insurance, a claim, a
 # record, the past, what keeps happening, a complaint about how it was handled.
 _NOT_NOW = re.compile(r"保险|理赔|赔偿|赔钱|补贴|工伤|认定|病历|复印|以前|去年|上次|上个月|那年|"
@@ -56,9 +59,10 @@ def emergency_number(text: str) -> str | None:
     if _FIRE.search(text):
         return "119"
     body = _BODY.search(text)
-    if body and not (body.group(0) == "没气了" and _SUPPLY.search(text)) and not (
-            body.group(0) == "喘不上气" and _FUMES.search(text)):
-        return "120"
+    if body:
+        other = _NOT_A_BODY.get(body.group(0))
+        if other is None or not other.search(text):
+            return "120"
     if _POLICE.search(text):
         return "110"
     return None
