@@ -59,6 +59,8 @@ MATCH_FILES = {
     "blind29": DATA / "blind29" / "dev.jsonl",
     "blind31": DATA / "blind31" / "dev.jsonl",
     "blind33": DATA / "blind33" / "dev.jsonl",
+    "blind35": DATA / "blind35" / "dev.jsonl",
+    "blind37": DATA / "blind37" / "dev.jsonl",
 }
 ANSWER_FILES = {
     "answers_blind": DATA / "blind" / "dev.jsonl",

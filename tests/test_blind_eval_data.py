@@ -194,6 +194,11 @@ LATER_SETS = [
      {"b32-010", "b32-124", "b32-177", "b32-182", "b32-211", "b32-223"}),
     ("blind33/dev.jsonl", 300, {"b33-180"}, {"b33-064"}),
     ("blind34/test.jsonl", 300, set(), set()),
+    ("blind35/dev.jsonl", 300, set(), set()),
+    ("blind36/test.jsonl", 300, {"b36-209", "b36-225"},
+     {"b36-261", "b36-272"}),
+    ("blind37/dev.jsonl", 300, set(), set()),
+    ("blind38/test.jsonl", 300, set(), {"b38-136"}),
 ]
 
 
