@@ -22,12 +22,18 @@ writers — each on their own, from the duties alone — agreed on the owner:
   for the elderly not kept, or steps with no ramp (门口一个车位都没有, 老年人绿色通道…照样叫我排队;
   a fourth writer), or a window whose clerk is not at work (大姐吃早饭吃到九点才开始办), or a
   call too quiet to hear and the number lost (叫号的声音太小我没听见，过号了), a clerk on her
-  phone, or a hall closed for "system maintenance" (大厅门口贴个通知说今天系统维护不对外).
+  phone, or a hall closed for "system maintenance" (大厅门口贴个通知说今天系统维护不对外), an
+  appointment booked and not found in the system, steps at "your building" with no ramp
+  (手机上约好了…系统里查不着我这个人; 你们那栋楼门口全是台阶，连个斜坡都没有; blind37).
 - `hotline_trouble` (gov_service): the 12345 line itself — queued for long, hung up on, passed
   around, a rude operator (打你们热线排了二十多分钟的队…就给我挂了; four writers): the service
   centre runs the line, also called 你们这个电话 (…一上午都是忙音; a fifth writer; not 打电话,
-  which a fraud report's caller says of the fraudster). A follow-up of a reported matter
+  which a fraud report's caller says of the fraudster), or dialled over and over to a busy tone
+  or hold music (这个号码我打了八遍，每遍都是忙; blind37). A follow-up of a reported matter
   (反映的事, 工单) is the progress FAQ's.
+- `false_closure` (gov_service): the line's callback said the matter was settled when nobody
+  came, or the caller was pressed to rate it satisfied (回电话说已经弄好了，其实根本没人来过，还让我
+  打满意; blind37): the service centre's own follow-up failed, whoever the matter belongs to.
 - `income_reported` (tax): income or wages declared in the caller's name by a firm they never
   worked for (我从没在这家公司上过班，手机上一查说我在那领了一年工资; six writers): the tax
   bureau corrects the individual income tax record; not a wage matter.
@@ -47,7 +53,8 @@ writers — each on their own, from the duties alone — agreed on the owner:
 - `runaround` (gov_service): sent back and forth for papers never named at once, with no
   matter named (办个事跑了四趟，每回都说少一样东西，就不能一次说清楚吗; three writers;
   跑了四个窗口，同样的复印件交了四遍, a fourth): the service centre's promise of one notice;
-  a runaround over a named matter (报销, 公积金, 出生证) is that matter's department's.
+  a runaround over a named matter (报销, 公积金, 出生证) is that matter's department's. So is
+  each side sending the caller to the other (这边说归那边，那边说归这边…到底谁来管管; blind37).
 - `lift_safety` (market): a lift or escalator that traps people, drops, catches a child's
   shoe, or runs with its inspection expired (电梯…把人关在里面四十分钟; five writers): lifts are
   special equipment, the market regulator's; not the property dispute its 电梯 and 小区 suggest.
@@ -106,11 +113,11 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"(?:拿到|寄到|收到|下来|办好|寄过来|通知)",
         unless="怎么|如何|多久能|需要多久|要多久")),
     ("hall_trouble", "gov_service", _shape(
-        r"大厅|窗口|服务中心|政务中心|便民中心",
+        r"大厅|窗口|服务中心|政务中心|便民中心|约好了?|你们(?:那|这)(?:栋|座)楼",
         r"(?:空调|喇叭|叫号|取号|座椅|椅子|厕所|饮水机|电梯|广播|屏幕).{0,6}"
         r"(?:坏了|不响|不好使|不好用|不灵|不亮|没人修)|(?:材料|原件|资料).{0,8}(?:弄丢|丢了|找不着|找不到)|"
-        r"车位.{0,4}(?:都没|没有|不够|找不到)|绿色通道|无障碍|坡道|吃早饭|吃早餐|玩手机|不在岗|离岗|"
-        r"不跟我说清楚|也不说清楚|不给说清楚|系统里.{0,4}(?:没有|查不到)|约的.{0,12}(?:没有|查不到|不认)|"
+        r"车位.{0,4}(?:都没|没有|不够|找不到)|绿色通道|无障碍|坡道|斜坡|吃早饭|吃早餐|玩手机|不在岗|离岗|"
+        r"不跟我说清楚|也不说清楚|不给说清楚|系统里.{0,4}(?:没有|查不到|查不着|找不到)|约的.{0,12}(?:没有|查不到|不认)|"
         r"(?:写的|说的)(?:跟|和).{0,8}对不上|保安不让(?:我)?进|"
         r"(?:叫号|喇叭|广播).{0,6}(?:太小|听不清|听不见|没听见)|过号|刷手机|看手机|"
         r"系统(?:维护|坏了|故障|崩了)|不对外",
@@ -119,8 +126,13 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
     ("hotline_trouble", "gov_service", _shape(
         r"(?:你们|打)(?:这个|这)?(?:热线|12345|号)|接线员|你们(?:这个|这)?电话|"
         r"打了(?:好几|十几|三四|四五|五六|六七|七八|好|几|两|三|四|五|六|七|八|九|十)(?:回|次|遍)",
-        r"挂了|挂断|占线|打不通|排队|排了|转来转去|态度|忙音",
+        r"挂了|挂断|占线|打不通|排队|排了|转来转去|态度|忙音|都是忙|一直忙|老是忙|听了.{0,8}音乐",
         unless="社保|医保|公积金|税务|反映的|工单|进度")),
+    ("false_closure", "gov_service", _shape(
+        r"(?:回电话|回访|回复|回了个?电话|发短信|短信).{0,10}"
+        r"(?:弄好了|办好了|解决了|处理好了|处理完了|办结|修好了|搞定了)",
+        r"(?:根本|压根|其实)(?:就)?没(?:有)?人?(?:来|管|处理|解决|弄|修)|打满意|给(?:个)?满意|"
+        r"评(?:个)?满意|点满意")),
     ("income_reported", "tax", _shape(
         r"(?:从没|从来没|没在|根本没在|没去过|听都没听过|听都没听说过|不认识).{0,14}"
         r"(?:上过班|上班|干过|工作过|公司)",
@@ -138,8 +150,9 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         unless="怎么|能不能报|报多少")),
     ("phone_scam", "public_security", _shape(
         r"打电话|来电话|打来电话|接了个电话|接到个电话|接到电话|发短信|发信息|加我微信|加了我微信|"
-        r"视频|网上认识|网友",
+        r"视频|网上认识|网友|网上的人",
         r"(?:让我|叫我|要我|让她|让他)(?:马上|赶紧|立刻|先)?(?:转|打钱|汇钱|汇款)|要打钱|要汇钱|"
+        r"(?:让我|叫我|要我)(?:马上|赶紧|立刻|先)?(?:打|汇).{1,6}钱|转走了|"
         r"转了.{0,8}(?:才反应过来|才发现|才知道)|转了.{0,10}联系不上")),
     ("work_deposit", "hrss", _shape(
         r"押金|保证金",
@@ -154,9 +167,10 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"大坑|深坑|塌陷|塌了个|井盖(?:没了|丢了|坏了|掉了|不见了|被偷)",
         unless="省道|县道|国道|公路|高速|乡道|村道|山路|服务区|村|镇|县城|乡")),
     ("runaround", "gov_service", _shape(
-        r"跑了.{0,2}趟|跑了好几回|来回跑|跑断腿|推来推去|踢皮球|跑了.{0,2}个窗口",
-        r"少(?:一样|个|了)|缺(?:这|那|一样|个|材料)|一次(?:性)?(?:说清楚|告知|讲清楚)|材料不全|"
-        r"部门|交了.{0,2}遍|一窗|都不一样|换个人|换一个人",
+        r"跑了.{0,2}趟|跑了好几回|来回跑|跑断腿|推来推去|踢皮球|跑了.{0,2}个窗口|"
+        r"这边说.{0,3}那边",
+        r"谁来管|到底谁管|该找哪个|找谁管|少(?:一样|个|了)|缺(?:这|那|一样|个|材料)|"
+        r"一次(?:性)?(?:说清楚|告知|讲清楚)|材料不全|部门|交了.{0,2}遍|一窗|都不一样|换个人|换一个人",
         unless="报销|公积金|社保|医保|登记|出生|税|执照|户口|身份证|驾照|护照|医院|学校|货|车|"
                "工资|房")),
     ("lift_safety", "market", _shape(

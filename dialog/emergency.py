@@ -43,10 +43,13 @@ _NOT_A_BODY = {
     "喘不上气": re.compile("味|烟|呛|熏|灰|臭"),
 }
 # A question or complaint about such a thing, not the thing happening: insurance, a claim, a
-# record, the past, what keeps happening, a complaint about how it was handled.
+# record, the past, what keeps happening, what might happen, a complaint about how it was
+# handled.
 _NOT_NOW = re.compile(r"保险|理赔|赔偿|赔钱|补贴|工伤|认定|病历|复印|以前|去年|上次|上个月|那年|"
                       r"当年|昨天|昨晚|前天|前几天|那天|上周|上礼拜|上星期|经常|老是|总是|天天|每天|"
                       r"好几回|好几次|几回了|几次了|"
+                      # what might happen (这要着火了人往哪跑, 万一起火了)
+                      r"要是|万一|假如|如果|一旦|这要|真要|"
                       r"怎么办理|怎么申请|没通知|不给|投诉|举报|反映|责任|说法|医疗事故|鉴定|"
                       r"电影|电视剧|小说|游戏|演习|培训|宣传")
 

@@ -30,7 +30,7 @@ OTHER_AGENCIES: dict[str, str] = {
                      r"殡仪馆|火化|殡葬|公墓|墓地|骨灰|养老院|敬老院|高龄补贴|救助站|收养|离婚|"
                      r"高龄津贴|老年食堂|助餐|结婚档案|婚姻档案|社会组织|社团登记|"
                      r"成立(?:个|一个)?.{0,6}协会",
-    "disabled_persons": r"残疾证|残疾人证|残联|残疾人就业|盲人按摩",
+    "disabled_persons": r"残疾证|残疾人证|残联|残疾人就业|盲人按摩|残疾人(?:创业|扶持|两项补贴)",
     "womens_federation": r"妇联|巾帼",
     "trade_union": r"工会",
     # fireworks sold, a permit for them: emergency management's
@@ -42,8 +42,13 @@ OTHER_AGENCIES: dict[str, str] = {
                r"遗产|继承|(?:房子|房产|老房子?).{0,8}(?:该)?(?:怎么|咋)分|借(?:了)?我.{0,6}(?:块|万|钱)|"
                r"借我点钱|借钱不还|欠钱不还|欠条|借条",
     "veterans_military": r"征兵|当兵|参军|入伍|退役军人|优抚|烈士",
-    "culture_tourism": r"旅行社|导游|博物馆|图书馆|网吧|文化馆|演唱会|老年大学",
-    "sports": r"马拉松|体育馆|运动会|体育中心",
+    "culture_tourism": r"旅行社|导游|博物馆|图书馆|网吧|文化馆|演唱会|老年大学|剧本杀|密室逃脱",
+    "sports": r"马拉松|体育馆|运动会|体育中心|体校|健身器材|运动员(?:等级|证)",
+    # tobacco retail licences: the tobacco monopoly bureau's
+    "tobacco": r"烟草|卖烟.{0,6}(?:证|许可)",
+    "customs": r"海关",
+    # the street office's grid workers
+    "street_office": r"网格员",
     # exams run by overseas bodies (the education bureau runs none of them)
     "exam_bodies": r"雅思|托福",
     # rural land contracts: the township's and the village's
@@ -55,13 +60,13 @@ OTHER_AGENCIES: dict[str, str] = {
                 r"坐(?:火车|高铁|动车).{0,12}?(?:落在|丢在|忘在)",
     "embassy": r"签证|面签|大使馆|领事馆",
     "elections": r"人大代表|选举|选民",
-    "discipline": r"纪委|监委|贪污|受贿",
+    "discipline": r"纪委|监委|贪污|受贿|公车私用|开公车",
     "finance": r"征信|股票|炒股|股票账户|证券",
     "archives_heritage": r"档案馆|文物|电视台|西部计划|志愿者",
     "postal": r"邮局|邮政|挂号信|寄信|邮票|邮递员|EMS|ems",
     "commerce": r"消费券",
     # a blocked fire lane is the housing bureau's
-    "fire_brigade": r"灭火器|消防检查|消防验收|安全出口|消防栓",
+    "fire_brigade": r"灭火器|消防检查|消防验收|安全出口|消防栓|消防站|消防队",
     "religion": r"庙里|寺庙|寺里|烧香|烧个香|教堂|清真寺|做礼拜",
     "statistics": r"人口普查|统计局|常住人口|经济普查|农业普查",
     # property registration (the natural resources bureau's registry): a name added, fixed or
@@ -77,7 +82,9 @@ OTHER_AGENCIES: dict[str, str] = {
     "agriculture": r"退耕还林|林业站|林业局|农技站|农机补贴|种粮补贴|耕地补贴|病虫害|"
                    r"种(?:点|些)?(?:核桃|果树|茶树|板栗|药材)",
     # water resources: dikes and flood control (a polluted reservoir is the environment's)
-    "water_resources": r"堤坝|河堤|大坝|防汛|抗旱|水利局|灌溉|水渠",
+    "water_resources": r"堤坝|河堤|大坝|防汛|抗旱|水利局|灌溉|水渠|漫过?堤|防洪|"
+                       # a river dredged or overflowing (a polluted one is the environment's)
+                       r"河道.{0,3}清|清.{0,3}河道|河水.{0,4}(?:漫|涨)",
 }
 # Another office's words that hold one of ours (医院, 疫苗, 大学, a loan repaid from the
 # next wages, 委托 in a notarised power of attorney): taken out before the check.
@@ -85,7 +92,12 @@ OTHER_AGENCIES: dict[str, str] = {
 _HOLDS_OURS = re.compile(_PETS + "|" + _LIVESTOCK + r"|老年大学|发了?工资我?就?还|委托公证|"
                          r"烧(?:个|炷|柱)?香|"
                          # a hukou book to bring along is no hukou matter (结婚证…要带户口本不)
-                         r"要?带(?:上)?户口本")
+                         r"要?带(?:上)?户口本|"
+                         # a licence already held, another permit asked (除了营业执照还得办啥);
+                         # a vote by proxy; a grid worker's visit; customs' duty on a parcel; an
+                         # arbitration award to be enforced by the court
+                         r"(?:除了|有了|办了)营业执照|委托.{0,8}投票|网格员.{0,4}上门|海关.{0,24}税|"
+                         r"(?:劳动)?仲裁(?=.*强制执行)")
 _AGENCY = re.compile("|".join(f"(?:{words})" for words in OTHER_AGENCIES.values()))
 # A matter for one of our departments after all: its duty named, or a complaint or report.
 _OURS = re.compile("社保|医保|公积金|养老保险|失业|工伤|工资|欠薪|税|户口|户籍|身份证|护照|港澳|"
@@ -95,7 +107,7 @@ _OURS = re.compile("社保|医保|公积金|养老保险|失业|工伤|工资|�
                    "高中|初中|小学|幼儿园|大学|廉租|公租|生育|怀孕|怀上|二胎|生孩子|出生|烧|焚|小广告|路灯|辐射|基站|"
                    "取缔|搬迁|修建|反对|反映|请求|关于|派出所|公安|警察|报警|民警|交警|违建|违章|"
                    "拆除|业委会|业主委员会|业主大会|贷款|逾期|开发商|交房|卫生|脏|消毒|高利贷|催收|网贷|"
-                   "打人|威胁|上门|拆迁|补偿|告公司|告老板|告单位")
+                   "打人|威胁|上门|拆迁|补偿|告公司|告老板|告单位|招聘")
 
 
 def for_another_agency(text: str) -> str | None:

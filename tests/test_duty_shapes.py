@@ -12,6 +12,14 @@ from dialog.matcher import Matcher
 @pytest.mark.parametrize(("text", "shape"), [
     # normalised as the matcher sees them: no punctuation
     ("今年的医保费被扣了两次", "fee_trouble"),
+    ("你们回访说问题解决了其实根本没人来过", "false_closure"),
+    ("回电话说弄好了还让我打满意", "false_closure"),
+    ("这个号我打了十遍每遍都是忙", "hotline_trouble"),
+    ("这边说归那边那边说归这边到底谁来管", "runaround"),
+    ("网上约好了九点到了窗口说系统里查不着", "hall_trouble"),
+    ("你们那栋楼全是台阶连个斜坡都没有", "hall_trouble"),
+    ("接了个电话说我儿子出事了让我打三万块钱", "phone_scam"),
+    ("被网上的人哄着充游戏钱卡里的钱转走了", "phone_scam"),
     ("社保费交了银行也扣款了可是显示未缴", "fee_trouble"),
     ("我在手机上缴养老保险费显示缴费失败钱却扣了", "fee_trouble"),
     ("交灵活就业社保重复扣费了", "fee_trouble"),

@@ -18,6 +18,16 @@ from dialog.other_agencies import for_another_agency
     ("我奶奶九十了高龄津贴在哪领", "civil_affairs"),
     ("想把房产证上我前夫的名字去掉咋办", "property_registry"),
     ("房贷还清了抵押登记去哪注销", "property_registry"),
+    ("开个小超市想卖烟烟草证去哪办", "tobacco"),
+    ("国外买的奶粉被海关扣了让补税", "customs"),
+    ("网格员老是上门问我收入", "street_office"),
+    ("想开个网吧除了营业执照还要啥许可", "culture_tourism"),
+    ("仲裁赢了公司不给钱申请强制执行去哪", "justice"),
+    ("村里选举我在外地能委托我妈投票吗", "elections"),
+    ("孩子想上体校啥时候招生", "sports"),
+    ("下大雨河水就漫上来能不能把河道清一清", "water_resources"),
+    ("在村里当过网格员招聘算不算基层经历", None),  # a recruitment: ours
+    ("河道里有个排污口冒黑水", None),  # pollution: the environment's
     ("妇联有没有帮单亲妈妈的项目", "womens_federation"),
     ("工会发的购物卡过期了还能用不", "trade_union"),
     ("商场的安全出口被货堆死了", "fire_brigade"),

@@ -8,6 +8,16 @@ from dialog.other_services import for_another_service
 
 
 @pytest.mark.parametrize(("text", "other"), [
+    # heating and a utility account: the heat, gas and water companies'
+    ("暖气片冰凉屋里才十几度", True),
+    ("房子没人住想报停暖气", True),
+    ("燃气过户到我名下去哪办", True),
+    ("新房自来水开户要带啥", True),
+    ("燃气卡充了钱插表上没反应", True),
+    ("存折取钱柜员说冻结了", True),
+    ("学校教室冬天没暖气孩子冻得不行", False),  # the school's
+    ("燃气开户拖了三个月还做不了饭", False),  # a delay, not how to
+    ("单位公积金在哪开户", False),
     # normalised as the matcher sees them: no 喂, 请问, 吗 or punctuation
     ("电费怎么交", True),
     ("这个月燃气费要交多少钱", True),
