@@ -46,7 +46,19 @@ _MATTER = re.compile(
     "补助|办理|手续|公租|廉租|保障房|不标|明码|开发商|捂盘")
 
 
+# A raise wished for, or what pay is normal (怎么跟老板开口要涨工资, 年终奖发多少才算正常; blind25,
+# blind23): no department sets a private wage. Pay owed, docked, under the legal minimum or
+# unequal is labour's matter and stays with the matcher.
+_RAISE = re.compile(r"(?:涨|加)(?:点|个|一点)?(?:工资|薪水|薪)|(?:给我|给俺)涨(?:点|一点)?|"
+                    r"(?:年终奖|工资)(?:发|给)?多少.{0,4}(?:正常|合理|算高|算低)|"
+                    r"工资(?:太|有点|这么|也太)低")
+_PAY_MATTER = re.compile("欠|拖|不发|没发|不给|克扣|扣|最低工资|最低标准|低于|加班费|社保|合同|"
+                         "同工|辞退|开除|降薪|降工资|减薪|投诉|举报|仲裁|劳动")
+
+
 def asks_for_advice(text: str) -> bool:
     """Does the (normalised) utterance ask for a recommendation, a price, a tip or a reading,
-    with no complaint or matter of ours beside it?"""
+    with no complaint or matter of ours beside it, or for a raise?"""
+    if _RAISE.search(text):
+        return _PAY_MATTER.search(text) is None
     return _ASKS.search(text) is not None and _MATTER.search(text) is None

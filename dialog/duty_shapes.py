@@ -46,6 +46,12 @@ writers — each on their own, from the duties alone — agreed on the owner:
   caller thinks right (公司发我一万的工资，只给我报五千; 工资一半走账一半发现金，明摆着是偷税;
   奖金扣税扣了快两千; five writers): the tax bureau's, not the wage-arrears FAQ. Wages not
   paid, and the income-tax FAQs (汇算, 专项扣除, 退税), are left alone.
+- `income_withheld` (tax): a bonus or a fee for a job of work with part taken off at source
+  (年底发了三万奖金，一下子扣了好几千; 翻译的活…到手只有八千，说是先给扣掉了; 带货…平台说给我
+  扣了一部分; blind29, blind37, three writers): the income tax withheld. A boss's deduction,
+  a fine or an annual settlement is left alone.
+- `sale_taxed` (tax): what a home's sale or transfer costs (房子卖了，中介说要交差价百分之二十的
+  那个钱; 卖的时候还要交钱吗; 办证的时候让我交百分之三; blind29, blind37): the taxes on it.
 - `street_hole` (housing): a pit, a cave-in or a lost manhole cover in a city street
   (解放路跟新华街交叉口那个大坑…好几个骑电动车的摔了; five writers): municipal roads are the
   housing bureau's, not the police's that the fallen riders suggest nor the bus FAQ that a
@@ -59,6 +65,8 @@ writers — each on their own, from the duties alone — agreed on the owner:
   shoe, or runs with its inspection expired (电梯…把人关在里面四十分钟; five writers): lifts are
   special equipment, the market regulator's; not the property dispute its 电梯 and 小区 suggest.
   Installing a lift in an old building (加装电梯) is the housing bureau's FAQ and is left alone.
+- `ride_safety` (market): an amusement ride that creaks, rusts, sticks or hurts a child (商场顶楼
+  那个给小孩玩的转转车…螺丝都锈了; blind37): rides are special equipment, as lifts are.
 - `machine_kept_card` (gov_service): the service hall's self-service machine kept a card or
   broke down with it (大厅门口的自助机把我身份证吞了; three writers): the hall's matter, not the
   identity-card FAQ.
@@ -162,6 +170,15 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"工资|奖金|年终奖|薪水|工钱",
         r"偷税|逃税|少交税|少扣税|扣税|扣了.{0,6}税|个税|只(?:给我)?报|报工资|报的工资|报了?收入",
         unless="汇算|扣除|专项|退税|拖欠|欠我|不发|没发|克扣")),
+    ("income_withheld", "tax", _shape(
+        r"奖金|年终奖|稿费|稿子|劳务费|翻译|带货|直播|兼职|讲课|教书|接活|做了个.{0,4}活",
+        r"扣了(?:一部分|好几千|好几百|两成|一成|几千|几百|八百|一千)|到手(?:只有|少了|才)|先给扣|代扣|"
+        r"扣掉了",
+        unless="老板扣|克扣|罚|迟到|押金|社保|医保|公积金|房租|手续费|退款|订单|汇算|专项")),
+    ("sale_taxed", "tax", _shape(
+        r"卖了?.{0,8}房|房子卖了|卖房|二手房|过户|办证的时候",
+        r"交(?:百分之|了三万|那笔)|差价|要交.{0,6}钱|还要交钱|交钱吗|交.{0,4}百分之",
+        unless="中介费|佣金|公积金|物业|违约金|定金|首付|贷款|开发商|维修|押金|契税|交多少|多少钱")),
     ("street_hole", "housing", _shape(
         r"路|街|路口|人行道",
         r"大坑|深坑|塌陷|塌了个|井盖(?:没了|丢了|坏了|掉了|不见了|被偷)",
@@ -178,6 +195,9 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"关人|困人|关在|困在|把人关|把人困|夹人|绞|溜梯|急停|下坠|掉下来|冲顶|年检|检验|"
         r"合格证|维保|检查合格|把.{1,6}(?:关|困)了",
         unless="加装|安装|装电梯|电梯费|广告")),
+    ("ride_safety", "market", _shape(
+        r"转转车|旋转木马|摩天轮|过山车|游乐设施|大摆锤|碰碰车|海盗船|蹦床|滑索|小火车",
+        r"咯吱|嘎吱|响|锈|晃|松了|掉了|坏了|卡住|停在半空|摔|受伤|危险|不安全|没人检查|没检验")),
     ("machine_kept_card", "gov_service", _shape(
         r"自助机|自助终端|自助一体机|取号机|机器",
         r"吞|卡在里面|卡住了|吐不出|退不出|不吐")),

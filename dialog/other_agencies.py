@@ -36,7 +36,8 @@ OTHER_AGENCIES: dict[str, str] = {
     # fireworks sold, a permit for them: emergency management's
     "emergency_management": r"烟花爆竹|卖鞭炮|鞭炮.{0,6}许可",
     # justice and courts
-    "justice": r"公证处|办公证|做公证|公证费|翻译公证|法律援助|司法鉴定|律师费|请律师|找律师|"
+    "justice": r"公证处|办(?:个|一个)?公证|做(?:个|一个)?公证|公证费|翻译公证|法律援助|司法鉴定|"
+               r"律师费|请律师|找律师|(?:遗产|老房子|房子).{0,30}(?:分一份|有没有份|长子|多分)|"
                r"打官司|起诉|立案|开庭|判决书|法院|强制执行|执行局|检察院|律师|委托公证|"
                # private debts and inheritance: a court's or a notary's
                r"遗产|继承|(?:房子|房产|老房子?).{0,8}(?:该)?(?:怎么|咋)分|借(?:了)?我.{0,6}(?:块|万|钱)|"
@@ -97,7 +98,12 @@ _HOLDS_OURS = re.compile(_PETS + "|" + _LIVESTOCK + r"|老年大学|发了?工�
                          # a vote by proxy; a grid worker's visit; customs' duty on a parcel; an
                          # arbitration award to be enforced by the court
                          r"(?:除了|有了|办了)营业执照|委托.{0,8}投票|网格员.{0,4}上门|海关.{0,24}税|"
-                         r"(?:劳动)?仲裁(?=.*强制执行)")
+                         r"(?:劳动)?仲裁(?=.*强制执行)|"
+                         # a paper to be notarised; the hospital's test for a disability card;
+                         # the hukou of a couple registering their marriage
+                         r"(?:出生证明|委托书|学历|毕业证|结婚证|户口本)(?:要|去|做|办|的)?(?:个)?公证|"
+                         r"出生公证|残疾证.{0,12}医院|(?<=结婚登记).{0,30}户口|"
+                         r"户口(?=.{0,24}(?:结婚登记|婚姻登记))")
 _AGENCY = re.compile("|".join(f"(?:{words})" for words in OTHER_AGENCIES.values()))
 # A matter for one of our departments after all: its duty named, or a complaint or report.
 _OURS = re.compile("社保|医保|公积金|养老保险|失业|工伤|工资|欠薪|税|户口|户籍|身份证|护照|港澳|"
@@ -107,7 +113,7 @@ _OURS = re.compile("社保|医保|公积金|养老保险|失业|工伤|工资|�
                    "高中|初中|小学|幼儿园|大学|廉租|公租|生育|怀孕|怀上|二胎|生孩子|出生|烧|焚|小广告|路灯|辐射|基站|"
                    "取缔|搬迁|修建|反对|反映|请求|关于|派出所|公安|警察|报警|民警|交警|违建|违章|"
                    "拆除|业委会|业主委员会|业主大会|贷款|逾期|开发商|交房|卫生|脏|消毒|高利贷|催收|网贷|"
-                   "打人|威胁|上门|拆迁|补偿|告公司|告老板|告单位|招聘")
+                   "打人|威胁|上门|拆迁|补偿|告公司|告老板|告单位|招聘|老板(?:扣|欠|拖)")
 
 
 def for_another_agency(text: str) -> str | None:

@@ -38,6 +38,9 @@ _PARCEL_FAULT = re.compile("不退|不换|不赔|不发货|质量|假货|假的|
 _INSURER = re.compile(r"商业保险|车险|保险公司|寿险|重疾险|意外险|分红险|万能险|"
                       # and a navigation app
                       r"理财险|学平险|(?<!语音)导航(?:软件|老|总|是不是|有毛病|不准)")
+# A bank card's forgotten password or a bank that wants its holder at the counter, even for a
+# pension paid into it (养老金打在银行卡上，卡密码忘了; blind29, blind33): the bank's rule.
+_BANK_COUNTER = re.compile(r"(?:银行卡|存折).{0,10}密码|银行.{0,6}(?:本人|柜台)|银行理财|理财到期")
 # Heating is the heat company's (its supply, its fee, a radiator that leaks), told by every
 # writer as no department's; heating in a school, a hospital, a new flat not handed over or an
 # estate being renovated is that department's matter.
@@ -60,6 +63,8 @@ _MATTER = re.compile("社保|医保|公积金|养老|失业|工伤|生育|工资
 def for_another_service(text: str) -> bool:
     """Does the (normalised) utterance ask a utility, a bank or an insurer for its own
     business, with no department's matter in it?"""
+    if _BANK_COUNTER.search(text) and not re.search("社保卡|医保卡|公积金|骗|冒充", text):
+        return True
     if _HEATING.search(text):
         return not _HEATING_OURS.search(text)
     if (_UTILITY.search(text) and _ACCOUNT.search(text)

@@ -8,6 +8,13 @@ from dialog.advice import asks_for_advice
 
 
 @pytest.mark.parametrize(("text", "advice"), [
+    # a raise wished for, what pay is normal
+    ("想让老板给我涨点工资咋说", True),
+    ("年终奖发多少才算正常", True),
+    ("我工资太低了能不能让政府跟老板说说给我涨点", True),
+    ("老板给我降工资还不给加班费", False),  # labour's
+    ("工资低于最低工资标准", False),
+    ("加油站给我加了四十升我油箱才装三十八升", False),
     # normalised as the matcher sees them
     ("装修房子找哪家装修公司靠谱点", True),
     ("我想把房子卖了我们那个小区现在大概啥价", True),

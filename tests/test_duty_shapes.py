@@ -12,6 +12,12 @@ from dialog.matcher import Matcher
 @pytest.mark.parametrize(("text", "shape"), [
     # normalised as the matcher sees them: no punctuation
     ("今年的医保费被扣了两次", "fee_trouble"),
+    ("帮人写了篇稿子说好三千到手只有两千四", "income_withheld"),
+    ("年终奖发了两万一下子扣了好几千", "income_withheld"),
+    ("老板扣了我年终奖说我迟到", None),  # the boss's deduction
+    ("老房子卖了中介说还要交差价的百分之二十", "sale_taxed"),
+    ("二手房过户要交多少钱", None),  # the deed-tax FAQ's question
+    ("商场里给小孩坐的旋转木马转起来嘎吱响螺丝都松了", "ride_safety"),
     ("你们回访说问题解决了其实根本没人来过", "false_closure"),
     ("回电话说弄好了还让我打满意", "false_closure"),
     ("这个号我打了十遍每遍都是忙", "hotline_trouble"),

@@ -9,6 +9,7 @@ from dialog.know_how import asks_for_know_how
 
 
 @pytest.mark.parametrize(("text", "know_how"), [
+    ("孩子早恋被我发现了我该咋跟他说", True),
     # normalised as the matcher sees them
     ("科目二倒车入库老压线有啥技巧没", True),
     ("开车去西安走高速近还是走国道近", True),

@@ -10,6 +10,13 @@ from dialog.other_agencies import for_another_agency
 
 
 @pytest.mark.parametrize(("text", "agency"), [
+    ("办个公证要去哪", "justice"),
+    ("出生证明要公证去哪个公证处", "justice"),
+    ("老爷子走了留下老房子大哥说他是长子要多分", "justice"),
+    ("想给孩子办残疾证是先去医院鉴定吗", "disabled_persons"),
+    ("我户口在外地能在这儿办结婚登记吗", "civil_affairs"),
+    ("不服仲裁结果能去法院吗", None),  # the arbitration FAQ's own question
+    ("老板扣了我三个月的钱想打官司", None),  # wages: labour's
     # normalised as the matcher sees them: no 喂, 请问, 吗 or punctuation
     ("我妈想吃低保去哪申请", "civil_affairs"),
     ("补办结婚证要带什么", "civil_affairs"),

@@ -8,6 +8,9 @@ from dialog.other_services import for_another_service
 
 
 @pytest.mark.parametrize(("text", "other"), [
+    ("我爸的养老金在银行卡上密码忘了取不出来", True),  # the bank's rule
+    ("银行非要本人到柜台才给取钱", True),
+    ("社保卡密码忘了咋办", False),  # the social-security card FAQ
     # heating and a utility account: the heat, gas and water companies'
     ("暖气片冰凉屋里才十几度", True),
     ("房子没人住想报停暖气", True),

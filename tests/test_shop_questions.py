@@ -9,6 +9,12 @@ from dialog.shop_questions import asks_about_a_shop
 
 
 @pytest.mark.parametrize(("text", "shop"), [
+    # stock asked for
+    ("药店还有那个感冒灵不我跑了两家都没货", True),
+    ("超市有没有五斤装的面粉", True),
+    ("附近哪个商场有卖羽绒服的你们知道不", True),
+    ("想开个小店有没有创业补贴", False),  # a subsidy: ours
+    ("那家超市有没有卖过期的", False),
     # normalised as the matcher sees them: no 喂, 请问, 吗 or punctuation
     ("税务局对面那家包子铺叫什么名字", True),
     ("医院门口那个卖水果的电话是多少", True),
