@@ -75,7 +75,10 @@ _PUBLIC = re.compile("幼儿园|学校|小学|中学|公交|地铁|车站|大厅
 
 # The quickest way somewhere (从高铁站到人民公园咋走最近), unless to an office of ours (the hall's
 # address is an FAQ).
-_WAY = re.compile(r"(?:咋|怎么)走(?:最近|最快|近|快)")
+_WAY = re.compile(r"(?:咋|怎么)走(?:最近|最快|近|快)|走哪条路(?:最近|最快|近|快)?|"
+                  # the way asked at the end, on foot or by car (火车站咋走), not by bus
+                  r"(?:咋|怎么)走(?:啊|呀|呢)?$")
+_BY_BUS = re.compile(r"公交|几路|坐.{0,3}车|地铁|班车|大巴|客车|程序|流程|手续|步骤")
 _OFFICE = re.compile("大厅|政务|服务中心|市民中心|派出所|车管所|局|办事处|窗口|社保|医保|"
                      "公积金|税务")
 
@@ -84,7 +87,8 @@ def asks_for_know_how(text: str) -> bool:
     """Does the (normalised) utterance ask for a knack, a road, a good doctor or school,
     whether to see a doctor, what to say or a place nearby, with no matter of ours beside
     it?"""
-    if _WAY.search(text) and not (_OFFICE.search(text) or _MATTER.search(text)):
+    if _WAY.search(text) and not (_OFFICE.search(text) or _MATTER.search(text)
+                                  or _BY_BUS.search(text)):
         return True
     found = _ASKS.search(text)
     if found is None or _MATTER.search(text):

@@ -36,7 +36,8 @@ OTHER_AGENCIES: dict[str, str] = {
     # fireworks sold, a permit for them: emergency management's
     "emergency_management": r"烟花爆竹|卖鞭炮|鞭炮.{0,6}许可",
     # justice and courts
-    "justice": r"公证处|办(?:个|一个)?公证|做(?:个|一个)?公证|公证费|翻译公证|法律援助|司法鉴定|"
+    "justice": r"(?:出生|学历|学位)公证|公证处|办(?:个|一个)?公证|做(?:个|一个)?公证|公证费|"
+               r"翻译公证|法律援助|司法鉴定|"
                r"律师费|请律师|找律师|(?:遗产|老房子|房子).{0,30}(?:分一份|有没有份|长子|多分)|"
                r"打官司|起诉|立案|开庭|判决书|法院|强制执行|执行局|检察院|律师|委托公证|"
                # private debts and inheritance: a court's or a notary's

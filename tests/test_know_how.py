@@ -9,6 +9,10 @@ from dialog.know_how import asks_for_know_how
 
 
 @pytest.mark.parametrize(("text", "know_how"), [
+    ("我在步行街口汽车站咋走", True),
+    ("开车去机场走哪条路最快", True),
+    ("去火车站坐几路车咋走", False),  # a bus route: the FAQ's
+    ("想换物业这个程序咋走", False),
     ("孩子早恋被我发现了我该咋跟他说", True),
     # normalised as the matcher sees them
     ("科目二倒车入库老压线有啥技巧没", True),
