@@ -84,6 +84,11 @@ OTHER_AGENCIES: dict[str, str] = {
     "agriculture": r"退耕还林|林业站|林业局|农技站|农机补贴|种粮补贴|耕地补贴|病虫害|"
                    r"种(?:点|些)?(?:核桃|果树|茶树|板栗|药材)",
     # water resources: dikes and flood control (a polluted reservoir is the environment's)
+    # the weather bureau's forecasts
+    "weather": r"下不下雨|下雨不|下不下雪|下雪不|天气预报|台风.{0,6}登陆",
+    # trees felled in the hills, a park's gates and toilets: forestry and gardens
+    "forestry_gardens": r"偷砍|盗伐|树枝.{0,6}电线|(?:园林|绿化)(?:的人|局|处|队)|"
+                        r"公园.{0,10}(?:锁门|关门|几点开|厕所|卫生间)",
     "water_resources": r"堤坝|河堤|大坝|防汛|抗旱|水利局|灌溉|水渠|漫过?堤|防洪|"
                        # a river dredged or overflowing (a polluted one is the environment's)
                        r"河道.{0,3}清|清.{0,3}河道|河水.{0,4}(?:漫|涨)",
@@ -117,9 +122,29 @@ _OURS = re.compile("社保|医保|公积金|养老保险|失业|工伤|工资|�
                    "打人|威胁|上门|拆迁|补偿|告公司|告老板|告单位|招聘|老板(?:扣|欠|拖)")
 
 
+# Words that name the other office or its business so plainly that a word of ours beside them
+# does not make the call ours (天天开公车接他孙子上下学 is no school matter; 妇联能管不 names the
+# women's federation; 户口迁出去了，宅基地还算俺的不 is the land's).
+_DECISIVE: dict[str, re.Pattern[str]] = {
+    "discipline": re.compile(r"公车私用|开公车(?:接|送)"),
+    "fire_brigade": re.compile(r"参观消防(?:站|队)|消防(?:站|队)参观"),
+    "street_office": re.compile(r"网格员(?:天天|老是|总)?上门"),
+    "archives_heritage": re.compile(r"西部计划"),
+    "womens_federation": re.compile(r"妇联"),
+    "property_registry": re.compile(r"宅基地"),
+    "civil_affairs": re.compile(r"收养登记"),
+    "rail_air": re.compile(r"12306"),
+    "rural_land": re.compile(r"外嫁女"),
+    "justice": re.compile(r"看守所|公益诉讼"),
+}
+
+
 def for_another_agency(text: str) -> str | None:
     """The office (a key of OTHER_AGENCIES) whose own business the (normalised) utterance
     asks about, when it names none of our matters; else None."""
+    decisive = next((name for name, words in _DECISIVE.items() if words.search(text)), None)
+    if decisive is not None:
+        return decisive
     if _OURS.search(_HOLDS_OURS.sub("", text)):
         return None
     found = _AGENCY.search(text)

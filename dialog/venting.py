@@ -54,11 +54,24 @@ _FOOD_FAULT = re.compile("变质|馊|过期|发霉|虫|苍蝇|蟑螂|老鼠|异�
                          "无证|涨价|多收|收费|学校|学生|幼儿园|孩子|娃|医院|病人|老人")
 
 
+# A quarrel with a stranger — one who jumped the queue, a shop assistant's rude look (超市结账
+#的时候有人插队，我说他他还瞪我; 饭馆服务员冲我翻白眼; blind13, blind25, blind37): nobody's to
+# settle, unless a public servant was the one, or blows fell.
+_QUARREL = re.compile(r"(?:有人|有个人|前面(?:有)?(?:个|一个)?[\u4e00-\u9fff]{0,3}|一个[\u4e00-\u9fff]{0,4})"
+                      r"插队|跟(?:人|人家|别人|一个[\u4e00-\u9fff]{0,4})吵了(?:一)?架|"
+                      r"(?:服务员|店员|收银员|售货员)(?:冲我|对我)?(?:翻白眼|甩脸|瞪我)")
+_QUARREL_MATTER = re.compile("医生|护士|工作人员|保安|窗口|司机|老师|城管|警察|交警|民警|物业|"
+                             "打人|打我|动手|受伤|伤|报警|威胁|刀")
+
+
 def is_venting(text: str) -> bool:
     """Does the (normalised) utterance tell of a family member's ways, the caller's worry about
-    them or about life, with nothing an office must act on beside it?"""
+    them or about life, or a quarrel with a stranger, with nothing an office must act on beside
+    it?"""
     if _WORRY.search(text) is not None and _MATTER.search(_AT_FAMILY.sub("", text)) is None:
         return True
     if _TASTE.search(text) is not None and _FOOD_FAULT.search(text) is None:
+        return True
+    if _QUARREL.search(text) is not None and _QUARREL_MATTER.search(text) is None:
         return True
     return _LIFE.search(text) is not None and _LIFE_MATTER.search(text) is None

@@ -17,6 +17,11 @@ from dialog.venting import is_venting
     ("我要投诉我老婆天天玩手机不做饭", True),
     ("单位食堂的饭菜太难吃了找谁反映", True),
     ("公司食堂顿顿土豆", True),
+    # a quarrel with a stranger
+    ("排队买票有个人插队我说他两句他还骂我", True),
+    ("在菜市场跟人吵了一架越想越气", True),
+    ("医院窗口工作人员跟我吵了一架", False),  # a public servant: a complaint
+    ("有人插队我说了一句他就动手打我", False),  # blows: the police's
     # something an office must act on beside the worry: a request
     ("我儿子在学校被同学打了老师也不管", False),
     ("我老公天天喝了酒就打我", False),
