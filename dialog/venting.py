@@ -55,10 +55,10 @@ _FOOD_FAULT = re.compile("变质|馊|过期|发霉|虫|苍蝇|蟑螂|老鼠|异�
 
 
 # A quarrel with a stranger — one who jumped the queue, a shop assistant's rude look (超市结账
-#的时候有人插队，我说他他还瞪我; 饭馆服务员冲我翻白眼; blind13, blind25, blind37): nobody's to
+# 的时候有人插队，我说他他还瞪我; 饭馆服务员冲我翻白眼; blind13, blind25, blind37): nobody's to
 # settle, unless a public servant was the one, or blows fell.
-_QUARREL = re.compile(r"(?:有人|有个人|前面(?:有)?(?:个|一个)?[\u4e00-\u9fff]{0,3}|一个[\u4e00-\u9fff]{0,4})"
-                      r"插队|跟(?:人|人家|别人|一个[\u4e00-\u9fff]{0,4})吵了(?:一)?架|"
+_QUARREL = re.compile(r"(?:有人|有个人|前面(?:有)?(?:个|一个)?[\u4e00-\u9fff]{0,3}|"
+                      r"一个[\u4e00-\u9fff]{0,4})插队|跟(?:人|人家|别人|一个[\u4e00-\u9fff]{0,4})吵了(?:一)?架|"
                       r"(?:服务员|店员|收银员|售货员)(?:冲我|对我)?(?:翻白眼|甩脸|瞪我)")
 _QUARREL_MATTER = re.compile("医生|护士|工作人员|保安|窗口|司机|老师|城管|警察|交警|民警|物业|"
                              "打人|打我|动手|受伤|伤|报警|威胁|刀")
