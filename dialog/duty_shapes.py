@@ -52,6 +52,13 @@ writers — each on their own, from the duties alone — agreed on the owner:
   a fine or an annual settlement is left alone.
 - `sale_taxed` (tax): what a home's sale or transfer costs (房子卖了，中介说要交差价百分之二十的
   那个钱; 卖的时候还要交钱吗; 办证的时候让我交百分之三; blind29, blind37): the taxes on it.
+- `medical_waste` (environment): a hospital's needles and bloody gauze dumped in the open where
+  children play (医院的废针头、带血的纱布被扔在村后的垃圾堆里; blind21, blind37, two writers):
+  the environment bureau's, not the hospital-complaint line. A clinic that puts its needles in
+  the street bin is the health bureau's (the knowledge base and blind14 agree) and is left alone.
+- `outbreak` (health): several households or a class ill with fever at once (我们学校一个班二十几
+  个孩子同时发烧起疹子; 村里好几家都发烧拉肚子…没人来查; three writers): public health, not food
+  safety or the school — unless a meal is named (then it is food poisoning).
 - `street_hole` (housing): a pit, a cave-in or a lost manhole cover in a city street
   (解放路跟新华街交叉口那个大坑…好几个骑电动车的摔了; five writers): municipal roads are the
   housing bureau's, not the police's that the fallen riders suggest nor the bus FAQ that a
@@ -171,14 +178,23 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"偷税|逃税|少交税|少扣税|扣税|扣了.{0,6}税|个税|只(?:给我)?报|报工资|报的工资|报了?收入",
         unless="汇算|扣除|专项|退税|拖欠|欠我|不发|没发|克扣")),
     ("income_withheld", "tax", _shape(
-        r"奖金|年终奖|稿费|稿子|劳务费|翻译|带货|直播|兼职|讲课|教书|接活|做了个.{0,4}活",
-        r"扣了(?:一部分|好几千|好几百|两成|一成|几千|几百|八百|一千)|到手(?:只有|少了|才)|先给扣|代扣|"
+        r"奖金|年终奖|稿费|稿子|劳务费|翻译|带货|直播|兼职|讲课|教书|接活|返聘|做了个.{0,4}活",
+        r"扣了?(?:一部分|好几千|好几百|两成|一成|几千|几百|八百|一千|一大块|一大笔)|到手(?:只有|少了|才)|"
+        r"先给扣|代扣|"
         r"扣掉了",
         unless="老板扣|克扣|罚|迟到|押金|社保|医保|公积金|房租|手续费|退款|订单|汇算|专项")),
     ("sale_taxed", "tax", _shape(
         r"卖了?.{0,8}房|房子卖了|卖房|二手房|过户|办证的时候",
-        r"交(?:百分之|了三万|那笔)|差价|要交.{0,6}钱|还要交钱|交钱吗|交.{0,4}百分之",
+        r"交(?:百分之|了三万|那笔|一大笔)|差价|要交.{0,6}钱|还要交钱|交钱吗|交.{0,4}百分之",
         unless="中介费|佣金|公积金|物业|违约金|定金|首付|贷款|开发商|维修|押金|契税|交多少|多少钱")),
+    ("medical_waste", "environment", _shape(
+        r"针头|针管|纱布|医疗垃圾|医疗废物|输液瓶|输液袋|输液管",
+        r"垃圾堆|河里|河边|沟里|村口|村后|村头|荒地|山上|野地|烧",
+        unless="诊所|门诊|垃圾桶")),
+    ("outbreak", "health", _shape(
+        r"好几(?:家|户|个人)|一个班|二十几个|十几个|同时|一起",
+        r"发烧.{0,4}(?:拉肚子|起疹子|咳嗽)|拉肚子.{0,4}发烧|起疹子|传染",
+        unless="吃了|吃的|饭店|外卖|食堂|餐馆|饭馆|买的|宴席|酒席|喝了")),
     ("street_hole", "housing", _shape(
         r"路|街|路口|人行道",
         r"大坑|深坑|塌陷|塌了个|井盖(?:没了|丢了|坏了|掉了|不见了|被偷)",

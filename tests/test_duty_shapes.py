@@ -12,6 +12,11 @@ from dialog.matcher import Matcher
 @pytest.mark.parametrize(("text", "shape"), [
     # normalised as the matcher sees them: no punctuation
     ("今年的医保费被扣了两次", "fee_trouble"),
+    ("卫生院用过的针管纱布全倒在河边", "medical_waste"),
+    ("诊所把针头扔在门口垃圾桶里", None),  # the clinic's conduct: health's
+    ("我们村好几家人发烧拉肚子没人来查", "outbreak"),
+    ("吃了酒席以后好几家都拉肚子发烧", None),  # a meal: food safety
+    ("退休返聘每个月发的钱扣了一大块", "income_withheld"),
     ("帮人写了篇稿子说好三千到手只有两千四", "income_withheld"),
     ("年终奖发了两万一下子扣了好几千", "income_withheld"),
     ("老板扣了我年终奖说我迟到", None),  # the boss's deduction
