@@ -59,6 +59,13 @@ writers — each on their own, from the duties alone — agreed on the owner:
 - `outbreak` (health): several households or a class ill with fever at once (我们学校一个班二十几
   个孩子同时发烧起疹子; 村里好几家都发烧拉肚子…没人来查; three writers): public health, not food
   safety or the school — unless a meal is named (then it is food poisoning).
+- the police's, from the everyday words of several writers: a car left for months with flat
+  tyres or no plates (`abandoned_car`), an old person "a bit muddled" gone out and not back
+  (`person_missing`), strangers in and out of the flat next door with a strange smell or a
+  dozen to a room (`strangers_next_door`), gambling every night (`gambling`); the labour
+  bureau's: children of fourteen at work (`child_labour`), a woman sent away for being
+  pregnant (`pregnant_fired`), a job agency's fee for a factory that does not hire
+  (`job_agency`) (blind21, blind23, blind29, blind37).
 - `street_hole` (housing): a pit, a cave-in or a lost manhole cover in a city street
   (解放路跟新华街交叉口那个大坑…好几个骑电动车的摔了; five writers): municipal roads are the
   housing bureau's, not the police's that the fallen riders suggest nor the bus FAQ that a
@@ -195,6 +202,30 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"好几(?:家|户|个人)|一个班|二十几个|十几个|同时|一起",
         r"发烧.{0,4}(?:拉肚子|起疹子|咳嗽)|拉肚子.{0,4}发烧|起疹子|传染",
         unless="吃了|吃的|饭店|外卖|食堂|餐馆|饭馆|买的|宴席|酒席|喝了")),
+    ("abandoned_car", "public_security", _shape(
+        r"车",
+        r"停了(?:大半年|半年|好几个月|几个月|一个多月|半个多月|一个礼拜|好久|一年)|没挂牌|没有牌照",
+        unless="停车费|车位费|收费|物业|占了我|挡我|挡着我")),
+    ("person_missing", "public_security", _shape(
+        r"糊涂|老年痴呆|失智|智力|记性不好",
+        r"(?:出门|出去|走了).{0,12}(?:没回来|还没回|没回家|找不着|找不到)")),
+    ("strangers_next_door", "public_security", _shape(
+        r"进进出出|生面孔",
+        r"怪味|吸(?:东西|毒)|一住十几个|喊口号|传销|上课|关着门")),
+    ("gambling", "public_security", _shape(
+        r"赌钱|赌博|聚赌|开赌",
+        r"天天|每天|一晚上|围|聚|输赢|好几千|后头|门口|村里")),
+    ("child_labour", "hrss", _shape(
+        r"十三四岁|十四五岁|十五六岁|未成年|童工",
+        r"干活|上班|打工|干十几个钟头|作坊|厂里",
+        unless="学校|上学|游戏|网吧|喝酒|抽烟|早恋")),
+    ("pregnant_fired", "hrss", _shape(
+        r"怀孕|怀上了|产假|生孩子",
+        r"走人|辞退|开除|不要我|叫我走|让我走|炒了|辞了我|把我开了")),
+    ("job_agency", "hrss", _shape(
+        r"中介|介绍",
+        r"(?:进|去)(?:了)?.{0,4}厂.{0,12}(?:不招|没这|不要人|骗)|根本不招|招工.{0,8}(?:骗|不退)",
+        unless="房子|租房|房东|买房|卖房")),
     ("street_hole", "housing", _shape(
         r"路|街|路口|人行道",
         r"大坑|深坑|塌陷|塌了个|井盖(?:没了|丢了|坏了|掉了|不见了|被偷)",

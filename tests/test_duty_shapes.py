@@ -12,6 +12,14 @@ from dialog.matcher import Matcher
 @pytest.mark.parametrize(("text", "shape"), [
     # normalised as the matcher sees them: no punctuation
     ("今年的医保费被扣了两次", "fee_trouble"),
+    ("小区里一辆车停了好几个月没人管轮胎都瘪了", "abandoned_car"),
+    ("我妈有点糊涂下午出去遛弯到现在没回来", "person_missing"),
+    ("楼下那套房天天进进出出生面孔还有股怪味", "strangers_next_door"),
+    ("村头天天有人聚着赌钱输赢好几千", "gambling"),
+    ("那个作坊里干活的都是十四五岁的孩子", "child_labour"),
+    ("六十五岁坐公交免费吗", None),  # an age, no work
+    ("公司知道我怀孕了就让我走人", "pregnant_fired"),
+    ("中介收了我五百说介绍进厂结果根本不招人", "job_agency"),
     ("卫生院用过的针管纱布全倒在河边", "medical_waste"),
     ("诊所把针头扔在门口垃圾桶里", None),  # the clinic's conduct: health's
     ("我们村好几家人发烧拉肚子没人来查", "outbreak"),
