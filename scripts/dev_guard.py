@@ -61,6 +61,8 @@ MATCH_FILES = {
     "blind33": DATA / "blind33" / "dev.jsonl",
     "blind35": DATA / "blind35" / "dev.jsonl",
     "blind37": DATA / "blind37" / "dev.jsonl",
+    "blind39": DATA / "blind39" / "dev.jsonl",
+    "blind40": DATA / "blind40" / "dev.jsonl",
 }
 ANSWER_FILES = {
     "answers_blind": DATA / "blind" / "dev.jsonl",

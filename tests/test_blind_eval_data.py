@@ -199,6 +199,8 @@ LATER_SETS = [
      {"b36-261", "b36-272"}),
     ("blind37/dev.jsonl", 300, set(), set()),
     ("blind38/test.jsonl", 300, set(), {"b38-136"}),
+    ("blind39/dev.jsonl", 300, set(), set()),
+    ("blind40/dev.jsonl", 300, set(), {"b40-072", "b40-104"}),
 ]
 
 
