@@ -30,50 +30,55 @@ OTHER_AGENCIES: dict[str, str] = {
                      r"殡仪馆|火化|殡葬|公墓|墓地|骨灰|养老院|敬老院|高龄补贴|救助站|收养|离婚|"
                      r"高龄津贴|老年食堂|助餐|结婚档案|婚姻档案|社会组织|社团登记|"
                      r"成立(?:个|一个)?.{0,6}协会",
-    "disabled_persons": r"残疾证|残疾人证|残联|残疾人就业|盲人按摩|残疾人(?:创业|扶持|两项补贴)",
+    "disabled_persons": r"聋人|聋哑|残疾证|残疾人证|残联|残疾人就业|盲人按摩|"
+                        r"残疾人(?:创业|扶持|两项补贴)",
     "womens_federation": r"妇联|巾帼",
     "trade_union": r"工会",
     # fireworks sold, a permit for them: emergency management's
     "emergency_management": r"烟花爆竹|卖鞭炮|鞭炮.{0,6}许可",
     # justice and courts
-    "justice": r"(?:出生|学历|学位)公证|公证处|办(?:个|一个)?公证|做(?:个|一个)?公证|公证费|"
+    "justice": r"(?:出生|学历|学位)公证|公证处|遗嘱|调解|法律职业资格|司法考试|法考|"
+               r"办(?:个|一个)?公证|做(?:个|一个)?公证|公证费|"
                r"翻译公证|法律援助|司法鉴定|"
                r"律师费|请律师|找律师|(?:遗产|老房子|房子).{0,30}(?:分一份|有没有份|长子|多分)|"
                r"打官司|起诉|立案|开庭|判决书|法院|强制执行|执行局|检察院|律师|委托公证|"
                # private debts and inheritance: a court's or a notary's
                r"遗产|继承|(?:房子|房产|老房子?).{0,8}(?:该)?(?:怎么|咋)分|借(?:了)?我.{0,6}(?:块|万|钱)|"
                r"借我点钱|借钱不还|欠钱不还|欠条|借条",
-    "veterans_military": r"征兵|当兵|参军|入伍|退役军人|优抚|烈士",
+    "veterans_military": r"征兵|当兵|参军|入伍|退役军人|优抚|烈士|优待证",
     "culture_tourism": r"旅行社|导游|博物馆|图书馆|网吧|文化馆|演唱会|老年大学|剧本杀|密室逃脱",
-    "sports": r"马拉松|体育馆|运动会|体育中心|体校|健身器材|运动员(?:等级|证)",
+    "sports": r"马拉松|体育馆|运动会|体育中心|体校|健身器材|健身路径|运动员(?:等级|证)",
     # tobacco retail licences: the tobacco monopoly bureau's
     "tobacco": r"烟草|卖烟.{0,6}(?:证|许可)",
     "customs": r"海关",
     # the street office's grid workers
-    "street_office": r"网格员",
+    "street_office": r"网格员|街道办|居委会几点",
     # exams run by overseas bodies (the education bureau runs none of them)
     "exam_bodies": r"雅思|托福",
     # rural land contracts: the township's and the village's
     "rural_land": r"承包地|土地承包|土地流转",
-    "power_telecom": r"电线杆|电表|供电所|供电局|国家电网|宽带|手机信号|运营商|"
+    "power_telecom": r"电线杆|电表|供电所|供电局|国家电网|电力公司|供电公司|宽带|手机信号|运营商|"
                      r"移动公司|联通公司|电信公司|携号转网|营业厅|手机卡|电话卡",
-    "rail_air": r"火车票|高铁票|动车票|机票|航班|12306|铁路局|航空公司|飞机托运|优惠区间|"
+    "rail_air": r"火车.{0,8}鸣笛|火车票|高铁票|动车票|机票|航班|12306|铁路局|航空公司|飞机托运|"
+                r"优惠区间|"
                 # luggage left on a train: the railway's lost property
                 r"坐(?:火车|高铁|动车).{0,12}?(?:落在|丢在|忘在)",
     "embassy": r"签证|面签|大使馆|领事馆",
     "elections": r"人大代表|选举|选民",
-    "discipline": r"纪委|监委|贪污|受贿|公车私用|开公车",
+    "discipline": r"纪委|监委|贪污|受贿|公车私用|开公车|大操大办|公款吃喝",
     "finance": r"征信|股票|炒股|股票账户|证券",
-    "archives_heritage": r"档案馆|文物|电视台|西部计划|志愿者",
+    "archives_heritage": r"(?:知青|下乡|公私合营|五十年代|五几年|六几年|七几年).{0,8}档案|档案馆|"
+                         r"文物|电视台|西部计划|志愿者",
     "postal": r"邮局|邮政|挂号信|寄信|邮票|邮递员|EMS|ems",
     "commerce": r"消费券",
     # a blocked fire lane is the housing bureau's
     "fire_brigade": r"灭火器|消防检查|消防验收|安全出口|消防栓|消防站|消防队",
-    "religion": r"庙里|寺庙|寺里|烧香|烧个香|教堂|清真寺|做礼拜",
+    "religion": r"清真|庙里|寺庙|寺里|烧香|烧个香|教堂|清真寺|做礼拜",
     "statistics": r"人口普查|统计局|常住人口|经济普查|农业普查",
     # property registration (the natural resources bureau's registry): a name added, fixed or
     # a deed reissued; a developer that never got the deed issued is the housing bureau's
-    "property_registry": r"(?:房产证|不动产证|产权证|房本|土地证).{0,12}(?:加|改|名字|补|丢|找不着|"
+    "property_registry": r"(?:换|换成)(?:新的)?不动产证|"
+                         r"(?:房产证|不动产证|产权证|房本|土地证).{0,12}(?:加|改|名字|补|丢|找不着|"
                          r"过户|写错)|(?:加|改|补|过户).{0,6}(?:房产证|不动产证|产权证|房本|土地证)|"
                          r"土地证|宅基地|抵押登记|注销抵押|解押登记",
     # animal husbandry: a pet's vet or its jab (a person bitten by a dog is the health
@@ -85,13 +90,13 @@ OTHER_AGENCIES: dict[str, str] = {
                    r"种(?:点|些)?(?:核桃|果树|茶树|板栗|药材)",
     # water resources: dikes and flood control (a polluted reservoir is the environment's)
     # the weather bureau's forecasts
-    "weather": r"下不下雨|下雨不|下不下雪|下雪不|天气预报|台风.{0,6}登陆",
+    "weather": r"下不下雨|下雨不|下不下雪|下雪不|天气预报|台风.{0,6}登陆|防雷|避雷针",
     # trees felled in the hills, a park's gates and toilets: forestry and gardens
-    "forestry_gardens": r"偷砍|盗伐|树枝.{0,6}电线|(?:园林|绿化)(?:的人|局|处|队)|"
+    "forestry_gardens": r"偷砍|盗伐|树枝.{0,6}电线|(?:园林|绿化)(?:的人|局|处|队)|杨絮|柳絮|"
                         r"公园.{0,10}(?:锁门|关门|几点开|厕所|卫生间)",
     "water_resources": r"堤坝|河堤|大坝|防汛|抗旱|水利局|灌溉|水渠|漫过?堤|防洪|"
                        # a river dredged or overflowing (a polluted one is the environment's)
-                       r"河道.{0,3}清|清.{0,3}河道|河水.{0,4}(?:漫|涨)",
+                       r"河道.{0,3}清|清.{0,3}河道|河水.{0,4}(?:漫|涨)|河道(?:里|上).{0,6}(?:盖|建|占)",
 }
 # Another office's words that hold one of ours (医院, 疫苗, 大学, a loan repaid from the
 # next wages, 委托 in a notarised power of attorney): taken out before the check.
@@ -125,24 +130,31 @@ _OURS = re.compile("社保|医保|公积金|养老保险|失业|工伤|工资|�
 # Words that name the other office or its business so plainly that a word of ours beside them
 # does not make the call ours (天天开公车接他孙子上下学 is no school matter; 妇联能管不 names the
 # women's federation; 户口迁出去了，宅基地还算俺的不 is the land's).
-_DECISIVE: dict[str, re.Pattern[str]] = {
-    "discipline": re.compile(r"公车私用|开公车(?:接|送)"),
-    "fire_brigade": re.compile(r"参观消防(?:站|队)|消防(?:站|队)参观"),
-    "street_office": re.compile(r"网格员(?:天天|老是|总)?上门"),
-    "archives_heritage": re.compile(r"西部计划"),
-    "womens_federation": re.compile(r"妇联"),
-    "property_registry": re.compile(r"宅基地"),
-    "civil_affairs": re.compile(r"收养登记"),
-    "rail_air": re.compile(r"12306"),
-    "rural_land": re.compile(r"外嫁女"),
-    "justice": re.compile(r"看守所|公益诉讼"),
-}
+_DECISIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("discipline", re.compile(r"公车私用|开公车(?:接|送)")),
+    ("fire_brigade", re.compile(r"参观消防(?:站|队)|消防(?:站|队)参观")),
+    ("street_office", re.compile(r"网格员(?:天天|老是|总)?上门")),
+    ("archives_heritage", re.compile(r"西部计划")),
+    ("womens_federation", re.compile(r"妇联")),
+    ("property_registry", re.compile(r"宅基地")),
+    ("civil_affairs", re.compile(r"收养登记|高龄补贴|高龄津贴")),
+    ("trade_union", re.compile(r"工会")),
+    ("statistics", re.compile(r"人口普查")),
+    ("culture_tourism", re.compile(r"旅行社.{0,10}投诉|投诉.{0,6}旅行社|"
+                                   r"导游.{0,12}(?:不买不让|逼着买|强制购物)")),
+    ("fire_brigade", re.compile(r"灭火器")),
+    ("rail_air", re.compile(r"12306")),
+    ("rural_land", re.compile(r"外嫁女")),
+    ("justice", re.compile(r"看守所|公益诉讼|检察院|律师.{0,16}投诉|投诉.{0,4}律师|"
+                          r"(?:出生|无犯罪记录|学历)公证|(?:做|要做)(?:个)?委托公证|委托公证吗")),
+    ("discipline", re.compile(r"公款吃喝")),
+)
 
 
 def for_another_agency(text: str) -> str | None:
     """The office (a key of OTHER_AGENCIES) whose own business the (normalised) utterance
     asks about, when it names none of our matters; else None."""
-    decisive = next((name for name, words in _DECISIVE.items() if words.search(text)), None)
+    decisive = next((name for name, words in _DECISIVE if words.search(text)), None)
     if decisive is not None:
         return decisive
     if _OURS.search(_HOLDS_OURS.sub("", text)):

@@ -22,7 +22,7 @@ __all__ = ["for_another_service"]
 
 _BILL = re.compile(r"(?:水费|电费|燃气费|煤气费|天然气费|话费|网费|宽带费|手机费|手机话费)"
                    r".{0,12}?(?:交多少|多少钱|怎么交|在哪交|哪里交|去哪交|余额|账单|单子|欠费|充值|"
-                   r"缴费|交费)|抄表")
+                   r"缴费|交费|交重|重复交|交了两次)|抄表")
 _BANK = re.compile(r"取现金|取点现金|存钱|存款|转账|信用卡|理财产品|银行卡密码|网银|银行房贷|"
                    r"存折|柜员|"
                    r"(?:微信|支付宝)(?:里|上)?的钱.{0,6}(?:咋|怎么)|"
@@ -41,7 +41,8 @@ _INSURER = re.compile(r"商业保险|车险|保险公司|寿险|重疾险|意外
                       r"理财险|学平险|(?<!语音)导航(?:软件|老|总|是不是|有毛病|不准)")
 # A bank card's forgotten password or a bank that wants its holder at the counter, even for a
 # pension paid into it (养老金打在银行卡上，卡密码忘了; blind29, blind33): the bank's rule.
-_BANK_COUNTER = re.compile(r"(?:银行卡|存折).{0,10}密码|银行.{0,6}(?:本人|柜台)|银行理财|理财到期")
+_BANK_COUNTER = re.compile(r"(?:银行卡|存折).{0,10}密码|银行.{0,6}(?:本人|柜台)|银行理财|理财到期|"
+                           r"ATM|atm|取款机")
 # Heating is the heat company's (its supply, its fee, a radiator that leaks), told by every
 # writer as no department's; heating in a school, a hospital, a new flat not handed over or an
 # estate being renovated is that department's matter.
@@ -64,7 +65,7 @@ _UTILITY = re.compile("燃气|天然气|煤气|自来水|水表|电表|水电")
 _ACCOUNT = re.compile(r"户名|过户|更名|改名|改成我|开口费|"
                       r"开户(?:费)?.{0,6}?(?:多少|去哪|在哪|咋|怎么|要带|需要)|"
                       r"(?:去哪|在哪|咋|怎么)(?:办|去)?开户|"
-                      r"(?:卡|表).{0,10}?(?:充了|充值|到年限|换个位置|挪|移)")
+                      r"(?:卡|表|灶).{0,10}?(?:充了|充值|到年限|换个位置|挪|移)")
 # A matter for a department after all.
 _MATTER = re.compile("社保|医保|公积金|养老|失业|工伤|生育|工资|欠薪|税|投诉|举报|反映|乱收费|多收|"
                      "停水|停电|水压|水质|漏|泄漏|不给|欺骗|骗|诈骗|冒充|公检法|安全账户|违法|违规")

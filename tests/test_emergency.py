@@ -25,6 +25,7 @@ from tests.test_policy import BEGIN, CANCEL, KB, brief, faq, run
     ("我孩子不见了", "110"),
     ("安全出口锁着这要着火了人往哪跑", None),  # what might happen
     ("万一起火了怎么逃生", None),
+    ("安全出口锁着真着火了往哪跑", None),
     ("有人抢我的包", "110"),
     ("我家老人走丢了", "110"),
     ("我家老爷子又走失了", "110"),

@@ -10,6 +10,20 @@ from dialog.other_agencies import for_another_agency
 
 
 @pytest.mark.parametrize(("text", "agency"), [
+    ("想给我爸办个遗嘱公证要带啥", "justice"),
+    ("觉得派出所处理不公想去检察院申诉", "justice"),
+    ("律师收了钱啥也不干我要投诉他", "justice"),
+    ("跟团旅游导游逼着买玉我要投诉旅行社", "culture_tourism"),
+    ("老房本是九几年发的要不要换成新的不动产证", "property_registry"),
+    ("知青下乡的档案去哪查", "archives_heritage"),
+    ("楼顶装避雷针防雷检测找谁", "weather"),
+    ("火车半夜鸣笛吵得睡不着", "rail_air"),
+    ("单位领导天天公款吃喝", "discipline"),
+    ("学校的灭火器都过期了", "fire_brigade"),
+    ("工会的困难职工帮扶孩子上大学能申请吗", "trade_union"),
+    ("医生收红包不给就不安排手术", None),  # the hospital's: health
+    ("区里招社区工作者年龄限制多少", None),  # recruitment: labour's example
+    ("路边的树被人砍了好几棵绿化带都秃了", None),  # greenery: housing's example
     ("后天下不下雨我要晒麦子", "weather"),
     ("台风几号登陆我要出海", "weather"),
     ("后山上有人偷砍树", "forestry_gardens"),

@@ -8,6 +8,8 @@ from dialog.other_services import for_another_service
 
 
 @pytest.mark.parametrize(("text", "other"), [
+    ("燃气费交重了能退吗", True),
+    ("atm机把我的卡吞了", True),
     # tap water: the water company's
     ("我们楼停水一天了也没个通知", False),  # an outage: the housing bureau's (the city's messages)
     ("自来水放出来是黄的能喝吗", True),
