@@ -66,6 +66,10 @@ writers — each on their own, from the duties alone — agreed on the owner:
   bureau's: children of fourteen at work (`child_labour`), a woman sent away for being
   pregnant (`pregnant_fired`), a job agency's fee for a factory that does not hire
   (`job_agency`) (blind21, blind23, blind29, blind37).
+- `overloaded` (transport): lorries loaded over the top that crack a village bridge (拉石头的大车
+  天天装得冒尖，把我们村那座小桥都压裂了; blind40): overloading on a road is transport's; a muck
+  truck in town is the housing bureau's and is left alone. `stalker` (public_security): a man
+  who hangs about a school gate and follows the girls home (blind40).
 - `street_hole` (housing): a pit, a cave-in or a lost manhole cover in a city street
   (解放路跟新华街交叉口那个大坑…好几个骑电动车的摔了; five writers): municipal roads are the
   housing bureau's, not the police's that the fallen riders suggest nor the bus FAQ that a
@@ -135,18 +139,19 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"(?:拿到|寄到|收到|下来|办好|寄过来|通知)",
         unless="怎么|如何|多久能|需要多久|要多久")),
     ("hall_trouble", "gov_service", _shape(
-        r"大厅|窗口|服务中心|政务中心|便民中心|约好了?|你们(?:那|这)(?:栋|座)楼",
+        r"大厅|窗口|服务中心|政务中心|便民中心|约好了?|你们(?:那|这)(?:栋|座)楼|排号",
         r"(?:空调|喇叭|叫号|取号|座椅|椅子|厕所|饮水机|电梯|广播|屏幕).{0,6}"
         r"(?:坏了|不响|不好使|不好用|不灵|不亮|没人修)|(?:材料|原件|资料).{0,8}(?:弄丢|丢了|找不着|找不到)|"
         r"车位.{0,4}(?:都没|没有|不够|找不到)|绿色通道|无障碍|坡道|斜坡|吃早饭|吃早餐|玩手机|不在岗|离岗|"
         r"不跟我说清楚|也不说清楚|不给说清楚|系统里.{0,4}(?:没有|查不到|查不着|找不到)|约的.{0,12}(?:没有|查不到|不认)|"
         r"(?:写的|说的)(?:跟|和).{0,8}对不上|保安不让(?:我)?进|"
         r"(?:叫号|喇叭|广播).{0,6}(?:太小|听不清|听不见|没听见)|过号|刷手机|看手机|"
-        r"系统(?:维护|坏了|故障|崩了)|不对外",
+        r"系统(?:维护|坏了|故障|崩了)|不对外|说下班了|明天再来",
         unless="几点|在哪|地址|怎么走|开门|上班|医院|卫生|学校|派出所|车站|银行|营业厅|社保|医保|"
                "公积金|税务|车管所")),
     ("hotline_trouble", "gov_service", _shape(
         r"(?:你们|打)(?:这个|这)?(?:热线|12345|号)|接线员|你们(?:这个|这)?电话|"
+        r"接电话的?(?:那个)?(?:姑娘|小姑娘|人|女的|男的|小伙)|"
         r"打了(?:好几|十几|三四|四五|五六|六七|七八|好|几|两|三|四|五|六|七|八|九|十)(?:回|次|遍)",
         r"挂了|挂断|占线|打不通|排队|排了|转来转去|态度|忙音|都是忙|一直忙|老是忙|听了.{0,8}音乐",
         unless="社保|医保|公积金|税务|反映的|工单|进度")),
@@ -174,7 +179,8 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"打电话|来电话|打来电话|接了个电话|接到个电话|接到电话|发短信|发信息|加我微信|加了我微信|"
         r"视频|网上认识|网友|网上的人",
         r"(?:让我|叫我|要我|让她|让他)(?:马上|赶紧|立刻|先)?(?:转|打钱|汇钱|汇款)|要打钱|要汇钱|"
-        r"(?:让我|叫我|要我)(?:马上|赶紧|立刻|先)?(?:打|汇).{1,6}钱|转走了|"
+        r"(?:让我|叫我|要我)(?:马上|赶紧|立刻|先)?(?:打|汇).{1,6}钱|转走了|让我扫码|"
+        r"人也联系不上|提不出来|"
         r"转了.{0,8}(?:才反应过来|才发现|才知道)|转了.{0,10}联系不上")),
     ("work_deposit", "hrss", _shape(
         r"押金|保证金",
@@ -226,6 +232,13 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"中介|介绍",
         r"(?:进|去)(?:了)?.{0,4}厂.{0,12}(?:不招|没这|不要人|骗)|根本不招|招工.{0,8}(?:骗|不退)",
         unless="房子|租房|房东|买房|卖房")),
+    ("overloaded", "transport", _shape(
+        r"大车|货车|拉石头|拉砂|拉沙|拉土|拉煤|拉矿",
+        r"装得冒尖|超载|压裂|压坏|压塌|压断",
+        unless="渣土|工地|小区|楼")),
+    ("stalker", "public_security", _shape(
+        r"(?:男的|陌生人|有人|一个人).{0,10}(?:转悠|徘徊|蹲着)",
+        r"跟着|尾随|摸|搂|偷拍|拍照")),
     ("street_hole", "housing", _shape(
         r"路|街|路口|人行道",
         r"大坑|深坑|塌陷|塌了个|井盖(?:没了|丢了|坏了|掉了|不见了|被偷)",

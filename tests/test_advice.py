@@ -8,6 +8,10 @@ from dialog.advice import asks_for_advice
 
 
 @pytest.mark.parametrize(("text", "advice"), [
+    ("同事结婚我随多少礼合适", True),
+    ("老板过生日送点啥好", True),
+    ("高速上哪个服务区的饭好吃", True),
+    ("院子里这个季节种啥好", True),
     # a raise wished for, what pay is normal
     ("想让老板给我涨点工资咋说", True),
     ("年终奖发多少才算正常", True),

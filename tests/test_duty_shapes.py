@@ -12,6 +12,11 @@ from dialog.matcher import Matcher
 @pytest.mark.parametrize(("text", "shape"), [
     # normalised as the matcher sees them: no punctuation
     ("今年的医保费被扣了两次", "fee_trouble"),
+    ("拉砂的货车装得冒尖把桥压裂了", "overloaded"),
+    ("工地渣土车超载把小区路压坏了", None),  # a muck truck in town: housing's
+    ("有个男的天天在学校门口转悠跟着小女孩", "stalker"),
+    ("接电话那个小伙态度太差还挂了我电话", "hotline_trouble"),
+    ("早上就去排号排到下午说下班了明天再来", "hall_trouble"),
     ("小区里一辆车停了好几个月没人管轮胎都瘪了", "abandoned_car"),
     ("我妈有点糊涂下午出去遛弯到现在没回来", "person_missing"),
     ("楼下那套房天天进进出出生面孔还有股怪味", "strangers_next_door"),
