@@ -8,7 +8,7 @@ at the counter; a commercial insurance policy. None is a department's duty here.
 (the housing bureau's) or social insurance (社保, 医保) is left alone, as is any complaint
 (乱收费 is the market regulator's). Heating, tap water (its colour, a main burst) and a utility
 account opened, renamed or its card topped up (暖气不热, 自来水发黄, 燃气户名想改成我的, 新房子
-自来水咋开户; blind33 and blind35, two writers; every heating line of eighteen dev sets was out
+自来水咋开户; blind33 and blind35, two writers; all sixteen heating lines of the dev sets were out
 of scope) are the heat, water and gas companies' even when something went wrong; pipes broken
 by works or a renovation and a supply stopped stay the housing bureau's. The matcher treats a
 match as an aside (`signals.other_service`). Pure.
