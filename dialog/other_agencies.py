@@ -131,8 +131,8 @@ _OURS = re.compile("社保|医保|公积金|养老保险|失业|工伤|工资|�
 # does not make the call ours (天天开公车接他孙子上下学 is no school matter; 妇联能管不 names the
 # women's federation; 户口迁出去了，宅基地还算俺的不 is the land's).
 _DECISIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("discipline", re.compile(r"公车私用|开公车(?:接|送)")),
-    ("fire_brigade", re.compile(r"参观消防(?:站|队)|消防(?:站|队)参观")),
+    ("discipline", re.compile(r"公车私用|开公车(?:接|送)|公款吃喝")),
+    ("fire_brigade", re.compile(r"参观消防(?:站|队)|消防(?:站|队)参观|灭火器")),
     ("street_office", re.compile(r"网格员(?:天天|老是|总)?上门")),
     ("archives_heritage", re.compile(r"西部计划")),
     ("womens_federation", re.compile(r"妇联")),
@@ -142,12 +142,10 @@ _DECISIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("statistics", re.compile(r"人口普查")),
     ("culture_tourism", re.compile(r"旅行社.{0,10}投诉|投诉.{0,6}旅行社|"
                                    r"导游.{0,12}(?:不买不让|逼着买|强制购物)")),
-    ("fire_brigade", re.compile(r"灭火器")),
     ("rail_air", re.compile(r"12306")),
     ("rural_land", re.compile(r"外嫁女")),
     ("justice", re.compile(r"看守所|公益诉讼|检察院|律师.{0,16}投诉|投诉.{0,4}律师|"
                           r"(?:出生|无犯罪记录|学历)公证|(?:做|要做)(?:个)?委托公证|委托公证吗")),
-    ("discipline", re.compile(r"公款吃喝")),
 )
 
 
