@@ -63,6 +63,8 @@ MATCH_FILES = {
     "blind37": DATA / "blind37" / "dev.jsonl",
     "blind39": DATA / "blind39" / "dev.jsonl",
     "blind40": DATA / "blind40" / "dev.jsonl",
+    "blind41": DATA / "blind41" / "dev.jsonl",
+    "blind43": DATA / "blind43" / "dev.jsonl",
 }
 ANSWER_FILES = {
     "answers_blind": DATA / "blind" / "dev.jsonl",

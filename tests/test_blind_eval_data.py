@@ -201,6 +201,10 @@ LATER_SETS = [
     ("blind38/test.jsonl", 300, set(), {"b38-136"}),
     ("blind39/dev.jsonl", 300, set(), set()),
     ("blind40/dev.jsonl", 300, set(), {"b40-072", "b40-104"}),
+    ("blind41/dev.jsonl", 300, set(), {"b41-026", "b41-087"}),
+    ("blind42/test.jsonl", 300, set(), set()),
+    ("blind43/dev.jsonl", 300, {"b43-190"}, {"b43-190"}),
+    ("blind44/test.jsonl", 300, set(), {"b44-131", "b44-186", "b44-297"}),
 ]
 
 
