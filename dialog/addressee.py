@@ -30,7 +30,7 @@ _PATTERN = re.compile(
 # writes it (答错了, 达错了: 护士打针打错了 made 答错了 a hospital complaint by sound).
 _SORRY = "(?:不好意思|对不起|抱歉|哎呀|哎|啊|呀|哦)"
 _DIALLED_WRONG = re.compile(
-    rf"(?:{_SORRY}*(?:我|我们)?(?:好像|可能)?[打答达大搭]错(?:了)?(?:电话|号码?)?(?:了)?{_SORRY}*)+")
+    rf"(?:{_SORRY}*(?:我|我们)?(?:好像|可能)?[打答达大搭按拨]错(?:了)?(?:电话|号码?)?(?:了)?{_SORRY}*)+")
 
 
 def addressed_to_someone_else(text: str) -> bool:

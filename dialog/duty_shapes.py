@@ -56,6 +56,18 @@ writers — each on their own, from the duties alone — agreed on the owner:
   children play (医院的废针头、带血的纱布被扔在村后的垃圾堆里; blind21, blind37, two writers):
   the environment bureau's, not the hospital-complaint line. A clinic that puts its needles in
   the street bin is the health bureau's (the knowledge base and blind14 agree) and is left alone.
+- `highway_hole` (transport): a highway, county road or the road to town full of holes
+  (国道那一段…坑大得能养鱼; 县道上坑坑洼洼…颠得跟跳舞似的; 从县城到我们镇上那条大马路坑坑洼洼;
+  blind37, blind40, blind41): highways are the transport bureau's (公路建设和养护); a street's
+  hole stays the housing bureau's (`street_hole`).
+- `taxi_detour` (transport): a taxi or ride-hailing driver who took the long way (打出租…他愣是
+  绕了快三十公里; blind41): the taxi regulator's.
+- `platform_injury` (hrss): a delivery rider hurt and the platform saying he is not theirs
+  (送外卖骑车摔断了腿，平台说我不是他们的人; blind37, blind40): a labour relation and work
+  injury to establish, not medical reimbursement or transport.
+- `told_piecemeal` (gov_service): papers asked for one at a time over several visits (头一回
+  说我缺户口本，第二回说缺结婚证…就不能一次说清楚吗; blind41): the service hall's one-time
+  notice failed, whatever the papers are.
 - `outbreak` (health): several households or a class ill with fever at once (我们学校一个班二十几
   个孩子同时发烧起疹子; 村里好几家都发烧拉肚子…没人来查; three writers): public health, not food
   safety or the school — unless a meal is named (then it is food poisoning).
@@ -173,7 +185,8 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         unless="新生儿|出生|二胎|生了|是这样吗|能报吗|能不能报|怎么报|报多少|可以报吗")),
     ("card_misused", "medical_insurance", _shape(
         r"医院|诊所|药店|药房|卫生院|住院",
-        r"借(?:了)?别人的卡|拿(?:别人|老人|我们)的卡|套(?:钱|取)|冒名",
+        r"借(?:了)?别人的卡|拿(?:别人|老人|我们|我爸|我妈|我爷爷|我奶奶|我家老人)的卡|套(?:钱|取|了)|冒名|"
+        r"给的是.{0,6}(?:米|油|洗衣粉|日用品)|刷.{0,6}(?:换|买)(?:米|油|洗衣粉|日用品)",
         unless="怎么|能不能报|报多少")),
     ("phone_scam", "public_security", _shape(
         r"打电话|来电话|打来电话|接了个电话|接到个电话|接到电话|发短信|发信息|加我微信|加了我微信|"
@@ -243,6 +256,20 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"路|街|路口|人行道",
         r"大坑|深坑|塌陷|塌了个|井盖(?:没了|丢了|坏了|掉了|不见了|被偷)",
         unless="省道|县道|国道|公路|高速|乡道|村道|山路|服务区|村|镇|县城|乡")),
+    ("highway_hole", "transport", _shape(
+        r"国道|省道|县道|乡道|村道|公路|县城到|到县城|镇上那条|去镇上",
+        r"坑坑洼洼|大坑|坑大|坑洼|路烂|烂路|颠得|颠坏|塌了",
+        unless="小区|楼下|井盖|施工|工地|积水|淹|挖开|挖断")),
+    ("taxi_detour", "transport", _shape(
+        r"出租|的士|打车|网约车|滴滴|快车|专车",
+        r"绕了|绕路|绕远|绕道|多绕|故意绕|兜圈")),
+    ("platform_injury", "hrss", _shape(
+        r"送外卖|送餐|骑手|外卖员|跑外卖|跑单|快递员|送快递",
+        r"不是(?:他们|平台|公司|站点|站里)的?(?:人|员工)|不认(?:账|我)?|不算工伤|啥都不管|不给(?:报|赔)")),
+    ("told_piecemeal", "gov_service", _shape(
+        r"(?:头一回|第一回|第一次|头一次|头回).{0,30}(?:第二回|第二次|二回|第三回|第三次)",
+        r"缺|少了|还要|又要|又说|一次说清楚|一次性说清楚",
+        unless="报销|退了|医保|大病|住院|工资|考试|驾照|科目|打针|疫苗|化疗|罚")),
     ("runaround", "gov_service", _shape(
         r"跑了.{0,2}趟|跑了好几回|来回跑|跑断腿|推来推去|踢皮球|跑了.{0,2}个窗口|"
         r"这边说.{0,3}那边",

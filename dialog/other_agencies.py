@@ -29,13 +29,16 @@ OTHER_AGENCIES: dict[str, str] = {
     "civil_affairs": r"低保|特困供养|五保户|结婚证|离婚证|结婚登记|离婚登记|婚姻登记|领证结婚|"
                      r"殡仪馆|火化|殡葬|公墓|墓地|骨灰|养老院|敬老院|高龄补贴|救助站|收养|离婚|"
                      r"高龄津贴|老年食堂|助餐|结婚档案|婚姻档案|社会组织|社团登记|"
-                     r"成立(?:个|一个)?.{0,6}协会",
+                     r"成立(?:个|一个)?.{0,6}协会|民政局",
     "disabled_persons": r"聋人|聋哑|残疾证|残疾人证|残联|残疾人就业|盲人按摩|"
                         r"残疾人(?:创业|扶持|两项补贴)",
     "womens_federation": r"妇联|巾帼",
     "trade_union": r"工会",
     # fireworks sold, a permit for them: emergency management's
-    "emergency_management": r"烟花爆竹|卖鞭炮|鞭炮.{0,6}许可",
+    "emergency_management": r"烟花爆竹|卖鞭炮|鞭炮.{0,6}许可|"
+                            r"(?:烟花|鞭炮|炮仗)(?:的)?(?:小)?(?:作坊|厂)|"
+                            r"(?:做|造)(?:烟花|鞭炮|炮仗)|散装汽油|私自卖.{0,4}汽油|"
+                            r"(?:塑料)?桶装着?卖.{0,4}汽油",
     # justice and courts
     "justice": r"(?:出生|学历|学位)公证|公证处|遗嘱|调解|法律职业资格|司法考试|法考|"
                r"办(?:个|一个)?公证|做(?:个|一个)?公证|公证费|"
@@ -49,7 +52,7 @@ OTHER_AGENCIES: dict[str, str] = {
     "culture_tourism": r"旅行社|导游|博物馆|图书馆|网吧|文化馆|演唱会|老年大学|剧本杀|密室逃脱",
     "sports": r"马拉松|体育馆|运动会|体育中心|体校|健身器材|健身路径|运动员(?:等级|证)",
     # tobacco retail licences: the tobacco monopoly bureau's
-    "tobacco": r"烟草|卖烟.{0,6}(?:证|许可)",
+    "tobacco": r"烟草|卖烟.{0,14}(?:证|许可)|假烟",
     "customs": r"海关",
     # the street office's grid workers
     "street_office": r"网格员|街道办|居委会几点",
@@ -58,7 +61,7 @@ OTHER_AGENCIES: dict[str, str] = {
     # rural land contracts: the township's and the village's
     "rural_land": r"承包地|土地承包|土地流转",
     "power_telecom": r"电线杆|电表|供电所|供电局|国家电网|电力公司|供电公司|宽带|手机信号|运营商|"
-                     r"移动公司|联通公司|电信公司|携号转网|营业厅|手机卡|电话卡",
+                     r"移动公司|联通公司|电信公司|携号转网|营业厅|手机卡|电话卡|有线电视|机顶盒",
     "rail_air": r"火车.{0,8}鸣笛|火车票|高铁票|动车票|机票|航班|12306|铁路局|航空公司|飞机托运|"
                 r"优惠区间|"
                 # luggage left on a train: the railway's lost property
@@ -70,9 +73,11 @@ OTHER_AGENCIES: dict[str, str] = {
     "archives_heritage": r"(?:知青|下乡|公私合营|五十年代|五几年|六几年|七几年).{0,8}档案|档案馆|"
                          r"文物|电视台|西部计划|志愿者",
     "postal": r"邮局|邮政|挂号信|寄信|邮票|邮递员|EMS|ems",
+    "lottery": r"彩票|福彩|体彩",
     "commerce": r"消费券",
     # a blocked fire lane is the housing bureau's
-    "fire_brigade": r"灭火器|消防检查|消防验收|安全出口|消防栓|消防站|消防队",
+    "fire_brigade": r"灭火器|消防检查|消防验收|安全出口|消防栓|消防站|消防队|"
+                    r"消防(?:那一关|安全检查|审批|手续)|过消防",
     "religion": r"清真|庙里|寺庙|寺里|烧香|烧个香|教堂|清真寺|做礼拜",
     "statistics": r"人口普查|统计局|常住人口|经济普查|农业普查",
     # property registration (the natural resources bureau's registry): a name added, fixed or
@@ -143,8 +148,22 @@ _DECISIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("culture_tourism", re.compile(r"旅行社.{0,10}投诉|投诉.{0,6}旅行社|"
                                    r"导游.{0,12}(?:不买不让|逼着买|强制购物)")),
     ("rail_air", re.compile(r"12306")),
-    ("rural_land", re.compile(r"外嫁女")),
+    ("rural_land", re.compile(r"外嫁女|(?:嫁出去|嫁过来|嫁到外|外嫁).{0,24}"
+                              r"(?:分红|分地|分钱|征地款|补偿款)|"
+                              r"(?:分红|分地|分钱).{0,24}(?:嫁出去|嫁过来)")),
+    # a village cadre's hand in the village's money, public money spent at home (村支书把修路的钱
+    # 揣自己兜里了; 院长拿公家的钱给自己家装修; blind41, blind43)
+    ("discipline", re.compile(r"(?:村支书|村书记|村干部|村会计|村主任|村长|支书).{0,20}"
+                              r"(?:揣|吞|私吞|挪|贪|中饱)|(?:拿|用)公家的钱.{0,10}(?:给自己|装修|买)")),
+    # a lost bag on a train, the station's ramp, a volunteer's hours, a library card, a cable
+    # TV box or a broadband line to be connected (blind41, blind43)
+    ("rail_air", re.compile(r"坐(?:火车|高铁|动车).{0,12}?(?:落|丢|忘)(?:在)?车上|"
+                            r"(?:火车站|高铁站|动车站)(?:那个|的|里)?(?:无障碍|失物招领|候车室|检票|进站口)")),
+    ("archives_heritage", re.compile(r"志愿(?:服务)?时长")),
+    ("culture_tourism", re.compile(r"借书证|图书馆.{0,6}(?:借书|办证|办卡)")),
+    ("power_telecom", re.compile(r"宽带(?:报装|安装|装机)|有线电视|机顶盒")),
     ("justice", re.compile(r"看守所|公益诉讼|检察院|律师.{0,16}投诉|投诉.{0,4}律师|"
+                          r"证明.{0,8}(?:母子|父子|母女|父女|亲属|亲戚)关系|"
                           r"(?:出生|无犯罪记录|学历)公证|(?:做|要做)(?:个)?委托公证|委托公证吗")),
 )
 

@@ -66,6 +66,13 @@ _ACCOUNT = re.compile(r"户名|过户|更名|改名|改成我|开口费|"
                       r"开户(?:费)?.{0,6}?(?:多少|去哪|在哪|咋|怎么|要带|需要)|"
                       r"(?:去哪|在哪|咋|怎么)(?:办|去)?开户|"
                       r"(?:卡|表|灶).{0,10}?(?:充了|充值|到年限|换个位置|挪|移)")
+# The gas company's own service: a prepaid meter that shows no gas (卡里明明买了气，插进去显示
+# 没气; blind43). A connection (开通燃气 is a housing keyword), a leak, a fee forced on the
+# caller (强制, 乱收费: the city's own messages put those with housing) and an estate's works
+# are the departments'.
+_GAS_SERVICE = re.compile(r"(?:燃气|气)表.{0,10}?(?:没气|插进去|读不出|不走|显示)|卡里.{0,6}买了气")
+_GAS_OURS = re.compile("漏|泄漏|味|爆|改造|施工|挖|开发商|交房|乱收费|多收|骗|冒充|强制|不给|"
+                       "投诉|举报")
 # A matter for a department after all.
 _MATTER = re.compile("社保|医保|公积金|养老|失业|工伤|生育|工资|欠薪|税|投诉|举报|反映|乱收费|多收|"
                      "停水|停电|水压|水质|漏|泄漏|不给|欺骗|骗|诈骗|冒充|公检法|安全账户|违法|违规")
@@ -82,6 +89,8 @@ def for_another_service(text: str) -> bool:
         return True
     if (_UTILITY.search(text) and _ACCOUNT.search(text)
             and not re.search("公积金|社保|医保|税|骗|冒充|工资|房东", text)):
+        return True
+    if _GAS_SERVICE.search(text) and not _GAS_OURS.search(text):
         return True
     if _MATTER.search(text):
         return False

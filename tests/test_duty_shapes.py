@@ -13,6 +13,13 @@ from dialog.matcher import Matcher
     # normalised as the matcher sees them: no punctuation
     ("今年的医保费被扣了两次", "fee_trouble"),
     ("拉砂的货车装得冒尖把桥压裂了", "overloaded"),
+    ("县道上坑坑洼洼拉砖的车一过颠得跟跳舞似的", "highway_hole"),
+    ("小区门口那条路有个大坑", "street_hole"),  # a street's: housing
+    ("打出租到酒店他愣是绕了快三十公里", "taxi_detour"),
+    ("送外卖摔断了腿平台说我不是他们的人", "platform_injury"),
+    ("头一回说我缺户口本第二回说缺结婚证就不能一次说清楚吗", "told_piecemeal"),
+    ("第一次给退了一部分听说大病还有第二次的", None),  # a second payment, no papers
+    ("药店让人拿卡去刷给的是洗衣粉和大米", "card_misused"),
     ("工地渣土车超载把小区路压坏了", None),  # a muck truck in town: housing's
     ("有个男的天天在学校门口转悠跟着小女孩", "stalker"),
     ("接电话那个小伙态度太差还挂了我电话", "hotline_trouble"),
@@ -92,7 +99,7 @@ from dialog.matcher import Matcher
     ("公司发我一万的工资只给我报五千我怕影响贷款", "wages_taxed"),
     ("解放路跟新华街交叉口那个大坑好几个骑电动车的摔了", "street_hole"),
     ("解放路公交站旁边那个井盖没了", "street_hole"),
-    ("县道上有个大坑一个礼拜好几辆车在那爆胎", None),  # transport's
+    ("县道上有个大坑一个礼拜好几辆车在那爆胎", "highway_hole"),  # transport's, not street_hole
     ("明明是医保定点医院医生说这个药医保不给报让我们到外面药店自费买", "insurance_refused"),
     ("转诊单开好了到上级医院说不认全按自费算", "insurance_refused"),
     ("住院自费的那部分医保能报吗", None),

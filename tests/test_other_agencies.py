@@ -11,6 +11,14 @@ from dialog.other_agencies import for_another_agency
 
 @pytest.mark.parametrize(("text", "agency"), [
     ("想给我爸办个遗嘱公证要带啥", "justice"),
+    ("我想开个证明证明我跟我妈是母子关系派出所说不开", "justice"),
+    ("我们村支书把修路的钱揣自己兜里了我要实名举报他", "discipline"),
+    ("俺是外地嫁过来的户口迁过来五年了村里分地没我的份", "rural_land"),
+    ("孩子学校要志愿服务时长证明", "archives_heritage"),
+    ("家里有线电视一到晚上就花屏", "power_telecom"),
+    ("加油站旁边有人私自卖散装汽油", "emergency_management"),
+    ("小区门口那个烟酒店卖的中华抽着味儿不对我怀疑是假烟", "tobacco"),
+    ("我想跟对象去领证民政局那边要不要预约", "civil_affairs"),
     ("觉得派出所处理不公想去检察院申诉", "justice"),
     ("律师收了钱啥也不干我要投诉他", "justice"),
     ("跟团旅游导游逼着买玉我要投诉旅行社", "culture_tourism"),

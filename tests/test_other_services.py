@@ -9,6 +9,8 @@ from dialog.other_services import for_another_service
 
 @pytest.mark.parametrize(("text", "other"), [
     ("燃气费交重了能退吗", True),
+    ("我家燃气表卡里明明买了气插进去显示没气", True),
+    ("燃气表到期了要强制换还让我自己掏三百多", False),  # a fee forced: housing's (city)
     ("atm机把我的卡吞了", True),
     # tap water: the water company's
     ("我们楼停水一天了也没个通知", False),  # an outage: the housing bureau's (the city's messages)
