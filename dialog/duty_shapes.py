@@ -68,6 +68,17 @@ writers — each on their own, from the duties alone — agreed on the owner:
 - `told_piecemeal` (gov_service): papers asked for one at a time over several visits (头一回
   说我缺户口本，第二回说缺结婚证…就不能一次说清楚吗; blind41): the service hall's one-time
   notice failed, whatever the papers are.
+- `neighbour_noise` (public_security): neighbours' music, singing or mahjong at night (楼上
+  那家天天半夜两点还在那放音乐蹦跶; blind43): public order, not the building-works noise FAQ.
+- `id_withheld` (hrss): an employer or agency keeping the workers' identity cards (劳务派遣
+  公司把我们的身份证都收走了; blind41): a labour-law breach, not the identity-card FAQ.
+- `fixed_tax` (tax): a small business's fixed tax raised (今年定额税突然从三百涨到八百; blind41).
+- `billing_padded` (medical_insurance): a bill listing care never given and charged to the
+  insurance (出院清单上好几项检查他根本没做过，全给刷了医保; blind23, blind41): the fund's
+  supervision. With the insurance not named (收费清单上好几项检查我根本就没做过) writers gave it
+  to the health bureau (blind16, blind25), and it is left alone.
+- `spoiled_food` (market): food bought or ordered that came mouldy or spoiled (网上订了个蛋糕，
+  拿到手里面都发霉了; blind43).
 - `outbreak` (health): several households or a class ill with fever at once (我们学校一个班二十几
   个孩子同时发烧起疹子; 村里好几家都发烧拉肚子…没人来查; three writers): public health, not food
   safety or the school — unless a meal is named (then it is food poisoning).
@@ -193,8 +204,29 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"视频|网上认识|网友|网上的人",
         r"(?:让我|叫我|要我|让她|让他)(?:马上|赶紧|立刻|先)?(?:转|打钱|汇钱|汇款)|要打钱|要汇钱|"
         r"(?:让我|叫我|要我)(?:马上|赶紧|立刻|先)?(?:打|汇).{1,6}钱|转走了|让我扫码|"
-        r"人也联系不上|提不出来|"
+        r"人也联系不上|提不出来|安全账户|"
         r"转了.{0,8}(?:才反应过来|才发现|才知道)|转了.{0,10}联系不上")),
+    ("neighbour_noise", "public_security", _shape(
+        r"楼上|楼下|隔壁|邻居|对门|对面那家",
+        r"放音乐|音响|蹦跶|蹦迪|唱歌|K歌|卡拉OK|打麻将|搓麻将|划拳|吵吵闹闹|大吵大闹",
+        unless="装修|施工|工地|电钻|砸墙|饭店|餐馆|酒吧|歌厅|KTV|店|厂|广场舞|学校|物业")),
+    ("id_withheld", "hrss", _shape(
+        r"公司|老板|厂里|厂子|劳务|派遣|中介|工地|包工头",
+        r"(?:收走|扣了|扣着|押着|收了|拿走)(?:我们的|我们|我的|工人的)?身份证|"
+        r"身份证.{0,6}(?:被)?(?:公司|老板|厂里)?(?:收走|扣着|扣了|押着)",
+        unless="丢|补办|办理|过期")),
+    ("fixed_tax", "tax", _shape(
+        r"定额税|定额",
+        r"涨|调高|多了|高了|从.{0,6}到",
+        unless="怎么|如何|交多少|在哪交")),
+    ("billing_padded", "medical_insurance", _shape(
+        r"(?:清单|账单|单子|结算单|费用单).{0,40}(?:医保|刷)|(?:医保|刷).{0,40}(?:清单|账单|结算单)",
+        r"(?:根本|一次都|压根|从来)?没(?:有)?做过|一次都没做|根本没做|没用过|没打过|没住过",
+        unless="退款|退钱|商场|网购|快递|外卖")),
+    ("spoiled_food", "market", _shape(
+        r"发霉|长毛|变质|馊了|有虫|吃出",
+        r"蛋糕|面包|月饼|牛奶|酸奶|肉|饭|菜|零食|饮料|食品|吃的|订的|买的",
+        unless="家里放|自己做|冰箱坏")),
     ("work_deposit", "hrss", _shape(
         r"押金|保证金",
         r"干不满|干满|入职|辞职|离职|不干了|干了.{0,3}个月|上班|进厂",

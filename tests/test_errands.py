@@ -10,6 +10,8 @@ from dialog.errands import is_an_errand
 @pytest.mark.parametrize(("text", "errand"), [
     # normalised as the matcher sees them: no 喂, 请问, 吗 or punctuation
     ("帮我叫辆出租车到火车站", True),
+    ("家里卫生间水管爆了水漫了一地你们能派个师傅来修一下不", True),
+    ("家里水管漏了物业不派师傅来修", False),  # the property firm: a complaint
     ("你们能不能帮我介绍个对象我四十二了", True),
     ("孩子上户口前我想先起个好名字你们帮我起一个呗姓王", True),
     ("叫个车去医院", True),

@@ -15,6 +15,11 @@ from dialog.other_agencies import for_another_agency
     ("我们村支书把修路的钱揣自己兜里了我要实名举报他", "discipline"),
     ("俺是外地嫁过来的户口迁过来五年了村里分地没我的份", "rural_land"),
     ("孩子学校要志愿服务时长证明", "archives_heritage"),
+    ("小区地下室说是人防工程物业拿来当车位出租", "civil_air_defence"),
+    ("物业也调解不了听说有那种免费调解的哪儿有啊", "justice"),
+    ("楼道里全是电动车在那充电安全出口都堵死了物业也不管", "fire_brigade"),
+    ("人民公园湖边那个栏杆断了好几根", "forestry_gardens"),
+    ("咱们滨河公园晚上能不能多安几盏灯", None),  # a suggestion
     ("家里有线电视一到晚上就花屏", "power_telecom"),
     ("加油站旁边有人私自卖散装汽油", "emergency_management"),
     ("小区门口那个烟酒店卖的中华抽着味儿不对我怀疑是假烟", "tobacco"),
