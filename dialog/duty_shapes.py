@@ -79,6 +79,15 @@ writers — each on their own, from the duties alone — agreed on the owner:
   to the health bureau (blind16, blind25), and it is left alone.
 - `spoiled_food` (market): food bought or ordered that came mouldy or spoiled (网上订了个蛋糕，
   拿到手里面都发霉了; blind43).
+- `cosmetic_jab` (health): a beauty salon's injection or operation gone wrong (美容院给我鼻子
+  打了一针说是玻尿酸，现在鼻头发黑了; blind37): illegal medical practice.
+- `lottery_rigged` (education): a school place by lottery said to be fixed (初中说是摇号录取，
+  结果…托关系的都进去了; blind40); a car plate or a flat's lottery is left alone.
+- `bus_cut` (transport): a bus or coach service stopped (我们镇上原来有趟车到县城，上个月说停
+  就停了; blind37).
+- `in_person_required` (gov_service): a window that wants the applicant in person who cannot
+  come (窗口说必须本人来，可我爸在医院躺着起不来; blind40); a pension's or a bank's own
+  check is left alone.
 - `outbreak` (health): several households or a class ill with fever at once (我们学校一个班二十几
   个孩子同时发烧起疹子; 村里好几家都发烧拉肚子…没人来查; three writers): public health, not food
   safety or the school — unless a meal is named (then it is food poisoning).
@@ -192,8 +201,10 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
     ("insurance_refused", "medical_insurance", _shape(
         r"医院|医生|住院|出院|转诊|定点|门诊|门特|卫生院|透析",
         r"医保(?:不给|不让|不能)报|不给报|按自费|全自费|只能自费|自费买|自己掏|额度.{0,4}用完|"
-        r"分解住院|重新住|不给走卡|不让走卡|不能走卡|不给刷|不让刷|(?:全|都)(?:是|得)自己出",
-        unless="新生儿|出生|二胎|生了|是这样吗|能报吗|能不能报|怎么报|报多少|可以报吗")),
+        r"分解住院|重新住|不给走卡|不让走卡|不能走卡|不给刷|不让刷|(?:全|都)(?:是|得|要)自己(?:出|掏)|"
+        r"不在(?:医保|报销)?(?:的)?范围",
+        unless="新生儿|出生|二胎|生了|是这样吗|能报吗|能不能报|怎么报|报多少|可以报吗|"
+               "业务员|保险公司|商业保险|防癌险|重疾险")),
     ("card_misused", "medical_insurance", _shape(
         r"医院|诊所|药店|药房|卫生院|住院",
         r"借(?:了)?别人的卡|拿(?:别人|老人|我们|我爸|我妈|我爷爷|我奶奶|我家老人)的卡|套(?:钱|取|了)|冒名|"
@@ -227,6 +238,21 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"发霉|长毛|变质|馊了|有虫|吃出",
         r"蛋糕|面包|月饼|牛奶|酸奶|肉|饭|菜|零食|饮料|食品|吃的|订的|买的",
         unless="家里放|自己做|冰箱坏")),
+    ("cosmetic_jab", "health", _shape(
+        r"美容院|美容店|美容工作室|工作室|美甲店|理发店",
+        r"打了?(?:一)?针|注射|玻尿酸|肉毒|割(?:了)?双眼皮|隆鼻|填充|微整|开眼角|溶脂")),
+    ("lottery_rigged", "education", _shape(
+        r"摇号",
+        r"初中|小学|幼儿园|学校|录取|入学|学位",
+        unless="车牌|购房|买房|小客车|房子")),
+    ("bus_cut", "transport", _shape(
+        r"有趟车|班车|公交|客车|中巴|通村车",
+        r"停运|说停就停|(?:车|班车|公交|客车).{0,4}(?:停了|取消了|不开了)|没车坐",
+        unless="停车场|乱停|停在|停靠|停车费")),
+    ("in_person_required", "gov_service", _shape(
+        r"必须本人|要本人|得本人|本人到场|本人亲自",
+        r"躺着|起不来|住院|瘫|走不了|卧床|动不了|抬着",
+        unless="社保|养老金|医保|公积金|银行|认证")),
     ("work_deposit", "hrss", _shape(
         r"押金|保证金",
         r"干不满|干满|入职|辞职|离职|不干了|干了.{0,3}个月|上班|进厂",
@@ -238,7 +264,7 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
     ("income_withheld", "tax", _shape(
         r"奖金|年终奖|稿费|稿子|劳务费|翻译|带货|直播|兼职|讲课|教书|接活|返聘|做了个.{0,4}活",
         r"扣了?(?:一部分|好几千|好几百|两成|一成|几千|几百|八百|一千|一大块|一大笔)|到手(?:只有|少了|才)|"
-        r"先给扣|代扣|"
+        r"先给扣|代扣|扣了百分之|"
         r"扣掉了",
         unless="老板扣|克扣|罚|迟到|押金|社保|医保|公积金|房租|手续费|退款|订单|汇算|专项")),
     ("sale_taxed", "tax", _shape(
@@ -312,7 +338,7 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
     ("lift_safety", "market", _shape(
         r"电梯|扶梯|升降梯",
         r"关人|困人|关在|困在|把人关|把人困|夹人|绞|溜梯|急停|下坠|掉下来|冲顶|年检|检验|"
-        r"合格证|维保|检查合格|把.{1,6}(?:关|困)了",
+        r"合格证|维保|检查合格|把.{1,6}(?:关|困)了|被(?:关|困)了|卡在.{0,6}中间",
         unless="加装|安装|装电梯|电梯费|广告")),
     ("ride_safety", "market", _shape(
         r"转转车|旋转木马|摩天轮|过山车|游乐设施|大摆锤|碰碰车|海盗船|蹦床|滑索|小火车",

@@ -83,12 +83,20 @@ _OFFICE = re.compile("大厅|政务|服务中心|市民中心|派出所|车管�
                      "公积金|税务")
 
 
+# A trade nearby asked for before the trouble is told (附近有没有修电动车的，车胎扎了推不动了;
+# blind37).
+_TRADE_NEARBY = re.compile(r"(?:附近|周边|周围)(?:有没有|有啥|有什么|哪有|哪里有|哪儿有)"
+                           r"(?:修|卖|配|补|洗|开锁|换)[\u4e00-\u9fff]{1,6}?的(?![人事])")
+
+
 def asks_for_know_how(text: str) -> bool:
     """Does the (normalised) utterance ask for a knack, a road, a good doctor or school,
     whether to see a doctor, what to say or a place nearby, with no matter of ours beside
     it?"""
     if _WAY.search(text) and not (_OFFICE.search(text) or _MATTER.search(text)
                                   or _BY_BUS.search(text)):
+        return True
+    if _TRADE_NEARBY.search(text) and not _MATTER.search(text):
         return True
     found = _ASKS.search(text)
     if found is None or _MATTER.search(text):

@@ -99,7 +99,8 @@ OTHER_AGENCIES: dict[str, str] = {
     # the weather bureau's forecasts
     "weather": r"下不下雨|下雨不|下不下雪|下雪不|天气预报|台风.{0,6}登陆|防雷|避雷针",
     # trees felled in the hills, a park's gates and toilets: forestry and gardens
-    "forestry_gardens": r"偷砍|盗伐|树枝.{0,6}电线|(?:园林|绿化)(?:的人|局|处|队)|杨絮|柳絮|"
+    "forestry_gardens": r"偷砍|盗伐|保护动物|野生动物|树枝.{0,6}电线|"
+                        r"(?:园林|绿化)(?:的人|局|处|队)|杨絮|柳絮|"
                         r"公园.{0,10}(?:锁门|关门|几点开|厕所|卫生间)|"
                         # a park's railings, lamps, benches broken (blind43, two lines)
                         r"公园.{0,12}(?:栏杆|护栏|长椅|椅子|健身器材|公厕).{0,8}(?:断|坏|锁|塌|烂)|"

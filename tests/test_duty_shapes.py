@@ -28,6 +28,13 @@ from dialog.matcher import Matcher
     ("出院清单上好几项检查他根本没做过全给刷了医保", "billing_padded"),
     ("收费清单上好几项检查我根本就没做过", None),  # no insurance named: health's (writers)
     ("网上订了个蛋糕拿到手里面都发霉了", "spoiled_food"),
+    ("美容院给我鼻子打了一针说是玻尿酸现在鼻头发黑了", "cosmetic_jab"),
+    ("初中说是摇号录取结果托关系的都进去了", "lottery_rigged"),
+    ("车牌摇号摇了三年都没中", None),
+    ("我们镇上原来有趟车到县城上个月说停就停了", "bus_cut"),
+    ("窗口说必须本人来可我爸在医院躺着起不来", "in_person_required"),
+    ("我们小区的电梯卡在两层楼中间我被关了四十分钟", "lift_safety"),
+    ("买了个防癌险业务员说啥都能报现在住院了又说不在范围里", None),  # an insurer's
     ("工地渣土车超载把小区路压坏了", None),  # a muck truck in town: housing's
     ("有个男的天天在学校门口转悠跟着小女孩", "stalker"),
     ("接电话那个小伙态度太差还挂了我电话", "hotline_trouble"),

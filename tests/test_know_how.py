@@ -10,6 +10,8 @@ from dialog.know_how import asks_for_know_how
 
 @pytest.mark.parametrize(("text", "know_how"), [
     ("我在步行街口汽车站咋走", True),
+    ("附近有没有修电动车的车胎扎了推不动了", True),
+    ("附近有没有卖假药的举报一下", False),  # a report
     ("开车去机场走哪条路最快", True),
     ("去火车站坐几路车咋走", False),  # a bus route: the FAQ's
     ("想换物业这个程序咋走", False),

@@ -19,6 +19,7 @@ from dialog.other_agencies import for_another_agency
     ("物业也调解不了听说有那种免费调解的哪儿有啊", "justice"),
     ("楼道里全是电动车在那充电安全出口都堵死了物业也不管", "fire_brigade"),
     ("人民公园湖边那个栏杆断了好几根", "forestry_gardens"),
+    ("厂那个大烟囱顶上住了一窝老鹰这是不是保护动物", "forestry_gardens"),
     ("咱们滨河公园晚上能不能多安几盏灯", None),  # a suggestion
     ("家里有线电视一到晚上就花屏", "power_telecom"),
     ("加油站旁边有人私自卖散装汽油", "emergency_management"),
