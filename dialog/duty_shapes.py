@@ -252,7 +252,7 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
     ("in_person_required", "gov_service", _shape(
         r"必须本人|要本人|得本人|本人到场|本人亲自",
         r"躺着|起不来|住院|瘫|走不了|卧床|动不了|抬着",
-        unless="社保|养老金|医保|公积金|银行|认证")),
+        unless="社保|养老金|医保|公积金|银行|认证|派出所|身份证|拍照|护照|驾驶证|户口")),
     ("work_deposit", "hrss", _shape(
         r"押金|保证金",
         r"干不满|干满|入职|辞职|离职|不干了|干了.{0,3}个月|上班|进厂",

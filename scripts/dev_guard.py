@@ -65,6 +65,9 @@ MATCH_FILES = {
     "blind40": DATA / "blind40" / "dev.jsonl",
     "blind41": DATA / "blind41" / "dev.jsonl",
     "blind43": DATA / "blind43" / "dev.jsonl",
+    "blind45": DATA / "blind45" / "dev.jsonl",
+    "blind46": DATA / "blind46" / "dev.jsonl",
+    "blind47": DATA / "blind47" / "dev.jsonl",
 }
 ANSWER_FILES = {
     "answers_blind": DATA / "blind" / "dev.jsonl",
