@@ -205,7 +205,7 @@ LATER_SETS = [
     ("blind42/test.jsonl", 300, set(), set()),
     ("blind43/dev.jsonl", 300, {"b43-190"}, {"b43-190"}),
     ("blind44/test.jsonl", 300, set(), {"b44-131", "b44-186", "b44-297"}),
-    ("blind45/dev.jsonl", 300, set(), {"b45-088", "b45-131", "b45-260"}),
+    ("blind45/dev.jsonl", 300, {"b45-088"}, {"b45-088", "b45-131", "b45-260"}),
     ("blind46/dev.jsonl", 300, set(), set()),
     ("blind47/dev.jsonl", 300, set(), {"b47-117"}),
 ]
