@@ -79,6 +79,8 @@ writers — each on their own, from the duties alone — agreed on the owner:
   to the health bureau (blind16, blind25), and it is left alone.
 - `spoiled_food` (market): food bought or ordered that came mouldy or spoiled (网上订了个蛋糕，
   拿到手里面都发霉了; blind43).
+- `fee_at_tax` (tax): the social insurance fee now paid to the tax bureau (灵活就业的社保费，今年
+  是不是改到税务那边交了; blind39, blind45): the collector's own question.
 - `cosmetic_jab` (health): a beauty salon's injection or operation gone wrong (美容院给我鼻子
   打了一针说是玻尿酸，现在鼻头发黑了; blind37): illegal medical practice.
 - `lottery_rigged` (education): a school place by lottery said to be fixed (初中说是摇号录取，
@@ -182,7 +184,8 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         unless="几点|在哪|地址|怎么走|开门|上班|医院|卫生|学校|派出所|车站|银行|营业厅|社保|医保|"
                "公积金|税务|车管所")),
     ("hotline_trouble", "gov_service", _shape(
-        r"(?:你们|打)(?:这个|这)?(?:热线|12345|号)|接线员|你们(?:这个|这)?电话|"
+        r"(?:你们|打)(?:这个|这)?(?:热线|12345|号)|接线员|你们(?:这个|这)?电话|^热线|"
+        r"热线(?:一直|老是|总是|老)|"
         r"接电话的?(?:那个)?(?:姑娘|小姑娘|人|女的|男的|小伙)|"
         r"打了(?:好几|十几|三四|四五|五六|六七|七八|好|几|两|三|四|五|六|七|八|九|十)(?:回|次|遍)",
         r"挂了|挂断|占线|打不通|排队|排了|转来转去|态度|忙音|都是忙|一直忙|老是忙|听了.{0,8}音乐",
@@ -204,7 +207,7 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"分解住院|重新住|不给走卡|不让走卡|不能走卡|不给刷|不让刷|(?:全|都)(?:是|得|要)自己(?:出|掏)|"
         r"不在(?:医保|报销)?(?:的)?范围",
         unless="新生儿|出生|二胎|生了|是这样吗|能报吗|能不能报|怎么报|报多少|可以报吗|"
-               "业务员|保险公司|商业保险|防癌险|重疾险")),
+               "业务员|保险公司|商业保险|防癌险|重疾险|工伤")),
     ("card_misused", "medical_insurance", _shape(
         r"医院|诊所|药店|药房|卫生院|住院",
         r"借(?:了)?别人的卡|拿(?:别人|老人|我们|我爸|我妈|我爷爷|我奶奶|我家老人)的卡|套(?:钱|取|了)|冒名|"
@@ -216,6 +219,7 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"(?:让我|叫我|要我|让她|让他)(?:马上|赶紧|立刻|先)?(?:转|打钱|汇钱|汇款)|要打钱|要汇钱|"
         r"(?:让我|叫我|要我)(?:马上|赶紧|立刻|先)?(?:打|汇).{1,6}钱|转走了|让我扫码|"
         r"人也联系不上|提不出来|安全账户|"
+        r"(?:让我|叫我|要我|让她|让他)(?:往|向|给)(?:一个|那个|指定的?)?(?:账户|账号|卡)(?:里|上)?(?:转|打|汇)|"
         r"转了.{0,8}(?:才反应过来|才发现|才知道)|转了.{0,10}联系不上")),
     ("neighbour_noise", "public_security", _shape(
         r"楼上|楼下|隔壁|邻居|对门|对面那家",
@@ -238,6 +242,10 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"发霉|长毛|变质|馊了|有虫|吃出",
         r"蛋糕|面包|月饼|牛奶|酸奶|肉|饭|菜|零食|饮料|食品|吃的|订的|买的",
         unless="家里放|自己做|冰箱坏")),
+    ("fee_at_tax", "tax", _shape(
+        r"社保费|医保费|养老保险费|医疗保险费",
+        r"税务",
+        unless="报销")),
     ("cosmetic_jab", "health", _shape(
         r"美容院|美容店|美容工作室|工作室|美甲店|理发店",
         r"打了?(?:一)?针|注射|玻尿酸|肉毒|割(?:了)?双眼皮|隆鼻|填充|微整|开眼角|溶脂")),

@@ -35,7 +35,8 @@ OTHER_AGENCIES: dict[str, str] = {
     "womens_federation": r"妇联|巾帼",
     "trade_union": r"工会",
     # fireworks sold, a permit for them: emergency management's
-    "emergency_management": r"烟花爆竹|卖鞭炮|鞭炮.{0,6}许可|"
+    "emergency_management": r"烟花爆竹|卖鞭炮|鞭炮.{0,6}许可|避难场所|应急避难|地震|受灾|救灾|冰雹|"
+                            r"灾害救助|"
                             r"(?:烟花|鞭炮|炮仗)(?:的)?(?:小)?(?:作坊|厂)|"
                             r"(?:做|造)(?:烟花|鞭炮|炮仗)|散装汽油|私自卖.{0,4}汽油|"
                             r"(?:塑料)?桶装着?卖.{0,4}汽油",
@@ -48,8 +49,10 @@ OTHER_AGENCIES: dict[str, str] = {
                # private debts and inheritance: a court's or a notary's
                r"遗产|继承|(?:房子|房产|老房子?).{0,8}(?:该)?(?:怎么|咋)分|借(?:了)?我.{0,6}(?:块|万|钱)|"
                r"借我点钱|借钱不还|欠钱不还|欠条|借条",
-    "veterans_military": r"征兵|当兵|参军|入伍|退役军人|优抚|烈士|优待证",
-    "culture_tourism": r"旅行社|导游|博物馆|图书馆|网吧|文化馆|演唱会|老年大学|剧本杀|密室逃脱",
+    "veterans_military": r"征兵|当兵|参军|入伍|退役军人|优抚|烈士|优待证|退役士兵|退伍军人|退伍证|"
+                         r"自主就业|退伍回来",
+    "culture_tourism": r"旅行社|导游|博物馆|图书馆|网吧|文化馆|演唱会|老年大学|剧本杀|密室逃脱|"
+                       r"演出许可|营业性演出|小剧场|(?:KTV|歌厅|娱乐场所).{0,10}(?:许可证|执照|正规)",
     "sports": r"马拉松|体育馆|运动会|体育中心|体校|健身器材|健身路径|运动员(?:等级|证)",
     # tobacco retail licences: the tobacco monopoly bureau's
     "tobacco": r"烟草|卖烟.{0,14}(?:证|许可)|假烟",
@@ -65,7 +68,7 @@ OTHER_AGENCIES: dict[str, str] = {
     "power_telecom": r"电线杆|电表|供电所|供电局|国家电网|电力公司|供电公司|宽带|手机信号|运营商|"
                      r"移动公司|联通公司|电信公司|携号转网|营业厅|手机卡|电话卡|有线电视|机顶盒",
     "rail_air": r"火车.{0,8}鸣笛|火车票|高铁票|动车票|机票|航班|12306|铁路局|航空公司|飞机托运|"
-                r"优惠区间|"
+                r"优惠区间|机场停车|"
                 # luggage left on a train: the railway's lost property
                 r"坐(?:火车|高铁|动车).{0,12}?(?:落在|丢在|忘在)",
     "embassy": r"签证|面签|大使馆|领事馆",
@@ -73,21 +76,25 @@ OTHER_AGENCIES: dict[str, str] = {
     "discipline": r"纪委|监委|贪污|受贿|公车私用|开公车|大操大办|公款吃喝",
     "finance": r"征信|股票|炒股|股票账户|证券",
     "archives_heritage": r"(?:知青|下乡|公私合营|五十年代|五几年|六几年|七几年).{0,8}档案|档案馆|"
+                         r"原始.{0,8}档案|建房.{0,6}档案|"
                          r"文物|电视台|西部计划|志愿者",
     "postal": r"邮局|邮政|挂号信|寄信|邮票|邮递员|EMS|ems",
     "lottery": r"彩票|福彩|体彩",
     "commerce": r"消费券",
     # a blocked fire lane is the housing bureau's
     "fire_brigade": r"灭火器|消防检查|消防验收|安全出口|消防栓|消防站|消防队|"
-                    r"消防(?:那一关|安全检查|审批|手续)|过消防",
-    "religion": r"清真|庙里|寺庙|寺里|烧香|烧个香|教堂|清真寺|做礼拜",
+                    r"消防(?:那一关|安全检查|审批|手续)|过消防|消防.{0,6}检查",
+    "religion": r"清真|庙里|寺庙|寺里|烧香|烧个香|教堂|清真寺|做礼拜|传教",
     "statistics": r"人口普查|统计局|常住人口|经济普查|农业普查",
     # property registration (the natural resources bureau's registry): a name added, fixed or
     # a deed reissued; a developer that never got the deed issued is the housing bureau's
     "property_registry": r"(?:换|换成)(?:新的)?不动产证|"
                          r"(?:房产证|不动产证|产权证|房本|土地证).{0,12}(?:加|改|名字|补|丢|找不着|"
                          r"过户|写错)|(?:加|改|补|过户).{0,6}(?:房产证|不动产证|产权证|房本|土地证)|"
-                         r"土地证|宅基地|抵押登记|注销抵押|解押登记",
+                         r"土地证|宅基地|抵押登记|注销抵押|解押登记|不动产登记中心|(?<!婚姻)登记中心|"
+                         r"无房证明|名下有几套房|"
+                         # farmland dug up and sold: the land's
+                         r"基本农田|占用耕地|非法占地|卖土|取土",
     # animal husbandry: a pet's vet or its jab (a person bitten by a dog is the health
     # bureau's)
     "animal_husbandry": _PETS + "|" + _LIVESTOCK,
@@ -104,7 +111,9 @@ OTHER_AGENCIES: dict[str, str] = {
                         r"公园.{0,10}(?:锁门|关门|几点开|厕所|卫生间)|"
                         # a park's railings, lamps, benches broken (blind43, two lines)
                         r"公园.{0,12}(?:栏杆|护栏|长椅|椅子|健身器材|公厕).{0,8}(?:断|坏|锁|塌|烂)|"
-                        r"公园.{0,12}灯.{0,4}(?:不亮|坏)",
+                        r"公园.{0,12}灯.{0,4}(?:不亮|坏)|"
+                        # a tree to be felled needs the gardens' permit (想把它砍了，要找谁批)
+                        r"(?:砍|伐|移)(?:树|掉|了它|了).{0,10}(?:批|审批|许可|手续)",
     "water_resources": r"堤坝|河堤|大坝|防汛|抗旱|水利局|灌溉|水渠|漫过?堤|防洪|"
                        # a river dredged or overflowing (a polluted one is the environment's)
                        r"河道.{0,3}清|清.{0,3}河道|河水.{0,4}(?:漫|涨)|河道(?:里|上).{0,6}(?:盖|建|占)",
@@ -135,7 +144,8 @@ _OURS = re.compile("社保|医保|公积金|养老保险|失业|工伤|工资|�
                    "高中|初中|小学|幼儿园|大学|廉租|公租|生育|怀孕|怀上|二胎|生孩子|出生|烧|焚|小广告|路灯|辐射|基站|"
                    "取缔|搬迁|修建|反对|反映|请求|关于|派出所|公安|警察|报警|民警|交警|违建|违章|"
                    "拆除|业委会|业主委员会|业主大会|贷款|逾期|开发商|交房|卫生|脏|消毒|高利贷|催收|网贷|"
-                   "打人|威胁|上门|拆迁|补偿|告公司|告老板|告单位|招聘|老板(?:扣|欠|拖)")
+                   "打人|威胁|上门|拆迁|补偿|告公司|告老板|告单位|招聘|老板(?:扣|欠|拖)|安全账户|洗钱|"
+                   "射线")
 
 
 # Words that name the other office or its business so plainly that a word of ours beside them
@@ -152,7 +162,8 @@ _DECISIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("trade_union", re.compile(r"工会")),
     ("statistics", re.compile(r"人口普查")),
     ("culture_tourism", re.compile(r"旅行社.{0,10}投诉|投诉.{0,6}旅行社|"
-                                   r"导游.{0,12}(?:不买不让|逼着买|强制购物)")),
+                                   r"导游.{0,12}(?:不买不让|逼|强制购物)|"
+                                   r"网吧.{0,12}未成年|未成年.{0,12}网吧")),
     ("rail_air", re.compile(r"12306")),
     ("rural_land", re.compile(r"外嫁女|(?:嫁出去|嫁过来|嫁到外|外嫁).{0,24}"
                               r"(?:分红|分地|分钱|征地款|补偿款)|"
@@ -169,6 +180,16 @@ _DECISIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
     # a shelter let as parking, free mediation, a neighbourhood committee's certificate, bikes
     # charged on the stairs (blind39, blind43: each beside 物业)
     ("civil_air_defence", re.compile(r"人防")),
+    # a cadre's palm greased, the statistics bureau's figures and returns, funeral costs, a
+    # proselytiser, the party-service centre's hall, a certificate of residence, the fire
+    # brigade asked to a school (blind45)
+    ("discipline", re.compile(r"(?:科长|局长|处长|所长|干部|领导).{0,12}"
+                              r"(?:请他吃饭|送烟|送礼|红包|好处费)")),
+    ("statistics", re.compile(r"统计局(?:公布|发布)|统计报表|联网直报")),
+    ("civil_affairs", re.compile(r"殡葬")),
+    ("religion", re.compile(r"传教")),
+    ("street_office", re.compile(r"党群服务中心|开(?:个|一个|张)?居住证明")),
+    ("fire_brigade", re.compile(r"(?:请|联系)(?:到)?消防(?:员|队)")),
     ("justice", re.compile(r"免费调解|人民调解|调解委员会")),
     ("street_office", re.compile(r"居委会.{0,6}开.{0,4}证明|(?:去|到)居委会开")),
     ("fire_brigade", re.compile(r"安全出口.{0,6}(?:堵|锁)|(?:楼道|走廊).{0,12}电动车.{0,8}充电|"

@@ -29,6 +29,9 @@ from dialog.matcher import Matcher
     ("收费清单上好几项检查我根本就没做过", None),  # no insurance named: health's (writers)
     ("网上订了个蛋糕拿到手里面都发霉了", "spoiled_food"),
     ("美容院给我鼻子打了一针说是玻尿酸现在鼻头发黑了", "cosmetic_jab"),
+    ("灵活就业的社保费今年是不是改到税务那边交了", "fee_at_tax"),
+    ("刚接了个电话说我医保卡被冻结了让我往一个账户转钱", "phone_scam"),
+    ("热线一直占线我打了一上午才打进来", "hotline_trouble"),
     ("初中说是摇号录取结果托关系的都进去了", "lottery_rigged"),
     ("车牌摇号摇了三年都没中", None),
     ("我们镇上原来有趟车到县城上个月说停就停了", "bus_cut"),

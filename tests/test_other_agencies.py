@@ -19,6 +19,14 @@ from dialog.other_agencies import for_another_agency
     ("物业也调解不了听说有那种免费调解的哪儿有啊", "justice"),
     ("楼道里全是电动车在那充电安全出口都堵死了物业也不管", "fire_brigade"),
     ("人民公园湖边那个栏杆断了好几根", "forestry_gardens"),
+    ("举报一个科长吃拿卡要办个证非要我请他吃饭送烟", "discipline"),
+    ("我要举报工作人员吃拿卡要", None),  # the staff-complaint FAQ
+    ("算赔偿要用那个上年度的平均工资统计局公布了没有", "statistics"),
+    ("街道要我开个居住证明我是租房子住的", "street_office"),
+    ("我那个不动产证材料上个礼拜就交到登记中心了想问问啥时候能拿证", "property_registry"),
+    ("小区里有人搞家庭聚会传教天天上门塞传单", "religion"),
+    ("退伍证丢了能补不", "veterans_military"),
+    ("有个人打电话说他是法院的让我把钱转到啥安全账户", None),  # a fraud: the police's
     ("厂那个大烟囱顶上住了一窝老鹰这是不是保护动物", "forestry_gardens"),
     ("咱们滨河公园晚上能不能多安几盏灯", None),  # a suggestion
     ("家里有线电视一到晚上就花屏", "power_telecom"),
