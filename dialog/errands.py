@@ -29,13 +29,14 @@ _MATTER = re.compile("投诉|举报|反映|乱收费|多收|绕路|拒载|不给
 
 # A favour no office does: a match made, a baby named.
 _FAVOUR = re.compile(r"介绍(?:一个|个)?(?:对象|媳妇|老婆|女朋友|男朋友)|"
+                     r"起(?:个|一个)?好名字.{0,12}推荐|"
                      r"(?:帮我|给我|帮忙)起(?:一个|个)?(?:好)?(?:名字|名)|(?:帮我|给我)起一个")
 
 
 # A repair at home (家里卫生间水管爆了…你们能派个师傅来修一下不; blind41): a plumber's job; the
 # property firm or a landlord that will not send one is a complaint.
-_REPAIR = re.compile(r"(?:家里|屋里|卫生间|厨房|厕所).{0,20}?(?:派|叫|找)(?:个|一个)?(?:师傅|人)"
-                     r"(?:来|上门)?(?:修|看)")
+_REPAIR = re.compile(r"(?:家里|屋里|卫生间|厨房|厕所|俺家|我家).{0,20}?(?:派|叫|找)(?:个|一个)?"
+                     r"(?:师傅|人)(?:来|上门)?(?:给)?(?:修|看|通|弄)")
 _REPAIR_OURS = re.compile("物业|开发商|房东|不修|不来|不管|投诉|举报")
 
 

@@ -71,8 +71,9 @@ OTHER_AGENCIES: dict[str, str] = {
                 r"优惠区间|机场停车|"
                 # luggage left on a train: the railway's lost property
                 r"坐(?:火车|高铁|动车).{0,12}?(?:落在|丢在|忘在)",
-    "embassy": r"签证|面签|大使馆|领事馆",
+    "embassy": r"签证|面签|大使馆|领事馆|移民",
     "elections": r"人大代表|选举|选民",
+    "petitions": r"上访|信访",
     "discipline": r"纪委|监委|贪污|受贿|公车私用|开公车|大操大办|公款吃喝",
     "finance": r"征信|股票|炒股|股票账户|证券",
     "archives_heritage": r"(?:知青|下乡|公私合营|五十年代|五几年|六几年|七几年).{0,8}档案|档案馆|"
@@ -101,12 +102,13 @@ OTHER_AGENCIES: dict[str, str] = {
     # farming and forestry: planting, pests, farm subsidies (a fake seed or fertiliser sold
     # is the market regulator's, a complaint)
     "agriculture": r"退耕还林|林业站|林业局|农技站|农机补贴|种粮补贴|耕地补贴|病虫害|"
+                   r"电鱼|炸鱼|毒鱼|"
                    r"种(?:点|些)?(?:核桃|果树|茶树|板栗|药材)",
     # water resources: dikes and flood control (a polluted reservoir is the environment's)
     # the weather bureau's forecasts
     "weather": r"下不下雨|下雨不|下不下雪|下雪不|天气预报|台风.{0,6}登陆|防雷|避雷针",
     # trees felled in the hills, a park's gates and toilets: forestry and gardens
-    "forestry_gardens": r"偷砍|盗伐|保护动物|野生动物|树枝.{0,6}电线|"
+    "forestry_gardens": r"偷砍|盗伐|保护动物|野生动物|野生的|树枝.{0,6}电线|"
                         r"(?:园林|绿化)(?:的人|局|处|队)|杨絮|柳絮|"
                         r"公园.{0,10}(?:锁门|关门|几点开|厕所|卫生间)|"
                         # a park's railings, lamps, benches broken (blind43, two lines)
@@ -180,6 +182,10 @@ _DECISIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
     # a shelter let as parking, free mediation, a neighbourhood committee's certificate, bikes
     # charged on the stairs (blind39, blind43: each beside 物业)
     ("civil_air_defence", re.compile(r"人防")),
+    # a prison visit, a palace's tickets, a petition (blind47)
+    ("justice", re.compile(r"监狱|服刑|探监")),
+    ("culture_tourism", re.compile(r"故宫|景区门票|门票.{0,6}预约")),
+    ("petitions", re.compile(r"上访|信访")),
     # a cadre's palm greased, the statistics bureau's figures and returns, funeral costs, a
     # proselytiser, the party-service centre's hall, a certificate of residence, the fire
     # brigade asked to a school (blind45)

@@ -30,6 +30,21 @@ from dialog.matcher import Matcher
     ("网上订了个蛋糕拿到手里面都发霉了", "spoiled_food"),
     ("美容院给我鼻子打了一针说是玻尿酸现在鼻头发黑了", "cosmetic_jab"),
     ("灵活就业的社保费今年是不是改到税务那边交了", "fee_at_tax"),
+    ("我家车的牌子前天晚上被人卸走了一块", "plate_stolen"),
+    ("有人把车堵在我家车库门口车上留的电话打不通", "car_blocking"),
+    ("隔壁养了条大狼狗上个月还咬了楼下的小孩他们家也不拴", "dog_nuisance"),
+    ("被狗咬了要打啥针", None),  # a jab: health's
+    ("户口本上名字写错了一个字上学报名学籍对不上", "name_wrong"),
+    ("孩子出生证明上名字写错了一个字", None),  # the hospital's certificate: health's
+    ("老板跟我们签的合同一直锁在他抽屉里我们手上一份都没有", "contract_withheld"),
+    ("有人说能给查男女收三千块", None),  # no pregnancy named
+    ("老婆怀孕六个月了有人说能给查男女", "fetal_sex"),
+    ("我在美容院办了一万多的卡才做了两次店门口就贴了转让", "prepaid_gone"),
+    ("药房不要医生的单子就卖抗生素", "rx_drugs"),
+    ("超过十五天没交罚款会有滞纳金吗", None),  # a traffic fine's
+    ("路边招手三辆车都不拉说不顺路", "taxi_refusal"),
+    ("我家井里打上来的水有股汽油味", "well_water"),
+    ("职业学校第二年就把他们送去厂里流水线干活", "school_labour"),
     ("刚接了个电话说我医保卡被冻结了让我往一个账户转钱", "phone_scam"),
     ("热线一直占线我打了一上午才打进来", "hotline_trouble"),
     ("初中说是摇号录取结果托关系的都进去了", "lottery_rigged"),

@@ -26,6 +26,9 @@ from dialog.other_agencies import for_another_agency
     ("我那个不动产证材料上个礼拜就交到登记中心了想问问啥时候能拿证", "property_registry"),
     ("小区里有人搞家庭聚会传教天天上门塞传单", "religion"),
     ("退伍证丢了能补不", "veterans_military"),
+    ("我儿子在监狱里服刑想问一下家属探视要怎么预约", "justice"),
+    ("我要上访我的事情十年了没解决", "petitions"),
+    ("河里有人拿电瓶电鱼小鱼苗都死了", "agriculture"),
     ("有个人打电话说他是法院的让我把钱转到啥安全账户", None),  # a fraud: the police's
     ("厂那个大烟囱顶上住了一窝老鹰这是不是保护动物", "forestry_gardens"),
     ("咱们滨河公园晚上能不能多安几盏灯", None),  # a suggestion
