@@ -81,6 +81,8 @@ writers — each on their own, from the duties alone — agreed on the owner:
   拿到手里面都发霉了; blind43).
 - `fee_at_tax` (tax): the social insurance fee now paid to the tax bureau (灵活就业的社保费，今年
   是不是改到税务那边交了; blind39, blind45): the collector's own question.
+- `name_change` (public_security: 想给儿子改个名字…去哪改; 给孩子改个名，那个字太生僻; blind43,
+  blind46) and `commute_injury` (hrss: 下班…路上被车撞了…公司说路上出的事他们不管; blind46).
 - Fourteen more from blind46 and blind47 (twenty-seventh session), each a matter no keyword
   names: `plate_stolen`, `drugs_grown`, `car_blocking`, `dog_nuisance`, `street_fight` and
   `name_wrong` (public_security: 车的牌子被人卸走了, 阳台上种…罂粟, 有人把车堵在我家车库门口，
@@ -307,6 +309,14 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
     ("school_labour", "education", _shape(
         r"职业学校|职校|中专|技校|学校",
         r"送(?:去|到)?(?:厂里|工厂|流水线)|实习.{0,10}(?:流水线|厂里|干活)|顶岗")),
+    ("name_change", "public_security", _shape(
+        r"改(?:个)?名(?:字)?",
+        r"孩子|儿子|女儿|娃|闺女|去哪|哪里|怎么|咋|生僻|太土|嫌",
+        unless="公司|企业|店名|营业执照|字号|商标|学校名|微信|网名|账号|QQ|群")),
+    ("commute_injury", "hrss", _shape(
+        r"上班路上|下班路上|上下班(?:路上)?|回家路上",
+        r"(?:公司|单位|厂里|老板).{0,12}(?:不管|不算|不认|不给)",
+        unless="公交|地铁|出租|网约车|司机")),
     ("cosmetic_jab", "health", _shape(
         r"美容院|美容店|美容工作室|工作室|美甲店|理发店|美容医院|整形医院",
         r"打了?(?:一)?针|注射|玻尿酸|肉毒|割(?:了)?双眼皮|隆鼻|填充|微整|开眼角|溶脂|"

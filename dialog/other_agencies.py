@@ -52,7 +52,7 @@ OTHER_AGENCIES: dict[str, str] = {
     "veterans_military": r"征兵|当兵|参军|入伍|退役军人|优抚|烈士|优待证|退役士兵|退伍军人|退伍证|"
                          r"自主就业|退伍回来",
     "culture_tourism": r"旅行社|导游|博物馆|图书馆|网吧|文化馆|演唱会|老年大学|剧本杀|密室逃脱|"
-                       r"演出许可|营业性演出|小剧场|(?:KTV|歌厅|娱乐场所).{0,10}(?:许可证|执照|正规)",
+                       r"演出许可|营业性演出|小剧场|(?:KTV|ktv|歌厅|娱乐场所).{0,10}(?:许可证|执照|正规)",
     "sports": r"马拉松|体育馆|运动会|体育中心|体校|健身器材|健身路径|运动员(?:等级|证)",
     # tobacco retail licences: the tobacco monopoly bureau's
     "tobacco": r"烟草|卖烟.{0,14}(?:证|许可)|假烟",
@@ -126,7 +126,7 @@ OTHER_AGENCIES: dict[str, str] = {
 _HOLDS_OURS = re.compile(_PETS + "|" + _LIVESTOCK + r"|老年大学|发了?工资我?就?还|委托公证|"
                          r"烧(?:个|炷|柱)?香|"
                          # a hukou book to bring along is no hukou matter (结婚证…要带户口本不)
-                         r"要?带(?:上)?户口本|"
+                         r"要?带(?:上)?户口本|(?:直接)?拿(?:着)?户口本(?:过去|去)|"
                          # a licence already held, another permit asked (除了营业执照还得办啥);
                          # a vote by proxy; a grid worker's visit; customs' duty on a parcel; an
                          # arbitration award to be enforced by the court
@@ -186,6 +186,9 @@ _DECISIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("justice", re.compile(r"监狱|服刑|探监")),
     ("culture_tourism", re.compile(r"故宫|景区门票|门票.{0,6}预约")),
     ("petitions", re.compile(r"上访|信访")),
+    # pesticide that burnt the crop (农药，打了以后我家的菜全烧死了; 除草剂…把我家麦苗全给除死了;
+    # blind43, blind45)
+    ("agriculture", re.compile(r"(?:农药|除草剂|杀虫剂).{0,16}(?:烧死|除死|打死|药死|全死)")),
     # a cadre's palm greased, the statistics bureau's figures and returns, funeral costs, a
     # proselytiser, the party-service centre's hall, a certificate of residence, the fire
     # brigade asked to a school (blind45)

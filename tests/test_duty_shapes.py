@@ -31,6 +31,9 @@ from dialog.matcher import Matcher
     ("美容院给我鼻子打了一针说是玻尿酸现在鼻头发黑了", "cosmetic_jab"),
     ("灵活就业的社保费今年是不是改到税务那边交了", "fee_at_tax"),
     ("我家车的牌子前天晚上被人卸走了一块", "plate_stolen"),
+    ("想给儿子改个名字他上初中了嫌名字土去哪改", "name_change"),
+    ("公司想改个名字要去哪办", None),  # a company's: the registry's
+    ("下班骑电动车回家路上被车撞了公司说路上出的事他们不管", "commute_injury"),
     ("有人把车堵在我家车库门口车上留的电话打不通", "car_blocking"),
     ("隔壁养了条大狼狗上个月还咬了楼下的小孩他们家也不拴", "dog_nuisance"),
     ("被狗咬了要打啥针", None),  # a jab: health's

@@ -29,6 +29,8 @@ from dialog.other_agencies import for_another_agency
     ("我儿子在监狱里服刑想问一下家属探视要怎么预约", "justice"),
     ("我要上访我的事情十年了没解决", "petitions"),
     ("河里有人拿电瓶电鱼小鱼苗都死了", "agriculture"),
+    ("那个农药打了以后我家的菜全烧死了卖药的说是我兑多了", "agriculture"),
+    ("阿拉小区楼下新开了个ktv有没有许可证的", "culture_tourism"),
     ("有个人打电话说他是法院的让我把钱转到啥安全账户", None),  # a fraud: the police's
     ("厂那个大烟囱顶上住了一窝老鹰这是不是保护动物", "forestry_gardens"),
     ("咱们滨河公园晚上能不能多安几盏灯", None),  # a suggestion
