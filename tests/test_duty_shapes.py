@@ -32,6 +32,13 @@ from dialog.matcher import Matcher
     ("灵活就业的社保费今年是不是改到税务那边交了", "fee_at_tax"),
     ("我家车的牌子前天晚上被人卸走了一块", "plate_stolen"),
     ("想给儿子改个名字他上初中了嫌名字土去哪改", "name_change"),
+    ("下水道堵了马路上污水往外冒臭得很", "sewer_overflow"),
+    ("我家马桶堵了有没有通下水道的师傅电话", None),
+    ("化肥买回来撒地里庄稼一点不见长拿去化验含量不对", "fertiliser_fake"),
+    ("换煤气罐的罐子都锈得不成样了还给灌气", "gas_cylinder"),
+    ("村小那个老师上课老喝酒还打孩子", "teacher_conduct"),
+    ("我是学校的代课老师当初说好的入编一直没消息", "substitute_teacher"),
+    ("村小的代课老师工资半年没发了", "substitute_teacher"),
     ("公司想改个名字要去哪办", None),  # a company's: the registry's
     ("下班骑电动车回家路上被车撞了公司说路上出的事他们不管", "commute_injury"),
     ("有人把车堵在我家车库门口车上留的电话打不通", "car_blocking"),

@@ -29,6 +29,11 @@ from dialog.other_agencies import for_another_agency
     ("我儿子在监狱里服刑想问一下家属探视要怎么预约", "justice"),
     ("我要上访我的事情十年了没解决", "petitions"),
     ("河里有人拿电瓶电鱼小鱼苗都死了", "agriculture"),
+    ("有个科长收了我五千块钱说帮我把营业执照办下来", "discipline"),
+    ("村里修路每家摊派五百块不交的话说以后不给开证明", "discipline"),
+    ("律师收了我两万块钱啥也没干电话也不接我要投诉他", "justice"),
+    ("那个优待证办下来了能坐公交免费吗", "veterans_military"),
+    ("听说区里在招社区工作者年龄限制是多少岁", None),  # a job: hrss's
     ("那个农药打了以后我家的菜全烧死了卖药的说是我兑多了", "agriculture"),
     ("阿拉小区楼下新开了个ktv有没有许可证的", "culture_tourism"),
     ("有个人打电话说他是法院的让我把钱转到啥安全账户", None),  # a fraud: the police's
