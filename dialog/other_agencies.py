@@ -153,73 +153,64 @@ _OURS = re.compile("社保|医保|公积金|养老保险|失业|工伤|工资|�
 # Words that name the other office or its business so plainly that a word of ours beside them
 # does not make the call ours (天天开公车接他孙子上下学 is no school matter; 妇联能管不 names the
 # women's federation; 户口迁出去了，宅基地还算俺的不 is the land's).
-_DECISIVE: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("discipline", re.compile(r"公车私用|开公车(?:接|送)|公款吃喝")),
-    ("fire_brigade", re.compile(r"参观消防(?:站|队)|消防(?:站|队)参观|灭火器")),
-    ("street_office", re.compile(r"网格员(?:天天|老是|总)?上门")),
-    ("archives_heritage", re.compile(r"西部计划")),
-    ("womens_federation", re.compile(r"妇联")),
-    ("property_registry", re.compile(r"宅基地")),
-    ("civil_affairs", re.compile(r"收养登记|高龄补贴|高龄津贴")),
-    ("trade_union", re.compile(r"工会")),
-    ("statistics", re.compile(r"人口普查")),
-    ("culture_tourism", re.compile(r"旅行社.{0,10}投诉|投诉.{0,6}旅行社|"
-                                   r"导游.{0,12}(?:不买不让|逼|强制购物)|"
-                                   r"网吧.{0,12}未成年|未成年.{0,12}网吧")),
-    ("rail_air", re.compile(r"12306")),
-    ("rural_land", re.compile(r"外嫁女|(?:嫁出去|嫁过来|嫁到外|外嫁).{0,24}"
-                              r"(?:分红|分地|分钱|征地款|补偿款)|"
-                              r"(?:分红|分地|分钱).{0,24}(?:嫁出去|嫁过来)")),
-    # a village cadre's hand in the village's money, public money spent at home (村支书把修路的钱
-    # 揣自己兜里了; 院长拿公家的钱给自己家装修; blind41, blind43)
-    ("discipline", re.compile(r"(?:村支书|村书记|村干部|村会计|村主任|村长|支书).{0,20}"
-                              r"(?:揣|吞|私吞|挪|贪|中饱)|(?:拿|用)公家的钱.{0,10}(?:给自己|装修|买)")),
-    # a lost bag on a train, the station's ramp, a volunteer's hours, a library card, a cable
-    # TV box or a broadband line to be connected (blind41, blind43)
-    ("rail_air", re.compile(r"坐(?:火车|高铁|动车).{0,12}?(?:落|丢|忘)(?:在)?车上|"
-                            r"(?:火车站|高铁站|动车站)(?:那个|的|里)?(?:无障碍|失物招领|候车室|检票|进站口)")),
-    ("archives_heritage", re.compile(r"志愿(?:服务)?时长")),
-    # a shelter let as parking, free mediation, a neighbourhood committee's certificate, bikes
-    # charged on the stairs (blind39, blind43: each beside 物业)
-    ("civil_air_defence", re.compile(r"人防")),
-    # a prison visit, a palace's tickets, a petition (blind47)
-    ("justice", re.compile(r"监狱|服刑|探监")),
-    ("culture_tourism", re.compile(r"故宫|景区门票|门票.{0,6}预约")),
-    ("petitions", re.compile(r"上访|信访")),
-    # pesticide that burnt the crop (农药，打了以后我家的菜全烧死了; 除草剂…把我家麦苗全给除死了;
-    # blind43, blind45)
-    ("agriculture", re.compile(r"(?:农药|除草剂|杀虫剂).{0,16}(?:烧死|除死|打死|药死|全死)")),
-    # a cadre's palm greased, the statistics bureau's figures and returns, funeral costs, a
-    # proselytiser, the party-service centre's hall, a certificate of residence, the fire
-    # brigade asked to a school (blind45)
-    ("discipline", re.compile(r"(?:科长|局长|处长|所长|干部|领导).{0,12}"
-                              r"(?:请他吃饭|送烟|送礼|红包|好处费)|"
-                              r"(?:科长|局长|处长|所长|干部|领导)收了?(?:我)?.{0,6}(?:钱|块)|"
-                              r"(?:干部|书记|局长|领导|村长|主任).{0,20}摆了?.{0,6}桌|摊派")),
-    # more of blind39's: a fire risk in a workshop, the street's activity room, relief goods,
-    # an autistic child's aid, a veteran's card, a couple's registration
-    ("fire_brigade", re.compile(r"(?:火星|电焊).{0,16}(?:油漆桶|汽油|易燃|煤气罐)")),
-    ("street_office", re.compile(r"老年活动室.{0,10}(?:锁|关|不开)|活动室.{0,6}锁")),
-    ("civil_affairs", re.compile(r"困难户.{0,12}(?:米面油|慰问|救助)|"
-                                 r"(?:米面油|慰问品).{0,10}没领到|"
-                                 r"(?:对象|女朋友|男朋友|未婚妻|未婚夫).{0,8}领证")),
-    ("disabled_persons", re.compile(r"(?:自闭症|孤独症).{0,40}(?:补助|补贴)")),
-    ("veterans_military", re.compile(r"优待证")),
-    ("statistics", re.compile(r"统计局(?:公布|发布)|统计报表|联网直报")),
-    ("civil_affairs", re.compile(r"殡葬")),
-    ("religion", re.compile(r"传教")),
-    ("street_office", re.compile(r"党群服务中心|开(?:个|一个|张)?居住证明")),
-    ("fire_brigade", re.compile(r"(?:请|联系)(?:到)?消防(?:员|队)")),
-    ("justice", re.compile(r"免费调解|人民调解|调解委员会")),
-    ("street_office", re.compile(r"居委会.{0,6}开.{0,4}证明|(?:去|到)居委会开")),
-    ("fire_brigade", re.compile(r"安全出口.{0,6}(?:堵|锁)|(?:楼道|走廊).{0,12}电动车.{0,8}充电|"
-                                r"电动车.{0,12}(?:楼道|走廊).{0,8}充电")),
-    ("culture_tourism", re.compile(r"借书证|图书馆.{0,6}(?:借书|办证|办卡)")),
-    ("power_telecom", re.compile(r"宽带(?:报装|安装|装机)|有线电视|机顶盒")),
-    ("justice", re.compile(r"看守所|公益诉讼|检察院|律师.{0,30}投诉|投诉.{0,4}律师|"
-                          r"证明.{0,8}(?:母子|父子|母女|父女|亲属|亲戚)关系|"
-                          r"(?:出生|无犯罪记录|学历)公证|(?:做|要做)(?:个)?委托公证|委托公证吗")),
-)
+_DECISIVE_WORDS: dict[str, tuple[str, ...]] = {
+    "discipline": (
+        r"公车私用|开公车(?:接|送)|公款吃喝",
+        # a village cadre's hand in the village's money, public money spent at home, a palm
+        # greased, a banquet, a levy (村支书把修路的钱揣自己兜里了; 院长拿公家的钱给自己家装修;
+        # 科长…非要我请他吃饭送烟; blind39, blind41, blind43, blind45)
+        r"(?:村支书|村书记|村干部|村会计|村主任|村长|支书).{0,20}(?:揣|吞|私吞|挪|贪|中饱)|"
+        r"(?:拿|用)公家的钱.{0,10}(?:给自己|装修|买)",
+        r"(?:科长|局长|处长|所长|干部|领导).{0,12}(?:请他吃饭|送烟|送礼|红包|好处费)|"
+        r"(?:科长|局长|处长|所长|干部|领导)收了?(?:我)?.{0,6}(?:钱|块)|"
+        r"(?:干部|书记|局长|领导|村长|主任).{0,20}摆了?.{0,6}桌|摊派"),
+    "fire_brigade": (
+        r"参观消防(?:站|队)|消防(?:站|队)参观|灭火器|(?:请|联系)(?:到)?消防(?:员|队)",
+        # sparks by paint, a blocked exit, bikes charged on the stairs (blind39, blind43)
+        r"(?:火星|电焊).{0,16}(?:油漆桶|汽油|易燃|煤气罐)|安全出口.{0,6}(?:堵|锁)|"
+        r"(?:楼道|走廊).{0,12}电动车.{0,8}充电|电动车.{0,12}(?:楼道|走廊).{0,8}充电"),
+    "street_office": (
+        r"网格员(?:天天|老是|总)?上门|党群服务中心|开(?:个|一个|张)?居住证明|"
+        r"居委会.{0,6}开.{0,4}证明|(?:去|到)居委会开|老年活动室.{0,10}(?:锁|关|不开)|活动室.{0,6}锁",),
+    "archives_heritage": (r"西部计划|志愿(?:服务)?时长",),
+    "womens_federation": (r"妇联",),
+    "property_registry": (r"宅基地",),
+    "civil_affairs": (
+        r"收养登记|高龄补贴|高龄津贴|殡葬",
+        # relief goods, a couple's registration (blind39)
+        r"困难户.{0,12}(?:米面油|慰问|救助)|(?:米面油|慰问品).{0,10}没领到|"
+        r"(?:对象|女朋友|男朋友|未婚妻|未婚夫).{0,8}领证"),
+    "trade_union": (r"工会",),
+    "statistics": (r"人口普查|统计局(?:公布|发布)|统计报表|联网直报",),
+    "culture_tourism": (
+        r"旅行社.{0,10}投诉|投诉.{0,6}旅行社|导游.{0,12}(?:不买不让|逼|强制购物)",
+        r"网吧.{0,12}未成年|未成年.{0,12}网吧|故宫|景区门票|门票.{0,6}预约|"
+        r"借书证|图书馆.{0,6}(?:借书|办证|办卡)"),
+    "rail_air": (
+        r"12306",
+        # a bag left on a train, the station's ramp (blind41, blind43)
+        r"坐(?:火车|高铁|动车).{0,12}?(?:落|丢|忘)(?:在)?车上|"
+        r"(?:火车站|高铁站|动车站)(?:那个|的|里)?(?:无障碍|失物招领|候车室|检票|进站口)"),
+    "rural_land": (
+        r"外嫁女|(?:嫁出去|嫁过来|嫁到外|外嫁).{0,24}(?:分红|分地|分钱|征地款|补偿款)|"
+        r"(?:分红|分地|分钱).{0,24}(?:嫁出去|嫁过来)",),
+    # a shelter let as parking (blind43: beside 物业)
+    "civil_air_defence": (r"人防",),
+    "petitions": (r"上访|信访",),
+    # pesticide that burnt the crop (农药，打了以后我家的菜全烧死了; blind43, blind45)
+    "agriculture": (r"(?:农药|除草剂|杀虫剂).{0,16}(?:烧死|除死|打死|药死|全死)",),
+    "disabled_persons": (r"(?:自闭症|孤独症).{0,40}(?:补助|补贴)",),
+    "veterans_military": (r"优待证",),
+    "religion": (r"传教",),
+    "power_telecom": (r"宽带(?:报装|安装|装机)|有线电视|机顶盒",),
+    "justice": (
+        r"看守所|公益诉讼|检察院|律师.{0,30}投诉|投诉.{0,4}律师|监狱|服刑|探监|"
+        r"免费调解|人民调解|调解委员会",
+        r"证明.{0,8}(?:母子|父子|母女|父女|亲属|亲戚)关系|"
+        r"(?:出生|无犯罪记录|学历)公证|(?:做|要做)(?:个)?委托公证|委托公证吗"),
+}
+_DECISIVE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (office, re.compile("|".join(words))) for office, words in _DECISIVE_WORDS.items())
 
 
 def for_another_agency(text: str) -> str | None:
