@@ -125,6 +125,10 @@ _RULES: tuple[Rewrite, ...] = (
     (re.compile(r"低利息的(?:房贷|贷款)"), "公积金贷款"),
     (re.compile(r"国家那笔购置的钱|购置的钱"), "车辆购置税"),
     (re.compile(r"((?:出院|住院|看病|医院).{0,20}?)单子(?:的)?钱"), r"\1报销的钱"),
+    # round 9 (blind23): a flat cut into rooms to let, prices not marked, tax not paid at all
+    (re.compile(r"隔成了?.{0,4}(?:小间|隔间)"), "群租房"),
+    (re.compile(r"(?:啥价|价格|价钱)(?:都)?不标"), "没有明码标价"),
+    (re.compile(r"一分(?:钱)?税(?:都)?不交"), "偷税漏税"),
     # a driving lesson (两个月了我就摸过一次车; blind41) and a price tag (吊牌写的六百九; blind41)
     (re.compile(r"摸(?:过|了)(?:一次|一回|两次|两回|几次|几回)车"), "练了一次车"),
     (re.compile(r"吊牌(?:上)?(?:写的|标的|写着|标着)"), "标价"),

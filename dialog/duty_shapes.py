@@ -81,6 +81,10 @@ writers — each on their own, from the duties alone — agreed on the owner:
   拿到手里面都发霉了; blind43).
 - `fee_at_tax` (tax): the social insurance fee now paid to the tax bureau (灵活就业的社保费，今年
   是不是改到税务那边交了; blind39, blind45): the collector's own question.
+- Round 9 (blind13, blind23, blind25): `illegal_practice` (health: 摆摊说是祖传秘方…给老人扎针放血),
+  `school_refund` (education: 幼儿园一次收了一学期的钱…不给退), `work_hurt` (hrss: 搬货被铁架子砸了
+  腰，老板…一分钱不给), `bus_stop_wanted` (transport: 小区周围莫得一个车站，能不能让车往这边绕一下),
+  `bait_price` (market: 剪个头进门说三十八，剪完收我三百九十八).
 - Round 8 (blind21, blind29, blind40): `theft` and `hit_and_run` (police: 钱包在7路车上被人掏了;
   喝醉的司机…把我家院墙撞塌了就跑了), `cure_claims` (market: 美容院…说能把她的老寒腿治好; 摆摊卖
   什么神药，说吃了血糖立马降), `hotel_hygiene` (health: 小旅馆床单从来不换…起了一片红疹子),
@@ -236,6 +240,7 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
     ("card_misused", "medical_insurance", _shape(
         r"医院|诊所|药店|药房|卫生院|住院",
         r"借(?:了)?别人的卡|拿(?:别人|老人|我们|大家|我爸|我妈|我爷爷|我奶奶|我家老人)的卡|"
+        r"(?:医保)?卡留下|"
         r"套(?:钱|取|了)|冒名|"
         r"给的是.{0,6}(?:米|油|洗衣粉|日用品)|刷.{0,6}(?:换|买)(?:米|油|洗衣粉|日用品)",
         unless="怎么|能不能报|报多少")),
@@ -341,6 +346,26 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
     ("substitute_teacher", "education", _shape(
         r"代课老师|代课的|民办老师|临聘老师|代课",
         r"工资|入编|编制|没发|拖欠")),
+    ("illegal_practice", "health", _shape(
+        r"扎针|放血|针灸|正骨|打吊瓶|输液",
+        r"摆摊|祖传|秘方|游医|没有执照|无证|走街串巷")),
+    ("school_refund", "education", _shape(
+        r"幼儿园|学校|托管|早教",
+        r"不给退|不退|不肯退",
+        unless="驾校|学车|健身|美容")),
+    ("work_hurt", "hrss", _shape(
+        r"(?:厂里|工地|车间|干活|上班|搬货).{0,12}(?:砸|摔|压|轧|切|烫|伤)",
+        r"(?:老板|厂里|公司|包工头).{0,12}(?:不给|不管|不认|一分钱不)",
+        unless="医保|报销|工伤")),
+    ("bus_stop_wanted", "transport", _shape(
+        r"车站|公交站|站点|公交",
+        r"(?:没有|莫得|没)(?:一个)?(?:车站|公交站)|(?:没有|莫得)(?:一个)?站(?!稳)|"
+        r"(?:让|把)车.{0,4}(?:绕|开过来|改道)|"
+        r"加(?:个)?站|增设",
+        unless="火车站|高铁站|加油站")),
+    ("bait_price", "market", _shape(
+        r"理发|剪(?:个)?头|洗头|美发|按摩|足疗|推拿|洗车",
+        r"收(?:了)?我.{0,4}(?:百|千)|结账(?:变成|时)|(?:进门|之前)说.{0,8}(?:收|结)")),
     ("theft", "public_security", _shape(
         r"被(?:人)?(?:掏|偷|扒)(?!偷)|小偷|扒手|偷走|掏走",
         r"钱包|手机|包|钱|证件|电动车|自行车|摩托",
@@ -451,7 +476,7 @@ DUTY_SHAPES: tuple[tuple[str, str, Rules], ...] = (
         r"跟着|尾随|摸|搂|偷拍|拍照")),
     ("street_hole", "housing", _shape(
         r"路|街|路口|人行道",
-        r"大坑|深坑|塌陷|塌了个|井盖(?:没了|丢了|坏了|掉了|不见了|被偷)",
+        r"大坑|深坑|塌陷|塌了个|井盖(?:没了|丢了|坏了|掉了|不见了|被偷|缺)",
         unless="省道|县道|国道|公路|高速|乡道|村道|山路|服务区|村|镇|县城|乡")),
     ("highway_hole", "transport", _shape(
         r"国道|省道|县道|乡道|村道|公路|县城到|到县城|镇上那条|去镇上|县里到|乡里那条",

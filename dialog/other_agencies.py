@@ -53,7 +53,8 @@ OTHER_AGENCIES: dict[str, str] = {
                          r"自主就业|退伍回来",
     "culture_tourism": r"旅行社|导游|博物馆|图书馆|网吧|文化馆|演唱会|老年大学|剧本杀|密室逃脱|"
                        r"演出许可|营业性演出|小剧场|(?:KTV|ktv|歌厅|娱乐场所).{0,10}(?:许可证|执照|正规)",
-    "sports": r"马拉松|体育馆|运动会|体育中心|体校|健身器材|健身路径|运动员(?:等级|证)",
+    "sports": r"马拉松|体育馆|运动会|体育中心|体校|健身器材|健身路径|运动员(?:等级|证)|"
+              r"乒乓球台|篮球场|羽毛球场",
     # tobacco retail licences: the tobacco monopoly bureau's
     "tobacco": r"烟草|卖烟.{0,14}(?:证|许可)|假烟",
     "customs": r"海关",

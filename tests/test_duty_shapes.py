@@ -34,6 +34,13 @@ from dialog.matcher import Matcher
     ("想给儿子改个名字他上初中了嫌名字土去哪改", "name_change"),
     ("下水道堵了马路上污水往外冒臭得很", "sewer_overflow"),
     ("钱包在7路车上被人掏了里头有八百块钱", "theft"),
+    ("小区里有人摆摊说是祖传秘方包治百病还给老人扎针放血", "illegal_practice"),
+    ("幼儿园一次收了一学期的钱孩子只去了一个礼拜就病了不给退", "school_refund"),
+    ("俺在厂里搬货被铁架子砸了腰老板说是俺自己不小心一分钱不给", "work_hurt"),
+    ("我在厂里干活手指头被机器轧断了老板死活不给报工伤", None),  # the work-injury FAQ's
+    ("新搬的小区周围莫得一个车站能不能让车往这边绕一下", "bus_stop_wanted"),
+    ("公交司机看我们老年人还没站稳就开车", None),
+    ("剪个头进门说三十八剪完收我三百九十八", "bait_price"),
     ("我的手机套餐被偷偷改成了一百九十九的", None),
     ("哎呀我妈的卡被人偷了里头还有钱呢", None),  # a card lost: its reissue FAQ
     ("喝醉的司机开车把我家院墙撞塌了就跑了", "hit_and_run"),
