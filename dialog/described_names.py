@@ -20,6 +20,8 @@ from dialog.rewrites import Rewrite, rewrite
 __all__ = ["name_described_things"]
 
 _FOR_HOUSING = re.compile("补贴|公租|廉租|保障房|租金|房租|租房")
+# a business started, which makes a cheap loan or support money the start-up scheme's
+_BUSINESS = r"(?:创业|干事业|开(?:个)?(?:小)?(?:店|厂|公司|饭馆|饭店)|做(?:点)?生意|自己干)"
 # whose family book it is (娘家那个本子, 我们家那个本上)
 _HOMES = "娘家|婆家|老家|我们家|俺家|咱家|我家"
 _RULES: tuple[Rewrite, ...] = (
@@ -103,10 +105,10 @@ _RULES: tuple[Rewrite, ...] = (
     # code, the monthly returns, a false receipt, the car's purchase tax, a phone mast, short
     # weight
     (re.compile(r"(?:给|帮)?打工的和老板评理的地方|评理的地方"), "劳动仲裁"),
-    (re.compile(r"((?:创业|干事业|开(?:个)?(?:小)?(?:店|厂|公司|饭馆|饭店)|做(?:点)?生意|自己干).{0,20}?)"
+    (re.compile(rf"({_BUSINESS}.{{0,20}}?)"
                 r"(?:利息便宜的(?:款|贷款|钱)|贴息(?:的)?(?:款|贷款)|(?:借点)?不要利息的(?:钱)?)"),
      r"\1创业担保贷款"),
-    (re.compile(r"((?:创业|干事业|开(?:个)?(?:小)?(?:店|厂|公司|饭馆|饭店)|做(?:点)?生意|自己干).{0,20}?)"
+    (re.compile(rf"({_BUSINESS}.{{0,20}}?)"
                 r"扶持的钱"), r"\1创业补贴"),
     (re.compile(r"(?:这笔|那笔|说是)买房的钱"), "公积金"),
     (re.compile(r"看病(?:扫|用)的?(?:那个)?二维码"), "医保电子凭证"),
